@@ -1,0 +1,63 @@
+// Pointwise activations of the recurrent cells, and their derivatives written in terms of the
+// activation's output y = act(z), which is what the BPTT tape keeps:
+//   relu:     y = max(z, 0)   dy/dz = [y > 0]      (PyTorch's convention: 0 at z = 0)
+//   tanh:     y = tanh(z)     dy/dz = 1 - y^2
+//   identity: y = z           dy/dz = 1
+#pragma once
+
+#include <string>
+
+#include "wrnn/core/error.hpp"
+#include "wrnn/core/types.hpp"
+
+namespace wrnn {
+
+enum class Activation { relu, tanh, identity };
+
+inline std::string to_string(Activation activation) {
+  switch (activation) {
+    case Activation::relu: return "relu";
+    case Activation::tanh: return "tanh";
+    case Activation::identity: return "identity";
+  }
+  return "unknown";
+}
+
+inline Activation parse_activation(const std::string& name) {
+  if (name == "relu") return Activation::relu;
+  if (name == "tanh") return Activation::tanh;
+  if (name == "identity" || name == "linear") return Activation::identity;
+  throw ValueError("activation: expected one of relu, tanh, identity, received '" + name + "'");
+}
+
+// values <- act(values), in place.
+template <class Derived>
+void apply_activation(Activation activation, Eigen::DenseBase<Derived>& values) {
+  using Scalar = typename Derived::Scalar;
+  switch (activation) {
+    case Activation::relu: values.derived() = values.derived().cwiseMax(Scalar(0)); break;
+    case Activation::tanh: values.derived() = values.derived().array().tanh().matrix(); break;
+    case Activation::identity: break;
+  }
+}
+
+// gradient <- gradient * act'(z), with act'(z) computed from the output y = act(z).
+template <class OutputDerived, class GradientDerived>
+void multiply_by_activation_derivative(Activation activation,
+                                       const Eigen::DenseBase<OutputDerived>& output,
+                                       Eigen::DenseBase<GradientDerived>& gradient) {
+  using Scalar = typename GradientDerived::Scalar;
+  switch (activation) {
+    case Activation::relu:
+      gradient.derived() = (output.derived().array() > Scalar(0))
+                               .select(gradient.derived().array(), Scalar(0))
+                               .matrix();
+      break;
+    case Activation::tanh:
+      gradient.derived().array() *= Scalar(1) - output.derived().array().square();
+      break;
+    case Activation::identity: break;
+  }
+}
+
+}  // namespace wrnn
