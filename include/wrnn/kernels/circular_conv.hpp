@@ -24,10 +24,9 @@ void circular_conv_backward_state(const ConvShape& shape, const Scalar* weights,
 // grad_u += correlation of grad_out with state, grad_b += sum of grad_out (over the batch)
 template <class Scalar>
 void circular_conv_backward_weights(const ConvShape& shape, const Scalar* state,
-                                    const Scalar* grad_out, Scalar* grad_weights,
-                                    Scalar* grad_bias, Index batch) {
-  reference::circular_conv_backward_weights(shape, state, grad_out, grad_weights, grad_bias,
-                                            batch);
+                                    const Scalar* grad_out, Scalar* grad_weights, Scalar* grad_bias,
+                                    Index batch) {
+  reference::circular_conv_backward_weights(shape, state, grad_out, grad_weights, grad_bias, batch);
 }
 
 }  // namespace wrnn
