@@ -16,9 +16,12 @@ enum class Activation { relu, tanh, identity };
 
 inline std::string to_string(Activation activation) {
   switch (activation) {
-    case Activation::relu: return "relu";
-    case Activation::tanh: return "tanh";
-    case Activation::identity: return "identity";
+    case Activation::relu:
+      return "relu";
+    case Activation::tanh:
+      return "tanh";
+    case Activation::identity:
+      return "identity";
   }
   return "unknown";
 }
@@ -35,9 +38,14 @@ template <class Derived>
 void apply_activation(Activation activation, Eigen::DenseBase<Derived>& values) {
   using Scalar = typename Derived::Scalar;
   switch (activation) {
-    case Activation::relu: values.derived() = values.derived().cwiseMax(Scalar(0)); break;
-    case Activation::tanh: values.derived() = values.derived().array().tanh().matrix(); break;
-    case Activation::identity: break;
+    case Activation::relu:
+      values.derived() = values.derived().cwiseMax(Scalar(0));
+      break;
+    case Activation::tanh:
+      values.derived() = values.derived().array().tanh().matrix();
+      break;
+    case Activation::identity:
+      break;
   }
 }
 
@@ -56,7 +64,8 @@ void multiply_by_activation_derivative(Activation activation,
     case Activation::tanh:
       gradient.derived().array() *= Scalar(1) - output.derived().array().square();
       break;
-    case Activation::identity: break;
+    case Activation::identity:
+      break;
   }
 }
 

@@ -25,8 +25,8 @@ class Rng {
   // Uniform integer in [low, high), without modulo bias (rejection sampling).
   std::int64_t uniform_int(std::int64_t low, std::int64_t high) {
     if (high <= low)
-      throw ValueError(detail::concat("uniform_int: expected low < high, received [", low, ", ",
-                                      high, ")"));
+      throw ValueError(
+          detail::concat("uniform_int: expected low < high, received [", low, ", ", high, ")"));
     const std::uint64_t range = static_cast<std::uint64_t>(high - low);
     const std::uint64_t limit = UINT64_MAX - UINT64_MAX % range;
     std::uint64_t draw;

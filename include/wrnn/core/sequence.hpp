@@ -36,7 +36,9 @@ class Sequence {
   }
 
   // Step t as a d x B matrix.
-  MatrixMap<Scalar> step(Index t) { return {data_.data() + t * batch_ * features_, features_, batch_}; }
+  MatrixMap<Scalar> step(Index t) {
+    return {data_.data() + t * batch_ * features_, features_, batch_};
+  }
   ConstMatrixMap<Scalar> step(Index t) const {
     return {data_.data() + t * batch_ * features_, features_, batch_};
   }

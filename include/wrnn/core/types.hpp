@@ -4,7 +4,8 @@
 //   * An input sequence x[T][B][d] is contiguous, time-major: step t is a d x B column-major
 //     matrix (one column per sample), and all T steps together are one d x (T*B) matrix.
 //   * A batch of states is state_size x B, column-major: each sample's state is contiguous.
-//     For the wave cell the state of one sample is channel-major: unit i of channel c is at c*n + i.
+//     For the wave cell the state of one sample is channel-major: unit i of channel c is at c*n +
+//     i.
 //   * Parameters are stored row-major exactly as PyTorch stores them ([out, in] for Linear,
 //     [C_out, C_in, k] for Conv1d), so their bytes can be exchanged with PyTorch unchanged.
 #pragma once

@@ -9,7 +9,8 @@
 // Backward to the state (the transposed convolution):
 //   grad_h[c'][m] += sum_{c, j} u[c][c'][j] * g[c][(m - j + r) mod n]
 // Backward to the weights and bias (summed over the batch):
-//   grad_u[c][c'][j] += sum_{b, i} g[c][i] * h[c'][(i + j - r) mod n],   grad_b[c] += sum_{b, i} g[c][i]
+//   grad_u[c][c'][j] += sum_{b, i} g[c][i] * h[c'][(i + j - r) mod n],   grad_b[c] += sum_{b, i}
+//   g[c][i]
 //
 // The modulo is taken once per tap, not per element: a shift by s splits a ring into two
 // contiguous runs, [0, n - s) reading from s and [n - s, n) reading from 0.
@@ -76,8 +77,8 @@ void circular_conv_backward_state(const ConvShape& shape, const Scalar* weights,
 
 template <class Scalar>
 void circular_conv_backward_weights(const ConvShape& shape, const Scalar* state,
-                                    const Scalar* grad_out, Scalar* grad_weights,
-                                    Scalar* grad_bias, Index batch) {
+                                    const Scalar* grad_out, Scalar* grad_weights, Scalar* grad_bias,
+                                    Index batch) {
   const Index n = shape.ring_size, C = shape.channels, k = shape.kernel_size;
   for (Index b = 0; b < batch; ++b) {
     const Scalar* h = state + b * C * n;

@@ -17,7 +17,8 @@ struct ConvShape {
 
   // The same limits as PyTorch's Conv1d(C, C, k, padding=k//2, padding_mode='circular').
   void validate() const {
-    if (channels <= 0) throw ValueError(detail::concat("channels: expected > 0, received ", channels));
+    if (channels <= 0)
+      throw ValueError(detail::concat("channels: expected > 0, received ", channels));
     if (ring_size <= 0)
       throw ValueError(detail::concat("ring size n: expected > 0, received ", ring_size));
     if (kernel_size <= 0 || kernel_size % 2 == 0)
@@ -30,6 +31,8 @@ struct ConvShape {
 };
 
 // Index (i + offset) mod n for i in [0, n) and |offset| <= n.
-inline Index wrap_index(Index i, Index n) { return i < 0 ? i + n : (i >= n ? i - n : i); }
+inline Index wrap_index(Index i, Index n) {
+  return i < 0 ? i + n : (i >= n ? i - n : i);
+}
 
 }  // namespace wrnn

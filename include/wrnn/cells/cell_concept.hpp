@@ -1,0 +1,33 @@
+// The cell concept: the small surface every recurrent cell (wave, dense, LSTM, GRU) offers, so
+// that SequenceModel, the trainer, the benchmarks and the weight I/O treat all cells alike.
+//
+// A Cell type provides:
+//   using Scalar;  using Options;            float for speed, double for gradient checks
+//   explicit Cell(const Options&);          validates sizes, throws wrnn::ValueError
+//   Index input_size()      d
+//   Index state_size()      S: values per sample in the recurrent state (LSTM: [h; c] = 2H)
+//   Index output_size()     the leading rows of the state that the readout sees (LSTM: H)
+//   Index projection_size() P: rows of the input projection p_t = Wx x_t + bx (LSTM: 4H)
+//   Index tape_size()       extra values per sample and step that backward needs beyond the
+//                           states h_{t-1}, h_t (LSTM: its gate activations); 0 if none
+//   Parameter<Scalar>& input_weight(), input_bias()
+//                           Wx [P, d] and bx [P]; they MUST be parameters()[0] and [1]: the
+//                           model computes p_t for all steps in one GEMM before the time loop
+//                           and their gradients in one GEMM after the reverse sweep
+//   std::vector<Parameter<Scalar>*> parameters()
+//                           names relative to the cell, PyTorch's ("Wx.weight", "weight_ih_l0")
+//   void init(Rng&)
+//   void forward_step(ConstMatrixMap projected /*P x b*/, ConstMatrixMap state_prev /*S x b*/,
+//                     MatrixMap state_next /*S x b*/, MatrixMap tape /*tape_size x b*/) const
+//   void backward_step(ConstMatrixMap state_prev, ConstMatrixMap state_next, ConstMatrixMap tape,
+//                      MatrixMap grad_state_next /*in: dL/dstate_t; then scratch*/,
+//                      MatrixMap grad_projected /*out: dL/dp_t*/,
+//                      MatrixMap grad_state_prev /*out: dL/dstate_{t-1}, overwritten*/,
+//                      Scalar* const* grads /*one pointer per parameter, parameters() order*/)
+//                           const; adds the gradients of every parameter except Wx, bx
+//   void step(const Scalar* x, Scalar* state)
+//                           streaming: one sample, one step, in place; never allocates
+//
+// forward_step and backward_step are const and touch only their arguments, so the model can run
+// disjoint slices of a batch at the same time.
+#pragma once

@@ -1,0 +1,81 @@
+// Initialisations shared by the wave and dense cells (PAPER.md section 1, "Initialisations").
+#pragma once
+
+#include <cmath>
+#include <string>
+
+#include "wrnn/core/error.hpp"
+#include "wrnn/core/parameter.hpp"
+#include "wrnn/core/rng.hpp"
+
+namespace wrnn {
+
+// The recurrent weights' start: the paper's ablation shows this choice is the largest effect.
+enum class RecurrentInit {
+  shift,     // activity moves one unit per step around the ring (code name 'fwd')
+  identity,  // activity stays where it is (code name 'eye'; the iRNN)
+  random     // PyTorch's default init
+};
+
+// The input weights' start.
+enum class InputInit {
+  solo,   // V = 0 except unit 0 of every channel, which gets weight 1 from every input
+  normal  // V ~ N(0, 0.001^2)
+};
+
+inline std::string to_string(RecurrentInit init) {
+  switch (init) {
+    case RecurrentInit::shift:
+      return "shift";
+    case RecurrentInit::identity:
+      return "identity";
+    case RecurrentInit::random:
+      return "random";
+  }
+  return "unknown";
+}
+
+inline std::string to_string(InputInit init) {
+  return init == InputInit::solo ? "solo" : "normal";
+}
+
+inline RecurrentInit parse_recurrent_init(const std::string& name) {
+  if (name == "shift" || name == "fwd") return RecurrentInit::shift;
+  if (name == "identity" || name == "eye") return RecurrentInit::identity;
+  if (name == "random") return RecurrentInit::random;
+  throw ValueError("recurrent init: expected one of shift, identity, random, received '" + name +
+                   "'");
+}
+
+inline InputInit parse_input_init(const std::string& name) {
+  if (name == "solo") return InputInit::solo;
+  if (name == "normal") return InputInit::normal;
+  throw ValueError("input init: expected one of solo, normal, received '" + name + "'");
+}
+
+// PyTorch's default for Linear and Conv1d weights and biases: U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
+template <class Scalar>
+void fill_pytorch_default(Parameter<Scalar>& parameter, Index fan_in, Rng& rng) {
+  const double bound = 1.0 / std::sqrt(static_cast<double>(fan_in));
+  for (Index i = 0; i < parameter.size(); ++i)
+    parameter.value[i] = static_cast<Scalar>(rng.uniform(-bound, bound));
+}
+
+// The input Linear V [C*n, d] and b_V [C*n].
+template <class Scalar>
+void init_input_projection(Parameter<Scalar>& weight, Parameter<Scalar>& bias, InputInit init,
+                           Index channels, Index ring_size, Rng& rng) {
+  const Index input_size = weight.shape[1];
+  if (init == InputInit::solo) {
+    weight.value.setZero();
+    bias.value.setZero();
+    auto matrix = weight.matrix();  // row c*n + i is unit i of channel c
+    for (Index c = 0; c < channels; ++c) matrix.row(c * ring_size).setOnes();
+  } else {
+    for (Index i = 0; i < weight.size(); ++i)
+      weight.value[i] = static_cast<Scalar>(rng.normal(0.0, 0.001));
+    fill_pytorch_default(bias, input_size, rng);
+  }
+}
+
+}  // namespace wrnn

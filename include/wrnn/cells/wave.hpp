@@ -1,0 +1,151 @@
+// The wave cell (wRNN): a ring-structured RNN whose recurrence is a circular convolution.
+//
+// State: C channels, each a ring of n units; one sample's state is C*n values, channel-major.
+//
+// Forward, one step (PAPER.md section 1):
+//   p_t     = V x_t + b_V                                   (input projection, all steps at once
+//                                                            by SequenceModel: one GEMM)
+//   z_t     = u (*) h_{t-1} + b_u + p_t                      (u (*) h: circular Conv1d over the
+//   ring) h_t     = act(z_t)
+// Backward, one step (dL/dh_t arrives from the readout and from step t+1):
+//   dz_t    = dL/dh_t * act'(z_t)                            (act' from h_t, see activation.hpp)
+//   dL/dp_t = dz_t                                           (V, b_V gradients: one GEMM later)
+//   dL/du  += correlation of dz_t with h_{t-1},  dL/db_u += sum over units of dz_t
+//   dL/dh_{t-1} = u^T (*) dz_t                               (the transposed convolution)
+//
+// Parameters (the authors' names, PyTorch layouts): Wx.weight [C*n, d], Wx.bias [C*n],
+// Wy.weight [C, C, k], Wy.bias [C].
+#pragma once
+
+#include <vector>
+
+#include "wrnn/cells/initialization.hpp"
+#include "wrnn/core/activation.hpp"
+#include "wrnn/core/parameter.hpp"
+#include "wrnn/core/rng.hpp"
+#include "wrnn/kernels/circular_conv.hpp"
+
+namespace wrnn {
+
+struct WaveCellOptions {
+  Index input_size = 1;   // d
+  Index channels = 1;     // C
+  Index ring_size = 100;  // n
+  Index kernel_size = 3;  // k, odd
+  Activation activation = Activation::relu;
+  RecurrentInit recurrent_init = RecurrentInit::shift;
+  InputInit input_init = InputInit::solo;
+};
+
+template <class Scalar_>
+class WaveCell {
+ public:
+  using Scalar = Scalar_;
+  using Options = WaveCellOptions;
+  // The order of parameters(), and of the gradient pointers backward_step receives.
+  enum ParameterIndex { kInputWeight, kInputBias, kRecurrentWeight, kRecurrentBias };
+
+  explicit WaveCell(const WaveCellOptions& options)
+      : options_(validated(options)),
+        shape_{options.channels, options.ring_size, options.kernel_size},
+        input_weight_("Wx.weight", {shape_.state_size(), options.input_size}, false),
+        input_bias_("Wx.bias", {shape_.state_size()}, true),
+        recurrent_weight_("Wy.weight", {options.channels, options.channels, options.kernel_size},
+                          false),
+        recurrent_bias_("Wy.bias", {options.channels}, true),
+        stream_scratch_(Vector<Scalar>::Zero(shape_.state_size())) {}
+
+  const WaveCellOptions& options() const { return options_; }
+  const ConvShape& conv_shape() const { return shape_; }
+  Index input_size() const { return options_.input_size; }
+  // Values per sample in the recurrent state, the part of it the readout sees, the input
+  // projection, and the extra per-step tape beyond the states (none: h_t is enough).
+  Index state_size() const { return shape_.state_size(); }
+  Index output_size() const { return shape_.state_size(); }
+  Index projection_size() const { return shape_.state_size(); }
+  Index tape_size() const { return 0; }
+
+  Parameter<Scalar>& input_weight() { return input_weight_; }
+  Parameter<Scalar>& input_bias() { return input_bias_; }
+  const Parameter<Scalar>& input_weight() const { return input_weight_; }
+  const Parameter<Scalar>& input_bias() const { return input_bias_; }
+  Parameter<Scalar>& recurrent_weight() { return recurrent_weight_; }
+  Parameter<Scalar>& recurrent_bias() { return recurrent_bias_; }
+
+  std::vector<Parameter<Scalar>*> parameters() {
+    return {&input_weight_, &input_bias_, &recurrent_weight_, &recurrent_bias_};
+  }
+
+  void init(Rng& rng) {
+    const Index C = options_.channels, k = options_.kernel_size, r = k / 2;
+    const Index fan_in = C * k;
+    // b_u keeps PyTorch's default init whatever u's init (as in the authors' code).
+    fill_pytorch_default(recurrent_weight_, fan_in, rng);
+    fill_pytorch_default(recurrent_bias_, fan_in, rng);
+    if (options_.recurrent_init != RecurrentInit::random) {
+      // Dirac kernel on the diagonal channel pairs; 'shift' rolls it by +1 along the taps so
+      // that (u (*) h)[c][i] = h[c][i + 1]: activity travels one unit per step.
+      const Index tap = options_.recurrent_init == RecurrentInit::shift ? (r + 1) % k : r;
+      recurrent_weight_.value.setZero();
+      for (Index c = 0; c < C; ++c) recurrent_weight_.value[(c * C + c) * k + tap] = Scalar(1);
+    }
+    init_input_projection(input_weight_, input_bias_, options_.input_init, C, options_.ring_size,
+                          rng);
+  }
+
+  // One step over a batch: state_next = act(u (*) state_prev + b_u + projected). All matrices
+  // are (rows x B) column-major; `tape` is unused (tape_size() == 0).
+  void forward_step(ConstMatrixMap<Scalar> projected, ConstMatrixMap<Scalar> state_prev,
+                    MatrixMap<Scalar> state_next, MatrixMap<Scalar> /*tape*/) const {
+    state_next = projected;
+    circular_conv_forward(shape_, recurrent_weight_.value.data(), recurrent_bias_.value.data(),
+                          state_prev.data(), state_next.data(), state_prev.cols());
+    apply_activation(options_.activation, state_next);
+  }
+
+  // One reverse step. grad_state_next holds dL/dh_t on entry and is used as scratch.
+  // Writes dL/dp_t into grad_projected and dL/dh_{t-1} into grad_state_prev (overwriting both);
+  // adds the recurrent weight and bias gradients into grads[kRecurrentWeight],
+  // grads[kRecurrentBias].
+  void backward_step(ConstMatrixMap<Scalar> state_prev, ConstMatrixMap<Scalar> state_next,
+                     ConstMatrixMap<Scalar> /*tape*/, MatrixMap<Scalar> grad_state_next,
+                     MatrixMap<Scalar> grad_projected, MatrixMap<Scalar> grad_state_prev,
+                     Scalar* const* grads) const {
+    const Index batch = state_prev.cols();
+    grad_projected = grad_state_next;
+    multiply_by_activation_derivative(options_.activation, state_next, grad_projected);
+    circular_conv_backward_weights(shape_, state_prev.data(), grad_projected.data(),
+                                   grads[kRecurrentWeight], grads[kRecurrentBias], batch);
+    grad_state_prev.setZero();
+    circular_conv_backward_state(shape_, recurrent_weight_.value.data(), grad_projected.data(),
+                                 grad_state_prev.data(), batch);
+  }
+
+  // Streaming: advance one sample's state by one input x (d values), in place. No allocation.
+  void step(const Scalar* x, Scalar* state) {
+    const Index N = state_size();
+    VectorMap<Scalar> pre(stream_scratch_.data(), N);
+    pre.noalias() = input_weight_.matrix() * ConstVectorMap<Scalar>(x, options_.input_size);
+    pre += input_bias_.value;
+    circular_conv_forward(shape_, recurrent_weight_.value.data(), recurrent_bias_.value.data(),
+                          state, pre.data(), Index{1});
+    apply_activation(options_.activation, pre);
+    VectorMap<Scalar>(state, N) = pre;
+  }
+
+ private:
+  static const WaveCellOptions& validated(const WaveCellOptions& options) {
+    if (options.input_size <= 0)
+      throw ValueError(
+          detail::concat("wave cell input size d: expected > 0, received ", options.input_size));
+    ConvShape{options.channels, options.ring_size, options.kernel_size}.validate();
+    return options;
+  }
+
+  WaveCellOptions options_;
+  ConvShape shape_;
+  Parameter<Scalar> input_weight_, input_bias_, recurrent_weight_, recurrent_bias_;
+  Vector<Scalar> stream_scratch_;
+};
+
+}  // namespace wrnn

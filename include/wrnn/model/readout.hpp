@@ -1,0 +1,151 @@
+// Readouts: map the cell's visible state h_t to outputs y_t, at every step or at the last only.
+//
+//   linear: y = W h + b                         parameters weight [o, N], bias [o]
+//   mlp:    a = W0 h + b0, r = relu(a), y = W2 r + b2
+//                                               parameters 0.weight [100, N], 0.bias, 2.weight
+//                                               [o, 100], 2.bias (PyTorch nn.Sequential names)
+// Backward (dy given):
+//   linear: dW += dy h^T, db += sum dy, dh = W^T dy
+//   mlp:    dW2 += dy r^T, db2 += sum dy, da = (W2^T dy) * [r > 0],
+//           dW0 += da h^T, db0 += sum da, dh = W0^T da
+// Every call works on M columns at once (all steps of a batch), so each is one GEMM.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "wrnn/cells/initialization.hpp"
+#include "wrnn/core/parameter.hpp"
+
+namespace wrnn {
+
+enum class ReadoutKind { linear, mlp };
+enum class ReadoutMode { every_step, last_step };
+
+inline std::string to_string(ReadoutKind kind) {
+  return kind == ReadoutKind::linear ? "linear" : "mlp";
+}
+inline std::string to_string(ReadoutMode mode) {
+  return mode == ReadoutMode::every_step ? "every_step" : "last_step";
+}
+inline ReadoutKind parse_readout_kind(const std::string& name) {
+  if (name == "linear") return ReadoutKind::linear;
+  if (name == "mlp") return ReadoutKind::mlp;
+  throw ValueError("readout: expected linear or mlp, received '" + name + "'");
+}
+inline ReadoutMode parse_readout_mode(const std::string& name) {
+  if (name == "every_step") return ReadoutMode::every_step;
+  if (name == "last_step") return ReadoutMode::last_step;
+  throw ValueError("readout mode: expected every_step or last_step, received '" + name + "'");
+}
+
+struct ReadoutOptions {
+  Index output_size = 1;  // o
+  ReadoutKind kind = ReadoutKind::linear;
+  ReadoutMode mode = ReadoutMode::every_step;
+  Index mlp_hidden = 100;
+};
+
+template <class Scalar>
+class Readout {
+ public:
+  Readout(const ReadoutOptions& options, Index input_size)
+      : options_(validated(options, input_size)), input_size_(input_size) {
+    const Index o = options.output_size, H = options.mlp_hidden;
+    if (options.kind == ReadoutKind::linear) {
+      layers_.push_back({"weight", {o, input_size}, false});
+      layers_.push_back({"bias", {o}, true});
+    } else {
+      layers_.push_back({"0.weight", {H, input_size}, false});
+      layers_.push_back({"0.bias", {H}, true});
+      layers_.push_back({"2.weight", {o, H}, false});
+      layers_.push_back({"2.bias", {o}, true});
+    }
+  }
+
+  const ReadoutOptions& options() const { return options_; }
+  Index input_size() const { return input_size_; }
+  Index output_size() const { return options_.output_size; }
+  // Rows of the hidden layer the backward pass needs (0 for linear).
+  Index hidden_size() const { return options_.kind == ReadoutKind::mlp ? options_.mlp_hidden : 0; }
+
+  std::vector<Parameter<Scalar>*> parameters() {
+    std::vector<Parameter<Scalar>*> list;
+    for (auto& p : layers_) list.push_back(&p);
+    return list;
+  }
+
+  // PyTorch's default Linear init for every layer.
+  void init(Rng& rng) {
+    for (std::size_t i = 0; i < layers_.size(); i += 2) {
+      const Index fan_in = layers_[i].shape[1];
+      fill_pytorch_default(layers_[i], fan_in, rng);
+      fill_pytorch_default(layers_[i + 1], fan_in, rng);
+    }
+  }
+
+  // outputs (o x M) = readout(inputs (N x M)); hidden (H x M) keeps relu(a) for the MLP.
+  template <class Inputs>
+  void forward(const Inputs& inputs, MatrixMap<Scalar> hidden, MatrixMap<Scalar> outputs) const {
+    if (options_.kind == ReadoutKind::linear) {
+      affine(0, inputs, outputs);
+    } else {
+      affine(0, inputs, hidden);
+      hidden = hidden.cwiseMax(Scalar(0));
+      affine(2, hidden, outputs);
+    }
+  }
+
+  // Adds parameter gradients into grads (in parameters() order) and writes dL/dinputs.
+  // grad_hidden (H x M) is scratch for the MLP.
+  template <class Inputs>
+  void backward(const Inputs& inputs, ConstMatrixMap<Scalar> hidden,
+                ConstMatrixMap<Scalar> grad_outputs, MatrixMap<Scalar> grad_hidden,
+                MatrixMap<Scalar> grad_inputs, Scalar* const* grads) const {
+    if (options_.kind == ReadoutKind::linear) {
+      affine_backward(0, inputs, grad_outputs, grads);
+      grad_inputs.noalias() = layers_[0].matrix().transpose() * grad_outputs;
+    } else {
+      affine_backward(2, hidden, grad_outputs, grads);
+      grad_hidden.noalias() = layers_[2].matrix().transpose() * grad_outputs;
+      grad_hidden = (hidden.array() > Scalar(0)).select(grad_hidden.array(), Scalar(0)).matrix();
+      affine_backward(0, inputs, grad_hidden, grads);
+      grad_inputs.noalias() = layers_[0].matrix().transpose() * grad_hidden;
+    }
+  }
+
+ private:
+  static const ReadoutOptions& validated(const ReadoutOptions& options, Index input_size) {
+    if (options.output_size <= 0)
+      throw ValueError(
+          detail::concat("readout output size: expected > 0, received ", options.output_size));
+    if (input_size <= 0)
+      throw ValueError(detail::concat("readout input size: expected > 0, received ", input_size));
+    if (options.kind == ReadoutKind::mlp && options.mlp_hidden <= 0)
+      throw ValueError(
+          detail::concat("readout MLP hidden size: expected > 0, received ", options.mlp_hidden));
+    return options;
+  }
+
+  // out = W x + b for the layer whose weight is layers_[layer].
+  template <class In, class Out>
+  void affine(std::size_t layer, const In& in, Out& out) const {
+    out.noalias() = layers_[layer].matrix() * in;
+    out.colwise() += layers_[layer + 1].value;
+  }
+
+  template <class In, class Grad>
+  void affine_backward(std::size_t layer, const In& in, const Grad& grad_out,
+                       Scalar* const* grads) const {
+    const Parameter<Scalar>& weight = layers_[layer];
+    RowMatrixMap<Scalar>(grads[layer], weight.shape[0], weight.shape[1]).noalias() +=
+        grad_out * in.transpose();
+    VectorMap<Scalar>(grads[layer + 1], weight.shape[0]) += grad_out.rowwise().sum();
+  }
+
+  ReadoutOptions options_;
+  Index input_size_;
+  std::vector<Parameter<Scalar>> layers_;  // weight, bias[, weight, bias]
+};
+
+}  // namespace wrnn

@@ -1,0 +1,295 @@
+// SequenceModel: a recurrent cell and a readout run over a batch of sequences x[T][B][d], with a
+// tape of every state and an exact gradient of every parameter from one reverse sweep (BPTT).
+//
+// Forward, for a batch slice (a "chunk" of samples):
+//   P = Wx X + bx                 all T steps in one GEMM (X is d x T*B)
+//   h_0 = 0;  h_t = cell(P_t, h_{t-1})       t = 1..T, every h_t kept on the tape
+//   Y = readout(H)                every step (one GEMM over all T) or the last step only
+// Backward, given dL/dY:
+//   dH = readout^T dY             one GEMM over all steps
+//   for t = T..1:  g_t = dH_t + dL/dh_t from step t+1;  cell backward -> dP_t, dL/dh_{t-1}
+//   dWx = dP X^T, dbx = sum dP    one GEMM over all steps
+//
+// Chunks: the batch is cut into fixed slices of `batch_chunk` samples, each with its own
+// workspace and gradient buffers, summed in chunk order at the end. The cut depends only on the
+// batch size and batch_chunk, never on the thread count, so results are bit-identical for any
+// number of threads.
+//
+// Parameter names follow the authors' PyTorch model: "cell.Wx.weight", ..., "readout.weight".
+#pragma once
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "wrnn/core/error.hpp"
+#include "wrnn/core/parameter.hpp"
+#include "wrnn/core/rng.hpp"
+#include "wrnn/core/sequence.hpp"
+#include "wrnn/model/readout.hpp"
+
+namespace wrnn {
+
+struct ModelOptions {
+  // Samples per independently computed slice of the batch (see the file comment).
+  Index batch_chunk = 32;
+};
+
+template <class Cell>
+class SequenceModel {
+ public:
+  using Scalar = typename Cell::Scalar;
+  using CellOptions = typename Cell::Options;
+
+  SequenceModel(const CellOptions& cell_options, const ReadoutOptions& readout_options,
+                const ModelOptions& model_options = {})
+      : cell_(cell_options),
+        readout_(readout_options, cell_.output_size()),
+        model_options_(validated(model_options)) {
+    append_prefixed(parameters_, "cell", cell_.parameters());
+    cell_parameter_count_ = parameters_.size();
+    append_prefixed(parameters_, "readout", readout_.parameters());
+  }
+
+  // Parameters point into this object: it is neither copied nor moved.
+  SequenceModel(const SequenceModel&) = delete;
+  SequenceModel& operator=(const SequenceModel&) = delete;
+
+  Cell& cell() { return cell_; }
+  const Cell& cell() const { return cell_; }
+  Readout<Scalar>& readout() { return readout_; }
+  const Readout<Scalar>& readout() const { return readout_; }
+  const ModelOptions& model_options() const { return model_options_; }
+
+  const ParameterList<Scalar>& parameters() const { return parameters_; }
+  Parameter<Scalar>& parameter(const std::string& name) {
+    for (auto& named : parameters_)
+      if (named.name == name) return *named.parameter;
+    throw ValueError("no parameter named '" + name + "'");
+  }
+  // The paper's count: weights only, biases left out.
+  Index weight_count() const { return count_weights(parameters_); }
+
+  void init(Rng& rng) {
+    cell_.init(rng);
+    readout_.init(rng);
+  }
+
+  // Runs the batch and returns the outputs: o x (T*B) for every-step readout (column t*B + b is
+  // step t+1 of sample b), o x B for last-step readout. Keeps the tape for backward().
+  const Matrix<Scalar>& forward(const Sequence<Scalar>& inputs) {
+    require_size("SequenceModel::forward input width d", cell_.input_size(), inputs.features());
+    plan_chunks(inputs.steps(), inputs.batch());
+    outputs_.resize(readout_.output_size(), output_steps() * batch_);
+    for (Chunk& chunk : chunks_) forward_chunk(chunk, inputs);
+    has_tape_ = true;
+    return outputs_;
+  }
+
+  // Adds dL/dtheta for every parameter to its .grad, given dL/doutputs (same shape as outputs).
+  void backward(const Matrix<Scalar>& grad_outputs) {
+    if (!has_tape_) throw Error("SequenceModel::backward: call forward first");
+    require_size("SequenceModel::backward gradient rows", outputs_.rows(), grad_outputs.rows());
+    require_size("SequenceModel::backward gradient columns", outputs_.cols(), grad_outputs.cols());
+    const bool single = chunks_.size() == 1;
+    for (Chunk& chunk : chunks_) {
+      if (!single)
+        for (auto& g : chunk.grads) g.setZero();
+      backward_chunk(chunk, grad_outputs,
+                     single ? parameter_grad_pointers() : chunk.grad_pointers());
+    }
+    if (!single)  // fixed order: chunk 0, 1, 2, ...
+      for (Chunk& chunk : chunks_)
+        for (std::size_t p = 0; p < parameters_.size(); ++p)
+          parameters_[p].parameter->grad += chunk.grads[p];
+  }
+
+  Index steps() const { return steps_; }
+  Index batch() const { return batch_; }
+  Index output_steps() const {
+    return readout_.options().mode == ReadoutMode::every_step ? steps_ : 1;
+  }
+
+  // The recorded states of one sample after the last forward(): state_size x (T+1), column t is
+  // h_t (column 0 is the zero start state).
+  Matrix<Scalar> sample_states(Index sample) const {
+    if (!has_tape_ || sample < 0 || sample >= batch_)
+      throw ValueError(detail::concat("sample_states: expected a sample in [0, ", batch_,
+                                      ") after forward(), received ", sample));
+    for (const Chunk& chunk : chunks_) {
+      if (sample < chunk.first || sample >= chunk.first + chunk.size) continue;
+      Matrix<Scalar> states(cell_.state_size(), steps_ + 1);
+      for (Index t = 0; t <= steps_; ++t)
+        states.col(t) = chunk.states.col(t * chunk.size + sample - chunk.first);
+      return states;
+    }
+    return {};
+  }
+
+  // Bytes the forward keeps per step and per sample: the state h_t, the cell's extra tape, the
+  // input projection p_t (whose buffer backward reuses for dL/dp_t) and the input x_t.
+  Index tape_bytes_per_step_and_sample() const {
+    return static_cast<Index>(sizeof(Scalar)) *
+           (cell_.state_size() + cell_.tape_size() + cell_.projection_size() + cell_.input_size());
+  }
+
+ private:
+  struct Chunk {
+    Index first = 0, size = 0;           // samples [first, first + size) of the batch
+    Matrix<Scalar> inputs;               // d x T*b: this chunk's inputs, kept for dWx
+    Matrix<Scalar> projected;            // P x T*b: P_t in forward, then dL/dP_t in backward
+    Matrix<Scalar> states;               // S x (T+1)*b: h_0 .. h_T
+    Matrix<Scalar> tape;                 // cell's extra tape x T*b
+    Matrix<Scalar> readout_hidden;       // readout hidden x T'*b
+    Matrix<Scalar> outputs;              // o x T'*b
+    Matrix<Scalar> grad_outputs;         // o x T'*b
+    Matrix<Scalar> grad_readout_hidden;  // readout hidden x T'*b
+    Matrix<Scalar> grad_visible;         // visible state x T'*b: dL/dh_t from the readout
+    Matrix<Scalar> grad_state, grad_state_prev;  // S x b
+    std::vector<Vector<Scalar>> grads;  // per-parameter gradient of this chunk (several chunks)
+
+    std::vector<Scalar*> grad_pointers() {
+      std::vector<Scalar*> pointers;
+      for (auto& g : grads) pointers.push_back(g.data());
+      return pointers;
+    }
+  };
+
+  static const ModelOptions& validated(const ModelOptions& options) {
+    if (options.batch_chunk <= 0)
+      throw ValueError(detail::concat("batch_chunk: expected > 0, received ", options.batch_chunk));
+    return options;
+  }
+
+  std::vector<Scalar*> parameter_grad_pointers() {
+    std::vector<Scalar*> pointers;
+    for (auto& named : parameters_) pointers.push_back(named.parameter->grad.data());
+    return pointers;
+  }
+
+  // Sizes every chunk's workspace for T steps and B samples (allocates only when they change).
+  void plan_chunks(Index steps, Index batch) {
+    if (steps == steps_ && batch == batch_ && !chunks_.empty()) return;
+    steps_ = steps;
+    batch_ = batch;
+    const Index chunk_size = std::min(batch, model_options_.batch_chunk);
+    const Index chunk_count = (batch + chunk_size - 1) / chunk_size;
+    chunks_.assign(static_cast<std::size_t>(chunk_count), Chunk{});
+    const Index T = steps, To = output_steps();
+    for (Index c = 0; c < chunk_count; ++c) {
+      Chunk& chunk = chunks_[static_cast<std::size_t>(c)];
+      chunk.first = c * chunk_size;
+      chunk.size = std::min(chunk_size, batch - chunk.first);
+      const Index b = chunk.size;
+      chunk.inputs.resize(cell_.input_size(), T * b);
+      chunk.projected.resize(cell_.projection_size(), T * b);
+      chunk.states.resize(cell_.state_size(), (T + 1) * b);
+      chunk.tape.resize(cell_.tape_size(), T * b);
+      chunk.readout_hidden.resize(readout_.hidden_size(), To * b);
+      chunk.outputs.resize(readout_.output_size(), To * b);
+      chunk.grad_outputs.resize(readout_.output_size(), To * b);
+      chunk.grad_readout_hidden.resize(readout_.hidden_size(), To * b);
+      chunk.grad_visible.resize(cell_.output_size(), To * b);
+      chunk.grad_state.resize(cell_.state_size(), b);
+      chunk.grad_state_prev.resize(cell_.state_size(), b);
+      if (chunk_count > 1)
+        for (auto& named : parameters_)
+          chunk.grads.push_back(Vector<Scalar>::Zero(named.parameter->size()));
+    }
+  }
+
+  // Copies the chunk's samples of every step into one d x T*b matrix. The copy (d is small) keeps
+  // backward independent of the caller's Sequence, which may change after forward().
+  static void gather_inputs(Chunk& chunk, const Sequence<Scalar>& inputs) {
+    for (Index t = 0; t < inputs.steps(); ++t)
+      chunk.inputs.middleCols(t * chunk.size, chunk.size) =
+          inputs.step(t).middleCols(chunk.first, chunk.size);
+  }
+
+  // The visible part of the states the readout reads: rows [0, output_size) of h_t for every
+  // step (every_step) or of h_T (last_step).
+  ConstStridedMatrixMap<Scalar> visible_states(const Chunk& chunk) const {
+    const Index b = chunk.size, S = cell_.state_size();
+    const Index first_step = readout_.options().mode == ReadoutMode::every_step ? 1 : steps_;
+    return {chunk.states.data() + first_step * b * S, cell_.output_size(), output_steps() * b,
+            Eigen::OuterStride<>(S)};
+  }
+
+  // Columns [first, first + count) of a column-major matrix, as a writable or read-only view.
+  static MatrixMap<Scalar> columns(Matrix<Scalar>& m, Index first, Index count) {
+    return {m.data() + first * m.rows(), m.rows(), count};
+  }
+  static ConstMatrixMap<Scalar> const_columns(const Matrix<Scalar>& m, Index first, Index count) {
+    return {m.data() + first * m.rows(), m.rows(), count};
+  }
+  static MatrixMap<Scalar> all_columns(Matrix<Scalar>& m) { return columns(m, 0, m.cols()); }
+  static ConstMatrixMap<Scalar> const_all_columns(const Matrix<Scalar>& m) {
+    return const_columns(m, 0, m.cols());
+  }
+
+  void forward_chunk(Chunk& chunk, const Sequence<Scalar>& inputs) {
+    const Index b = chunk.size;
+    // P = Wx X + bx for all steps at once.
+    gather_inputs(chunk, inputs);
+    chunk.projected.noalias() = cell_.input_weight().matrix() * chunk.inputs;
+    chunk.projected.colwise() += cell_.input_bias().value;
+    columns(chunk.states, 0, b).setZero();
+    for (Index t = 0; t < steps_; ++t)
+      cell_.forward_step(const_columns(chunk.projected, t * b, b),
+                         const_columns(chunk.states, t * b, b),
+                         columns(chunk.states, (t + 1) * b, b), columns(chunk.tape, t * b, b));
+    readout_.forward(visible_states(chunk), all_columns(chunk.readout_hidden),
+                     all_columns(chunk.outputs));
+    for (Index t = 0; t < output_steps(); ++t)
+      outputs_.middleCols(t * batch_ + chunk.first, b) = chunk.outputs.middleCols(t * b, b);
+  }
+
+  void backward_chunk(Chunk& chunk, const Matrix<Scalar>& grad_outputs,
+                      const std::vector<Scalar*>& grads) {
+    const Index b = chunk.size, T = steps_, To = output_steps();
+    Scalar* const* cell_grads = grads.data();
+    Scalar* const* readout_grads = grads.data() + cell_parameter_count_;
+
+    for (Index t = 0; t < To; ++t)
+      chunk.grad_outputs.middleCols(t * b, b) =
+          grad_outputs.middleCols(t * batch_ + chunk.first, b);
+    readout_.backward(visible_states(chunk), const_all_columns(chunk.readout_hidden),
+                      const_all_columns(chunk.grad_outputs), all_columns(chunk.grad_readout_hidden),
+                      all_columns(chunk.grad_visible), readout_grads);
+
+    // Reverse sweep. grad_state holds dL/dh_t; the visible rows get the readout's share.
+    const Index visible = cell_.output_size();
+    const bool every_step = readout_.options().mode == ReadoutMode::every_step;
+    chunk.grad_state.setZero();
+    for (Index t = T; t >= 1; --t) {
+      // The readout saw h_t at output column t-1 (every step) or h_T at column 0 (last step).
+      const Index readout_column = every_step ? t - 1 : (t == T ? 0 : -1);
+      if (readout_column >= 0)
+        chunk.grad_state.topRows(visible) += chunk.grad_visible.middleCols(readout_column * b, b);
+      cell_.backward_step(
+          const_columns(chunk.states, (t - 1) * b, b), const_columns(chunk.states, t * b, b),
+          const_columns(chunk.tape, (t - 1) * b, b), all_columns(chunk.grad_state),
+          columns(chunk.projected, (t - 1) * b, b), all_columns(chunk.grad_state_prev), cell_grads);
+      chunk.grad_state.swap(chunk.grad_state_prev);
+    }
+
+    // dWx = dP X^T, dbx = sum of dP over all steps and samples.
+    Parameter<Scalar>& input_weight = cell_.input_weight();
+    RowMatrixMap<Scalar>(cell_grads[0], input_weight.shape[0], input_weight.shape[1]).noalias() +=
+        chunk.projected * chunk.inputs.transpose();
+    VectorMap<Scalar>(cell_grads[1], input_weight.shape[0]) += chunk.projected.rowwise().sum();
+  }
+
+  Cell cell_;
+  Readout<Scalar> readout_;
+  ModelOptions model_options_;
+  ParameterList<Scalar> parameters_;
+  std::size_t cell_parameter_count_ = 0;  // the cell's parameters come first in parameters_
+  std::vector<Chunk> chunks_;
+  Matrix<Scalar> outputs_;
+  Index steps_ = 0, batch_ = 0;
+  bool has_tape_ = false;
+};
+
+}  // namespace wrnn

@@ -1,0 +1,30 @@
+// Step learning-rate schedule, as torch.optim.lr_scheduler.StepLR:
+//   lr(epoch) = base_lr * gamma^floor(epoch / step_size)
+// ("epoch" is whatever unit the caller steps it by: training steps or epochs).
+#pragma once
+
+#include <cmath>
+
+#include "wrnn/core/error.hpp"
+
+namespace wrnn {
+
+class StepSchedule {
+ public:
+  StepSchedule(double base_learning_rate, long long step_size, double gamma)
+      : base_(base_learning_rate), step_size_(step_size), gamma_(gamma) {
+    if (step_size <= 0)
+      throw ValueError(
+          detail::concat("StepSchedule step size: expected > 0, received ", step_size));
+  }
+  double learning_rate(long long epoch) const {
+    return base_ * std::pow(gamma_, static_cast<double>(epoch / step_size_));
+  }
+
+ private:
+  double base_;
+  long long step_size_;
+  double gamma_;
+};
+
+}  // namespace wrnn

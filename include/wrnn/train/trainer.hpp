@@ -1,0 +1,57 @@
+// One training step: forward, loss, backward, clip, optimizer update; and a no-grad evaluation.
+//
+// A non-finite loss or gradient norm stops training with a NumericalError naming the step,
+// before the optimizer would write NaN into the weights.
+#pragma once
+
+#include <cmath>
+
+#include "wrnn/core/error.hpp"
+#include "wrnn/core/sequence.hpp"
+#include "wrnn/train/gradient_clipping.hpp"
+#include "wrnn/train/loss.hpp"
+
+namespace wrnn {
+
+struct StepResult {
+  double loss = 0.0;
+  double gradient_norm = 0.0;  // before clipping
+};
+
+// max_gradient_norm <= 0 disables clipping (the authors' "grad clip 0").
+template <class Model, class Optimizer>
+StepResult train_step(Model& model, Optimizer& optimizer,
+                      const Sequence<typename Model::Scalar>& inputs,
+                      const Targets<typename Model::Scalar>& targets, LossKind loss_kind,
+                      double max_gradient_norm, long long step_number) {
+  using Scalar = typename Model::Scalar;
+  const Matrix<Scalar>& outputs = model.forward(inputs);
+  Matrix<Scalar> grad_outputs;
+  StepResult result;
+  result.loss = compute_loss(loss_kind, outputs, targets, grad_outputs);
+  if (!std::isfinite(result.loss))
+    throw NumericalError(detail::concat("training step ", step_number, ": the ",
+                                        to_string(loss_kind), " loss is ", result.loss,
+                                        "; stopping before the weights are updated"));
+  zero_gradients(model.parameters());
+  model.backward(grad_outputs);
+  result.gradient_norm = max_gradient_norm > 0.0
+                             ? clip_gradient_norm(model.parameters(), max_gradient_norm)
+                             : gradient_norm(model.parameters());
+  if (!std::isfinite(result.gradient_norm))
+    throw NumericalError(detail::concat("training step ", step_number, ": the gradient norm is ",
+                                        result.gradient_norm,
+                                        "; stopping before the weights are updated"));
+  optimizer.step();
+  return result;
+}
+
+// The loss of the model on a batch, without touching gradients.
+template <class Model>
+double evaluate_loss(Model& model, const Sequence<typename Model::Scalar>& inputs,
+                     const Targets<typename Model::Scalar>& targets, LossKind loss_kind) {
+  Matrix<typename Model::Scalar> unused_grad;
+  return compute_loss(loss_kind, model.forward(inputs), targets, unused_grad);
+}
+
+}  // namespace wrnn
