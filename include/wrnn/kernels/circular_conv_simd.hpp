@@ -38,6 +38,14 @@
 #include "wrnn/kernels/conv_shape.hpp"
 #include "wrnn/kernels/scratch_buffer.hpp"
 
+// GCC 12 reports the deliberately undefined registers of its own AVX-512 intrinsics
+// (_mm512_undefined_ps, used by xsimd's max, hadd and exp) as "maybe uninitialized" wherever
+// they are inlined; the warning is a false positive, silenced for the kernels only.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
 namespace wrnn::simd {
 
 // True where xsimd has a SIMD register for Scalar under the compiler's target flags (float and
@@ -430,3 +438,7 @@ void circular_conv_backward_weights(const ConvShape& shape, const Scalar* state,
 }
 
 }  // namespace wrnn::simd
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
