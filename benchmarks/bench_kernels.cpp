@@ -85,12 +85,13 @@ void BM_Forward(benchmark::State& bench) {
   set_flop_rate(bench, d.flops());
 }
 
-// The fused epilogue the wave cell uses: h = tanh(x-projection + b + u (*) h_prev).
-void BM_ForwardTanh(benchmark::State& bench) {
+// The fused epilogue of the wave cell: h = act(x-projection + b + u (*) h_prev).
+template <wrnn::Activation activation>
+void BM_ForwardActivation(benchmark::State& bench) {
   KernelData d(bench);
   for (auto _ : bench) {
     wrnn::circular_conv_forward_activation(d.shape, d.weights.data(), d.bias.data(), d.state.data(),
-                                           d.out.data(), d.batch, wrnn::Activation::tanh);
+                                           d.out.data(), d.batch, activation);
     benchmark::ClobberMemory();
   }
   set_flop_rate(bench, d.flops());
@@ -136,7 +137,8 @@ void paper_sizes(benchmark::internal::Benchmark* b) {
 }
 
 BENCHMARK_TEMPLATE(BM_Forward, Implementation::simd)->Apply(paper_sizes);
-BENCHMARK(BM_ForwardTanh)->Apply(paper_sizes);
+BENCHMARK_TEMPLATE(BM_ForwardActivation, wrnn::Activation::relu)->Apply(paper_sizes);
+BENCHMARK_TEMPLATE(BM_ForwardActivation, wrnn::Activation::tanh)->Apply(paper_sizes);
 BENCHMARK_TEMPLATE(BM_BackwardState, Implementation::simd)->Apply(paper_sizes);
 BENCHMARK_TEMPLATE(BM_BackwardWeights, Implementation::simd)->Apply(paper_sizes);
 BENCHMARK_TEMPLATE(BM_Forward, Implementation::reference)->Apply(paper_sizes);

@@ -323,3 +323,24 @@ TEST_CASE("forward and backward-to-state results of a sample do not depend on it
   CHECK(together == alone);
   CHECK(grad_together == grad_alone);
 }
+
+TEST_CASE("weight gradient over batches larger than one staging group", "[kernels]") {
+  // The weight-gradient kernel stages up to 8 samples at once (fewer for large C*n): batches of
+  // several groups plus a remainder, and a shape whose group is a single sample.
+  for (const auto& [shape, batch] :
+       {std::pair<ConvShape, Index>{{3, 13, 5}, 19}, std::pair<ConvShape, Index>{{6, 100, 3}, 17},
+        std::pair<ConvShape, Index>{{27, 257, 3}, 3}}) {
+    CAPTURE(shape.channels, shape.ring_size, shape.kernel_size, batch);
+    const Case data = make_case<float>(shape, batch, 5);
+    std::vector<double> expected_u = data.grad_weights, expected_b = data.grad_bias;
+    wrnn::reference::circular_conv_backward_weights(shape, data.state.data(), data.grad_out.data(),
+                                                    expected_u.data(), expected_b.data(), batch);
+    std::vector<float> actual_u = cast<float>(data.grad_weights),
+                       actual_b = cast<float>(data.grad_bias);
+    wrnn::circular_conv_backward_weights(shape, cast<float>(data.state).data(),
+                                         cast<float>(data.grad_out).data(), actual_u.data(),
+                                         actual_b.data(), batch);
+    CHECK(relative_error(actual_u, expected_u) <= tolerance<float>());
+    CHECK(relative_error(actual_b, expected_b) <= tolerance<float>());
+  }
+}
