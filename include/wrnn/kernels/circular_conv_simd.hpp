@@ -69,8 +69,9 @@ inline constexpr int vector_registers = 16;
 #endif
 
 // Forward tile: forward_channels x forward_vectors accumulators, plus forward_vectors input
-// vectors and one broadcast weight live at once (4x4 + 4 + 1 = 21 of 32; 4x2 + 2 + 1 = 11 of 16).
-inline constexpr int forward_channels = 4;
+// vectors and one broadcast weight live at once (6x4 + 4 + 1 = 29 of 32; 6x2 + 2 + 1 = 15 of
+// 16). Six channels cover the copy task's C = 6 in one block and leave small remainders.
+inline constexpr int forward_channels = 6;
 inline constexpr int forward_vectors = vector_registers >= 32 ? 4 : 2;
 
 // Weight-gradient tile: weight_channels gradient vectors and weight_channels x weight_rows
@@ -102,6 +103,30 @@ struct RingLayout {
         plain_stride(vectors * lanes<Scalar>) {}
 };
 
+// to[0, count) = from[0, count) with inlined SIMD moves: the runs are short (n units, r halo
+// units) and a memmove call per run would cost as much as the copy. A run of at least W ends
+// with one overlapping vector rather than a scalar loop.
+template <class Scalar>
+inline void copy_run(const Scalar* from, Index count, Scalar* to) {
+  using B = Batch<Scalar>;
+  constexpr Index W = lanes<Scalar>;
+  if (count < W) {
+    for (Index i = 0; i < count; ++i) to[i] = from[i];
+    return;
+  }
+  Index i = 0;
+  for (; i + W <= count; i += W) B::load_unaligned(from + i).store_unaligned(to + i);
+  if (i < count) B::load_unaligned(from + count - W).store_unaligned(to + count - W);
+}
+
+// row[from, stride) = 0 for a SIMD-aligned row whose stride is a multiple of W: whole aligned
+// vectors from the one holding `from` on; call it before writing row[0, from).
+template <class Scalar>
+inline void zero_row_end(Scalar* row, Index from, Index stride) {
+  constexpr Index W = lanes<Scalar>;
+  for (Index i = from / W * W; i < stride; i += W) Batch<Scalar>(Scalar(0)).store_aligned(row + i);
+}
+
 // padded row of channel c = [h[n-r..n) | h[0..n) | h[0..r) | 0 ...] (r <= n by
 // ConvShape::validate).
 template <class Scalar>
@@ -111,10 +136,12 @@ void pad_rings(const RingLayout<Scalar>& layout, Index channels, const Scalar* r
   for (Index c = 0; c < channels; ++c) {
     const Scalar* source = rings + c * n;
     Scalar* row = padded + c * layout.padded_stride;
-    std::copy(source + n - r, source + n, row);
-    std::copy(source, source + n, row + r);
-    std::copy(source, source + r, row + r + n);
-    std::fill(row + n + 2 * r, row + layout.padded_stride, Scalar(0));
+    zero_row_end(row, n + 2 * r, layout.padded_stride);
+    copy_run(source, n, row + r);
+    for (Index i = 0; i < r; ++i) {
+      row[i] = source[n - r + i];
+      row[r + n + i] = source[i];
+    }
   }
 }
 
@@ -190,11 +217,12 @@ void forward_channel_block(const RingLayout<Scalar>& layout, const Scalar* padde
   const Index done = layout.full_vectors * W, rest = n - done;
   if (rest > 0) {
     alignas(64) Scalar tail[Channels * W] = {};
-    for (int c = 0; c < Channels; ++c) std::copy(out + c * n + done, out + c * n + n, tail + c * W);
+    for (int c = 0; c < Channels; ++c)
+      for (Index i = 0; i < rest; ++i) tail[c * W + i] = out[c * n + done + i];
     forward_tile<Scalar, Channels, 1>(padded + done, stride, channels, kernel_size, weights, bias,
                                       tail, W, activation);
     for (int c = 0; c < Channels; ++c)
-      std::copy(tail + c * W, tail + c * W + rest, out + c * n + done);
+      for (Index i = 0; i < rest; ++i) out[c * n + done + i] = tail[c * W + i];
   }
 }
 
@@ -203,7 +231,7 @@ template <class Scalar>
 void forward_sample(const RingLayout<Scalar>& layout, const Scalar* padded, Index channels,
                     Index kernel_size, const Scalar* weights, const Scalar* bias, Scalar* out,
                     Activation activation) {
-  static_assert(forward_channels == 4, "the remainder switch below handles 1..3 channels");
+  static_assert(forward_channels == 6, "the remainder switch below handles 1..5 channels");
   const Index n = layout.ring_size, weight_row = channels * kernel_size;
   Index c = 0;
   auto block_at = [&](auto block, Index first) {
@@ -214,6 +242,12 @@ void forward_sample(const RingLayout<Scalar>& layout, const Scalar* padded, Inde
   for (; c + forward_channels <= channels; c += forward_channels)
     block_at(std::integral_constant<int, forward_channels>{}, c);
   switch (channels - c) {
+    case 5:
+      block_at(std::integral_constant<int, 5>{}, c);
+      break;
+    case 4:
+      block_at(std::integral_constant<int, 4>{}, c);
+      break;
     case 3:
       block_at(std::integral_constant<int, 3>{}, c);
       break;
@@ -398,8 +432,8 @@ void circular_conv_backward_weights(const ConvShape& shape, const Scalar* state,
       for (Index c = 0; c < C; ++c) {
         const Scalar* source = grad_out + b * size + c * n;
         Scalar* row = grads + c * layout.plain_stride;
-        std::copy(source, source + n, row);
-        std::fill(row + n, row + layout.plain_stride, Scalar(0));
+        detail::zero_row_end(row, n, layout.plain_stride);
+        detail::copy_run(source, n, row);
         B bias_sum = B::load_aligned(base + parts.bias_acc + c * W);
         for (Index v = 0; v < layout.vectors; ++v) bias_sum += B::load_aligned(row + v * W);
         bias_sum.store_aligned(base + parts.bias_acc + c * W);
