@@ -18,7 +18,8 @@ namespace {
 using wrnn::Index;
 constexpr Index kBatch = 128;
 
-enum Config { kCopy, kAdding, kSmnist };
+// Named as the configurations read in benchmark names: BM_TrainStep<wrnn::WaveCell<float>, copy>.
+enum Config { copy, adding, smnist };
 
 struct Problem {
   wrnn::Sequence<float> inputs;
@@ -28,43 +29,50 @@ struct Problem {
 };
 
 Problem make_problem(Config config, wrnn::Rng& rng) {
-  if (config == kCopy) {
+  if (config == copy) {
     const wrnn::CopyTask task(120);
     auto batch = task.generate<float>(kBatch, rng);
-    return {std::move(batch.inputs), std::move(batch.targets),
+    return {std::move(batch.inputs),
+            std::move(batch.targets),
             {task.output_size(), wrnn::ReadoutKind::linear, wrnn::ReadoutMode::every_step},
             task.loss()};
   }
-  if (config == kAdding) {
+  if (config == adding) {
     const wrnn::AddingTask task(400);
     auto batch = task.generate<float>(kBatch, rng);
-    return {std::move(batch.inputs), std::move(batch.targets),
+    return {std::move(batch.inputs),
+            std::move(batch.targets),
             {task.output_size(), wrnn::ReadoutKind::linear, wrnn::ReadoutMode::last_step},
             task.loss()};
   }
-  Problem problem{wrnn::Sequence<float>(784, kBatch, 1), {}, {10, wrnn::ReadoutKind::linear,
-                  wrnn::ReadoutMode::last_step}, wrnn::LossKind::cross_entropy};
-  for (Index i = 0; i < 784 * kBatch; ++i) problem.inputs.data()[i] = static_cast<float>(rng.uniform());
+  Problem problem{wrnn::Sequence<float>(784, kBatch, 1),
+                  {},
+                  {10, wrnn::ReadoutKind::linear, wrnn::ReadoutMode::last_step},
+                  wrnn::LossKind::cross_entropy};
+  for (Index i = 0; i < 784 * kBatch; ++i)
+    problem.inputs.data()[i] = static_cast<float>(rng.uniform());
   for (Index b = 0; b < kBatch; ++b)
     problem.targets.classes.push_back(static_cast<int>(rng.uniform_int(0, 10)));
   return problem;
 }
 
-Index input_size(Config config) { return config == kCopy ? 10 : (config == kAdding ? 2 : 1); }
+Index input_size(Config config) {
+  return config == copy ? 10 : (config == adding ? 2 : 1);
+}
 
 wrnn::WaveCellOptions cell_options(wrnn::WaveCell<float>*, Config config) {
   wrnn::WaveCellOptions options;
   options.input_size = input_size(config);
-  options.channels = config == kCopy ? 6 : (config == kAdding ? 27 : 16);
-  options.ring_size = config == kSmnist ? 256 : 100;
+  options.channels = config == copy ? 6 : (config == adding ? 27 : 16);
+  options.ring_size = config == smnist ? 256 : 100;
   return options;
 }
 wrnn::DenseCellOptions cell_options(wrnn::DenseCell<float>*, Config config) {
-  return {input_size(config), config == kSmnist ? 256 : 100};
+  return {input_size(config), config == smnist ? 256 : 100};
 }
 
-template <class Cell>
-void BM_TrainStep(benchmark::State& state, Config config) {
+template <class Cell, Config config>
+void BM_TrainStep(benchmark::State& state) {
   wrnn::Rng rng(1);
   Problem problem = make_problem(config, rng);
   wrnn::ModelOptions model_options;
@@ -91,7 +99,7 @@ void BM_TrainStep(benchmark::State& state, Config config) {
 // One sample, one step, in place: the latency a simulation embedding a cell sees.
 template <class Cell>
 void BM_StreamingStep(benchmark::State& state) {
-  Cell cell(cell_options(static_cast<Cell*>(nullptr), kCopy));
+  Cell cell(cell_options(static_cast<Cell*>(nullptr), copy));
   wrnn::Rng rng(1);
   cell.init(rng);
   std::vector<float> input(10, 0.0f), cell_state(static_cast<std::size_t>(cell.state_size()));
@@ -109,12 +117,12 @@ void thread_arguments(benchmark::internal::Benchmark* benchmark) {
 
 }  // namespace
 
-BENCHMARK_CAPTURE(BM_TrainStep<wrnn::WaveCell<float>>, copy, kCopy)->Apply(thread_arguments);
-BENCHMARK_CAPTURE(BM_TrainStep<wrnn::DenseCell<float>>, copy, kCopy)->Apply(thread_arguments);
-BENCHMARK_CAPTURE(BM_TrainStep<wrnn::WaveCell<float>>, adding, kAdding)->Apply(thread_arguments);
-BENCHMARK_CAPTURE(BM_TrainStep<wrnn::DenseCell<float>>, adding, kAdding)->Apply(thread_arguments);
-BENCHMARK_CAPTURE(BM_TrainStep<wrnn::WaveCell<float>>, smnist, kSmnist)->Apply(thread_arguments);
-BENCHMARK_CAPTURE(BM_TrainStep<wrnn::DenseCell<float>>, smnist, kSmnist)->Apply(thread_arguments);
+BENCHMARK_TEMPLATE(BM_TrainStep, wrnn::WaveCell<float>, copy)->Apply(thread_arguments);
+BENCHMARK_TEMPLATE(BM_TrainStep, wrnn::DenseCell<float>, copy)->Apply(thread_arguments);
+BENCHMARK_TEMPLATE(BM_TrainStep, wrnn::WaveCell<float>, adding)->Apply(thread_arguments);
+BENCHMARK_TEMPLATE(BM_TrainStep, wrnn::DenseCell<float>, adding)->Apply(thread_arguments);
+BENCHMARK_TEMPLATE(BM_TrainStep, wrnn::WaveCell<float>, smnist)->Apply(thread_arguments);
+BENCHMARK_TEMPLATE(BM_TrainStep, wrnn::DenseCell<float>, smnist)->Apply(thread_arguments);
 BENCHMARK_TEMPLATE(BM_StreamingStep, wrnn::WaveCell<float>);
 BENCHMARK_TEMPLATE(BM_StreamingStep, wrnn::DenseCell<float>);
 

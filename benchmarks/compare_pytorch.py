@@ -163,7 +163,7 @@ def time_wrnn(bench, names, threads, repeats):
     """Median real time (ms) of each BM_TrainStep, and the streaming step (us)."""
     cells = {CONFIGS[n][1] for n in names}
     pattern = "|".join(
-        [f"BM_TrainStep<{CXX_NAMES[c]}>/{t}/{th}/" for c in cells for t in {CONFIGS[n][0] for n in names}
+        [f"BM_TrainStep<{CXX_NAMES[c]}, {t}>/{th}/" for c in cells for t in {CONFIGS[n][0] for n in names}
          for th in threads] + ["BM_StreamingStep<wrnn::WaveCell<float>>"])
     pattern = pattern.replace("<", ".").replace(">", ".")
     result = subprocess.run(
@@ -196,7 +196,7 @@ def main():
         torch.set_num_threads(threads)
         for name in names:
             task, kind, _ = CONFIGS[name]
-            key = f"BM_TrainStep<{CXX_NAMES[kind]}>/{task}/{threads}/real_time"
+            key = f"BM_TrainStep<{CXX_NAMES[kind]}, {task}>/{threads}/real_time"
             if key not in cxx:
                 continue
             reference = time_pytorch(name, max(2, args.repeats if task != "smnist" else 2))

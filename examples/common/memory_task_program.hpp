@@ -33,6 +33,7 @@ struct MemoryTaskOptions {
   std::string v_init = "solo";
   std::string activation = "relu";
   std::uint64_t seed = 1;
+  Index threads = default_thread_count();
   long long log_every = 100;
   double solved_threshold = 0.05;
   std::string out_dir;
@@ -99,6 +100,7 @@ nlohmann::json train_model(Model& model, const Task& task, const MemoryTaskOptio
       {"v_init", options.v_init},
       {"act", options.activation},
       {"seed", options.seed},
+      {"threads", options.threads},
   };
 
   if (!options.out_dir.empty()) {
@@ -121,6 +123,12 @@ nlohmann::json train_model(Model& model, const Task& task, const MemoryTaskOptio
   return results;
 }
 
+inline ModelOptions model_options(const MemoryTaskOptions& options) {
+  ModelOptions model;
+  model.threads = options.threads;
+  return model;
+}
+
 template <class Task>
 int run_memory_task(MemoryTaskOptions options, const Task& task) {
   const Activation activation = parse_activation(options.activation);
@@ -134,13 +142,13 @@ int run_memory_task(MemoryTaskOptions options, const Task& task) {
     WaveCellOptions cell{task.input_size(),   options.channels, options.ring_size,
                          options.kernel_size, activation,       parse_recurrent_init(options.init),
                          input_init};
-    SequenceModel<WaveCell<float>> model(cell, readout);
+    SequenceModel<WaveCell<float>> model(cell, readout, model_options(options));
     results = train_model(model, task, options);
   } else if (options.model == "irnn") {
     if (options.init.empty()) options.init = "identity";
     DenseCellOptions cell{task.input_size(), options.ring_size, activation,
                           parse_recurrent_init(options.init), input_init};
-    SequenceModel<DenseCell<float>> model(cell, readout);
+    SequenceModel<DenseCell<float>> model(cell, readout, model_options(options));
     results = train_model(model, task, options);
   } else {
     throw ValueError("--model: expected wave or irnn, received '" + options.model + "'");
@@ -180,6 +188,9 @@ int memory_task_main(int argc, char** argv, const std::string& task_name, Index 
   app.add_option("--act", options.activation, "activation: relu, tanh or identity")
       ->capture_default_str();
   app.add_option("--seed", options.seed, "random seed")->capture_default_str();
+  app.add_option("--threads", options.threads,
+                 "threads (default: WRNN_NUM_THREADS or all cores; results do not depend on it)")
+      ->capture_default_str();
   app.add_option("--log-every", options.log_every, "evaluate and log every N steps")
       ->capture_default_str();
   app.add_option("--out", options.out_dir, "write curve.csv, results.json, hidden_states.csv here");
