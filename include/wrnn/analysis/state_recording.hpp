@@ -82,8 +82,7 @@ class StateRecorder {
     if (steps_ == buffer_.cols())
       throw ValueError(detail::concat("StateRecorder::record: the recorder is full (capacity ",
                                       buffer_.cols(), " steps)"));
-    // reshaped() would allocate nothing either, but a plain Map keeps this valid for any vector or
-    // single-column/row expression without a temporary.
+    // Element by element: any vector expression (a column of a batch, a Map) is read in place.
     for (Index i = 0; i < buffer_.rows(); ++i) buffer_(i, steps_) = state(i);
     ++steps_;
   }
