@@ -103,6 +103,9 @@ TEST_CASE("grid GIF lays units out row-major on a ceil(sqrt(n)) square", "[analy
   CHECK(animation.palette[0] == map_color(ColorMap::diverging, 0.0));
   CHECK(animation.palette[254] == map_color(ColorMap::diverging, 1.0));
 
+  const std::vector<std::uint8_t> bytes = encode_gif(animation);
+  REQUIRE(bytes.size() > 6);
+  CHECK(std::string(bytes.begin(), bytes.begin() + 6) == "GIF89a");
   const std::string path = "test_analysis_animation_grid.gif";
   write_gif(path, animation);
   {

@@ -132,8 +132,24 @@ TEST_CASE("verdict: travelling waves are waves, with the right speed and directi
     CHECK(channel.is_wave);
     CHECK(analysis.is_wave);
     CHECK(analysis.mean_speed == Approx(speed).epsilon(0.05));
-    CHECK(channel.ridge_power > 2 * channel.ridge_baseline);
+    CHECK(channel.ridge_contrast > 2 * channel.ridge_baseline);
   }
+}
+
+TEST_CASE("verdict: a sinusoid that moves a whole wavelength by the final lag is a wave",
+          "[analysis][verdict]") {
+  // n = 256 allows lags up to 32, where a speed-1 wave of wavelength 32 has moved exactly one
+  // wavelength and fits shift 0 as well as the true shift; the gain is taken over all lags.
+  Rng rng(26);
+  const Matrix<double> states = travelling_sinusoid(256, 300, 1.0, 32.0, 0.1, rng);
+  const WaveAnalysis analysis = analyze_waves(states, 1, 256);
+  const ChannelWaveAnalysis& channel = analysis.channels[0];
+  INFO(channel.reason);
+  CHECK(channel.speed.lag == 32);
+  CHECK(channel.speed.zero_shift_correlation > 0.8);  // a whole wavelength: shift 0 fits too
+  CHECK(channel.speed.correlation_gain > 1.0);        // at lag 16 it was half a wavelength
+  CHECK(channel.is_wave);
+  CHECK(channel.speed.speed == Approx(1.0).epsilon(0.01));
 }
 
 TEST_CASE("verdict: a stationary bump with noise is no wave", "[analysis][verdict]") {

@@ -157,25 +157,35 @@ IndexedAnimation render_state_animation(const Eigen::MatrixBase<Derived>& states
   return animation;
 }
 
-// Encodes `animation` as a looping GIF89a file; throws FormatError with giflib's message on
-// failure.
-inline void write_gif(const std::string& path, const IndexedAnimation& animation,
-                      Index delay_centiseconds = 5) {
-  auto fail = [&](const char* step, int code) {
-    throw FormatError(
-        detail::concat("write_gif '", path, "': ", step,
-                       " failed: ", GifErrorString(code) ? GifErrorString(code) : "unknown error"));
+// The bytes of a looping GIF89a file showing `animation` (giflib's encoder, writing to memory);
+// throws FormatError with giflib's message on failure.
+inline std::vector<std::uint8_t> encode_gif(const IndexedAnimation& animation,
+                                            Index delay_centiseconds = 5) {
+  auto fail = [](const char* step, int code) {
+    const char* message = GifErrorString(code);
+    throw FormatError(detail::concat("encode_gif: ", step,
+                                     " failed: ", message ? message : "unknown giflib error"));
   };
   if (animation.frames.empty() || animation.width < 1 || animation.height < 1 ||
       animation.width > 65535 || animation.height > 65535)
     throw ValueError(detail::concat(
-        "write_gif: expected at least one frame of 1..65535 pixels a "
+        "encode_gif: expected at least one frame of 1..65535 pixels a "
         "side, received ",
         animation.frames.size(), " frames of ", animation.width, " x ", animation.height));
+  if (delay_centiseconds < 0 || delay_centiseconds > 65535)
+    throw ValueError(detail::concat(
+        "encode_gif: expected a delay in 0..65535 centiseconds, received ", delay_centiseconds));
+  std::vector<std::uint8_t> bytes;
+  // giflib hands every encoded chunk to this function; UserData points at `bytes`.
+  auto append = [](GifFileType* file, const GifByteType* data, int length) -> int {
+    auto* out = static_cast<std::vector<std::uint8_t>*>(file->UserData);
+    out->insert(out->end(), data, data + length);
+    return length;
+  };
   int error = 0;
-  GifFileType* gif = EGifOpenFileName(path.c_str(), false, &error);
-  if (!gif) fail("EGifOpenFileName", error);
-  // Closes the file on every path out of here; EGifCloseFile frees `gif` even when it fails.
+  GifFileType* gif = EGifOpen(&bytes, append, &error);
+  if (!gif) fail("EGifOpen", error);
+  // Closes the encoder on every path out of here; EGifCloseFile frees `gif` even when it fails.
   struct Closer {
     GifFileType* gif;
     bool closed = false;
@@ -190,7 +200,7 @@ inline void write_gif(const std::string& path, const IndexedAnimation& animation
                              animation.palette[k].blue};
   std::unique_ptr<ColorMapObject, void (*)(ColorMapObject*)> color_map(
       GifMakeMapObject(256, colors.data()), GifFreeMapObject);
-  if (!color_map) throw FormatError("write_gif: giflib could not allocate the colour map");
+  if (!color_map) throw FormatError("encode_gif: giflib could not allocate the colour map");
 
   EGifSetGifVersion(gif, true);  // GIF89a: needed for the delay and loop extensions
   const int width = static_cast<int>(animation.width), height = static_cast<int>(animation.height);
@@ -216,7 +226,7 @@ inline void write_gif(const std::string& path, const IndexedAnimation& animation
   std::vector<GifPixelType> line(static_cast<std::size_t>(width));
   for (const auto& frame : animation.frames) {
     if (frame.size() != static_cast<std::size_t>(width) * static_cast<std::size_t>(height))
-      throw ShapeError(detail::concat("write_gif: expected frames of ", width * height,
+      throw ShapeError(detail::concat("encode_gif: expected frames of ", width * height,
                                       " pixels, received ", frame.size()));
     if (EGifPutExtension(gif, GRAPHICS_EXT_FUNC_CODE, static_cast<int>(control_length),
                          control_bytes) == GIF_ERROR)
@@ -230,6 +240,13 @@ inline void write_gif(const std::string& path, const IndexedAnimation& animation
   }
   closer.closed = true;
   if (EGifCloseFile(gif, &error) == GIF_ERROR) fail("EGifCloseFile", error);
+  return bytes;
+}
+
+// Writes encode_gif(animation) to `path`; throws FormatError if the file cannot be written.
+inline void write_gif(const std::string& path, const IndexedAnimation& animation,
+                      Index delay_centiseconds = 5) {
+  write_bytes(path, encode_gif(animation, delay_centiseconds));
 }
 
 // Renders and writes the animation of `states` (input convention of state_recording.hpp).

@@ -6,13 +6,14 @@
 //      a quarter of the variance - and peak_correlation * sqrt(n (T - lag)) >= min_significance
 //      (6): for white noise the correlation at any one shift has standard deviation 1 / sqrt(n (T -
 //      lag)), so short or small recordings need a higher correlation;
-//   2. peak_correlation - zero_shift_correlation >= min_correlation_gain (0.2): shifting explains
-//      clearly more than staying in place - the pattern moved rather than stood still;
+//   2. correlation_gain >= min_correlation_gain (0.2): at some lag examined, shifting by the
+//      displacement explains clearly more than staying in place (peak minus shift-0 correlation) -
+//      the pattern moved rather than stood still;
 //   3. |speed| >= min_speed (0.05 units per step): it moves at a speed worth the name;
-//   4. ridge_power >= min_ridge_ratio (2) * ridge_baseline: in the shuffle-normalised 2-D spectrum,
-//      the line w = -speed * k carries at least twice the power of the same line in the spectrum of
-//      a shuffled copy - the motion is there in the frequency domain too, not an artefact of a few
-//      steps.
+//   4. ridge_contrast >= min_ridge_ratio (2) * ridge_baseline: in the 2-D spectrum the line
+//      w = -speed * k carries at least twice the magnitude, relative to time-shuffled copies, that
+//      a shuffled copy itself does (spectrum.hpp, "ridge contrast") - the motion is there in the
+//      frequency domain too, sustained over the recording, not an artefact of a few steps.
 // A stationary pattern fails 2 and 3 (or, once its temporal mean is removed, 1); white noise fails
 // 1 and 4. The first failed condition is named in `reason`. Over channels: the verdict is "wave"
 // when at least `min_wave_fraction` (half) of the channels are waves; the speed summary is the
@@ -49,8 +50,8 @@ struct WaveAnalysisOptions {
 struct ChannelWaveAnalysis {
   Index channel = 0;
   WaveSpeedEstimate speed;      // speed.speed in units per step, > 0 toward higher indices
-  double ridge_power = 0.0;     // ridge(N, speed)
-  double ridge_baseline = 0.0;  // ridge(B, speed)
+  double ridge_contrast = 0.0;  // ridge contrast of |F| at the estimated speed
+  double ridge_baseline = 0.0;  // the same for a shuffled copy (about 1)
   DiagonalPower diagonal;       // the authors' speed-1 score, both diagonals, and its baseline
   bool is_wave = false;
   std::string reason;  // "wave" or the first failed condition
@@ -71,7 +72,7 @@ struct WaveAnalysis {
 // Applies the rule to measured numbers; returns "wave" or the first failed condition.
 // `pairs` is n * (T - lag), the number of unit pairs behind the peak correlation.
 inline std::string wave_verdict_reason(const WaveSpeedEstimate& speed, double pairs,
-                                       double ridge_power, double ridge_baseline,
+                                       double ridge_contrast, double ridge_baseline,
                                        const WaveVerdictRule& rule) {
   if (!(speed.energy > 0.0)) return "no temporal variation";
   if (!(speed.peak_correlation >= rule.min_peak_correlation))
@@ -81,15 +82,15 @@ inline std::string wave_verdict_reason(const WaveSpeedEstimate& speed, double pa
     return detail::concat("peak correlation ", format_number(speed.peak_correlation), " is only ",
                           format_number(speed.peak_correlation * std::sqrt(pairs)),
                           " noise standard deviations (< ", rule.min_significance, ")");
-  if (!(speed.peak_correlation - speed.zero_shift_correlation >= rule.min_correlation_gain))
+  if (!(speed.correlation_gain >= rule.min_correlation_gain))
     return detail::concat("correlation gain over shift 0 is ",
-                          format_number(speed.peak_correlation - speed.zero_shift_correlation),
-                          " < ", rule.min_correlation_gain);
+                          format_number(speed.correlation_gain), " < ", rule.min_correlation_gain);
   if (!(std::abs(speed.speed) >= rule.min_speed))
     return detail::concat("|speed| ", format_number(std::abs(speed.speed)), " < ", rule.min_speed);
-  if (!(ridge_power >= rule.min_ridge_ratio * ridge_baseline))
-    return detail::concat("ridge power ", format_number(ridge_power), " < ", rule.min_ridge_ratio,
-                          " x shuffled baseline ", format_number(ridge_baseline));
+  if (!(ridge_contrast >= rule.min_ridge_ratio * ridge_baseline))
+    return detail::concat("ridge contrast ", format_number(ridge_contrast), " < ",
+                          rule.min_ridge_ratio, " x shuffled baseline ",
+                          format_number(ridge_baseline));
   return "wave";
 }
 
@@ -102,11 +103,13 @@ ChannelWaveAnalysis analyze_channel_wave(const Eigen::MatrixBase<Derived>& state
   result.speed = estimate_wave_speed(states, channels, ring_size, channel, options.speed);
   const SpaceTimeSpectrum spectrum =
       compute_space_time_spectrum(states, channels, ring_size, channel, options.spectrum);
-  result.ridge_power = ridge_power(spectrum.normalised, result.speed.speed);
-  result.ridge_baseline = ridge_power(spectrum.baseline, result.speed.speed);
+  result.ridge_contrast =
+      ridge_contrast(spectrum.magnitude, spectrum.shuffled_magnitude, result.speed.speed);
+  result.ridge_baseline =
+      ridge_contrast(spectrum.baseline_magnitude, spectrum.shuffled_magnitude, result.speed.speed);
   result.diagonal = diagonal_power(spectrum);
   const double pairs = static_cast<double>(ring_size * (states.cols() - result.speed.lag));
-  result.reason = wave_verdict_reason(result.speed, pairs, result.ridge_power,
+  result.reason = wave_verdict_reason(result.speed, pairs, result.ridge_contrast,
                                       result.ridge_baseline, options.rule);
   result.is_wave = result.reason == "wave";
   return result;

@@ -54,8 +54,12 @@ struct WaveSpeedEstimate {
   Index lag = 0;                        // lag of the final estimate
   double peak_correlation = 0.0;        // rho_lag at the best shift
   double zero_shift_correlation = 0.0;  // rho_lag at shift 0
-  double lag1_peak_correlation = 0.0;   // rho_1 at its best shift
-  double energy = 0.0;                  // mean square of the mean-removed block
+  // max over the lags examined of (rho at the best shift - rho at shift 0): how much better moving
+  // explains the later state than staying put. (At the final lag alone a periodic pattern may have
+  // moved by a whole wavelength, where shift 0 fits as well.)
+  double correlation_gain = 0.0;
+  double lag1_peak_correlation = 0.0;  // rho_1 at its best shift
+  double energy = 0.0;                 // mean square of the mean-removed block
 };
 
 namespace internal {
@@ -204,6 +208,7 @@ inline WaveSpeedEstimate estimate_block_wave_speed(const Matrix<double>& block,
   estimate.lag = 1;
   estimate.peak_correlation = estimate.lag1_peak_correlation = correlation.at(peak);
   estimate.zero_shift_correlation = correlation.at(0);
+  estimate.correlation_gain = estimate.peak_correlation - estimate.zero_shift_correlation;
 
   // 2. Double the lag while the displacement stays a modest part of the ring, each time taking the
   //    near-maximal peak closest to the displacement the current speed predicts.
@@ -221,6 +226,8 @@ inline WaveSpeedEstimate estimate_block_wave_speed(const Matrix<double>& block,
     estimate.lag = lag;
     estimate.peak_correlation = correlation.at(peak);
     estimate.zero_shift_correlation = correlation.at(0);
+    estimate.correlation_gain = std::max(
+        estimate.correlation_gain, estimate.peak_correlation - estimate.zero_shift_correlation);
   }
   return estimate;
 }
