@@ -83,7 +83,7 @@ IndexedAnimation render_state_animation(const Eigen::MatrixBase<Derived>& states
         options.frame_step, ", max_frames ", options.max_frames, ", first_step ",
         options.first_step));
   const auto drawn =
-      internal::channels_to_draw(options.channels, channels, "render_state_animation");
+      internal::selected_channels(options.channels, channels, "render_state_animation");
   const Index n_drawn = static_cast<Index>(drawn.size());
 
   IndexedAnimation animation;

@@ -29,29 +29,13 @@ struct SpaceTimeOptions {
   bool caption = true;  // "units (down) x time (right)" line under the panels
 };
 
-namespace internal {
-
-inline std::vector<Index> channels_to_draw(const std::vector<Index>& requested, Index channels,
-                                           const char* what) {
-  std::vector<Index> list = requested;
-  if (list.empty())
-    for (Index c = 0; c < channels; ++c) list.push_back(c);
-  for (Index c : list)
-    if (c < 0 || c >= channels)
-      throw ValueError(
-          detail::concat(what, ": expected channel indices in [0, ", channels, "), received ", c));
-  return list;
-}
-
-}  // namespace internal
-
 // The picture as an RGB buffer (what write_space_time_png encodes), for tests and for embedding.
 template <class Derived>
 RgbImage render_space_time_image(const Eigen::MatrixBase<Derived>& states, Index channels,
                                  Index ring_size, const SpaceTimeOptions& options = {}) {
   require_states_shape("render_space_time_image", states, channels, ring_size);
   const auto drawn =
-      internal::channels_to_draw(options.channels, channels, "render_space_time_image");
+      internal::selected_channels(options.channels, channels, "render_space_time_image");
   std::vector<Matrix<double>> panels;
   std::vector<std::string> labels;
   double data_min = std::numeric_limits<double>::infinity();

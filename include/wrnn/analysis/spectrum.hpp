@@ -250,7 +250,7 @@ RgbImage render_spectrum_image(const Eigen::MatrixBase<Derived>& states, Index c
                                Index ring_size, const SpectrumImageOptions& options = {}) {
   require_states_shape("render_spectrum_image", states, channels, ring_size, 2);
   const auto drawn =
-      internal::channels_to_draw(options.channels, channels, "render_spectrum_image");
+      internal::selected_channels(options.channels, channels, "render_spectrum_image");
   std::vector<Matrix<double>> panels;
   std::vector<std::string> labels;
   double data_min = std::numeric_limits<double>::infinity(), data_max = -data_min;

@@ -11,6 +11,8 @@
 
 #include <Eigen/Core>
 
+#include <vector>
+
 #include "wrnn/core/error.hpp"
 #include "wrnn/core/types.hpp"
 
@@ -32,6 +34,24 @@ void require_states_shape(const char* what, const Eigen::DenseBase<Derived>& sta
     throw ShapeError(detail::concat(what, ": expected at least ", min_steps,
                                     " time steps (columns), received ", states.cols()));
 }
+
+namespace internal {
+
+// The channels a function works on: `requested` in its order, or all of them when it is empty;
+// throws ValueError for an index outside [0, channels).
+inline std::vector<Index> selected_channels(const std::vector<Index>& requested, Index channels,
+                                            const char* what) {
+  std::vector<Index> list = requested;
+  if (list.empty())
+    for (Index c = 0; c < channels; ++c) list.push_back(c);
+  for (Index c : list)
+    if (c < 0 || c >= channels)
+      throw ValueError(
+          detail::concat(what, ": expected channel indices in [0, ", channels, "), received ", c));
+  return list;
+}
+
+}  // namespace internal
 
 // The states of sample `sample` from a batched buffer whose column t*batch + b holds sample b after
 // step t. Returns a (state_size) x (columns / batch) matrix: column t is that sample after step t.

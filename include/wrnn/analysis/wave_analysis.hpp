@@ -126,7 +126,7 @@ WaveAnalysis analyze_waves(const Eigen::MatrixBase<Derived>& states, Index chann
                        options.min_wave_fraction));
   WaveAnalysis analysis;
   double weight_sum = 0.0, speed_sum = 0.0, abs_speed_sum = 0.0;
-  for (Index c : internal::channels_to_draw(options.channels, channels, "analyze_waves")) {
+  for (Index c : internal::selected_channels(options.channels, channels, "analyze_waves")) {
     analysis.channels.push_back(analyze_channel_wave(states, channels, ring_size, c, options));
     const ChannelWaveAnalysis& channel = analysis.channels.back();
     analysis.mean_diagonal_power += channel.diagonal.best();
