@@ -4,6 +4,9 @@
 #include <gif_lib.h>
 
 #include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <sstream>
 #include <string>
 
 #include "wrnn/analysis/animation.hpp"
@@ -117,6 +120,28 @@ TEST_CASE("grid GIF lays units out row-major on a ceil(sqrt(n)) square", "[analy
           map_color(ColorMap::diverging, 0.0));
   }
   std::remove(path.c_str());
+}
+
+TEST_CASE("streaming GIF writer gives the same bytes as encoding all rendered frames",
+          "[analysis][gif]") {
+  const Matrix<float> states = moving_bump(3, 20, 40);
+  AnimationOptions options;
+  options.layout = AnimationLayout::grid;
+  options.frame_step = 2;
+  const std::string path = "test_analysis_animation_stream.gif";
+  write_state_animation_gif(path, states, 3, 20, options);
+  std::ifstream in(path, std::ios::binary);
+  const std::vector<std::uint8_t> file_bytes((std::istreambuf_iterator<char>(in)),
+                                             std::istreambuf_iterator<char>());
+  const std::vector<std::uint8_t> expected =
+      encode_gif(render_state_animation(states, 3, 20, options), options.delay_centiseconds);
+  CHECK(file_bytes == expected);
+  std::remove(path.c_str());
+
+  std::ostringstream out;
+  GifStreamWriter writer(out, 4, 2, render_state_animation(states, 3, 20, options).palette, 5);
+  CHECK_THROWS_AS(writer.add_frame(std::vector<std::uint8_t>(7)), ShapeError);
+  CHECK_THROWS_AS(writer.finish(), ValueError);  // no frame yet
 }
 
 TEST_CASE("animation options are validated", "[analysis][gif]") {

@@ -158,4 +158,12 @@ TEST_CASE("space-time image rejects inconsistent shapes", "[analysis][image]") {
   options.channels = {2};
   CHECK_THROWS_AS(render_space_time_image(states, 2, 5, options), ValueError);
   CHECK_THROWS_AS(write_space_time_png("/nonexistent-dir/x.png", states, 2, 5), FormatError);
+  // A diverged model: the message names where the first NaN is.
+  states(1 * 5 + 2, 3) = std::nanf("");
+  try {
+    render_space_time_image(states, 2, 5);
+    FAIL("no exception");
+  } catch (const NumericalError& error) {
+    CHECK(std::string(error.what()).find("channel 1, unit 2, step 3") != std::string::npos);
+  }
 }

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <limits>
 
 #include "wrnn/analysis/wave_analysis.hpp"
 
@@ -241,6 +242,11 @@ TEST_CASE("wave speed input checks", "[analysis][speed]") {
   CHECK_THROWS_AS(estimate_wave_speed(short_states, 1, 8, 0), ShapeError);
   const Matrix<double> states = Matrix<double>::Zero(8, 10);
   CHECK_THROWS_AS(estimate_wave_speed(states, 1, 8, 1), ValueError);
+  Matrix<double> diverged = Matrix<double>::Zero(8, 10);
+  diverged(3, 4) = std::numeric_limits<double>::infinity();
+  CHECK_THROWS_AS(estimate_wave_speed(diverged, 1, 8, 0), NumericalError);
+  CHECK_THROWS_AS(analyze_waves(diverged, 1, 8), NumericalError);
+  CHECK_THROWS_AS(estimate_block_wave_speed(diverged), NumericalError);
   WaveSpeedOptions bad;
   bad.upsample = 0;
   CHECK_THROWS_AS(estimate_wave_speed(states, 1, 8, 0, bad), ValueError);

@@ -16,7 +16,10 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <fstream>
 #include <memory>
+#include <ostream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -49,7 +52,9 @@ struct AnimationOptions {
   Index gap = 2;  // grey pixels between channels
 };
 
-// Palette-indexed frames, what write_state_animation_gif encodes (for tests and other encoders).
+// Palette-indexed frames (render_state_animation), for tests and other encoders.
+// write_state_animation_gif does not build this: it streams frame by frame into the file, so a long
+// recording never sits in memory as pixels.
 struct IndexedAnimation {
   Index width = 0;
   Index height = 0;
@@ -66,196 +71,291 @@ constexpr Rgb gap_color{160, 160, 160};
 inline std::uint8_t palette_index(const ColorScale& scale, double value) {
   return static_cast<std::uint8_t>(std::lround(scale.fraction(value) * 254.0));
 }
-}  // namespace internal
+
+// Everything about an animation that does not change from frame to frame: the steps shown, the
+// colour scale, the palette and where each channel's units go.
+struct AnimationPlan {
+  std::vector<Index> drawn;  // channels, in drawing order
+  std::vector<Index> steps;  // recorded columns shown
+  ColorScale scale;
+  std::array<Rgb, 256> palette{};
+  Index ring_size = 0;
+  bool grid = false;
+  Index side = 1;            // grid: squares are side x side units
+  Index cell = 1;            // grid: pixels per unit
+  AxisScaling ring_scaling;  // rings: along the ring
+  Index tile_w = 0, tile_h = 0, tiles_per_row = 1, gap = 0;
+  Index width = 0, height = 0;
+};
 
 template <class Derived>
-IndexedAnimation render_state_animation(const Eigen::MatrixBase<Derived>& states, Index channels,
-                                        Index ring_size, const AnimationOptions& options = {}) {
-  require_states_shape("render_state_animation", states, channels, ring_size);
+AnimationPlan plan_animation(const Eigen::MatrixBase<Derived>& states, Index channels,
+                             Index ring_size, const AnimationOptions& options, const char* what) {
+  require_states_shape(what, states, channels, ring_size);
+  require_finite_states(what, states, ring_size);
   if (options.frame_step < 1 || options.max_frames < 1 || options.first_step < 0 ||
       options.first_step >= states.cols() || options.delay_centiseconds < 0 ||
-      options.ring_row_pixels < 1 || options.grid_channels_per_row < 1 || options.gap < 0)
+      options.delay_centiseconds > 65535 || options.ring_row_pixels < 1 ||
+      options.grid_channels_per_row < 1 || options.gap < 0)
     throw ValueError(detail::concat(
-        "render_state_animation: expected frame_step >= 1, max_frames >= 1, first_step in [0, ",
-        states.cols(),
-        "), delay >= 0, ring_row_pixels >= 1, grid_channels_per_row >= 1, gap >= 0; "
+        what, ": expected frame_step >= 1, max_frames >= 1, first_step in [0, ", states.cols(),
+        "), delay in 0..65535, ring_row_pixels >= 1, grid_channels_per_row >= 1, gap >= 0; "
         "received frame_step ",
         options.frame_step, ", max_frames ", options.max_frames, ", first_step ",
-        options.first_step));
-  const auto drawn =
-      internal::selected_channels(options.channels, channels, "render_state_animation");
-  const Index n_drawn = static_cast<Index>(drawn.size());
-
-  IndexedAnimation animation;
+        options.first_step, ", delay ", options.delay_centiseconds, ", ring_row_pixels ",
+        options.ring_row_pixels, ", grid_channels_per_row ", options.grid_channels_per_row,
+        ", gap ", options.gap));
+  AnimationPlan plan;
+  plan.drawn = selected_channels(options.channels, channels, what);
   for (Index t = options.first_step;
-       t < states.cols() && static_cast<Index>(animation.steps.size()) < options.max_frames;
+       t < states.cols() && static_cast<Index>(plan.steps.size()) < options.max_frames;
        t += options.frame_step)
-    animation.steps.push_back(t);
+    plan.steps.push_back(t);
 
   double data_min = std::numeric_limits<double>::infinity(), data_max = -data_min;
-  for (Index c : drawn)
-    for (Index t : animation.steps) {
+  for (Index c : plan.drawn)
+    for (Index t : plan.steps) {
       const auto ring = states.block(c * ring_size, t, ring_size, 1).template cast<double>();
       data_min = std::min(data_min, ring.minCoeff());
       data_max = std::max(data_max, ring.maxCoeff());
     }
-  animation.scale = choose_color_scale(data_min, data_max, options.color_map, options.value_min,
-                                       options.value_max);
+  plan.scale = choose_color_scale(data_min, data_max, options.color_map, options.value_min,
+                                  options.value_max);
   for (int k = 0; k < 255; ++k)
-    animation.palette[static_cast<std::size_t>(k)] = map_color(animation.scale.map, k / 254.0);
-  animation.palette[internal::gap_palette_index] = internal::gap_color;
+    plan.palette[static_cast<std::size_t>(k)] = map_color(plan.scale.map, k / 254.0);
+  plan.palette[gap_palette_index] = gap_color;
 
-  // Geometry: where each unit of each drawn channel goes, as a list of (unit block, pixel rect).
-  const bool grid = options.layout == AnimationLayout::grid;
-  const Index side = static_cast<Index>(std::ceil(std::sqrt(static_cast<double>(ring_size))));
-  AxisScaling ring_scaling;  // rings layout: along the ring
-  Index cell = 1;            // grid layout: pixels per unit
-  Index tile_w = 0, tile_h = 0, tiles_per_row = 1;
-  if (grid) {
-    cell = std::max<Index>(1, (options.min_grid_pixels + side - 1) / side);
-    tile_w = tile_h = side * cell;
-    tiles_per_row = std::min(options.grid_channels_per_row, n_drawn);
+  const Index n_drawn = static_cast<Index>(plan.drawn.size());
+  plan.ring_size = ring_size;
+  plan.grid = options.layout == AnimationLayout::grid;
+  plan.gap = options.gap;
+  if (plan.grid) {
+    plan.side = static_cast<Index>(std::ceil(std::sqrt(static_cast<double>(ring_size))));
+    plan.cell = std::max<Index>(1, (options.min_grid_pixels + plan.side - 1) / plan.side);
+    plan.tile_w = plan.tile_h = plan.side * plan.cell;
+    plan.tiles_per_row = std::min(options.grid_channels_per_row, n_drawn);
   } else {
-    ring_scaling = choose_axis_scaling(ring_size, options.min_ring_pixels, options.max_ring_pixels);
-    tile_w = ring_scaling.pixels(ring_size);
-    tile_h = options.ring_row_pixels;
+    plan.ring_scaling =
+        choose_axis_scaling(ring_size, options.min_ring_pixels, options.max_ring_pixels);
+    plan.tile_w = plan.ring_scaling.pixels(ring_size);
+    plan.tile_h = options.ring_row_pixels;
   }
-  const Index tile_rows = (n_drawn + tiles_per_row - 1) / tiles_per_row;
-  animation.width = tiles_per_row * tile_w + (tiles_per_row - 1) * options.gap;
-  animation.height = tile_rows * tile_h + (tile_rows - 1) * options.gap;
+  const Index tile_rows = (n_drawn + plan.tiles_per_row - 1) / plan.tiles_per_row;
+  plan.width = plan.tiles_per_row * plan.tile_w + (plan.tiles_per_row - 1) * plan.gap;
+  plan.height = tile_rows * plan.tile_h + (tile_rows - 1) * plan.gap;
+  if (plan.width > 65535 || plan.height > 65535)
+    throw ValueError(detail::concat(what, ": the frame would be ", plan.width, " x ", plan.height,
+                                    " pixels; GIF allows at most 65535 a side"));
+  return plan;
+}
 
-  const auto pixel_count = static_cast<std::size_t>(animation.width * animation.height);
-  Vector<double> ring(ring_size);
-  for (Index t : animation.steps) {
-    std::vector<std::uint8_t> frame(pixel_count, internal::gap_palette_index);
-    auto fill = [&](Index x, Index y, Index w, Index h, std::uint8_t value) {
-      for (Index row = y; row < y + h; ++row)
-        std::fill_n(frame.begin() + static_cast<std::ptrdiff_t>(row * animation.width + x), w,
-                    value);
-    };
-    for (Index k = 0; k < n_drawn; ++k) {
-      const Index c = drawn[static_cast<std::size_t>(k)];
-      ring = states.block(c * ring_size, t, ring_size, 1).template cast<double>();
-      const Index x0 = (k % tiles_per_row) * (tile_w + options.gap);
-      const Index y0 = (k / tiles_per_row) * (tile_h + options.gap);
-      if (grid) {
-        for (Index i = 0; i < ring_size; ++i)
-          fill(x0 + (i % side) * cell, y0 + (i / side) * cell, cell, cell,
-               internal::palette_index(animation.scale, ring(i)));
-      } else {
-        const Index values = ring_scaling.values(ring_size);
-        for (Index v = 0; v < values; ++v) {
-          const Index first = v * ring_scaling.block;
-          const Index count = std::min(ring_scaling.block, ring_size - first);
-          fill(x0 + v * ring_scaling.repeat, y0, ring_scaling.repeat, tile_h,
-               internal::palette_index(animation.scale, ring.segment(first, count).mean()));
-        }
+// Draws recorded column t into `frame` (width * height palette indices). `ring` is scratch space of
+// ring_size values, so that drawing allocates nothing.
+template <class Derived>
+void render_frame(const Eigen::MatrixBase<Derived>& states, const AnimationPlan& plan, Index t,
+                  Vector<double>& ring, std::vector<std::uint8_t>& frame) {
+  frame.assign(static_cast<std::size_t>(plan.width * plan.height), gap_palette_index);
+  auto fill = [&](Index x, Index y, Index w, Index h, std::uint8_t value) {
+    for (Index row = y; row < y + h; ++row)
+      std::fill_n(frame.begin() + static_cast<std::ptrdiff_t>(row * plan.width + x), w, value);
+  };
+  const Index n = plan.ring_size;
+  for (std::size_t k = 0; k < plan.drawn.size(); ++k) {
+    ring = states.block(plan.drawn[k] * n, t, n, 1).template cast<double>();
+    const Index tile = static_cast<Index>(k);
+    const Index x0 = (tile % plan.tiles_per_row) * (plan.tile_w + plan.gap);
+    const Index y0 = (tile / plan.tiles_per_row) * (plan.tile_h + plan.gap);
+    if (plan.grid) {
+      for (Index i = 0; i < n; ++i)
+        fill(x0 + (i % plan.side) * plan.cell, y0 + (i / plan.side) * plan.cell, plan.cell,
+             plan.cell, palette_index(plan.scale, ring(i)));
+    } else {
+      const AxisScaling& scaling = plan.ring_scaling;
+      for (Index v = 0; v < scaling.values(n); ++v) {
+        const Index first = v * scaling.block;
+        const Index count = std::min(scaling.block, n - first);
+        fill(x0 + v * scaling.repeat, y0, scaling.repeat, plan.tile_h,
+             palette_index(plan.scale, ring.segment(first, count).mean()));
       }
     }
-    animation.frames.push_back(std::move(frame));
+  }
+}
+
+}  // namespace internal
+
+// Writes a looping GIF89a frame by frame to a std::ostream (giflib's encoder with an output
+// function). Construct, add_frame() for every frame, then finish(); errors throw FormatError with
+// giflib's message.
+class GifStreamWriter {
+ public:
+  GifStreamWriter(std::ostream& out, Index width, Index height, const std::array<Rgb, 256>& palette,
+                  Index delay_centiseconds)
+      : out_(&out), width_(width), height_(height), line_(static_cast<std::size_t>(width)) {
+    if (width < 1 || height < 1 || width > 65535 || height > 65535)
+      throw ValueError(detail::concat("GifStreamWriter: expected 1..65535 pixels a side, received ",
+                                      width, " x ", height));
+    if (delay_centiseconds < 0 || delay_centiseconds > 65535)
+      throw ValueError(
+          detail::concat("GifStreamWriter: expected a delay in 0..65535 centiseconds, received ",
+                         delay_centiseconds));
+    int error = 0;
+    gif_.reset(EGifOpen(out_, &GifStreamWriter::write_chunk, &error));
+    if (!gif_) fail("EGifOpen", error);
+    std::array<GifColorType, 256> colors{};
+    for (std::size_t k = 0; k < 256; ++k)
+      colors[k] = GifColorType{palette[k].red, palette[k].green, palette[k].blue};
+    std::unique_ptr<ColorMapObject, void (*)(ColorMapObject*)> color_map(
+        GifMakeMapObject(256, colors.data()), GifFreeMapObject);
+    if (!color_map) throw FormatError("GifStreamWriter: giflib could not allocate the colour map");
+    EGifSetGifVersion(gif_.get(), true);  // GIF89a: needed for the delay and loop extensions
+    if (EGifPutScreenDesc(gif_.get(), static_cast<int>(width), static_cast<int>(height), 8,
+                          internal::gap_palette_index, color_map.get()) == GIF_ERROR)
+      fail("EGifPutScreenDesc", gif_->Error);
+    // The NETSCAPE2.0 application extension: loop count 0 = forever.
+    const unsigned char netscape[] = "NETSCAPE2.0";
+    const unsigned char loop_forever[] = {1, 0, 0};
+    if (EGifPutExtensionLeader(gif_.get(), APPLICATION_EXT_FUNC_CODE) == GIF_ERROR ||
+        EGifPutExtensionBlock(gif_.get(), 11, netscape) == GIF_ERROR ||
+        EGifPutExtensionBlock(gif_.get(), 3, loop_forever) == GIF_ERROR ||
+        EGifPutExtensionTrailer(gif_.get()) == GIF_ERROR)
+      fail("writing the loop extension", gif_->Error);
+    GraphicsControlBlock control{};
+    control.DisposalMode = DISPOSE_DO_NOT;
+    control.UserInputFlag = false;
+    control.DelayTime = static_cast<int>(delay_centiseconds);
+    control.TransparentColor = NO_TRANSPARENT_COLOR;
+    control_length_ = static_cast<int>(EGifGCBToExtension(&control, control_bytes_));
+  }
+  GifStreamWriter(const GifStreamWriter&) = delete;
+  GifStreamWriter& operator=(const GifStreamWriter&) = delete;
+
+  // One frame of width * height palette indices, row-major from the top.
+  void add_frame(const std::vector<std::uint8_t>& frame) {
+    if (!gif_) throw ValueError("GifStreamWriter::add_frame: the GIF is already finished");
+    if (frame.size() != static_cast<std::size_t>(width_ * height_))
+      throw ShapeError(detail::concat("GifStreamWriter::add_frame: expected ", width_ * height_,
+                                      " pixels, received ", frame.size()));
+    if (EGifPutExtension(gif_.get(), GRAPHICS_EXT_FUNC_CODE, control_length_, control_bytes_) ==
+        GIF_ERROR)
+      fail("EGifPutExtension (frame delay)", gif_->Error);
+    const int width = static_cast<int>(width_);
+    if (EGifPutImageDesc(gif_.get(), 0, 0, width, static_cast<int>(height_), false, nullptr) ==
+        GIF_ERROR)
+      fail("EGifPutImageDesc", gif_->Error);
+    for (Index y = 0; y < height_; ++y) {
+      std::copy_n(frame.begin() + static_cast<std::ptrdiff_t>(y * width_), width_, line_.begin());
+      if (EGifPutLine(gif_.get(), line_.data(), width) == GIF_ERROR)
+        fail("EGifPutLine", gif_->Error);
+    }
+    ++frames_;
+  }
+
+  // Writes the trailer; the stream then holds a complete GIF.
+  void finish() {
+    if (!gif_) return;
+    if (frames_ == 0) throw ValueError("GifStreamWriter::finish: a GIF needs at least one frame");
+    int error = 0;
+    // EGifCloseFile frees the encoder whatever it returns.
+    if (EGifCloseFile(gif_.release(), &error) == GIF_ERROR) fail("EGifCloseFile", error);
+    if (!*out_) throw FormatError("GifStreamWriter: the output stream failed");
+  }
+
+ private:
+  static int write_chunk(GifFileType* file, const GifByteType* data, int length) {
+    auto* out = static_cast<std::ostream*>(file->UserData);
+    out->write(reinterpret_cast<const char*>(data), length);
+    return *out ? length : 0;  // a short count makes giflib report a write error
+  }
+  [[noreturn]] static void fail(const char* step, int code) {
+    const char* message = GifErrorString(code);
+    throw FormatError(detail::concat("GIF encoding: ", step,
+                                     " failed: ", message ? message : "unknown giflib error"));
+  }
+
+  // An encoder abandoned before finish() (an exception) is closed and freed, errors ignored.
+  struct Close {
+    void operator()(GifFileType* gif) const {
+      int ignored = 0;
+      EGifCloseFile(gif, &ignored);
+    }
+  };
+
+  std::ostream* out_;
+  std::unique_ptr<GifFileType, Close> gif_;
+  Index width_, height_;
+  std::vector<GifPixelType> line_;
+  GifByteType control_bytes_[4] = {};
+  int control_length_ = 0;
+  Index frames_ = 0;
+};
+
+// All frames as palette indices (memory: frames x width x height bytes).
+template <class Derived>
+IndexedAnimation render_state_animation(const Eigen::MatrixBase<Derived>& states, Index channels,
+                                        Index ring_size, const AnimationOptions& options = {}) {
+  const internal::AnimationPlan plan =
+      internal::plan_animation(states, channels, ring_size, options, "render_state_animation");
+  IndexedAnimation animation;
+  animation.width = plan.width;
+  animation.height = plan.height;
+  animation.palette = plan.palette;
+  animation.steps = plan.steps;
+  animation.scale = plan.scale;
+  Vector<double> ring(ring_size);
+  for (Index t : plan.steps) {
+    animation.frames.emplace_back();
+    internal::render_frame(states, plan, t, ring, animation.frames.back());
   }
   return animation;
 }
 
-// The bytes of a looping GIF89a file showing `animation` (giflib's encoder, writing to memory);
-// throws FormatError with giflib's message on failure.
+// The bytes of a looping GIF89a showing `animation`.
 inline std::vector<std::uint8_t> encode_gif(const IndexedAnimation& animation,
                                             Index delay_centiseconds = 5) {
-  auto fail = [](const char* step, int code) {
-    const char* message = GifErrorString(code);
-    throw FormatError(detail::concat("encode_gif: ", step,
-                                     " failed: ", message ? message : "unknown giflib error"));
-  };
-  if (animation.frames.empty() || animation.width < 1 || animation.height < 1 ||
-      animation.width > 65535 || animation.height > 65535)
-    throw ValueError(detail::concat(
-        "encode_gif: expected at least one frame of 1..65535 pixels a "
-        "side, received ",
-        animation.frames.size(), " frames of ", animation.width, " x ", animation.height));
-  if (delay_centiseconds < 0 || delay_centiseconds > 65535)
-    throw ValueError(detail::concat(
-        "encode_gif: expected a delay in 0..65535 centiseconds, received ", delay_centiseconds));
-  std::vector<std::uint8_t> bytes;
-  // giflib hands every encoded chunk to this function; UserData points at `bytes`.
-  auto append = [](GifFileType* file, const GifByteType* data, int length) -> int {
-    auto* out = static_cast<std::vector<std::uint8_t>*>(file->UserData);
-    out->insert(out->end(), data, data + length);
-    return length;
-  };
-  int error = 0;
-  GifFileType* gif = EGifOpen(&bytes, append, &error);
-  if (!gif) fail("EGifOpen", error);
-  // Closes the encoder on every path out of here; EGifCloseFile frees `gif` even when it fails.
-  struct Closer {
-    GifFileType* gif;
-    bool closed = false;
-    ~Closer() {
-      int ignored = 0;
-      if (!closed) EGifCloseFile(gif, &ignored);
-    }
-  } closer{gif};
-  std::array<GifColorType, 256> colors{};
-  for (std::size_t k = 0; k < 256; ++k)
-    colors[k] = GifColorType{animation.palette[k].red, animation.palette[k].green,
-                             animation.palette[k].blue};
-  std::unique_ptr<ColorMapObject, void (*)(ColorMapObject*)> color_map(
-      GifMakeMapObject(256, colors.data()), GifFreeMapObject);
-  if (!color_map) throw FormatError("encode_gif: giflib could not allocate the colour map");
-
-  EGifSetGifVersion(gif, true);  // GIF89a: needed for the delay and loop extensions
-  const int width = static_cast<int>(animation.width), height = static_cast<int>(animation.height);
-  if (EGifPutScreenDesc(gif, width, height, 8, internal::gap_palette_index, color_map.get()) ==
-      GIF_ERROR)
-    fail("EGifPutScreenDesc", gif->Error);
-  // The NETSCAPE2.0 application extension: loop count 0 = forever.
-  const unsigned char netscape[] = "NETSCAPE2.0";
-  const unsigned char loop_forever[] = {1, 0, 0};
-  if (EGifPutExtensionLeader(gif, APPLICATION_EXT_FUNC_CODE) == GIF_ERROR ||
-      EGifPutExtensionBlock(gif, 11, netscape) == GIF_ERROR ||
-      EGifPutExtensionBlock(gif, 3, loop_forever) == GIF_ERROR ||
-      EGifPutExtensionTrailer(gif) == GIF_ERROR)
-    fail("writing the loop extension", gif->Error);
-
-  GraphicsControlBlock control{};
-  control.DisposalMode = DISPOSE_DO_NOT;
-  control.UserInputFlag = false;
-  control.DelayTime = static_cast<int>(delay_centiseconds);
-  control.TransparentColor = NO_TRANSPARENT_COLOR;
-  GifByteType control_bytes[4];
-  const size_t control_length = EGifGCBToExtension(&control, control_bytes);
-  std::vector<GifPixelType> line(static_cast<std::size_t>(width));
-  for (const auto& frame : animation.frames) {
-    if (frame.size() != static_cast<std::size_t>(width) * static_cast<std::size_t>(height))
-      throw ShapeError(detail::concat("encode_gif: expected frames of ", width * height,
-                                      " pixels, received ", frame.size()));
-    if (EGifPutExtension(gif, GRAPHICS_EXT_FUNC_CODE, static_cast<int>(control_length),
-                         control_bytes) == GIF_ERROR)
-      fail("EGifPutExtension (frame delay)", gif->Error);
-    if (EGifPutImageDesc(gif, 0, 0, width, height, false, nullptr) == GIF_ERROR)
-      fail("EGifPutImageDesc", gif->Error);
-    for (int y = 0; y < height; ++y) {
-      std::copy_n(frame.begin() + static_cast<std::ptrdiff_t>(y) * width, width, line.begin());
-      if (EGifPutLine(gif, line.data(), width) == GIF_ERROR) fail("EGifPutLine", gif->Error);
-    }
-  }
-  closer.closed = true;
-  if (EGifCloseFile(gif, &error) == GIF_ERROR) fail("EGifCloseFile", error);
-  return bytes;
+  std::ostringstream out(std::ios::binary);
+  GifStreamWriter writer(out, animation.width, animation.height, animation.palette,
+                         delay_centiseconds);
+  for (const auto& frame : animation.frames) writer.add_frame(frame);
+  writer.finish();
+  const std::string bytes = out.str();
+  return std::vector<std::uint8_t>(bytes.begin(), bytes.end());
 }
+
+namespace internal {
+inline std::ofstream open_for_writing(const std::string& path) {
+  std::ofstream out(path, std::ios::binary);
+  if (!out) throw FormatError(detail::concat("cannot open '", path, "' for writing"));
+  return out;
+}
+}  // namespace internal
 
 // Writes encode_gif(animation) to `path`; throws FormatError if the file cannot be written.
 inline void write_gif(const std::string& path, const IndexedAnimation& animation,
                       Index delay_centiseconds = 5) {
-  write_bytes(path, encode_gif(animation, delay_centiseconds));
+  std::ofstream out = internal::open_for_writing(path);
+  GifStreamWriter writer(out, animation.width, animation.height, animation.palette,
+                         delay_centiseconds);
+  for (const auto& frame : animation.frames) writer.add_frame(frame);
+  writer.finish();
 }
 
-// Renders and writes the animation of `states` (input convention of state_recording.hpp).
+// Renders the animation of `states` (input convention of state_recording.hpp) and streams it into
+// a GIF file one frame at a time (memory: one frame).
 template <class Derived>
 void write_state_animation_gif(const std::string& path, const Eigen::MatrixBase<Derived>& states,
                                Index channels, Index ring_size,
                                const AnimationOptions& options = {}) {
-  write_gif(path, render_state_animation(states, channels, ring_size, options),
-            options.delay_centiseconds);
+  const internal::AnimationPlan plan =
+      internal::plan_animation(states, channels, ring_size, options, "write_state_animation_gif");
+  std::ofstream out = internal::open_for_writing(path);
+  GifStreamWriter writer(out, plan.width, plan.height, plan.palette, options.delay_centiseconds);
+  Vector<double> ring(ring_size);
+  std::vector<std::uint8_t> frame;
+  for (Index t : plan.steps) {
+    internal::render_frame(states, plan, t, ring, frame);
+    writer.add_frame(frame);
+  }
+  writer.finish();
 }
 
 }  // namespace wrnn::analysis

@@ -34,6 +34,7 @@ template <class Derived>
 RgbImage render_space_time_image(const Eigen::MatrixBase<Derived>& states, Index channels,
                                  Index ring_size, const SpaceTimeOptions& options = {}) {
   require_states_shape("render_space_time_image", states, channels, ring_size);
+  require_finite_states("render_space_time_image", states, ring_size);
   const auto drawn =
       internal::selected_channels(options.channels, channels, "render_space_time_image");
   std::vector<Matrix<double>> panels;

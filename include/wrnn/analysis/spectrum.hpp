@@ -138,6 +138,7 @@ SpaceTimeSpectrum compute_space_time_spectrum(const Eigen::MatrixBase<Derived>& 
                                               Index channels, Index ring_size, Index channel,
                                               const SpectrumOptions& options = {}) {
   require_states_shape("compute_space_time_spectrum", states, channels, ring_size, 2);
+  require_finite_states("compute_space_time_spectrum", states, ring_size);
   if (channel < 0 || channel >= channels)
     throw ValueError(detail::concat("compute_space_time_spectrum: expected channel in [0, ",
                                     channels, "), received ", channel));

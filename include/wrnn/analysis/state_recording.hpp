@@ -11,6 +11,8 @@
 
 #include <Eigen/Core>
 
+#include <cmath>
+
 #include <vector>
 
 #include "wrnn/core/error.hpp"
@@ -33,6 +35,20 @@ void require_states_shape(const char* what, const Eigen::DenseBase<Derived>& sta
   if (states.cols() < min_steps)
     throw ShapeError(detail::concat(what, ": expected at least ", min_steps,
                                     " time steps (columns), received ", states.cols()));
+}
+
+// Throws NumericalError naming the first NaN or infinity (channel, unit, step): pictures and
+// measures of a diverged model would otherwise be silent garbage.
+template <class Derived>
+void require_finite_states(const char* what, const Eigen::DenseBase<Derived>& states,
+                           Index ring_size) {
+  if (states.derived().allFinite()) return;
+  for (Index t = 0; t < states.cols(); ++t)
+    for (Index r = 0; r < states.rows(); ++r)
+      if (!std::isfinite(static_cast<double>(states(r, t))))
+        throw NumericalError(detail::concat(what, ": expected finite states, received ",
+                                            static_cast<double>(states(r, t)), " at channel ",
+                                            r / ring_size, ", unit ", r % ring_size, ", step ", t));
 }
 
 namespace internal {

@@ -120,6 +120,7 @@ template <class Derived>
 WaveAnalysis analyze_waves(const Eigen::MatrixBase<Derived>& states, Index channels,
                            Index ring_size, const WaveAnalysisOptions& options = {}) {
   require_states_shape("analyze_waves", states, channels, ring_size, 3);
+  require_finite_states("analyze_waves", states, ring_size);
   if (!(options.min_wave_fraction >= 0.0 && options.min_wave_fraction <= 1.0))
     throw ValueError(
         detail::concat("analyze_waves: expected min_wave_fraction in [0, 1], received ",

@@ -157,6 +157,8 @@ inline WaveSpeedEstimate estimate_block_wave_speed(const Matrix<double>& block,
         detail::concat("estimate_wave_speed: expected a ring of >= 2 units and >= 3 "
                        "steps, received ",
                        n, " units and ", steps, " steps"));
+  if (!block.allFinite())
+    throw NumericalError("estimate_wave_speed: expected finite states, received NaN or infinity");
   if (options.upsample < 1 || options.max_lag < 1 || !(options.max_displacement_fraction > 0.0))
     throw ValueError(detail::concat(
         "estimate_wave_speed: expected upsample >= 1, max_lag >= 1 and "
@@ -238,6 +240,7 @@ WaveSpeedEstimate estimate_wave_speed(const Eigen::MatrixBase<Derived>& states, 
                                       Index ring_size, Index channel,
                                       const WaveSpeedOptions& options = {}) {
   require_states_shape("estimate_wave_speed", states, channels, ring_size, 3);
+  require_finite_states("estimate_wave_speed", states, ring_size);
   if (channel < 0 || channel >= channels)
     throw ValueError(detail::concat("estimate_wave_speed: expected channel in [0, ", channels,
                                     "), received ", channel));
