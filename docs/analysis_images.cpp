@@ -53,11 +53,9 @@ int main(int argc, char** argv) {
   const Matrix<float> states = demo_field(n, steps, speeds, rng);
 
   SpaceTimeOptions image;
-  image.layout.panels_per_row = 3;
   write_space_time_png(directory + "/analysis_space_time.png", states, channels, n, image);
 
   SpectrumImageOptions spectrum;
-  spectrum.layout.panels_per_row = 3;
   write_spectrum_png(directory + "/analysis_spectrum.png", states, channels, n, spectrum);
 
   AnimationOptions rings;

@@ -77,6 +77,7 @@ SpaceTimeOptions bare_options() {
   SpaceTimeOptions options;
   options.layout.labels = false;
   options.layout.color_bar = false;
+  options.layout.panels_per_row = 1;  // stacked
   options.caption = false;
   options.value_min = 0.0;
   options.value_max = 1.0;

@@ -144,6 +144,7 @@ TEST_CASE("spectrum image: one panel per channel, written as PNG", "[analysis][s
   SpectrumImageOptions options;
   options.layout.labels = false;
   options.layout.color_bar = false;
+  options.layout.panels_per_row = 1;  // stacked
   options.caption = false;
   const RgbImage image = render_spectrum_image(states, 2, n, options);
   // n = 32 rows repeated 7 times (>= 200 px), T = 64 columns repeated 4 times; panels stacked.

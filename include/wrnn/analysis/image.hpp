@@ -16,6 +16,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -112,9 +113,9 @@ inline void draw_text(RgbImage& image, Index x, Index y, const std::string& text
     float min_x = 1e9f, min_y = 1e9f, max_x = -1e9f, max_y = -1e9f;
     for (int corner = 0; corner < 4; ++corner) {
       const char* vertex = vertices.data() + (4 * quad + corner) * vertex_bytes;
-      float px, py;
-      std::copy(vertex, vertex + sizeof(float), reinterpret_cast<char*>(&px));
-      std::copy(vertex + sizeof(float), vertex + 2 * sizeof(float), reinterpret_cast<char*>(&py));
+      float px, py;  // memcpy: the buffer is bytes, not an array of floats
+      std::memcpy(&px, vertex, sizeof(float));
+      std::memcpy(&py, vertex + sizeof(float), sizeof(float));
       min_x = std::min(min_x, px), max_x = std::max(max_x, px);
       min_y = std::min(min_y, py), max_y = std::max(max_y, py);
     }

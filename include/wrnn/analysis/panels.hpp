@@ -31,7 +31,7 @@ struct PanelLayout {
   Index min_panel_pixels = 200;       // enlarge each axis by repetition up to at least this
   Index max_panel_row_pixels = 512;   // panel height limit (rows are block-averaged above it)
   Index max_panel_col_pixels = 1000;  // panel width limit
-  Index panels_per_row = 1;           // grid columns
+  Index panels_per_row = 0;           // grid columns; 0: ceil(sqrt(panels)), a squarish grid
   Index gap = 6;                      // pixels between panels
   Index margin = 8;                   // pixels around everything
   Index text_scale = 1;               // 1: ~5x7-pixel glyphs; 2 doubles them
@@ -78,9 +78,9 @@ inline RgbImage render_panels(const std::vector<Matrix<double>>& panels,
   if (!panel_labels.empty() && panel_labels.size() != panels.size())
     throw ShapeError(detail::concat("render_panels: expected ", panels.size(),
                                     " panel labels, received ", panel_labels.size()));
-  if (layout.panels_per_row < 1 || layout.text_scale < 1 || layout.gap < 0 || layout.margin < 0)
+  if (layout.panels_per_row < 0 || layout.text_scale < 1 || layout.gap < 0 || layout.margin < 0)
     throw ValueError(
-        "render_panels: expected panels_per_row >= 1, text_scale >= 1, gap >= 0 and "
+        "render_panels: expected panels_per_row >= 0, text_scale >= 1, gap >= 0 and "
         "margin >= 0");
   const Index rows = panels.front().rows(), cols = panels.front().cols();
   for (const auto& panel : panels)
@@ -95,7 +95,11 @@ inline RgbImage render_panels(const std::vector<Matrix<double>>& panels,
   const Index panel_h = row_scaling.pixels(rows), panel_w = col_scaling.pixels(cols);
 
   const Index n_panels = static_cast<Index>(panels.size());
-  const Index grid_cols = std::min(layout.panels_per_row, n_panels);
+  const Index per_row =
+      layout.panels_per_row > 0
+          ? layout.panels_per_row
+          : static_cast<Index>(std::ceil(std::sqrt(static_cast<double>(n_panels))));
+  const Index grid_cols = std::min(per_row, n_panels);
   const Index grid_rows = (n_panels + grid_cols - 1) / grid_cols;
   const Index glyph_h = 7 * layout.text_scale;
   const Index label_h = layout.labels && !panel_labels.empty() ? glyph_h + 3 : 0;
