@@ -1,5 +1,5 @@
 // The 2-D Fourier spectrum of a channel's (time x units) hidden-state block, normalised by that of
-// a time-shuffled copy, and the "diagonal power" wave score.
+// time-shuffled copies, the "diagonal power" wave score, and the spectrum picture.
 //
 // Definitions. For channel c let a[t][i] (t < T steps, i < n units) be its block, with each unit's
 // temporal mean removed (the static part of the state carries no motion). Its 2-D DFT is
@@ -17,7 +17,7 @@
 // is about 1 where nothing moves coherently and large (about sqrt(T) for a clean wave) on a wave's
 // line. |F_s| is the mean of |F| over `shuffles` (8) independently shuffled copies: the magnitude
 // of one shuffled copy is Rayleigh-like and now and then nearly 0, and dividing by it makes N
-// heavy- tailed; the mean of several is not. For a reference level the same ratio is formed for one
+// heavy-tailed; the mean of several is not. For a reference level the same ratio is formed for one
 // more independently shuffled copy s':
 //   B(p, q) = (|F_s'(p, q)| + eps) / (|F_s(p, q)| + eps)   (the "shuffled baseline", about 1).
 //
@@ -85,7 +85,14 @@ Matrix<double> channel_block(const Eigen::MatrixBase<Derived>& states, Index cha
                              Index ring_size, bool remove_unit_mean) {
   Matrix<double> block =
       states.block(channel * ring_size, 0, ring_size, states.cols()).template cast<double>();
-  if (remove_unit_mean) block.colwise() -= block.rowwise().mean();
+  if (remove_unit_mean) {
+    // A unit that never changes becomes exactly 0 (the mean of T equal values need not round back
+    // to that value, and the residue would otherwise be "signal" of size 1e-16).
+    const Vector<double> range = block.rowwise().maxCoeff() - block.rowwise().minCoeff();
+    block.colwise() -= block.rowwise().mean();
+    for (Index i = 0; i < block.rows(); ++i)
+      if (range(i) == 0.0) block.row(i).setZero();
+  }
   return block;
 }
 

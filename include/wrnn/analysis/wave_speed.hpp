@@ -24,8 +24,9 @@
 //    correlation; at each lag the candidate nearest the predicted displacement v L is taken and
 //    v = displacement / L. A displacement of many units divides the sub-unit error of the peak
 //    position by L.
-// The estimate reports the lag it ended at, rho at its peak there and rho at shift 0 at that lag
-// (how much of the pattern simply stayed where it was).
+// The estimate reports the lag it ended at, rho at its peak and at shift 0 there, and the largest
+// gain of the peak over shift 0 among the lags examined (how much better "it moved" explains the
+// data than "it stayed").
 #pragma once
 
 #include <algorithm>
@@ -159,10 +160,13 @@ inline WaveSpeedEstimate estimate_block_wave_speed(const Matrix<double>& block,
                        n, " units and ", steps, " steps"));
   if (!block.allFinite())
     throw NumericalError("estimate_wave_speed: expected finite states, received NaN or infinity");
-  if (options.upsample < 1 || options.max_lag < 1 || !(options.max_displacement_fraction > 0.0))
+  // Displacements are read on the ring as shifts in (-n/2, n/2]: half the ring is the most a lag
+  // may be allowed to move.
+  if (options.upsample < 1 || options.max_lag < 1 || !(options.max_displacement_fraction > 0.0) ||
+      options.max_displacement_fraction > 0.5)
     throw ValueError(detail::concat(
         "estimate_wave_speed: expected upsample >= 1, max_lag >= 1 and "
-        "max_displacement_fraction > 0, received ",
+        "max_displacement_fraction in (0, 0.5], received ",
         options.upsample, ", ", options.max_lag, ", ", options.max_displacement_fraction));
   WaveSpeedEstimate estimate;
   estimate.energy = block.squaredNorm() / static_cast<double>(block.size());
