@@ -153,6 +153,27 @@ TEST_CASE("verdict: a sinusoid that moves a whole wavelength by the final lag is
   CHECK(channel.speed.speed == Approx(1.0).epsilon(0.01));
 }
 
+TEST_CASE("verdict: a wave riding on activity that grows on the whole ring is still a wave",
+          "[analysis][verdict]") {
+  // As in an untrained ReLU wRNN whose bias accumulates: every unit rises by 0.05 per step, far
+  // more variance than the bump carries. Removing each step's ring mean takes the ramp away.
+  const Index n = 64, steps = 200;
+  Rng rng(27);
+  Matrix<double> states = travelling_bump(n, steps, -1.0, 0.05, rng);
+  for (Index t = 0; t < steps; ++t) states.col(t).array() += 0.05 * static_cast<double>(t);
+  const WaveAnalysis analysis = analyze_waves(states, 1, n);
+  INFO(analysis.channels[0].reason);
+  CHECK(analysis.is_wave);
+  CHECK(analysis.mean_speed == Approx(-1.0).epsilon(0.02));
+
+  WaveAnalysisOptions keep_ramp;
+  keep_ramp.speed.remove_step_mean = false;
+  keep_ramp.spectrum.remove_step_mean = false;
+  const WaveAnalysis with_ramp = analyze_waves(states, 1, n, keep_ramp);
+  INFO(with_ramp.channels[0].reason);
+  CHECK_FALSE(with_ramp.is_wave);  // the ramp correlates at every shift: no gain over shift 0
+}
+
 TEST_CASE("verdict: a stationary bump with noise is no wave", "[analysis][verdict]") {
   const Index n = 64, steps = 200;
   Rng rng(22);

@@ -2,7 +2,8 @@
 // time-shuffled copies, the "diagonal power" wave score, and the spectrum picture.
 //
 // Definitions. For channel c let a[t][i] (t < T steps, i < n units) be its block, with each unit's
-// temporal mean removed (the static part of the state carries no motion). Its 2-D DFT is
+// temporal mean and then each step's ring mean removed (internal::channel_block says why). Its 2-D
+// DFT is
 //   F(p, q) = sum_t sum_i a[t][i] exp(-2 pi i (p t / T + q i / n)),
 // p the temporal bin (frequency w = p / T cycles per step), q the spatial bin (k = q / n cycles per
 // unit), both taken as signed in [-1/2, 1/2). A wave of constant speed v (units per step, positive
@@ -56,6 +57,7 @@ struct SpectrumOptions {
   std::uint64_t shuffle_seed = 0;  // seeds the time shuffles (reproducible scores)
   Index shuffles = 8;              // shuffled copies averaged into |F_s|
   bool remove_unit_mean = true;    // subtract each unit's temporal mean first
+  bool remove_step_mean = true;    // then each step's ring mean
 };
 
 // All matrices are T x n, rows = temporal bin p, columns = spatial bin q, unshifted (bin 0 first).
@@ -78,20 +80,31 @@ struct DiagonalPower {
 
 namespace internal {
 
-// Channel c's block as an n x T column-major matrix (column t = ring at step t), in double, with
-// each unit's temporal mean removed when asked. Its memory is the row-major T x n array a[t][i].
+// Channel c's block as an n x T column-major matrix (column t = ring at step t), in double. Its
+// memory is the row-major T x n array a[t][i]. Optionally centred twice:
+// * each unit's temporal mean removed (the static part of the state carries no motion); a unit
+//   that never changes becomes exactly 0 (the mean of T equal values need not round back to that
+//   value, and the residue would otherwise look like a signal of size 1e-16);
+// * then each step's ring mean removed (activity rising or falling on the whole ring at once -
+//   a bias accumulating, a global gain - looks the same at every shift and says nothing about
+//   motion around the ring).
 template <class Derived>
 Matrix<double> channel_block(const Eigen::MatrixBase<Derived>& states, Index channel,
-                             Index ring_size, bool remove_unit_mean) {
+                             Index ring_size, bool remove_unit_mean, bool remove_step_mean) {
   Matrix<double> block =
       states.block(channel * ring_size, 0, ring_size, states.cols()).template cast<double>();
   if (remove_unit_mean) {
-    // A unit that never changes becomes exactly 0 (the mean of T equal values need not round back
-    // to that value, and the residue would otherwise be "signal" of size 1e-16).
     const Vector<double> range = block.rowwise().maxCoeff() - block.rowwise().minCoeff();
     block.colwise() -= block.rowwise().mean();
     for (Index i = 0; i < block.rows(); ++i)
       if (range(i) == 0.0) block.row(i).setZero();
+  }
+  if (remove_step_mean) {
+    const Vector<double> range =
+        (block.colwise().maxCoeff() - block.colwise().minCoeff()).transpose();
+    block.rowwise() -= block.colwise().mean();
+    for (Index t = 0; t < block.cols(); ++t)
+      if (range(t) == 0.0) block.col(t).setZero();
   }
   return block;
 }
@@ -149,8 +162,8 @@ SpaceTimeSpectrum compute_space_time_spectrum(const Eigen::MatrixBase<Derived>& 
   if (channel < 0 || channel >= channels)
     throw ValueError(detail::concat("compute_space_time_spectrum: expected channel in [0, ",
                                     channels, "), received ", channel));
-  const Matrix<double> block =
-      internal::channel_block(states, channel, ring_size, options.remove_unit_mean);
+  const Matrix<double> block = internal::channel_block(
+      states, channel, ring_size, options.remove_unit_mean, options.remove_step_mean);
   if (options.shuffles < 1)
     throw ValueError(detail::concat(
         "compute_space_time_spectrum: expected shuffles >= 1, received ", options.shuffles));

@@ -5,7 +5,8 @@
 // a[t][i - v]. (The paper's shift initialisation, (u * h)[i] = h[i + 1], moves activity toward
 // lower indices: it shows as speed -1 here.)
 //
-// Method. With a[t] the ring at step t (each unit's temporal mean removed), the normalised circular
+// Method. With a[t] the ring at step t (each unit's temporal mean, then each step's ring mean
+// removed; see internal::channel_block), the normalised circular
 // cross-correlation at lag L and shift s is
 //   rho_L(s) = sum_{t=0}^{T-1-L} sum_i a[t + L][i] a[t][i - s]
 //              / sqrt( sum_{t<T-L} |a[t]|^2 * sum_{t>=L} |a[t]|^2 ),
@@ -45,6 +46,7 @@ namespace wrnn::analysis {
 
 struct WaveSpeedOptions {
   bool remove_unit_mean = true;  // subtract each unit's temporal mean first
+  bool remove_step_mean = true;  // then each step's ring mean (see internal::channel_block)
   Index upsample = 16;           // correlation grid: 1 / upsample units
   Index max_lag = 32;
   double max_displacement_fraction = 0.25;  // of the ring size
@@ -249,7 +251,9 @@ WaveSpeedEstimate estimate_wave_speed(const Eigen::MatrixBase<Derived>& states, 
     throw ValueError(detail::concat("estimate_wave_speed: expected channel in [0, ", channels,
                                     "), received ", channel));
   return estimate_block_wave_speed(
-      internal::channel_block(states, channel, ring_size, options.remove_unit_mean), options);
+      internal::channel_block(states, channel, ring_size, options.remove_unit_mean,
+                              options.remove_step_mean),
+      options);
 }
 
 }  // namespace wrnn::analysis
