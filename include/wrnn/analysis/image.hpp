@@ -88,15 +88,15 @@ struct RgbImage {
 
 // ---- text (stb_easy_font: a tiny vector font made of axis-aligned quads) ----
 
-// Width and height in pixels of `text` drawn at integer `scale` (1 = about 5 x 7 pixel glyphs).
+// Width in pixels of `text` drawn at integer `scale` (1 = about 5 x 7 pixel glyphs).
 inline Index text_width(const std::string& text, Index scale = 1) {
   std::string copy = text;  // stb_easy_font takes char*
   return scale * static_cast<Index>(stb_easy_font_width(copy.data()));
 }
-inline Index text_height(const std::string& text, Index scale = 1) {
-  std::string copy = text;
-  // stb_easy_font_height counts the line advance (12 per line); glyphs occupy the top 7 rows.
-  return scale * std::min<Index>(7, static_cast<Index>(stb_easy_font_height(copy.data())));
+// Height in pixels of one line of capitals and digits at `scale` (stb_easy_font's glyphs occupy 7
+// rows; its line advance of 12 includes the space between lines).
+inline Index glyph_height(Index scale = 1) {
+  return 7 * scale;
 }
 
 // Draws `text` with its top-left corner at (x, y), each font unit enlarged to scale x scale pixels.

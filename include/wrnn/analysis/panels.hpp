@@ -101,7 +101,7 @@ inline RgbImage render_panels(const std::vector<Matrix<double>>& panels,
           : static_cast<Index>(std::ceil(std::sqrt(static_cast<double>(n_panels))));
   const Index grid_cols = std::min(per_row, n_panels);
   const Index grid_rows = (n_panels + grid_cols - 1) / grid_cols;
-  const Index glyph_h = 7 * layout.text_scale;
+  const Index glyph_h = glyph_height(layout.text_scale);
   const Index label_h = layout.labels && !panel_labels.empty() ? glyph_h + 3 : 0;
   const Index cell_h = label_h + panel_h;
   const Index grid_w = grid_cols * panel_w + (grid_cols - 1) * layout.gap;
