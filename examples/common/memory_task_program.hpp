@@ -3,6 +3,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -13,6 +14,7 @@
 #include <string>
 
 #include "common/progress_bar.hpp"
+#include "wrnn/analysis/analysis.hpp"
 #include "wrnn/wrnn.hpp"
 
 namespace wrnn::examples {
@@ -45,6 +47,48 @@ struct CurvePoint {
   double train_loss;
   double test_loss;
 };
+
+// The hidden state of test sample 0 over time (units x steps): as CSV, as a space-time picture
+// (one panel per channel; rings for the wave cell, one "ring" of N units for the iRNN), and the
+// wave measures of docs/analysis.md added to results under "waves".
+template <class Model>
+void write_hidden_state_record(Model& model, const Sequence<float>& inputs,
+                               const MemoryTaskOptions& options, nlohmann::json& results) {
+  model.forward(inputs);
+  const Matrix<float> states = model.sample_states(0);
+  std::ofstream csv(options.out_dir + "/hidden_states.csv");
+  for (Index unit = 0; unit < states.rows(); ++unit) {
+    for (Index t = 0; t < states.cols(); ++t) csv << (t ? "," : "") << states(unit, t);
+    csv << '\n';
+  }
+  const Index channels = options.model == "wave" ? options.channels : 1;
+  const Index ring_size = states.rows() / channels;
+  // Colour range up to the 99.5th percentile, so a few very active units do not wash out the
+  // bands of the wave.
+  std::vector<float> sorted(states.data(), states.data() + states.size());
+  std::sort(sorted.begin(), sorted.end());
+  analysis::SpaceTimeOptions picture;
+  picture.value_min = std::min(0.0f, sorted.front());
+  picture.value_max =
+      std::max(sorted[sorted.size() * 995 / 1000], picture.value_min.value() + 1e-6);
+  analysis::write_space_time_png(options.out_dir + "/space_time.png", states, channels, ring_size,
+                                 picture);
+  const analysis::WaveAnalysis waves = analysis::analyze_waves(states, channels, ring_size);
+  nlohmann::json per_channel = nlohmann::json::array();
+  for (const auto& channel : waves.channels)
+    per_channel.push_back({{"channel", channel.channel},
+                           {"speed", channel.speed.speed},
+                           {"is_wave", channel.is_wave},
+                           {"reason", channel.reason}});
+  auto number_or_null = [](double x) {
+    return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr);
+  };
+  results["waves"] = {{"is_wave", waves.is_wave},
+                      {"wave_fraction", waves.wave_fraction},
+                      {"mean_speed_units_per_step", number_or_null(waves.mean_speed)},
+                      {"mean_diagonal_power", waves.mean_diagonal_power},
+                      {"channels", per_channel}};
+}
 
 template <class Model, class Task>
 nlohmann::json train_model(Model& model, const Task& task, const MemoryTaskOptions& options) {
@@ -110,15 +154,8 @@ nlohmann::json train_model(Model& model, const Task& task, const MemoryTaskOptio
     csv.precision(9);
     for (const CurvePoint& point : curve)
       csv << point.step << ',' << point.train_loss << ',' << point.test_loss << '\n';
+    write_hidden_state_record(model, test.inputs, options, results);
     std::ofstream(options.out_dir + "/results.json") << results.dump(2) << '\n';
-    // The hidden state of test sample 0 over time: one row per unit, one column per step.
-    model.forward(test.inputs);
-    const Matrix<float> states = model.sample_states(0);
-    std::ofstream states_csv(options.out_dir + "/hidden_states.csv");
-    for (Index unit = 0; unit < states.rows(); ++unit) {
-      for (Index t = 0; t < states.cols(); ++t) states_csv << (t ? "," : "") << states(unit, t);
-      states_csv << '\n';
-    }
   }
   return results;
 }
@@ -193,7 +230,8 @@ int memory_task_main(int argc, char** argv, const std::string& task_name, Index 
       ->capture_default_str();
   app.add_option("--log-every", options.log_every, "evaluate and log every N steps")
       ->capture_default_str();
-  app.add_option("--out", options.out_dir, "write curve.csv, results.json, hidden_states.csv here");
+  app.add_option("--out", options.out_dir,
+                 "write curve.csv, results.json, hidden_states.csv and space_time.png here");
   CLI11_PARSE(app, argc, argv);
   try {
     if (options.steps <= 0 || options.batch <= 0 || options.test_batch <= 0 ||
