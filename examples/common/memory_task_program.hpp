@@ -70,7 +70,7 @@ void write_hidden_state_record(Model& model, const Sequence<float>& inputs,
   analysis::SpaceTimeOptions picture;
   picture.value_min = std::min(0.0f, sorted.front());
   picture.value_max =
-      std::max(sorted[sorted.size() * 995 / 1000], picture.value_min.value() + 1e-6);
+      std::max<double>(sorted[sorted.size() * 995 / 1000], *picture.value_min + 1e-6);
   analysis::write_space_time_png(options.out_dir + "/space_time.png", states, channels, ring_size,
                                  picture);
   const analysis::WaveAnalysis waves = analysis::analyze_waves(states, channels, ring_size);
