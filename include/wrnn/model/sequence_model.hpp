@@ -4,11 +4,13 @@
 // Forward, for a batch slice (a "chunk" of samples):
 //   P = Wx X + bx                 all T steps in one GEMM (X is d x T*B)
 //   h_0 = 0;  h_t = cell(P_t, h_{t-1})       t = 1..T, every h_t kept on the tape
-//   Y = readout(H)                every step (one GEMM over all T) or the last step only
-// Backward, given dL/dY:
-//   dH = readout^T dY             one GEMM over all steps
-//   for t = T..1:  g_t = dH_t + dL/dh_t from step t+1;  cell backward -> dP_t, dL/dh_{t-1}
-//   dWx = dP X^T, dbx = sum dP    one GEMM over all steps
+//   y_t = readout(h_t)            every step, or the last step only
+// Backward, given dL/dY, one reverse sweep t = T..1:
+//   g_t = readout^T dY_t + dL/dh_t from step t+1      (readout gradients added as we go)
+//   cell backward: g_t -> dL/dp_t, dL/dh_{t-1}         (cell gradients added as we go)
+//   dWx += dL/dp_t x_t^T,  dbx += sum dL/dp_t
+// The readout runs step by step, in the time loop, while h_t is in cache: with few outputs it is
+// cheap in FLOPs, and one GEMM over all steps would stream the whole tape through memory again.
 //
 // Chunks: the batch is cut into fixed slices of `batch_chunk` samples, each with its own
 // workspace and gradient buffers, summed in chunk order at the end. The cut depends only on the
@@ -145,15 +147,17 @@ class SequenceModel {
   struct Chunk {
     Index first = 0, size = 0;           // samples [first, first + size) of the batch
     Matrix<Scalar> inputs;               // d x T*b: this chunk's inputs, kept for dWx
-    Matrix<Scalar> projected;            // P x T*b: P_t in forward, then dL/dP_t in backward
+    Matrix<Scalar> projected;            // P x T*b: p_t = Wx x_t + bx
     Matrix<Scalar> states;               // S x (T+1)*b: h_0 .. h_T
     Matrix<Scalar> tape;                 // cell's extra tape x T*b
     Matrix<Scalar> readout_hidden;       // readout hidden x T'*b
     Matrix<Scalar> outputs;              // o x T'*b
     Matrix<Scalar> grad_outputs;         // o x T'*b
-    Matrix<Scalar> grad_readout_hidden;  // readout hidden x T'*b
-    Matrix<Scalar> grad_visible;         // visible state x T'*b: dL/dh_t from the readout
-    Matrix<Scalar> grad_state, grad_state_prev;  // S x b
+    // Per-step scratch of the reverse sweep, b columns each:
+    Matrix<Scalar> grad_readout_hidden;          // readout hidden x b
+    Matrix<Scalar> grad_visible;                 // visible state x b: dL/dh_t from the readout
+    Matrix<Scalar> grad_projected;               // P x b: dL/dp_t
+    Matrix<Scalar> grad_state, grad_state_prev;  // S x b: dL/dh_t, dL/dh_{t-1}
     std::vector<Vector<Scalar>> grads;  // per-parameter gradient of this chunk (several chunks)
 
     std::vector<Scalar*> grad_pointers() {
@@ -200,8 +204,9 @@ class SequenceModel {
       chunk.readout_hidden.resize(readout_.hidden_size(), To * b);
       chunk.outputs.resize(readout_.output_size(), To * b);
       chunk.grad_outputs.resize(readout_.output_size(), To * b);
-      chunk.grad_readout_hidden.resize(readout_.hidden_size(), To * b);
-      chunk.grad_visible.resize(cell_.output_size(), To * b);
+      chunk.grad_readout_hidden.resize(readout_.hidden_size(), b);
+      chunk.grad_visible.resize(cell_.output_size(), b);
+      chunk.grad_projected.resize(cell_.projection_size(), b);
       chunk.grad_state.resize(cell_.state_size(), b);
       chunk.grad_state_prev.resize(cell_.state_size(), b);
       if (chunk_count > 1)
@@ -218,15 +223,6 @@ class SequenceModel {
           inputs.step(t).middleCols(chunk.first, chunk.size);
   }
 
-  // The visible part of the states the readout reads: rows [0, output_size) of h_t for every
-  // step (every_step) or of h_T (last_step).
-  ConstStridedMatrixMap<Scalar> visible_states(const Chunk& chunk) const {
-    const Index b = chunk.size, S = cell_.state_size();
-    const Index first_step = readout_.options().mode == ReadoutMode::every_step ? 1 : steps_;
-    return {chunk.states.data() + first_step * b * S, cell_.output_size(), output_steps() * b,
-            Eigen::OuterStride<>(S)};
-  }
-
   // Columns [first, first + count) of a column-major matrix, as a writable or read-only view.
   static MatrixMap<Scalar> columns(Matrix<Scalar>& m, Index first, Index count) {
     return {m.data() + first * m.rows(), m.rows(), count};
@@ -239,6 +235,20 @@ class SequenceModel {
     return const_columns(m, 0, m.cols());
   }
 
+  // Rows [0, output_size) of h_t for the b samples of a chunk: what the readout reads.
+  ConstStridedMatrixMap<Scalar> visible_state(const Chunk& chunk, Index t) const {
+    const Index S = cell_.state_size();
+    return {chunk.states.data() + t * chunk.size * S, cell_.output_size(), chunk.size,
+            Eigen::OuterStride<>(S)};
+  }
+
+  // The readout's output column block for step t (1-based), or -1 when it does not read h_t.
+  Index readout_block(Index t) const {
+    if (readout_.options().mode == ReadoutMode::every_step) return t - 1;
+    return t == steps_ ? 0 : -1;
+  }
+
+  // Forward over one chunk. The readout runs right after each step while h_t is still in cache.
   void forward_chunk(Chunk& chunk, const Sequence<Scalar>& inputs) {
     const Index b = chunk.size;
     // P = Wx X + bx for all steps at once.
@@ -246,50 +256,55 @@ class SequenceModel {
     chunk.projected.noalias() = cell_.input_weight().matrix() * chunk.inputs;
     chunk.projected.colwise() += cell_.input_bias().value;
     columns(chunk.states, 0, b).setZero();
-    for (Index t = 0; t < steps_; ++t)
-      cell_.forward_step(const_columns(chunk.projected, t * b, b),
-                         const_columns(chunk.states, t * b, b),
-                         columns(chunk.states, (t + 1) * b, b), columns(chunk.tape, t * b, b));
-    readout_.forward(visible_states(chunk), all_columns(chunk.readout_hidden),
-                     all_columns(chunk.outputs));
-    for (Index t = 0; t < output_steps(); ++t)
-      outputs_.middleCols(t * batch_ + chunk.first, b) = chunk.outputs.middleCols(t * b, b);
+    for (Index t = 1; t <= steps_; ++t) {
+      cell_.forward_step(const_columns(chunk.projected, (t - 1) * b, b),
+                         const_columns(chunk.states, (t - 1) * b, b),
+                         columns(chunk.states, t * b, b), columns(chunk.tape, (t - 1) * b, b));
+      const Index block = readout_block(t);
+      if (block >= 0)
+        readout_.forward(visible_state(chunk, t), columns(chunk.readout_hidden, block * b, b),
+                         columns(chunk.outputs, block * b, b));
+    }
+    for (Index block = 0; block < output_steps(); ++block)
+      outputs_.middleCols(block * batch_ + chunk.first, b) = chunk.outputs.middleCols(block * b, b);
   }
 
+  // The reverse sweep over one chunk: at each step t = T..1, the readout's gradient joins
+  // dL/dh_t from step t+1, the cell turns it into dL/dp_t and dL/dh_{t-1}, and dL/dp_t gives
+  // the input projection's gradients (dWx += dp_t x_t^T, dbx += sum dp_t) while it is in cache.
   void backward_chunk(Chunk& chunk, const Matrix<Scalar>& grad_outputs,
                       const std::vector<Scalar*>& grads) {
-    const Index b = chunk.size, T = steps_, To = output_steps();
+    const Index b = chunk.size;
     Scalar* const* cell_grads = grads.data();
     Scalar* const* readout_grads = grads.data() + cell_parameter_count_;
+    const Parameter<Scalar>& input_weight = cell_.input_weight();
+    RowMatrixMap<Scalar> grad_input_weight(cell_grads[0], input_weight.shape[0],
+                                           input_weight.shape[1]);
+    VectorMap<Scalar> grad_input_bias(cell_grads[1], input_weight.shape[0]);
 
-    for (Index t = 0; t < To; ++t)
-      chunk.grad_outputs.middleCols(t * b, b) =
-          grad_outputs.middleCols(t * batch_ + chunk.first, b);
-    readout_.backward(visible_states(chunk), const_all_columns(chunk.readout_hidden),
-                      const_all_columns(chunk.grad_outputs), all_columns(chunk.grad_readout_hidden),
-                      all_columns(chunk.grad_visible), readout_grads);
-
-    // Reverse sweep. grad_state holds dL/dh_t; the visible rows get the readout's share.
+    for (Index block = 0; block < output_steps(); ++block)
+      chunk.grad_outputs.middleCols(block * b, b) =
+          grad_outputs.middleCols(block * batch_ + chunk.first, b);
     const Index visible = cell_.output_size();
-    const bool every_step = readout_.options().mode == ReadoutMode::every_step;
     chunk.grad_state.setZero();
-    for (Index t = T; t >= 1; --t) {
-      // The readout saw h_t at output column t-1 (every step) or h_T at column 0 (last step).
-      const Index readout_column = every_step ? t - 1 : (t == T ? 0 : -1);
-      if (readout_column >= 0)
-        chunk.grad_state.topRows(visible) += chunk.grad_visible.middleCols(readout_column * b, b);
+    for (Index t = steps_; t >= 1; --t) {
+      const Index block = readout_block(t);
+      if (block >= 0) {
+        readout_.backward(
+            visible_state(chunk, t), const_columns(chunk.readout_hidden, block * b, b),
+            const_columns(chunk.grad_outputs, block * b, b), all_columns(chunk.grad_readout_hidden),
+            all_columns(chunk.grad_visible), readout_grads);
+        chunk.grad_state.topRows(visible) += chunk.grad_visible;
+      }
       cell_.backward_step(
           const_columns(chunk.states, (t - 1) * b, b), const_columns(chunk.states, t * b, b),
           const_columns(chunk.tape, (t - 1) * b, b), all_columns(chunk.grad_state),
-          columns(chunk.projected, (t - 1) * b, b), all_columns(chunk.grad_state_prev), cell_grads);
+          all_columns(chunk.grad_projected), all_columns(chunk.grad_state_prev), cell_grads);
+      grad_input_weight.noalias() +=
+          chunk.grad_projected * const_columns(chunk.inputs, (t - 1) * b, b).transpose();
+      grad_input_bias += chunk.grad_projected.rowwise().sum();
       chunk.grad_state.swap(chunk.grad_state_prev);
     }
-
-    // dWx = dP X^T, dbx = sum of dP over all steps and samples.
-    Parameter<Scalar>& input_weight = cell_.input_weight();
-    RowMatrixMap<Scalar>(cell_grads[0], input_weight.shape[0], input_weight.shape[1]).noalias() +=
-        chunk.projected * chunk.inputs.transpose();
-    VectorMap<Scalar>(cell_grads[1], input_weight.shape[0]) += chunk.projected.rowwise().sum();
   }
 
   Cell cell_;
