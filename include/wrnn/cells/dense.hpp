@@ -82,7 +82,7 @@ class DenseCell {
 
   void forward_step(ConstMatrixMap<Scalar> projected, ConstMatrixMap<Scalar> state_prev,
                     MatrixMap<Scalar> state_next, MatrixMap<Scalar> /*tape*/) const {
-    state_next = projected;
+    if (state_next.data() != projected.data()) state_next = projected;  // may alias, see concept
     state_next.colwise() += recurrent_bias_.value;
     state_next.noalias() += recurrent_weight_.matrix() * state_prev;
     apply_activation(options_.activation, state_next);

@@ -100,7 +100,7 @@ class WaveCell {
   // are (rows x B) column-major; `tape` is unused (tape_size() == 0).
   void forward_step(ConstMatrixMap<Scalar> projected, ConstMatrixMap<Scalar> state_prev,
                     MatrixMap<Scalar> state_next, MatrixMap<Scalar> /*tape*/) const {
-    state_next = projected;
+    if (state_next.data() != projected.data()) state_next = projected;  // may alias, see concept
     circular_conv_forward_activation(shape_, recurrent_weight_.value.data(),
                                      recurrent_bias_.value.data(), state_prev.data(),
                                      state_next.data(), state_prev.cols(), options_.activation);

@@ -136,23 +136,29 @@ class SequenceModel {
     return {};
   }
 
-  // Bytes the forward keeps per step and per sample: the state h_t, the cell's extra tape, the
-  // input projection p_t (whose buffer backward reuses for dL/dp_t) and the input x_t.
+  // Bytes the forward keeps per step and per sample for the reverse sweep: the state h_t, the
+  // cell's extra tape, the input x_t, its projection p_t where it has a buffer of its own (not
+  // when it is written into h_t's slot), and for a readout at every step its hidden layer and
+  // outputs.
   Index tape_bytes_per_step_and_sample() const {
+    const Index projection = projects_into_states() ? 0 : cell_.projection_size();
+    const Index readout = readout_.options().mode == ReadoutMode::every_step
+                              ? readout_.hidden_size() + 2 * readout_.output_size()
+                              : 0;
     return static_cast<Index>(sizeof(Scalar)) *
-           (cell_.state_size() + cell_.tape_size() + cell_.projection_size() + cell_.input_size());
+           (cell_.state_size() + cell_.tape_size() + cell_.input_size() + projection + readout);
   }
 
  private:
   struct Chunk {
-    Index first = 0, size = 0;           // samples [first, first + size) of the batch
-    Matrix<Scalar> inputs;               // d x T*b: this chunk's inputs, kept for dWx
-    Matrix<Scalar> projected;            // P x T*b: p_t = Wx x_t + bx
-    Matrix<Scalar> states;               // S x (T+1)*b: h_0 .. h_T
-    Matrix<Scalar> tape;                 // cell's extra tape x T*b
-    Matrix<Scalar> readout_hidden;       // readout hidden x T'*b
-    Matrix<Scalar> outputs;              // o x T'*b
-    Matrix<Scalar> grad_outputs;         // o x T'*b
+    Index first = 0, size = 0;      // samples [first, first + size) of the batch
+    Matrix<Scalar> inputs;          // d x T*b: this chunk's inputs, kept for dWx
+    Matrix<Scalar> projected;       // P x T*b: p_t = Wx x_t + bx (unless P == S, see below)
+    Matrix<Scalar> states;          // S x (T+1)*b: h_0 .. h_T
+    Matrix<Scalar> tape;            // cell's extra tape x T*b
+    Matrix<Scalar> readout_hidden;  // readout hidden x T'*b
+    Matrix<Scalar> outputs;         // o x T'*b
+    Matrix<Scalar> grad_outputs;    // o x T'*b
     // Per-step scratch of the reverse sweep, b columns each:
     Matrix<Scalar> grad_readout_hidden;          // readout hidden x b
     Matrix<Scalar> grad_visible;                 // visible state x b: dL/dh_t from the readout
@@ -177,6 +183,10 @@ class SequenceModel {
 
   Index chunk_count() const { return static_cast<Index>(chunks_.size()); }
 
+  // Whether p_t goes straight into h_t's slot of the tape (cells whose projection is the size of
+  // their state; their forward_step accepts projected aliasing state_next).
+  bool projects_into_states() const { return cell_.projection_size() == cell_.state_size(); }
+
   std::vector<Scalar*> parameter_grad_pointers() {
     std::vector<Scalar*> pointers;
     for (auto& named : parameters_) pointers.push_back(named.parameter->grad.data());
@@ -198,7 +208,7 @@ class SequenceModel {
       chunk.size = std::min(chunk_size, batch - chunk.first);
       const Index b = chunk.size;
       chunk.inputs.resize(cell_.input_size(), T * b);
-      chunk.projected.resize(cell_.projection_size(), T * b);
+      if (!projects_into_states()) chunk.projected.resize(cell_.projection_size(), T * b);
       chunk.states.resize(cell_.state_size(), (T + 1) * b);
       chunk.tape.resize(cell_.tape_size(), T * b);
       chunk.readout_hidden.resize(readout_.hidden_size(), To * b);
@@ -253,11 +263,17 @@ class SequenceModel {
     const Index b = chunk.size;
     // P = Wx X + bx for all steps at once.
     gather_inputs(chunk, inputs);
-    chunk.projected.noalias() = cell_.input_weight().matrix() * chunk.inputs;
-    chunk.projected.colwise() += cell_.input_bias().value;
+    // Where p_t has the state's size (wave, dense) it is written straight into h_t's slot and the
+    // cell turns it into h_t in place: no separate buffer and no copy. The GEMM accumulates into a
+    // destination that starts as the bias, which saves Eigen's zero-fill and a pass for the bias.
+    MatrixMap<Scalar> projected = projects_into_states() ? columns(chunk.states, b, steps_ * b)
+                                                         : all_columns(chunk.projected);
+    projected.colwise() = cell_.input_bias().value;
+    projected.noalias() += cell_.input_weight().matrix() * chunk.inputs;
     columns(chunk.states, 0, b).setZero();
     for (Index t = 1; t <= steps_; ++t) {
-      cell_.forward_step(const_columns(chunk.projected, (t - 1) * b, b),
+      cell_.forward_step(ConstMatrixMap<Scalar>(projected.data() + (t - 1) * b * projected.rows(),
+                                                projected.rows(), b),
                          const_columns(chunk.states, (t - 1) * b, b),
                          columns(chunk.states, t * b, b), columns(chunk.tape, (t - 1) * b, b));
       const Index block = readout_block(t);
