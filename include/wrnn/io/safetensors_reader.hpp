@@ -171,7 +171,13 @@ class SafetensorsFile {
     std::fclose(file);
     if (failed)
       throw FormatError(wrnn::detail::concat("safetensors file '", path, "': read error"));
-    return parse(contents.data(), contents.size(), path);
+    SafetensorsFile parsed;
+    parsed.source_name_ = path;
+    // Keep the file's bytes as they are (no second copy of a large model): the data buffer
+    // starts after the length field and the header.
+    parsed.data_start_ = parsed.parse_contents(contents.data(), contents.size());
+    parsed.storage_ = std::move(contents);
+    return parsed;
   }
 
   // Validates the `size` bytes at `data` (a whole file's contents) and keeps a copy of the data
@@ -180,7 +186,8 @@ class SafetensorsFile {
                                const std::string& source_name) {
     SafetensorsFile file;
     file.source_name_ = source_name;
-    file.parse_contents(data, size);
+    const std::size_t data_start = file.parse_contents(data, size);
+    file.storage_.assign(data + data_start, data + size);
     return file;
   }
 
@@ -254,9 +261,9 @@ class SafetensorsFile {
   // The tensor's bytes as stored (little-endian), for dtypes get() does not convert.
   TensorData raw(const std::string& name) const {
     const TensorInfo& tensor = info(name);
-    const auto first = buffer_.begin() + static_cast<std::ptrdiff_t>(tensor.begin);
-    const auto last = buffer_.begin() + static_cast<std::ptrdiff_t>(tensor.end);
-    return {tensor.dtype, tensor.shape, std::vector<unsigned char>(first, last)};
+    const unsigned char* buffer = data_buffer();
+    return {tensor.dtype, tensor.shape,
+            std::vector<unsigned char>(buffer + tensor.begin, buffer + tensor.end)};
   }
 
  private:
@@ -273,7 +280,12 @@ class SafetensorsFile {
     fail("tensor '", tensor, "': ", std::forward<Parts>(parts)...);
   }
 
-  void parse_contents(const unsigned char* data, std::size_t size) {
+  // The data buffer: storage_ holds either the whole file (read) or only the buffer (parse).
+  const unsigned char* data_buffer() const { return storage_.data() + data_start_; }
+
+  // Validates a whole file's bytes and fills tensors_ and metadata_; returns where the data
+  // buffer starts (8 + header length).
+  std::size_t parse_contents(const unsigned char* data, std::size_t size) {
     if (size < 8)
       fail("expected at least 8 bytes (the header length), received a file of ", size, " bytes");
     const std::uint64_t header_length = detail::load_little_endian(data, 8);
@@ -307,7 +319,7 @@ class SafetensorsFile {
         tensors_.emplace(item.key(), parse_tensor_entry(item.key(), item.value(), buffer_size));
     }
     check_tiling(buffer_size);
-    buffer_.assign(buffer, buffer + buffer_size);
+    return static_cast<std::size_t>(buffer - data);
   }
 
   nlohmann::json parse_header_json(const unsigned char* header, std::size_t size) const {
@@ -483,7 +495,7 @@ class SafetensorsFile {
   void convert(const std::string& name, const TensorInfo& tensor, Scalar* out) const {
     static_assert(std::is_arithmetic_v<Scalar> && !std::is_same_v<Scalar, bool>,
                   "SafetensorsFile converts to float, double or integer types");
-    const unsigned char* bytes = buffer_.data() + tensor.begin;
+    const unsigned char* bytes = data_buffer() + tensor.begin;
     const std::size_t count = static_cast<std::size_t>(tensor.element_count);
     if (count == 0) return;
     if (dtype_is_float(tensor.dtype)) {
@@ -532,7 +544,8 @@ class SafetensorsFile {
   std::string source_name_;
   std::map<std::string, TensorInfo> tensors_;
   std::map<std::string, std::string> metadata_;
-  std::vector<unsigned char> buffer_;
+  std::vector<unsigned char> storage_;
+  std::size_t data_start_ = 0;
 };
 
 }  // namespace wrnn::io
