@@ -135,6 +135,7 @@ TEST_CASE("asking for a missing tensor or metadata key names it") {
   CHECK_THROWS_WITH(file.metadata_value("cell"), Contains("no metadata entry 'cell'"));
   CHECK_THROWS_WITH(SafetensorsFile::read("/nonexistent/model.safetensors"),
                     Contains("/nonexistent/model.safetensors") && Contains("cannot open"));
+  CHECK_THROWS_WITH(SafetensorsFile::read("/tmp"), Contains("'/tmp'") && Contains("read error"));
 }
 
 TEST_CASE("copy_to checks the shape and names the tensor") {

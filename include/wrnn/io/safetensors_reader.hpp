@@ -168,9 +168,11 @@ class SafetensorsFile {
     while ((got = std::fread(chunk, 1, sizeof chunk, file)) > 0)
       contents.insert(contents.end(), chunk, chunk + got);
     const bool failed = std::ferror(file) != 0;
+    const int error = errno;
     std::fclose(file);
     if (failed)
-      throw FormatError(wrnn::detail::concat("safetensors file '", path, "': read error"));
+      throw FormatError(wrnn::detail::concat("safetensors file '", path, "': read error (",
+                                             std::strerror(error), ")"));
     SafetensorsFile parsed;
     parsed.source_name_ = path;
     // Keep the file's bytes as they are (no second copy of a large model): the data buffer
