@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "wrnn/core/rng.hpp"
 #include "wrnn/io/safetensors.hpp"
 
 using Catch::Matchers::Contains;
@@ -396,4 +397,64 @@ TEST_CASE("8-bit float tensors parse but are not converted") {
       make_file(R"({"q":{"dtype":"F8_E4M3","shape":[2],"data_offsets":[0,2]}})", Bytes{1, 2}));
   CHECK(parsed.raw("q").bytes == Bytes{1, 2});
   CHECK_THROWS_WITH(parsed.get<float>("q"), Contains("tensor 'q'") && Contains("not supported"));
+}
+
+TEST_CASE("random collections of tensors survive a write and a read unchanged") {
+  wrnn::Rng rng(20241201);
+  for (int trial = 0; trial < 50; ++trial) {
+    SafetensorsWriter writer;
+    std::map<std::string, std::vector<double>> doubles;
+    std::map<std::string, std::vector<std::int64_t>> integers;
+    std::map<std::string, std::vector<std::int64_t>> shapes;
+    const int tensor_count = static_cast<int>(rng.uniform_int(0, 6));
+    for (int t = 0; t < tensor_count; ++t) {
+      const std::string name =
+          "t" + std::to_string(rng.uniform_int(0, 1000)) + "." + std::to_string(t);
+      std::vector<std::int64_t> shape(static_cast<std::size_t>(rng.uniform_int(0, 4)));
+      std::size_t count = 1;
+      for (auto& extent : shape) count *= static_cast<std::size_t>(extent = rng.uniform_int(0, 5));
+      shapes[name] = shape;
+      switch (rng.uniform_int(0, 4)) {
+        case 0: {
+          std::vector<float> values(count);
+          for (auto& v : values) v = static_cast<float>(rng.normal());
+          writer.add(name, shape, values);
+          doubles[name].assign(values.begin(), values.end());
+          break;
+        }
+        case 1: {
+          std::vector<double> values(count);
+          for (auto& v : values) v = rng.normal() * 1e100;
+          writer.add(name, shape, values);
+          doubles[name] = values;
+          break;
+        }
+        case 2: {
+          std::vector<std::int32_t> values(count);
+          for (auto& v : values) v = static_cast<std::int32_t>(rng.uniform_int(-1000000, 1000000));
+          writer.add(name, shape, values);
+          integers[name].assign(values.begin(), values.end());
+          break;
+        }
+        default: {
+          std::vector<std::int64_t> values(count);
+          for (auto& v : values)
+            v = rng.uniform_int(-(std::int64_t{1} << 62), std::int64_t{1} << 62);
+          writer.add(name, shape, values);
+          integers[name] = values;
+        }
+      }
+    }
+    writer.set_metadata("trial", std::to_string(trial));
+    const Bytes bytes = writer.serialize();
+    const SafetensorsFile file = parse(bytes);
+    CHECK(file.size() == shapes.size());
+    CHECK(file.metadata_value("trial") == std::to_string(trial));
+    for (const auto& [name, values] : doubles) CHECK(file.get<double>(name) == values);
+    for (const auto& [name, values] : integers) CHECK(file.get<std::int64_t>(name) == values);
+    for (const auto& [name, shape] : shapes) CHECK(file.shape(name) == shape);
+    // Every tensor starts at a multiple of its element size.
+    for (const auto& [name, shape] : shapes)
+      CHECK(file.info(name).begin % wrnn::io::dtype_size(file.info(name).dtype) == 0);
+  }
 }
