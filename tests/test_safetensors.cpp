@@ -439,7 +439,7 @@ TEST_CASE("random collections of tensors survive a write and a read unchanged") 
         default: {
           std::vector<std::int64_t> values(count);
           for (auto& v : values)
-            v = rng.uniform_int(-(std::int64_t{1} << 62), std::int64_t{1} << 62);
+            v = rng.uniform_int(-(std::int64_t{1} << 61), std::int64_t{1} << 61);
           writer.add(name, shape, values);
           integers[name] = values;
         }
