@@ -57,6 +57,8 @@ class DenseCell {
   const Parameter<Scalar>& input_bias() const { return input_bias_; }
   Parameter<Scalar>& recurrent_weight() { return recurrent_weight_; }
   Parameter<Scalar>& recurrent_bias() { return recurrent_bias_; }
+  const Parameter<Scalar>& recurrent_weight() const { return recurrent_weight_; }
+  const Parameter<Scalar>& recurrent_bias() const { return recurrent_bias_; }
 
   std::vector<Parameter<Scalar>*> parameters() {
     return {&input_weight_, &input_bias_, &recurrent_weight_, &recurrent_bias_};

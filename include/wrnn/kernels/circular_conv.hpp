@@ -1,32 +1,114 @@
 // The circular-convolution kernels the wave cell calls. Each forwards to the fastest
-// implementation available; the plain scalar reference (circular_conv_reference.hpp) defines
-// what every implementation must compute.
+// implementation available for Scalar under the compiler's target flags: the hand-written xsimd
+// kernels (circular_conv_simd.hpp) for float and double wherever xsimd has a register for them,
+// otherwise the plain scalar reference (circular_conv_reference.hpp), which defines what every
+// implementation must compute.
+//
+// Every function has two forms: one using this thread's grow-only scratch buffer (allocates only
+// on the first call for the largest shape seen by the thread), and one taking the caller's
+// ScratchBuffer, for paths that must never allocate (reserve circular_conv_scratch_size(shape)
+// scalars once, up front).
 #pragma once
 
+#include "wrnn/core/activation.hpp"
 #include "wrnn/kernels/circular_conv_reference.hpp"
+#include "wrnn/kernels/circular_conv_simd.hpp"
+#include "wrnn/kernels/scratch_buffer.hpp"
 
 namespace wrnn {
 
-// out (C*n x B) += b_u + u (*) state
+// Scalars of scratch the kernels need for `shape` (0 where the reference runs).
+template <class Scalar>
+Index circular_conv_scratch_size(const ConvShape& shape) {
+  if constexpr (simd::available<Scalar>)
+    return simd::circular_conv_scratch_size<Scalar>(shape);
+  else
+    return 0;
+}
+
+// out (C*n x B) += b_u + u (*) state. bias may be null.
 template <class Scalar>
 void circular_conv_forward(const ConvShape& shape, const Scalar* weights, const Scalar* bias,
-                           const Scalar* state, Scalar* out, Index batch) {
-  reference::circular_conv_forward(shape, weights, bias, state, out, batch);
+                           const Scalar* state, Scalar* out, Index batch,
+                           ScratchBuffer<Scalar>& scratch) {
+  if constexpr (simd::available<Scalar>)
+    simd::circular_conv_forward(shape, weights, bias, state, out, batch, scratch);
+  else
+    reference::circular_conv_forward(shape, weights, bias, state, out, batch);
+}
+
+// inout (C*n x B) <- act(inout + b_u + u (*) state), in one pass. bias may be null;
+// state and inout must not overlap.
+template <class Scalar>
+void circular_conv_forward_activation(const ConvShape& shape, const Scalar* weights,
+                                      const Scalar* bias, const Scalar* state, Scalar* inout,
+                                      Index batch, Activation activation,
+                                      ScratchBuffer<Scalar>& scratch) {
+  if constexpr (simd::available<Scalar>) {
+    simd::circular_conv_forward_activation(shape, weights, bias, state, inout, batch, activation,
+                                           scratch);
+  } else {
+    reference::circular_conv_forward(shape, weights, bias, state, inout, batch);
+    MatrixMap<Scalar> values(inout, shape.state_size(), batch);
+    apply_activation(activation, values);
+  }
 }
 
 // grad_state (C*n x B) += u^T (*) grad_out
 template <class Scalar>
 void circular_conv_backward_state(const ConvShape& shape, const Scalar* weights,
-                                  const Scalar* grad_out, Scalar* grad_state, Index batch) {
-  reference::circular_conv_backward_state(shape, weights, grad_out, grad_state, batch);
+                                  const Scalar* grad_out, Scalar* grad_state, Index batch,
+                                  ScratchBuffer<Scalar>& scratch) {
+  if constexpr (simd::available<Scalar>)
+    simd::circular_conv_backward_state(shape, weights, grad_out, grad_state, batch, scratch);
+  else
+    reference::circular_conv_backward_state(shape, weights, grad_out, grad_state, batch);
 }
 
-// grad_u += correlation of grad_out with state, grad_b += sum of grad_out (over the batch)
+// grad_u += correlation of grad_out with state, grad_b += sum of grad_out (over the batch).
+// grad_bias may be null. Summation order: fixed for a given call (any batch split into several
+// calls changes the rounding, so split a batch the same way whatever the thread count).
+template <class Scalar>
+void circular_conv_backward_weights(const ConvShape& shape, const Scalar* state,
+                                    const Scalar* grad_out, Scalar* grad_weights, Scalar* grad_bias,
+                                    Index batch, ScratchBuffer<Scalar>& scratch) {
+  if constexpr (simd::available<Scalar>)
+    simd::circular_conv_backward_weights(shape, state, grad_out, grad_weights, grad_bias, batch,
+                                         scratch);
+  else
+    reference::circular_conv_backward_weights(shape, state, grad_out, grad_weights, grad_bias,
+                                              batch);
+}
+
+// ---- the same, on this thread's scratch buffer ----
+
+template <class Scalar>
+void circular_conv_forward(const ConvShape& shape, const Scalar* weights, const Scalar* bias,
+                           const Scalar* state, Scalar* out, Index batch) {
+  circular_conv_forward(shape, weights, bias, state, out, batch, thread_scratch<Scalar>());
+}
+
+template <class Scalar>
+void circular_conv_forward_activation(const ConvShape& shape, const Scalar* weights,
+                                      const Scalar* bias, const Scalar* state, Scalar* inout,
+                                      Index batch, Activation activation) {
+  circular_conv_forward_activation(shape, weights, bias, state, inout, batch, activation,
+                                   thread_scratch<Scalar>());
+}
+
+template <class Scalar>
+void circular_conv_backward_state(const ConvShape& shape, const Scalar* weights,
+                                  const Scalar* grad_out, Scalar* grad_state, Index batch) {
+  circular_conv_backward_state(shape, weights, grad_out, grad_state, batch,
+                               thread_scratch<Scalar>());
+}
+
 template <class Scalar>
 void circular_conv_backward_weights(const ConvShape& shape, const Scalar* state,
                                     const Scalar* grad_out, Scalar* grad_weights, Scalar* grad_bias,
                                     Index batch) {
-  reference::circular_conv_backward_weights(shape, state, grad_out, grad_weights, grad_bias, batch);
+  circular_conv_backward_weights(shape, state, grad_out, grad_weights, grad_bias, batch,
+                                 thread_scratch<Scalar>());
 }
 
 }  // namespace wrnn

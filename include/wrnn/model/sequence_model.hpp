@@ -27,6 +27,7 @@
 #include "wrnn/core/parameter.hpp"
 #include "wrnn/core/rng.hpp"
 #include "wrnn/core/sequence.hpp"
+#include "wrnn/core/thread_pool.hpp"
 #include "wrnn/model/readout.hpp"
 
 namespace wrnn {
@@ -34,6 +35,9 @@ namespace wrnn {
 struct ModelOptions {
   // Samples per independently computed slice of the batch (see the file comment).
   Index batch_chunk = 32;
+  // Threads that run the chunks of a batch at the same time (1: all on the caller's thread).
+  // Results do not depend on it.
+  Index threads = 1;
 };
 
 template <class Cell>
@@ -46,7 +50,8 @@ class SequenceModel {
                 const ModelOptions& model_options = {})
       : cell_(cell_options),
         readout_(readout_options, cell_.output_size()),
-        model_options_(validated(model_options)) {
+        model_options_(validated(model_options)),
+        pool_(model_options_.threads) {
     append_prefixed(parameters_, "cell", cell_.parameters());
     cell_parameter_count_ = parameters_.size();
     append_prefixed(parameters_, "readout", readout_.parameters());
@@ -82,7 +87,9 @@ class SequenceModel {
     require_size("SequenceModel::forward input width d", cell_.input_size(), inputs.features());
     plan_chunks(inputs.steps(), inputs.batch());
     outputs_.resize(readout_.output_size(), output_steps() * batch_);
-    for (Chunk& chunk : chunks_) forward_chunk(chunk, inputs);
+    pool_.parallel_for(chunk_count(), [&](Index c) {
+      forward_chunk(chunks_[static_cast<std::size_t>(c)], inputs);
+    });
     has_tape_ = true;
     return outputs_;
   }
@@ -159,8 +166,12 @@ class SequenceModel {
   static const ModelOptions& validated(const ModelOptions& options) {
     if (options.batch_chunk <= 0)
       throw ValueError(detail::concat("batch_chunk: expected > 0, received ", options.batch_chunk));
+    if (options.threads <= 0)
+      throw ValueError(detail::concat("threads: expected > 0, received ", options.threads));
     return options;
   }
+
+  Index chunk_count() const { return static_cast<Index>(chunks_.size()); }
 
   std::vector<Scalar*> parameter_grad_pointers() {
     std::vector<Scalar*> pointers;
@@ -287,6 +298,7 @@ class SequenceModel {
   ParameterList<Scalar> parameters_;
   std::size_t cell_parameter_count_ = 0;  // the cell's parameters come first in parameters_
   std::vector<Chunk> chunks_;
+  ThreadPool pool_;
   Matrix<Scalar> outputs_;
   Index steps_ = 0, batch_ = 0;
   bool has_tape_ = false;

@@ -1,0 +1,500 @@
+// Hand-written xsimd circular convolution: forward (with a fused bias + activation epilogue),
+// backward to the state, and backward to the weights and bias. They compute exactly what
+// circular_conv_reference.hpp defines (same layout, same equations), only faster:
+//
+//   forward:        out[c][i]   (+)= b_u[c] + sum_{c', j} u[c][c'][j] * h[c'][(i + j - r) mod n]
+//   backward state: grad_h[c'][m] += sum_{c, j} u[c][c'][j] * g[c][(m - j + r) mod n]
+//   backward u, b:  grad_u[c][c'][j] += sum_{b, i} g[c][i] * h[c'][(i + j - r) mod n]
+//                   grad_b[c]        += sum_{b, i} g[c][i]
+//
+// How (see docs/kernels.md for the measurements):
+// * Vectorised over the ring units i of one sample, so one sample (the streaming case) runs at
+//   the same speed per sample as a large batch, and the result for a sample never depends on
+//   the batch it came in.
+// * Wrap-around without a modulo: each sample's C input rings are first copied into padded rows
+//   [h[n-r..n) | h[0..n) | h[0..r) | zeros], so tap j of output unit i reads padded[i + j] for
+//   every i, and the last, partial SIMD vector reads zeros instead of running off the ring.
+//   The copy costs C*n moves against C*C*k*n multiply-adds.
+// * Register blocking: the forward keeps a tile of (output channels x SIMD vectors of units)
+//   accumulators in registers; every input vector loaded feeds one FMA per output channel of the
+//   tile and every broadcast weight feeds one FMA per vector, so loads per FMA are 1/4 + 1/V.
+// * The backward to the state is a forward convolution with transposed, tap-reversed weights,
+//   u'[c'][c][k-1-j] = u[c][c'][j], applied to the padded output gradient (substitute
+//   j' = k-1-j: (m - j + r) = m + j' - r since k - 1 = 2r), so it reuses the forward tile.
+// * The backward to the weights is a reduction over units and samples: a tile of
+//   (output channels x (input channel, tap) rows) keeps one SIMD accumulator each, and the
+//   lanes are summed only once per call, at the end.
+//
+// Scratch: the padded rows and small work arrays live in a ScratchBuffer (scratch_buffer.hpp)
+// of circular_conv_scratch_size<Scalar>(shape) scalars. The overloads without a scratch argument
+// use this thread's buffer, which allocates on the first call for the largest shape seen and
+// never again; a caller that must not allocate at all reserves its own buffer up front.
+#pragma once
+
+#include <algorithm>
+#include <xsimd/xsimd.hpp>
+
+#include "wrnn/core/activation.hpp"
+#include "wrnn/kernels/conv_shape.hpp"
+#include "wrnn/kernels/scratch_buffer.hpp"
+
+// GCC 12 reports the deliberately undefined registers of its own AVX-512 intrinsics
+// (_mm512_undefined_ps, used by xsimd's max, hadd and exp) as "maybe uninitialized" wherever
+// they are inlined; the warning is a false positive, silenced for the kernels only.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
+namespace wrnn::simd {
+
+// True where xsimd has a SIMD register for Scalar under the compiler's target flags (float and
+// double on any x86-64; float only on 32-bit ARM NEON). Otherwise the reference is used.
+template <class Scalar>
+inline constexpr bool available = xsimd::has_simd_register<Scalar>::value;
+
+namespace detail {
+
+template <class Scalar>
+using Batch = xsimd::batch<Scalar>;
+
+template <class Scalar>
+inline constexpr Index lanes = static_cast<Index>(Batch<Scalar>::size);
+
+// Register budget of the target: AVX-512 and AArch64 have 32 vector registers, SSE/AVX 16.
+#if XSIMD_WITH_AVX512F || XSIMD_WITH_NEON64
+inline constexpr int vector_registers = 32;
+#else
+inline constexpr int vector_registers = 16;
+#endif
+
+// Forward tile: forward_channels x forward_vectors accumulators, plus forward_vectors input
+// vectors and one broadcast weight live at once (6x4 + 4 + 1 = 29 of 32; 6x2 + 2 + 1 = 15 of
+// 16). Six channels cover the copy task's C = 6 in one block and leave small remainders.
+inline constexpr int forward_channels = 6;
+inline constexpr int forward_vectors = vector_registers >= 32 ? 4 : 2;
+
+// Weight-gradient tile: weight_channels gradient vectors and weight_channels x weight_rows
+// accumulators, one input row vector at a time (4x6 + 4 + 1 = 29 of 32; 2x5 + 2 + 1 = 13 of 16).
+inline constexpr int weight_channels = vector_registers >= 32 ? 4 : 2;
+inline constexpr int weight_rows = vector_registers >= 32 ? 6 : 5;
+
+inline Index round_up(Index value, Index multiple) {
+  return (value + multiple - 1) / multiple * multiple;
+}
+
+// Where one sample's rings sit in scratch. Every stride is a multiple of the SIMD width, so
+// every row starts on a SIMD-aligned address (the scratch block is 64-byte aligned).
+template <class Scalar>
+struct RingLayout {
+  Index ring_size = 0;      // n
+  Index halo = 0;           // r = k/2 wrapped units copied on each side
+  Index full_vectors = 0;   // n / W whole SIMD vectors of units
+  Index vectors = 0;        // ceil(n / W), the last one possibly partial
+  Index padded_stride = 0;  // >= vectors*W + 2r: row of the padded ring
+  Index plain_stride = 0;   // vectors*W: row of a zero-extended (not wrapped) ring
+
+  explicit RingLayout(const ConvShape& shape)
+      : ring_size(shape.ring_size),
+        halo(shape.half_width()),
+        full_vectors(shape.ring_size / lanes<Scalar>),
+        vectors((shape.ring_size + lanes<Scalar> - 1) / lanes<Scalar>),
+        padded_stride(round_up(vectors * lanes<Scalar> + 2 * halo, lanes<Scalar>)),
+        plain_stride(vectors * lanes<Scalar>) {}
+};
+
+// to[0, count) = from[0, count) with inlined SIMD moves: the runs are short (n units, r halo
+// units) and a memmove call per run would cost as much as the copy. A run of at least W ends
+// with one overlapping vector rather than a scalar loop.
+template <class Scalar>
+inline void copy_run(const Scalar* from, Index count, Scalar* to) {
+  using B = Batch<Scalar>;
+  constexpr Index W = lanes<Scalar>;
+  if (count < W) {
+    for (Index i = 0; i < count; ++i) to[i] = from[i];
+    return;
+  }
+  Index i = 0;
+  for (; i + W <= count; i += W) B::load_unaligned(from + i).store_unaligned(to + i);
+  if (i < count) B::load_unaligned(from + count - W).store_unaligned(to + count - W);
+}
+
+// row[from, stride) = 0 for a SIMD-aligned row whose stride is a multiple of W: whole aligned
+// vectors from the one holding `from` on; call it before writing row[0, from).
+template <class Scalar>
+inline void zero_row_end(Scalar* row, Index from, Index stride) {
+  constexpr Index W = lanes<Scalar>;
+  for (Index i = from / W * W; i < stride; i += W) Batch<Scalar>(Scalar(0)).store_aligned(row + i);
+}
+
+// padded row of channel c = [h[n-r..n) | h[0..n) | h[0..r) | 0 ...] (r <= n by
+// ConvShape::validate).
+template <class Scalar>
+void pad_rings(const RingLayout<Scalar>& layout, Index channels, const Scalar* rings,
+               Scalar* padded) {
+  const Index n = layout.ring_size, r = layout.halo;
+  for (Index c = 0; c < channels; ++c) {
+    const Scalar* source = rings + c * n;
+    Scalar* row = padded + c * layout.padded_stride;
+    zero_row_end(row, n + 2 * r, layout.padded_stride);
+    copy_run(source, n, row + r);
+    for (Index i = 0; i < r; ++i) {
+      row[i] = source[n - r + i];
+      row[r + n + i] = source[i];
+    }
+  }
+}
+
+template <class Scalar>
+Batch<Scalar> activate(Activation activation, const Batch<Scalar>& z) {
+  switch (activation) {
+    case Activation::relu:
+      return xsimd::max(z, Batch<Scalar>(Scalar(0)));
+    case Activation::tanh:
+      return xsimd::tanh(z);
+    case Activation::identity:
+      break;
+  }
+  return z;
+}
+
+// One forward tile: Channels output channels x Vectors SIMD vectors of units.
+//   out[c][v] = act(out[c][v] + bias[c] + sum_{c', j} weights[c][c'][j] * padded[c'][v*W + j])
+// `padded` points at unit i0 of input channel 0, `weights` at output channel c0 (row length C*k),
+// `out` at unit i0 of output channel c0 (rows out_stride apart).
+template <class Scalar, int Channels, int Vectors>
+inline void forward_tile(const Scalar* padded, Index padded_stride, Index channels,
+                         Index kernel_size, const Scalar* weights, const Scalar* bias, Scalar* out,
+                         Index out_stride, Activation activation) {
+  using B = Batch<Scalar>;
+  constexpr Index W = lanes<Scalar>;
+  const Index weight_row = channels * kernel_size;
+  B acc[Channels][Vectors];
+  for (int c = 0; c < Channels; ++c) {
+    for (int v = 0; v < Vectors; ++v) acc[c][v] = B::load_unaligned(out + c * out_stride + v * W);
+    if (bias) {
+      const B b(bias[c]);
+      for (int v = 0; v < Vectors; ++v) acc[c][v] += b;
+    }
+  }
+  for (Index input = 0; input < channels; ++input) {
+    const Scalar* row = padded + input * padded_stride;
+    const Scalar* w = weights + input * kernel_size;
+    for (Index j = 0; j < kernel_size; ++j) {
+      B x[Vectors];
+      for (int v = 0; v < Vectors; ++v) x[v] = B::load_unaligned(row + j + v * W);
+      for (int c = 0; c < Channels; ++c) {
+        const B weight(w[c * weight_row + j]);
+        for (int v = 0; v < Vectors; ++v) acc[c][v] = xsimd::fma(weight, x[v], acc[c][v]);
+      }
+    }
+  }
+  for (int c = 0; c < Channels; ++c)
+    for (int v = 0; v < Vectors; ++v)
+      activate(activation, acc[c][v]).store_unaligned(out + c * out_stride + v * W);
+}
+
+// All units of Channels output channels of one sample: whole tiles, then a partial last
+// vector computed in a small stack copy of the output (the padded input reads zeros there).
+template <class Scalar, int Channels>
+void forward_channel_block(const RingLayout<Scalar>& layout, const Scalar* padded, Index channels,
+                           Index kernel_size, const Scalar* weights, const Scalar* bias,
+                           Scalar* out, Activation activation) {
+  constexpr Index W = lanes<Scalar>;
+  constexpr int V = forward_vectors;
+  const Index n = layout.ring_size, stride = layout.padded_stride;
+  Index v = 0;
+  for (; v + V <= layout.full_vectors; v += V)
+    forward_tile<Scalar, Channels, V>(padded + v * W, stride, channels, kernel_size, weights, bias,
+                                      out + v * W, n, activation);
+  if constexpr (V > 2)
+    for (; v + 2 <= layout.full_vectors; v += 2)
+      forward_tile<Scalar, Channels, 2>(padded + v * W, stride, channels, kernel_size, weights,
+                                        bias, out + v * W, n, activation);
+  for (; v < layout.full_vectors; ++v)
+    forward_tile<Scalar, Channels, 1>(padded + v * W, stride, channels, kernel_size, weights, bias,
+                                      out + v * W, n, activation);
+  const Index done = layout.full_vectors * W, rest = n - done;
+  if (rest > 0) {
+    alignas(64) Scalar tail[Channels * W] = {};
+    for (int c = 0; c < Channels; ++c)
+      for (Index i = 0; i < rest; ++i) tail[c * W + i] = out[c * n + done + i];
+    forward_tile<Scalar, Channels, 1>(padded + done, stride, channels, kernel_size, weights, bias,
+                                      tail, W, activation);
+    for (int c = 0; c < Channels; ++c)
+      for (Index i = 0; i < rest; ++i) out[c * n + done + i] = tail[c * W + i];
+  }
+}
+
+// One sample, every output channel: blocks of forward_channels, then the remainder.
+template <class Scalar>
+void forward_sample(const RingLayout<Scalar>& layout, const Scalar* padded, Index channels,
+                    Index kernel_size, const Scalar* weights, const Scalar* bias, Scalar* out,
+                    Activation activation) {
+  static_assert(forward_channels == 6, "the remainder switch below handles 1..5 channels");
+  const Index n = layout.ring_size, weight_row = channels * kernel_size;
+  Index c = 0;
+  auto block_at = [&](auto block, Index first) {
+    forward_channel_block<Scalar, decltype(block)::value>(
+        layout, padded, channels, kernel_size, weights + first * weight_row,
+        bias ? bias + first : nullptr, out + first * n, activation);
+  };
+  for (; c + forward_channels <= channels; c += forward_channels)
+    block_at(std::integral_constant<int, forward_channels>{}, c);
+  switch (channels - c) {
+    case 5:
+      block_at(std::integral_constant<int, 5>{}, c);
+      break;
+    case 4:
+      block_at(std::integral_constant<int, 4>{}, c);
+      break;
+    case 3:
+      block_at(std::integral_constant<int, 3>{}, c);
+      break;
+    case 2:
+      block_at(std::integral_constant<int, 2>{}, c);
+      break;
+    case 1:
+      block_at(std::integral_constant<int, 1>{}, c);
+      break;
+    default:
+      break;
+  }
+}
+
+// One weight-gradient tile over all unit vectors of a group of samples:
+//   acc[c][row] (lane-wise) += sum_{s, v} grads[s][c][v] * rows[row][s][v]
+// `grads` points at output channel c0 of sample 0 (channels grad_stride apart, samples
+// grad_sample_stride apart), rows[r] at sample 0 of row r (samples row_sample_stride apart),
+// `acc` at the accumulator of (c0, row 0), W lanes each, acc_stride scalars between channels.
+template <class Scalar, int Channels, int Rows>
+inline void weight_tile(const Scalar* grads, Index grad_stride, Index grad_sample_stride,
+                        const Scalar* const* rows, Index row_sample_stride, Index samples,
+                        Index vectors, Scalar* acc, Index acc_stride) {
+  using B = Batch<Scalar>;
+  constexpr Index W = lanes<Scalar>;
+  B sum[Channels][Rows];
+  for (int c = 0; c < Channels; ++c)
+    for (int r = 0; r < Rows; ++r) sum[c][r] = B::load_aligned(acc + c * acc_stride + r * W);
+  for (Index sample = 0; sample < samples; ++sample) {
+    const Scalar* g_sample = grads + sample * grad_sample_stride;
+    const Index row_offset = sample * row_sample_stride;
+    for (Index v = 0; v < vectors; ++v) {
+      B g[Channels];
+      for (int c = 0; c < Channels; ++c) g[c] = B::load_aligned(g_sample + c * grad_stride + v * W);
+      for (int r = 0; r < Rows; ++r) {
+        const B x = B::load_unaligned(rows[r] + row_offset + v * W);
+        for (int c = 0; c < Channels; ++c) sum[c][r] = xsimd::fma(g[c], x, sum[c][r]);
+      }
+    }
+  }
+  for (int c = 0; c < Channels; ++c)
+    for (int r = 0; r < Rows; ++r) sum[c][r].store_aligned(acc + c * acc_stride + r * W);
+}
+
+// Scratch layout of the weight gradient, in scalars (each part a multiple of W):
+//   padded state rings [group][C][padded_stride] | zero-extended output gradient
+//   [group][C][plain_stride] | lane accumulators (C*padded_row_count + C)*W (weights, then bias).
+// A group of samples is staged at once so that a tile's accumulators are loaded and stored
+// once per group rather than once per sample (n = 100 is only 7 AVX-512 vectors per row);
+// the group is as large as keeps the staged rings within about 96 KiB (L2), at most 8.
+template <class Scalar>
+struct WeightScratch {
+  Index row_count, padded_row_count, group, sample_padded, sample_grads;
+  Index padded, grads, acc, bias_acc, total;
+  WeightScratch(const ConvShape& shape, const RingLayout<Scalar>& layout) {
+    const Index C = shape.channels, W = lanes<Scalar>;
+    row_count = C * shape.kernel_size;  // one row per (input channel, tap)
+    padded_row_count = round_up(row_count, weight_rows);
+    sample_padded = C * layout.padded_stride;
+    sample_grads = C * layout.plain_stride;
+    const Index sample_bytes = (sample_padded + sample_grads) * Index(sizeof(Scalar));
+    group = std::max<Index>(1, std::min<Index>(8, (96 * 1024) / sample_bytes));
+    padded = 0;
+    grads = padded + group * sample_padded;
+    acc = grads + group * sample_grads;
+    bias_acc = acc + C * padded_row_count * W;
+    total = bias_acc + C * W;
+  }
+};
+
+template <class Scalar, int Channels>
+void weight_channel_block(const WeightScratch<Scalar>& parts, const RingLayout<Scalar>& layout,
+                          Index kernel_size, Scalar* scratch, Index samples, Index first_channel) {
+  constexpr Index W = lanes<Scalar>;
+  constexpr int R = weight_rows;
+  const Scalar* padded = scratch + parts.padded;
+  const Scalar* grads = scratch + parts.grads + first_channel * layout.plain_stride;
+  Scalar* acc = scratch + parts.acc + first_channel * parts.padded_row_count * W;
+  // Row (c', j) reads padded[c'][i + j]. Rows past the end read row (0, 0) again and land in
+  // accumulators that are never summed (at most weight_rows - 1 of them). The (c', j) of each
+  // row is stepped along, not divided out.
+  Index input = 0, tap = 0;
+  for (Index first_row = 0; first_row < parts.padded_row_count; first_row += R) {
+    const Scalar* rows[R];
+    for (int r = 0; r < R; ++r) {
+      rows[r] =
+          first_row + r < parts.row_count ? padded + input * layout.padded_stride + tap : padded;
+      if (++tap == kernel_size) {
+        tap = 0;
+        ++input;
+      }
+    }
+    weight_tile<Scalar, Channels, R>(grads, layout.plain_stride, parts.sample_grads, rows,
+                                     parts.sample_padded, samples, layout.vectors,
+                                     acc + first_row * W, parts.padded_row_count * W);
+  }
+}
+
+}  // namespace detail
+
+// Scalars of scratch any of the kernels below needs for `shape`.
+template <class Scalar>
+Index circular_conv_scratch_size(const ConvShape& shape) {
+  const detail::RingLayout<Scalar> layout(shape);
+  const Index C = shape.channels;
+  const Index forward = C * layout.padded_stride;
+  const Index backward_state = forward + detail::round_up(shape.weight_count(), 64);
+  const Index backward_weights = detail::WeightScratch<Scalar>(shape, layout).total;
+  return std::max({forward, backward_state, backward_weights});
+}
+
+// inout (C*n x B) <- act(inout + b_u + u (*) state). bias may be null (no bias).
+// `state` and `inout` must not overlap.
+template <class Scalar>
+void circular_conv_forward_activation(const ConvShape& shape, const Scalar* weights,
+                                      const Scalar* bias, const Scalar* state, Scalar* inout,
+                                      Index batch, Activation activation,
+                                      ScratchBuffer<Scalar>& scratch) {
+  const detail::RingLayout<Scalar> layout(shape);
+  const Index C = shape.channels, size = shape.state_size();
+  Scalar* padded = scratch.data(simd::circular_conv_scratch_size<Scalar>(shape));
+  for (Index b = 0; b < batch; ++b) {
+    detail::pad_rings(layout, C, state + b * size, padded);
+    detail::forward_sample(layout, padded, C, shape.kernel_size, weights, bias, inout + b * size,
+                           activation);
+  }
+}
+
+// out (C*n x B) += b_u + u (*) state. bias may be null.
+template <class Scalar>
+void circular_conv_forward(const ConvShape& shape, const Scalar* weights, const Scalar* bias,
+                           const Scalar* state, Scalar* out, Index batch,
+                           ScratchBuffer<Scalar>& scratch) {
+  simd::circular_conv_forward_activation(shape, weights, bias, state, out, batch,
+                                         Activation::identity, scratch);
+}
+
+// grad_state (C*n x B) += u^T (*) grad_out: a forward with u'[c'][c][k-1-j] = u[c][c'][j].
+template <class Scalar>
+void circular_conv_backward_state(const ConvShape& shape, const Scalar* weights,
+                                  const Scalar* grad_out, Scalar* grad_state, Index batch,
+                                  ScratchBuffer<Scalar>& scratch) {
+  const detail::RingLayout<Scalar> layout(shape);
+  const Index C = shape.channels, k = shape.kernel_size, size = shape.state_size();
+  Scalar* padded = scratch.data(simd::circular_conv_scratch_size<Scalar>(shape));
+  Scalar* transposed = padded + C * layout.padded_stride;
+  for (Index c = 0; c < C; ++c)
+    for (Index input = 0; input < C; ++input)
+      for (Index j = 0; j < k; ++j)
+        transposed[(input * C + c) * k + (k - 1 - j)] = weights[(c * C + input) * k + j];
+  for (Index b = 0; b < batch; ++b) {
+    detail::pad_rings(layout, C, grad_out + b * size, padded);
+    detail::forward_sample(layout, padded, C, k, transposed, static_cast<const Scalar*>(nullptr),
+                           grad_state + b * size, Activation::identity);
+  }
+}
+
+// grad_u += sum_b correlation of grad_out with state, grad_b += sum_{b, i} grad_out.
+// grad_bias may be null. The batch is summed lane-wise and the lanes once at the end, so the
+// rounding depends on how a batch is split into calls (never on threads inside one call).
+template <class Scalar>
+void circular_conv_backward_weights(const ConvShape& shape, const Scalar* state,
+                                    const Scalar* grad_out, Scalar* grad_weights, Scalar* grad_bias,
+                                    Index batch, ScratchBuffer<Scalar>& scratch) {
+  using B = detail::Batch<Scalar>;
+  constexpr Index W = detail::lanes<Scalar>;
+  const detail::RingLayout<Scalar> layout(shape);
+  const detail::WeightScratch<Scalar> parts(shape, layout);
+  const Index C = shape.channels, n = shape.ring_size, k = shape.kernel_size;
+  const Index size = shape.state_size();
+  Scalar* base = scratch.data(simd::circular_conv_scratch_size<Scalar>(shape));
+  std::fill(base + parts.acc, base + parts.total, Scalar(0));
+
+  static_assert(detail::weight_channels == 4 || detail::weight_channels == 2,
+                "the remainder switch below handles 1..3 channels");
+  for (Index first = 0; first < batch; first += parts.group) {
+    const Index samples = std::min(parts.group, batch - first);
+    for (Index s = 0; s < samples; ++s) {
+      const Index b = first + s;
+      detail::pad_rings(layout, C, state + b * size, base + parts.padded + s * parts.sample_padded);
+      Scalar* grads = base + parts.grads + s * parts.sample_grads;
+      for (Index c = 0; c < C; ++c) {
+        const Scalar* source = grad_out + b * size + c * n;
+        Scalar* row = grads + c * layout.plain_stride;
+        detail::zero_row_end(row, n, layout.plain_stride);
+        detail::copy_run(source, n, row);
+        B bias_sum = B::load_aligned(base + parts.bias_acc + c * W);
+        for (Index v = 0; v < layout.vectors; ++v) bias_sum += B::load_aligned(row + v * W);
+        bias_sum.store_aligned(base + parts.bias_acc + c * W);
+      }
+    }
+    Index c = 0;
+    for (; c + detail::weight_channels <= C; c += detail::weight_channels)
+      detail::weight_channel_block<Scalar, detail::weight_channels>(parts, layout, k, base, samples,
+                                                                    c);
+    switch (C - c) {
+      case 3:
+        detail::weight_channel_block<Scalar, 3>(parts, layout, k, base, samples, c);
+        break;
+      case 2:
+        detail::weight_channel_block<Scalar, 2>(parts, layout, k, base, samples, c);
+        break;
+      case 1:
+        detail::weight_channel_block<Scalar, 1>(parts, layout, k, base, samples, c);
+        break;
+      default:
+        break;
+    }
+  }
+
+  for (Index c = 0; c < C; ++c) {
+    const Scalar* acc = base + parts.acc + c * parts.padded_row_count * W;
+    for (Index row = 0; row < parts.row_count; ++row)
+      grad_weights[c * parts.row_count + row] += xsimd::hadd(B::load_aligned(acc + row * W));
+    if (grad_bias) grad_bias[c] += xsimd::hadd(B::load_aligned(base + parts.bias_acc + c * W));
+  }
+}
+
+// The same kernels on this thread's scratch buffer.
+template <class Scalar>
+void circular_conv_forward_activation(const ConvShape& shape, const Scalar* weights,
+                                      const Scalar* bias, const Scalar* state, Scalar* inout,
+                                      Index batch, Activation activation) {
+  simd::circular_conv_forward_activation(shape, weights, bias, state, inout, batch, activation,
+                                         thread_scratch<Scalar>());
+}
+template <class Scalar>
+void circular_conv_forward(const ConvShape& shape, const Scalar* weights, const Scalar* bias,
+                           const Scalar* state, Scalar* out, Index batch) {
+  simd::circular_conv_forward(shape, weights, bias, state, out, batch, thread_scratch<Scalar>());
+}
+template <class Scalar>
+void circular_conv_backward_state(const ConvShape& shape, const Scalar* weights,
+                                  const Scalar* grad_out, Scalar* grad_state, Index batch) {
+  simd::circular_conv_backward_state(shape, weights, grad_out, grad_state, batch,
+                                     thread_scratch<Scalar>());
+}
+template <class Scalar>
+void circular_conv_backward_weights(const ConvShape& shape, const Scalar* state,
+                                    const Scalar* grad_out, Scalar* grad_weights, Scalar* grad_bias,
+                                    Index batch) {
+  simd::circular_conv_backward_weights(shape, state, grad_out, grad_weights, grad_bias, batch,
+                                       thread_scratch<Scalar>());
+}
+
+}  // namespace wrnn::simd
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif

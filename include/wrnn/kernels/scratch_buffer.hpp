@@ -1,0 +1,66 @@
+// A grow-only, 64-byte aligned scratch buffer for the SIMD kernels.
+//
+// The kernels copy each ring into a padded row (so the wrap-around needs no modulo in the inner
+// loop) and keep a few small work arrays. That memory comes from a ScratchBuffer which only ever
+// grows: after the first call for the largest shape it has seen, a kernel call allocates nothing.
+// A caller that must never allocate on its hot path (the streaming step) owns a ScratchBuffer and
+// reserves circular_conv_scratch_size(shape) once; every other caller uses thread_scratch(), one
+// buffer per thread and scalar type, so kernels running on several threads never share one.
+#pragma once
+
+#include <cstdlib>
+#include <memory>
+#include <new>
+
+#include "wrnn/core/types.hpp"
+
+namespace wrnn {
+
+template <class Scalar>
+class ScratchBuffer {
+ public:
+  static constexpr std::size_t alignment = 64;  // one cache line, the widest SIMD register
+
+  ScratchBuffer() = default;
+  explicit ScratchBuffer(Index size) { reserve(size); }
+
+  // Makes room for at least `size` scalars; keeps the old block when it is large enough.
+  // The contents are not preserved across a reallocation (kernels rewrite what they use).
+  void reserve(Index size) {
+    if (size <= capacity_) return;
+    const std::size_t bytes = round_up(static_cast<std::size_t>(size) * sizeof(Scalar));
+    void* block = std::aligned_alloc(alignment, bytes);
+    if (!block) throw std::bad_alloc();
+    data_.reset(static_cast<Scalar*>(block));
+    capacity_ = size;
+  }
+
+  // At least `size` scalars, aligned to `alignment` bytes.
+  Scalar* data(Index size) {
+    reserve(size);
+    return data_.get();
+  }
+
+  Index capacity() const { return capacity_; }
+
+ private:
+  struct FreeDeleter {
+    void operator()(Scalar* block) const { std::free(block); }
+  };
+  static std::size_t round_up(std::size_t bytes) {
+    return (bytes + alignment - 1) / alignment * alignment;  // aligned_alloc wants a multiple
+  }
+
+  std::unique_ptr<Scalar, FreeDeleter> data_;
+  Index capacity_ = 0;
+};
+
+// This thread's scratch buffer for Scalar: allocated on first use, grown when a larger shape
+// comes, freed when the thread ends.
+template <class Scalar>
+ScratchBuffer<Scalar>& thread_scratch() {
+  thread_local ScratchBuffer<Scalar> buffer;
+  return buffer;
+}
+
+}  // namespace wrnn

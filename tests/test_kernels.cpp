@@ -1,0 +1,346 @@
+// The circular-convolution kernels against independent oracles:
+// * the scalar reference against a naive evaluation of the formulas with `%` on every index;
+// * the dispatched (xsimd) kernels against the reference evaluated in double precision on the
+//   same inputs, for ring sizes that are not multiples of the SIMD width, C = 1 and C > 1,
+//   k in {1, 3, 5, 7}, batch 1 and an odd batch, with and without bias, and the fused activation.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "wrnn/core/rng.hpp"
+#include "wrnn/kernels/circular_conv.hpp"
+
+namespace {
+
+using wrnn::ConvShape;
+using wrnn::Index;
+
+std::vector<double> random_values(wrnn::Rng& rng, Index count) {
+  std::vector<double> values(static_cast<std::size_t>(count));
+  for (double& value : values) value = rng.uniform(-1.0, 1.0);
+  return values;
+}
+
+template <class To, class From>
+std::vector<To> cast(const std::vector<From>& values) {
+  return std::vector<To>(values.begin(), values.end());
+}
+
+// ||a - b|| / ||b|| (or ||a - b|| when b is zero).
+template <class A>
+double relative_error(const std::vector<A>& actual, const std::vector<double>& expected) {
+  REQUIRE(actual.size() == expected.size());
+  double difference = 0, norm = 0;
+  for (std::size_t i = 0; i < actual.size(); ++i) {
+    const double d = static_cast<double>(actual[i]) - expected[i];
+    difference += d * d;
+    norm += expected[i] * expected[i];
+  }
+  return norm > 0 ? std::sqrt(difference / norm) : std::sqrt(difference);
+}
+
+template <class Scalar>
+double tolerance() {
+  return std::is_same<Scalar, float>::value ? 1e-5 : 1e-12;
+}
+
+// The formulas of circular_conv_reference.hpp, one `%` per term.
+void naive_forward(const ConvShape& s, const std::vector<double>& u, const std::vector<double>& b,
+                   const std::vector<double>& h, std::vector<double>& out, Index batch) {
+  const Index n = s.ring_size, C = s.channels, k = s.kernel_size, r = s.half_width();
+  for (Index sample = 0; sample < batch; ++sample)
+    for (Index c = 0; c < C; ++c)
+      for (Index i = 0; i < n; ++i) {
+        double sum = b[c];
+        for (Index ci = 0; ci < C; ++ci)
+          for (Index j = 0; j < k; ++j)
+            sum += u[(c * C + ci) * k + j] * h[sample * C * n + ci * n + ((i + j - r) % n + n) % n];
+        out[sample * C * n + c * n + i] += sum;
+      }
+}
+
+void naive_backward_state(const ConvShape& s, const std::vector<double>& u,
+                          const std::vector<double>& g, std::vector<double>& grad_h, Index batch) {
+  const Index n = s.ring_size, C = s.channels, k = s.kernel_size, r = s.half_width();
+  for (Index sample = 0; sample < batch; ++sample)
+    for (Index ci = 0; ci < C; ++ci)
+      for (Index m = 0; m < n; ++m) {
+        double sum = 0;
+        for (Index c = 0; c < C; ++c)
+          for (Index j = 0; j < k; ++j)
+            sum += u[(c * C + ci) * k + j] * g[sample * C * n + c * n + ((m - j + r) % n + n) % n];
+        grad_h[sample * C * n + ci * n + m] += sum;
+      }
+}
+
+void naive_backward_weights(const ConvShape& s, const std::vector<double>& h,
+                            const std::vector<double>& g, std::vector<double>& grad_u,
+                            std::vector<double>& grad_b, Index batch) {
+  const Index n = s.ring_size, C = s.channels, k = s.kernel_size, r = s.half_width();
+  for (Index c = 0; c < C; ++c) {
+    for (Index ci = 0; ci < C; ++ci)
+      for (Index j = 0; j < k; ++j) {
+        double sum = 0;
+        for (Index sample = 0; sample < batch; ++sample)
+          for (Index i = 0; i < n; ++i)
+            sum += g[sample * C * n + c * n + i] *
+                   h[sample * C * n + ci * n + ((i + j - r) % n + n) % n];
+        grad_u[(c * C + ci) * k + j] += sum;
+      }
+    double sum = 0;
+    for (Index sample = 0; sample < batch; ++sample)
+      for (Index i = 0; i < n; ++i) sum += g[sample * C * n + c * n + i];
+    grad_b[c] += sum;
+  }
+}
+
+// Random inputs of one test case, in double. make_case<Scalar> rounds them to Scalar first, so
+// the kernel under test (in Scalar) and the double reference see the same numbers and only the
+// kernel's arithmetic differs.
+struct Case {
+  ConvShape shape;
+  Index batch = 0;
+  std::vector<double> weights, bias, state, out, grad_out, grad_weights, grad_bias;
+};
+
+template <class Scalar>
+Case make_case(const ConvShape& shape, Index batch, std::uint64_t seed) {
+  wrnn::Rng rng(seed);
+  auto rounded = [&](Index count) { return cast<double>(cast<Scalar>(random_values(rng, count))); };
+  const Index size = shape.state_size() * batch;
+  Case data;
+  data.shape = shape;
+  data.batch = batch;
+  data.weights = rounded(shape.weight_count());
+  data.bias = rounded(shape.channels);
+  data.state = rounded(size);
+  data.out = rounded(size);  // nonzero: the kernels accumulate into it
+  data.grad_out = rounded(size);
+  data.grad_weights = rounded(shape.weight_count());
+  data.grad_bias = rounded(shape.channels);
+  return data;
+}
+
+std::vector<ConvShape> shapes_to_test() {
+  std::vector<ConvShape> shapes;
+  for (Index n : {1, 3, 7, 13, 100, 257})
+    for (Index C : {1, 3, 6})
+      for (Index k : {1, 3, 5, 7})
+        if (k / 2 <= n) shapes.push_back(ConvShape{C, n, k});
+  return shapes;
+}
+
+double apply(wrnn::Activation activation, double z) {
+  switch (activation) {
+    case wrnn::Activation::relu:
+      return z > 0 ? z : 0;
+    case wrnn::Activation::tanh:
+      return std::tanh(z);
+    case wrnn::Activation::identity:
+      break;
+  }
+  return z;
+}
+
+}  // namespace
+
+TEST_CASE("reference circular convolution matches a naive modulo evaluation", "[kernels]") {
+  for (const ConvShape& shape : {ConvShape{1, 1, 3}, ConvShape{2, 5, 3}, ConvShape{3, 7, 5},
+                                 ConvShape{2, 3, 7}, ConvShape{4, 10, 1}, ConvShape{3, 2, 5}}) {
+    CAPTURE(shape.channels, shape.ring_size, shape.kernel_size);
+    const Index batch = 3;
+    const Case data = make_case<double>(shape, batch, 11);
+
+    std::vector<double> expected = data.out, actual = data.out;
+    naive_forward(shape, data.weights, data.bias, data.state, expected, batch);
+    wrnn::reference::circular_conv_forward(shape, data.weights.data(), data.bias.data(),
+                                           data.state.data(), actual.data(), batch);
+    CHECK(relative_error(actual, expected) < 1e-14);
+
+    expected = data.out;
+    actual = data.out;
+    naive_backward_state(shape, data.weights, data.grad_out, expected, batch);
+    wrnn::reference::circular_conv_backward_state(shape, data.weights.data(), data.grad_out.data(),
+                                                  actual.data(), batch);
+    CHECK(relative_error(actual, expected) < 1e-14);
+
+    std::vector<double> expected_u = data.grad_weights, actual_u = data.grad_weights;
+    std::vector<double> expected_b = data.grad_bias, actual_b = data.grad_bias;
+    naive_backward_weights(shape, data.state, data.grad_out, expected_u, expected_b, batch);
+    wrnn::reference::circular_conv_backward_weights(shape, data.state.data(), data.grad_out.data(),
+                                                    actual_u.data(), actual_b.data(), batch);
+    CHECK(relative_error(actual_u, expected_u) < 1e-14);
+    CHECK(relative_error(actual_b, expected_b) < 1e-14);
+  }
+}
+
+TEST_CASE("the SIMD kernels are the ones dispatched on x86-64", "[kernels]") {
+#if defined(__x86_64__)
+  STATIC_REQUIRE(wrnn::simd::available<float>);
+  STATIC_REQUIRE(wrnn::simd::available<double>);
+#else
+  SUCCEED("not an x86-64 build");
+#endif
+}
+
+TEMPLATE_TEST_CASE("circular convolution kernels match the reference", "[kernels]", float, double) {
+  using Scalar = TestType;
+  std::uint64_t seed = 100;
+  for (const ConvShape& shape : shapes_to_test()) {
+    for (Index batch : {1, 5}) {
+      for (bool with_bias : {true, false}) {
+        CAPTURE(shape.channels, shape.ring_size, shape.kernel_size, batch, with_bias);
+        const Case data = make_case<Scalar>(shape, batch, ++seed);
+        const std::vector<Scalar> weights = cast<Scalar>(data.weights),
+                                  bias = cast<Scalar>(data.bias), state = cast<Scalar>(data.state),
+                                  grad_out = cast<Scalar>(data.grad_out);
+        const double* expected_bias = with_bias ? data.bias.data() : nullptr;
+        const Scalar* actual_bias = with_bias ? bias.data() : nullptr;
+
+        // forward: out += b + u (*) h
+        std::vector<double> expected = data.out;
+        std::vector<Scalar> actual = cast<Scalar>(data.out);
+        wrnn::reference::circular_conv_forward(shape, data.weights.data(), expected_bias,
+                                               data.state.data(), expected.data(), batch);
+        wrnn::circular_conv_forward(shape, weights.data(), actual_bias, state.data(), actual.data(),
+                                    batch);
+        CHECK(relative_error(actual, expected) <= tolerance<Scalar>());
+
+        // fused: out = act(out + b + u (*) h)
+        for (wrnn::Activation activation :
+             {wrnn::Activation::relu, wrnn::Activation::tanh, wrnn::Activation::identity}) {
+          CAPTURE(wrnn::to_string(activation));
+          std::vector<double> fused_expected = expected;
+          for (double& value : fused_expected) value = apply(activation, value);
+          std::vector<Scalar> fused = cast<Scalar>(data.out);
+          wrnn::circular_conv_forward_activation(shape, weights.data(), actual_bias, state.data(),
+                                                 fused.data(), batch, activation);
+          CHECK(relative_error(fused, fused_expected) <= tolerance<Scalar>());
+        }
+
+        // backward to the state: grad_h += u^T (*) g
+        expected = data.out;
+        actual = cast<Scalar>(data.out);
+        wrnn::reference::circular_conv_backward_state(shape, data.weights.data(),
+                                                      data.grad_out.data(), expected.data(), batch);
+        wrnn::circular_conv_backward_state(shape, weights.data(), grad_out.data(), actual.data(),
+                                           batch);
+        CHECK(relative_error(actual, expected) <= tolerance<Scalar>());
+
+        // backward to the weights and bias
+        std::vector<double> expected_u = data.grad_weights, expected_b = data.grad_bias;
+        std::vector<Scalar> actual_u = cast<Scalar>(data.grad_weights),
+                            actual_b = cast<Scalar>(data.grad_bias);
+        wrnn::reference::circular_conv_backward_weights(
+            shape, data.state.data(), data.grad_out.data(), expected_u.data(),
+            with_bias ? expected_b.data() : nullptr, batch);
+        wrnn::circular_conv_backward_weights(shape, state.data(), grad_out.data(), actual_u.data(),
+                                             with_bias ? actual_b.data() : nullptr, batch);
+        CHECK(relative_error(actual_u, expected_u) <= tolerance<Scalar>());
+        CHECK(relative_error(actual_b, expected_b) <= tolerance<Scalar>());
+      }
+    }
+  }
+}
+
+TEMPLATE_TEST_CASE("kernels give the same result with a dirty caller-owned scratch buffer",
+                   "[kernels]", float, double) {
+  // A scratch buffer reused from a larger shape holds stale values; NaN makes any stale value
+  // that a kernel reads show up in its result.
+  using Scalar = TestType;
+  const ConvShape large{6, 257, 7}, shape{3, 13, 5};
+  const Index batch = 5;
+  wrnn::ScratchBuffer<Scalar> scratch(wrnn::circular_conv_scratch_size<Scalar>(large));
+  const Index capacity = scratch.capacity();
+  REQUIRE(capacity >= wrnn::circular_conv_scratch_size<Scalar>(shape));
+
+  const Case data = make_case<Scalar>(shape, batch, 7);
+  const std::vector<Scalar> weights = cast<Scalar>(data.weights), bias = cast<Scalar>(data.bias),
+                            state = cast<Scalar>(data.state),
+                            grad_out = cast<Scalar>(data.grad_out);
+  auto poison = [&] {
+    std::fill(scratch.data(capacity), scratch.data(capacity) + capacity,
+              std::numeric_limits<Scalar>::quiet_NaN());
+  };
+
+  std::vector<double> expected = data.out;
+  wrnn::reference::circular_conv_forward(shape, data.weights.data(), data.bias.data(),
+                                         data.state.data(), expected.data(), batch);
+  std::vector<Scalar> actual = cast<Scalar>(data.out);
+  poison();
+  wrnn::circular_conv_forward(shape, weights.data(), bias.data(), state.data(), actual.data(),
+                              batch, scratch);
+  CHECK(relative_error(actual, expected) <= tolerance<Scalar>());
+
+  expected = data.out;
+  wrnn::reference::circular_conv_backward_state(shape, data.weights.data(), data.grad_out.data(),
+                                                expected.data(), batch);
+  actual = cast<Scalar>(data.out);
+  poison();
+  wrnn::circular_conv_backward_state(shape, weights.data(), grad_out.data(), actual.data(), batch,
+                                     scratch);
+  CHECK(relative_error(actual, expected) <= tolerance<Scalar>());
+
+  std::vector<double> expected_u = data.grad_weights, expected_b = data.grad_bias;
+  wrnn::reference::circular_conv_backward_weights(shape, data.state.data(), data.grad_out.data(),
+                                                  expected_u.data(), expected_b.data(), batch);
+  std::vector<Scalar> actual_u = cast<Scalar>(data.grad_weights),
+                      actual_b = cast<Scalar>(data.grad_bias);
+  poison();
+  wrnn::circular_conv_backward_weights(shape, state.data(), grad_out.data(), actual_u.data(),
+                                       actual_b.data(), batch, scratch);
+  CHECK(relative_error(actual_u, expected_u) <= tolerance<Scalar>());
+  CHECK(relative_error(actual_b, expected_b) <= tolerance<Scalar>());
+
+  CHECK(scratch.capacity() == capacity);  // a reserved buffer is never reallocated
+}
+
+TEST_CASE("forward and backward-to-state results of a sample do not depend on its batch",
+          "[kernels]") {
+  // Splitting a batch across threads must give bit-identical results: each sample is computed
+  // on its own, so running it alone gives exactly the same bits as inside a batch.
+  const ConvShape shape{6, 100, 3};
+  const Index batch = 7;
+  const Case data = make_case<float>(shape, batch, 3);
+  const std::vector<float> weights = cast<float>(data.weights), bias = cast<float>(data.bias),
+                           state = cast<float>(data.state);
+  std::vector<float> together = cast<float>(data.out), alone = cast<float>(data.out);
+  wrnn::circular_conv_forward_activation(shape, weights.data(), bias.data(), state.data(),
+                                         together.data(), batch, wrnn::Activation::tanh);
+  std::vector<float> grad_together = cast<float>(data.out), grad_alone = grad_together;
+  wrnn::circular_conv_backward_state(shape, weights.data(), state.data(), grad_together.data(),
+                                     batch);
+  const Index size = shape.state_size();
+  for (Index b = batch - 1; b >= 0; --b) {
+    wrnn::circular_conv_forward_activation(shape, weights.data(), bias.data(),
+                                           state.data() + b * size, alone.data() + b * size, 1,
+                                           wrnn::Activation::tanh);
+    wrnn::circular_conv_backward_state(shape, weights.data(), state.data() + b * size,
+                                       grad_alone.data() + b * size, 1);
+  }
+  CHECK(together == alone);
+  CHECK(grad_together == grad_alone);
+}
+
+TEST_CASE("weight gradient over batches larger than one staging group", "[kernels]") {
+  // The weight-gradient kernel stages up to 8 samples at once (fewer for large C*n): batches of
+  // several groups plus a remainder, and a shape whose group is a single sample.
+  for (const auto& [shape, batch] :
+       {std::pair<ConvShape, Index>{{3, 13, 5}, 19}, std::pair<ConvShape, Index>{{6, 100, 3}, 17},
+        std::pair<ConvShape, Index>{{27, 257, 3}, 3}}) {
+    CAPTURE(shape.channels, shape.ring_size, shape.kernel_size, batch);
+    const Case data = make_case<float>(shape, batch, 5);
+    std::vector<double> expected_u = data.grad_weights, expected_b = data.grad_bias;
+    wrnn::reference::circular_conv_backward_weights(shape, data.state.data(), data.grad_out.data(),
+                                                    expected_u.data(), expected_b.data(), batch);
+    std::vector<float> actual_u = cast<float>(data.grad_weights),
+                       actual_b = cast<float>(data.grad_bias);
+    wrnn::circular_conv_backward_weights(shape, cast<float>(data.state).data(),
+                                         cast<float>(data.grad_out).data(), actual_u.data(),
+                                         actual_b.data(), batch);
+    CHECK(relative_error(actual_u, expected_u) <= tolerance<float>());
+    CHECK(relative_error(actual_b, expected_b) <= tolerance<float>());
+  }
+}
