@@ -90,15 +90,19 @@ class GRUCell {
   }
 
   // One step over a batch of b samples. projected: 3H x b, state_prev/state_next: H x b,
-  // tape: 4H x b. The recurrent GEMM writes q into the tape's first 3H rows, which the epilogue
-  // then turns into r, z, n, hn in place.
+  // tape: 4H x b. The tape's first 3H rows receive [p_r + b_hr; p_z + b_hz; b_hn], then the
+  // recurrent GEMM adds q = W_hh h into them (accumulating, so Eigen does not first clear the
+  // destination), and the epilogue turns them into r, z, n, hn in place.
   void forward_step(ConstMatrixMap<Scalar> projected, ConstMatrixMap<Scalar> state_prev,
                     MatrixMap<Scalar> state_next, MatrixMap<Scalar> tape) const {
     const Index H = options_.hidden_size;
-    tape.topRows(kGates * H).noalias() = recurrent_weight_.matrix() * state_prev;
+    const auto& b_hh = recurrent_bias_.value;
+    tape.topRows(2 * H) = projected.topRows(2 * H).colwise() + b_hh.head(2 * H);
+    tape.middleRows(2 * H, H).colwise() = b_hh.tail(H);
+    tape.topRows(kGates * H).noalias() += recurrent_weight_.matrix() * state_prev;
     for (Index s = 0; s < state_prev.cols(); ++s)
-      gate_epilogue(H, projected.col(s).data(), tape.col(s).data(), state_prev.col(s).data(),
-                    state_next.col(s).data());
+      gate_epilogue(H, projected.col(s).data() + 2 * H, tape.col(s).data(),
+                    state_prev.col(s).data(), state_next.col(s).data());
   }
 
   // One reverse step. grad_state_next holds dh_t on entry and is used as scratch. Writes dL/dp_t
@@ -139,12 +143,15 @@ class GRUCell {
   // No allocation: the buffers are allocated in the constructor.
   void step(const Scalar* x, Scalar* state) {
     const Index H = options_.hidden_size, G = kGates * H;
+    const auto& b_hh = recurrent_bias_.value;
     VectorMap<Scalar> projected(stream_scratch_.data(), G);
-    VectorMap<Scalar> recurrent(stream_scratch_.data() + G, G);
+    VectorMap<Scalar> gates(stream_scratch_.data() + G, G);
     projected.noalias() = input_weight_.matrix() * ConstVectorMap<Scalar>(x, options_.input_size);
     projected += input_bias_.value;
-    recurrent.noalias() = recurrent_weight_.matrix() * ConstVectorMap<Scalar>(state, H);
-    gate_epilogue(H, projected.data(), recurrent.data(), state, state);
+    gates.head(2 * H) = projected.head(2 * H) + b_hh.head(2 * H);
+    gates.tail(H) = b_hh.tail(H);
+    gates.noalias() += recurrent_weight_.matrix() * ConstVectorMap<Scalar>(state, H);
+    gate_epilogue(H, projected.data() + 2 * H, gates.data(), state, state);
   }
 
  private:
@@ -158,22 +165,20 @@ class GRUCell {
     return options;
   }
 
-  // One sample: gates[0, 3H) holds q = W_hh h_{t-1} and becomes r, z, n; gates[3H, 4H) receives
-  // hn. h_prev may alias h_next (the streaming step updates in place).
-  void gate_epilogue(Index H, const Scalar* projected, Scalar* gates, const Scalar* h_prev,
-                     Scalar* h_next) const {
-    const Scalar* b = recurrent_bias_.value.data();
+  // One sample. On entry gates[0, 3H) holds [p_r + q_r + b_hr; p_z + q_z + b_hz; q_n + b_hn]
+  // and projected_n holds p_n; on exit gates[0, 4H) holds r, z, n, hn. h_prev may alias h_next
+  // (the streaming step updates in place).
+  static void gate_epilogue(Index H, const Scalar* projected_n, Scalar* gates, const Scalar* h_prev,
+                            Scalar* h_next) {
     auto r = VectorMap<Scalar>(gates, H).array();
     auto z = VectorMap<Scalar>(gates + H, H).array();
     auto n = VectorMap<Scalar>(gates + 2 * H, H).array();
     auto hn = VectorMap<Scalar>(gates + 3 * H, H).array();
-    hn = n + ConstVectorMap<Scalar>(b + 2 * H, H).array();
+    hn = n;
     // r and z are adjacent: one sigmoid pass covers both.
     auto rz = VectorMap<Scalar>(gates, 2 * H).array();
-    rz = (rz + ConstVectorMap<Scalar>(projected, 2 * H).array() +
-          ConstVectorMap<Scalar>(b, 2 * H).array())
-             .logistic();
-    n = (ConstVectorMap<Scalar>(projected + 2 * H, H).array() + r * hn).tanh();
+    rz = rz.logistic();
+    n = (ConstVectorMap<Scalar>(projected_n, H).array() + r * hn).tanh();
     const auto h = ConstVectorMap<Scalar>(h_prev, H).array();
     VectorMap<Scalar>(h_next, H).array() = n + z * (h - n);
   }

@@ -85,18 +85,18 @@ class LSTMCell {
   }
 
   // One step over a batch of b samples. projected: 4H x b, state_prev/state_next: 2H x b,
-  // tape: 5H x b. The recurrent GEMM writes straight into the tape's gate rows, which the
-  // epilogue then turns into the activations in place.
+  // tape: 5H x b. The tape's gate rows receive p_t + b_hh, then the recurrent GEMM adds W_hh h
+  // into them (accumulating, so Eigen does not first clear the destination), and the epilogue
+  // turns them into the activations in place.
   void forward_step(ConstMatrixMap<Scalar> projected, ConstMatrixMap<Scalar> state_prev,
                     MatrixMap<Scalar> state_next, MatrixMap<Scalar> tape) const {
     const Index H = options_.hidden_size, G = kGates * H;
-    tape.topRows(G).noalias() = recurrent_weight_.matrix() * state_prev.topRows(H);
-    for (Index s = 0; s < state_prev.cols(); ++s) {
-      Scalar* gates = tape.col(s).data();
-      VectorMap<Scalar>(gates, G) += projected.col(s) + recurrent_bias_.value;
-      gate_epilogue(H, gates, state_prev.col(s).data() + H, state_next.col(s).data(),
+    auto gates = tape.topRows(G);
+    gates = projected.colwise() + recurrent_bias_.value;
+    gates.noalias() += recurrent_weight_.matrix() * state_prev.topRows(H);
+    for (Index s = 0; s < state_prev.cols(); ++s)
+      gate_epilogue(H, tape.col(s).data(), state_prev.col(s).data() + H, state_next.col(s).data(),
                     state_next.col(s).data() + H);
-    }
   }
 
   // One reverse step. grad_state_next holds [dh_t; dc_t] on entry (left unchanged).
