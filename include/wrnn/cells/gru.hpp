@@ -31,6 +31,7 @@
 
 #include <vector>
 
+#include "wrnn/cells/gate_lanes.hpp"
 #include "wrnn/cells/initialization.hpp"
 #include "wrnn/core/error.hpp"
 #include "wrnn/core/parameter.hpp"
@@ -95,10 +96,22 @@ class GRUCell {
   // destination), and the epilogue turns them into r, z, n, hn in place.
   void forward_step(ConstMatrixMap<Scalar> projected, ConstMatrixMap<Scalar> state_prev,
                     MatrixMap<Scalar> state_next, MatrixMap<Scalar> tape) const {
+    using detail::load_lanes;
+    using detail::store_lanes;
     const Index H = options_.hidden_size;
-    const auto& b_hh = recurrent_bias_.value;
-    tape.topRows(2 * H) = projected.topRows(2 * H).colwise() + b_hh.head(2 * H);
-    tape.middleRows(2 * H, H).colwise() = b_hh.tail(H);
+    const Scalar* bias = recurrent_bias_.value.data();
+    for (Index s = 0; s < state_prev.cols(); ++s) {
+      const Scalar* p = projected.col(s).data();
+      Scalar* gates = tape.col(s).data();
+      detail::for_each_lane<Scalar>(2 * H, [&](Index j, auto lanes) {
+        using V = typename decltype(lanes)::type;
+        store_lanes(gates + j, load_lanes<V>(p + j) + load_lanes<V>(bias + j));
+      });
+      detail::for_each_lane<Scalar>(H, [&](Index j, auto lanes) {
+        using V = typename decltype(lanes)::type;
+        store_lanes(gates + 2 * H + j, load_lanes<V>(bias + 2 * H + j));
+      });
+    }
     tape.topRows(kGates * H).noalias() += recurrent_weight_.matrix() * state_prev;
     for (Index s = 0; s < state_prev.cols(); ++s)
       gate_epilogue(H, projected.col(s).data() + 2 * H, tape.col(s).data(),
@@ -112,29 +125,38 @@ class GRUCell {
                      ConstMatrixMap<Scalar> tape, MatrixMap<Scalar> grad_state_next,
                      MatrixMap<Scalar> grad_projected, MatrixMap<Scalar> grad_state_prev,
                      Scalar* const* grads) const {
+    using detail::load_lanes;
+    using detail::store_lanes;
     const Index H = options_.hidden_size, G = kGates * H;
+    Scalar* grad_bias = grads[kRecurrentBias];
     for (Index s = 0; s < state_prev.cols(); ++s) {
-      const Scalar* t = tape.col(s).data();
-      const auto r = ConstVectorMap<Scalar>(t, H).array();
-      const auto z = ConstVectorMap<Scalar>(t + H, H).array();
-      const auto n = ConstVectorMap<Scalar>(t + 2 * H, H).array();
-      const auto hn = ConstVectorMap<Scalar>(t + 3 * H, H).array();
-      const auto h_prev = ConstVectorMap<Scalar>(state_prev.col(s).data(), H).array();
-      // dh_t on entry, dn~ after the third line below.
-      auto dh = VectorMap<Scalar>(grad_state_next.col(s).data(), H).array();
+      const Scalar* t = tape.col(s).data();  // r, z, n, hn
+      const Scalar* h_prev = state_prev.col(s).data();
+      Scalar* dh = grad_state_next.col(s).data();  // dh_t on entry, dn~ on exit
       Scalar* dq = grad_projected.col(s).data();
-      auto dq_r = VectorMap<Scalar>(dq, H).array();
-      auto dq_z = VectorMap<Scalar>(dq + H, H).array();
-      auto dq_n = VectorMap<Scalar>(dq + 2 * H, H).array();
-      VectorMap<Scalar>(grad_state_prev.col(s).data(), H).array() = dh * z;
-      dq_z = dh * (h_prev - n) * z * (Scalar(1) - z);
-      dh = dh * (Scalar(1) - z) * (Scalar(1) - n.square());  // now dn~
-      dq_r = dh * hn * r * (Scalar(1) - r);
-      dq_n = r * dh;
+      Scalar* dh_prev = grad_state_prev.col(s).data();
+      detail::for_each_lane<Scalar>(H, [&](Index j, auto lanes) {
+        using V = typename decltype(lanes)::type;
+        const V one(1);
+        const V r = load_lanes<V>(t + j), z = load_lanes<V>(t + H + j);
+        const V n = load_lanes<V>(t + 2 * H + j), hn = load_lanes<V>(t + 3 * H + j);
+        const V dh_j = load_lanes<V>(dh + j);
+        const V dz = dh_j * (load_lanes<V>(h_prev + j) - n) * z * (one - z);
+        const V dn = dh_j * (one - z) * (one - n * n);
+        const V dr = dn * hn * r * (one - r);
+        const V dq_n = r * dn;
+        store_lanes(dh_prev + j, dh_j * z);
+        store_lanes(dh + j, dn);
+        store_lanes(dq + j, dr);
+        store_lanes(dq + H + j, dz);
+        store_lanes(dq + 2 * H + j, dq_n);
+        store_lanes(grad_bias + j, load_lanes<V>(grad_bias + j) + dr);
+        store_lanes(grad_bias + H + j, load_lanes<V>(grad_bias + H + j) + dz);
+        store_lanes(grad_bias + 2 * H + j, load_lanes<V>(grad_bias + 2 * H + j) + dq_n);
+      });
     }
     RowMatrixMap<Scalar>(grads[kRecurrentWeight], G, H).noalias() +=
         grad_projected * state_prev.transpose();
-    VectorMap<Scalar>(grads[kRecurrentBias], G) += grad_projected.rowwise().sum();
     grad_state_prev.noalias() += recurrent_weight_.matrix().transpose() * grad_projected;
     grad_projected.bottomRows(H) = grad_state_next;  // dL/dp_n = dn~, not r * dn~
   }
@@ -170,17 +192,20 @@ class GRUCell {
   // (the streaming step updates in place).
   static void gate_epilogue(Index H, const Scalar* projected_n, Scalar* gates, const Scalar* h_prev,
                             Scalar* h_next) {
-    auto r = VectorMap<Scalar>(gates, H).array();
-    auto z = VectorMap<Scalar>(gates + H, H).array();
-    auto n = VectorMap<Scalar>(gates + 2 * H, H).array();
-    auto hn = VectorMap<Scalar>(gates + 3 * H, H).array();
-    hn = n;
-    // r and z are adjacent: one sigmoid pass covers both.
-    auto rz = VectorMap<Scalar>(gates, 2 * H).array();
-    rz = rz.logistic();
-    n = (ConstVectorMap<Scalar>(projected_n, H).array() + r * hn).tanh();
-    const auto h = ConstVectorMap<Scalar>(h_prev, H).array();
-    VectorMap<Scalar>(h_next, H).array() = n + z * (h - n);
+    using detail::load_lanes;
+    using detail::store_lanes;
+    detail::for_each_lane<Scalar>(H, [&](Index j, auto lanes) {
+      using V = typename decltype(lanes)::type;
+      const V r = detail::sigmoid_of(load_lanes<V>(gates + j));
+      const V z = detail::sigmoid_of(load_lanes<V>(gates + H + j));
+      const V hn = load_lanes<V>(gates + 2 * H + j);
+      const V n = detail::tanh_of(load_lanes<V>(projected_n + j) + r * hn);
+      store_lanes(gates + j, r);
+      store_lanes(gates + H + j, z);
+      store_lanes(gates + 2 * H + j, n);
+      store_lanes(gates + 3 * H + j, hn);
+      store_lanes(h_next + j, n + z * (load_lanes<V>(h_prev + j) - n));
+    });
   }
 
   GRUCellOptions options_;

@@ -26,6 +26,7 @@
 
 #include <vector>
 
+#include "wrnn/cells/gate_lanes.hpp"
 #include "wrnn/cells/initialization.hpp"
 #include "wrnn/core/error.hpp"
 #include "wrnn/core/parameter.hpp"
@@ -91,9 +92,17 @@ class LSTMCell {
   void forward_step(ConstMatrixMap<Scalar> projected, ConstMatrixMap<Scalar> state_prev,
                     MatrixMap<Scalar> state_next, MatrixMap<Scalar> tape) const {
     const Index H = options_.hidden_size, G = kGates * H;
-    auto gates = tape.topRows(G);
-    gates = projected.colwise() + recurrent_bias_.value;
-    gates.noalias() += recurrent_weight_.matrix() * state_prev.topRows(H);
+    const Scalar* bias = recurrent_bias_.value.data();
+    for (Index s = 0; s < state_prev.cols(); ++s) {
+      const Scalar* p = projected.col(s).data();
+      Scalar* gates = tape.col(s).data();
+      detail::for_each_lane<Scalar>(G, [&](Index j, auto lanes) {
+        using V = typename decltype(lanes)::type;
+        detail::store_lanes(gates + j,
+                            detail::load_lanes<V>(p + j) + detail::load_lanes<V>(bias + j));
+      });
+    }
+    tape.topRows(G).noalias() += recurrent_weight_.matrix() * state_prev.topRows(H);
     for (Index s = 0; s < state_prev.cols(); ++s)
       gate_epilogue(H, tape.col(s).data(), state_prev.col(s).data() + H, state_next.col(s).data(),
                     state_next.col(s).data() + H);
@@ -106,35 +115,42 @@ class LSTMCell {
                      ConstMatrixMap<Scalar> tape, MatrixMap<Scalar> grad_state_next,
                      MatrixMap<Scalar> grad_projected, MatrixMap<Scalar> grad_state_prev,
                      Scalar* const* grads) const {
+    using detail::load_lanes;
+    using detail::store_lanes;
     const Index H = options_.hidden_size, G = kGates * H;
+    Scalar* grad_bias = grads[kRecurrentBias];
     for (Index s = 0; s < state_prev.cols(); ++s) {
-      const Scalar* t = tape.col(s).data();
-      const auto i = ConstVectorMap<Scalar>(t, H).array();
-      const auto f = ConstVectorMap<Scalar>(t + H, H).array();
-      const auto g = ConstVectorMap<Scalar>(t + 2 * H, H).array();
-      const auto o = ConstVectorMap<Scalar>(t + 3 * H, H).array();
-      const auto tanh_c = ConstVectorMap<Scalar>(t + 4 * H, H).array();
-      const auto c_prev = ConstVectorMap<Scalar>(state_prev.col(s).data() + H, H).array();
-      const auto dh = VectorMap<Scalar>(grad_state_next.col(s).data(), H).array();
-      auto dc = VectorMap<Scalar>(grad_state_next.col(s).data() + H, H).array();
+      const Scalar* t = tape.col(s).data();  // i, f, g, o, tanh(c_t)
+      const Scalar* c_prev = state_prev.col(s).data() + H;
+      const Scalar* dh = grad_state_next.col(s).data();
+      const Scalar* dc_next = dh + H;
       Scalar* da = grad_projected.col(s).data();
-      auto da_i = VectorMap<Scalar>(da, H).array();
-      auto da_f = VectorMap<Scalar>(da + H, H).array();
-      auto da_g = VectorMap<Scalar>(da + 2 * H, H).array();
-      auto da_o = VectorMap<Scalar>(da + 3 * H, H).array();
-      auto dc_prev = VectorMap<Scalar>(grad_state_prev.col(s).data() + H, H).array();
-      // dc_prev doubles as the buffer for the total dc until its last use.
-      dc_prev = dc + dh * o * (Scalar(1) - tanh_c.square());
-      da_o = dh * tanh_c * o * (Scalar(1) - o);
-      da_i = dc_prev * g * i * (Scalar(1) - i);
-      da_f = dc_prev * c_prev * f * (Scalar(1) - f);
-      da_g = dc_prev * i * (Scalar(1) - g.square());
-      dc_prev *= f;
+      Scalar* dc_prev = grad_state_prev.col(s).data() + H;
+      detail::for_each_lane<Scalar>(H, [&](Index j, auto lanes) {
+        using V = typename decltype(lanes)::type;
+        const V one(1);
+        const V i = load_lanes<V>(t + j), f = load_lanes<V>(t + H + j);
+        const V g = load_lanes<V>(t + 2 * H + j), o = load_lanes<V>(t + 3 * H + j);
+        const V tanh_c = load_lanes<V>(t + 4 * H + j);
+        const V dh_j = load_lanes<V>(dh + j);
+        const V dc = load_lanes<V>(dc_next + j) + dh_j * o * (one - tanh_c * tanh_c);
+        const V da_i = dc * g * i * (one - i);
+        const V da_f = dc * load_lanes<V>(c_prev + j) * f * (one - f);
+        const V da_g = dc * i * (one - g * g);
+        const V da_o = dh_j * tanh_c * o * (one - o);
+        store_lanes(da + j, da_i);
+        store_lanes(da + H + j, da_f);
+        store_lanes(da + 2 * H + j, da_g);
+        store_lanes(da + 3 * H + j, da_o);
+        store_lanes(grad_bias + j, load_lanes<V>(grad_bias + j) + da_i);
+        store_lanes(grad_bias + H + j, load_lanes<V>(grad_bias + H + j) + da_f);
+        store_lanes(grad_bias + 2 * H + j, load_lanes<V>(grad_bias + 2 * H + j) + da_g);
+        store_lanes(grad_bias + 3 * H + j, load_lanes<V>(grad_bias + 3 * H + j) + da_o);
+        store_lanes(dc_prev + j, dc * f);
+      });
     }
-    const auto h_prev = state_prev.topRows(H);
     RowMatrixMap<Scalar>(grads[kRecurrentWeight], G, H).noalias() +=
-        grad_projected * h_prev.transpose();
-    VectorMap<Scalar>(grads[kRecurrentBias], G) += grad_projected.rowwise().sum();
+        grad_projected * state_prev.topRows(H).transpose();
     grad_state_prev.topRows(H).noalias() = recurrent_weight_.matrix().transpose() * grad_projected;
   }
 
@@ -165,19 +181,24 @@ class LSTMCell {
   // receives tanh(c_t). c_prev may alias c_next (the streaming step updates in place).
   static void gate_epilogue(Index H, Scalar* gates, const Scalar* c_prev, Scalar* h_next,
                             Scalar* c_next) {
-    auto i = VectorMap<Scalar>(gates, H).array();
-    auto f = VectorMap<Scalar>(gates + H, H).array();
-    auto g = VectorMap<Scalar>(gates + 2 * H, H).array();
-    auto o = VectorMap<Scalar>(gates + 3 * H, H).array();
-    auto tanh_c = VectorMap<Scalar>(gates + 4 * H, H).array();
-    auto c = VectorMap<Scalar>(c_next, H).array();
-    // i and f are adjacent: one sigmoid pass covers both.
-    VectorMap<Scalar>(gates, 2 * H) = VectorMap<Scalar>(gates, 2 * H).array().logistic().matrix();
-    o = o.logistic();
-    g = g.tanh();
-    c = f * ConstVectorMap<Scalar>(c_prev, H).array() + i * g;
-    tanh_c = c.tanh();
-    VectorMap<Scalar>(h_next, H).array() = o * tanh_c;
+    using detail::load_lanes;
+    using detail::store_lanes;
+    detail::for_each_lane<Scalar>(H, [&](Index j, auto lanes) {
+      using V = typename decltype(lanes)::type;
+      const V i = detail::sigmoid_of(load_lanes<V>(gates + j));
+      const V f = detail::sigmoid_of(load_lanes<V>(gates + H + j));
+      const V g = detail::tanh_of(load_lanes<V>(gates + 2 * H + j));
+      const V o = detail::sigmoid_of(load_lanes<V>(gates + 3 * H + j));
+      const V c = f * load_lanes<V>(c_prev + j) + i * g;
+      const V tanh_c = detail::tanh_of(c);
+      store_lanes(gates + j, i);
+      store_lanes(gates + H + j, f);
+      store_lanes(gates + 2 * H + j, g);
+      store_lanes(gates + 3 * H + j, o);
+      store_lanes(gates + 4 * H + j, tanh_c);
+      store_lanes(c_next + j, c);
+      store_lanes(h_next + j, o * tanh_c);
+    });
   }
 
   LSTMCellOptions options_;
