@@ -157,10 +157,14 @@ TEST_CASE("GRU weight count is the paper's: 3H(d+H) plus the readout's weights",
 TEST_CASE("GRU gradients match finite differences", "[gru][gradients]") {
   gated_test::check_gradients_all_configurations<Cell>({3, 4}, "GRU d=3 H=4");
   gated_test::check_gradients_all_configurations<Cell>({1, 6}, "GRU d=1 H=6");
+  // H = 29 = 16 + 8 + 4 + 1 runs every lane width of the fused loops (AVX-512 floats).
+  gated_test::check_gradients_all_configurations<Cell>({2, 29}, "GRU d=2 H=29");
 }
 
 TEST_CASE("GRU forward matches a naive evaluation of the equations", "[gru]") {
-  const Index T = 7, B = 5, d = 3, H = 6;
+  const Index T = 7, B = 5, d = 3;
+  // H = 29 = 16 + 8 + 4 + 1 runs every lane width of the fused loops (AVX-512 floats).
+  const Index H = GENERATE(Index{6}, Index{29});
   SECTION("double") {
     wrnn::SequenceModel<Cell> model({d, H}, {2}, wrnn::ModelOptions{2});
     wrnn::Sequence<double> x(T, B, d);
@@ -186,7 +190,8 @@ TEST_CASE("GRU forward matches a naive evaluation of the equations", "[gru]") {
 }
 
 TEST_CASE("GRU streaming step equals the batch step and never allocates", "[gru]") {
-  const Index T = 9, B = 4, d = 2, H = 5;
+  const Index T = 9, B = 4, d = 2;
+  const Index H = GENERATE(Index{5}, Index{29});
   wrnn::SequenceModel<wrnn::GRUCell<float>> model({d, H}, {1});
   wrnn::Sequence<float> x(T, B, d);
   gated_test::randomize(model, x, 1.0, 13);

@@ -179,10 +179,14 @@ TEST_CASE("LSTM weight count is the paper's: 4H(d+H) plus the readout's weights"
 TEST_CASE("LSTM gradients match finite differences", "[lstm][gradients]") {
   gated_test::check_gradients_all_configurations<Cell>({3, 4}, "LSTM d=3 H=4");
   gated_test::check_gradients_all_configurations<Cell>({1, 6}, "LSTM d=1 H=6");
+  // H = 29 = 16 + 8 + 4 + 1 runs every lane width of the fused loops (AVX-512 floats).
+  gated_test::check_gradients_all_configurations<Cell>({2, 29}, "LSTM d=2 H=29");
 }
 
 TEST_CASE("LSTM forward matches a naive evaluation of the equations", "[lstm]") {
-  const Index T = 7, B = 5, d = 3, H = 6;
+  const Index T = 7, B = 5, d = 3;
+  // H = 29 = 16 + 8 + 4 + 1 runs every lane width of the fused loops (AVX-512 floats).
+  const Index H = GENERATE(Index{6}, Index{29});
   SECTION("double") {
     wrnn::SequenceModel<Cell> model({d, H}, {2}, wrnn::ModelOptions{2});
     wrnn::Sequence<double> x(T, B, d);
@@ -208,7 +212,8 @@ TEST_CASE("LSTM forward matches a naive evaluation of the equations", "[lstm]") 
 }
 
 TEST_CASE("LSTM streaming step equals the batch step and never allocates", "[lstm]") {
-  const Index T = 9, B = 4, d = 2, H = 5;
+  const Index T = 9, B = 4, d = 2;
+  const Index H = GENERATE(Index{5}, Index{29});
   wrnn::SequenceModel<wrnn::LSTMCell<float>> model({d, H}, {1});
   wrnn::Sequence<float> x(T, B, d);
   gated_test::randomize(model, x, 1.0, 13);
