@@ -7,7 +7,13 @@ readout at every step, cross-entropy over all steps, Adam. One thread on both si
 
 A training step is forward, loss, backward and the Adam update. Times are CPU time per step
 (process time; with one thread it equals wall time on an idle machine, and stays meaningful on a
-busy one) and wall time per step, the median of --repeats timed blocks.
+busy one) and wall time per step, the fastest of --repeats timed blocks (on a shared machine the
+minimum is the least disturbed estimate).
+
+PyTorch's speed depends on the BLAS it loads: Debian's python3-torch uses the system libblas.so.3,
+which is the slow reference BLAS unless OpenBLAS (or BLIS) is installed. The script prints which
+library was loaded; compare against an optimised BLAS, e.g. with Debian's libopenblas0-pthread
+installed, or unpacked and put first on LD_LIBRARY_PATH (with OPENBLAS_NUM_THREADS=1).
 
 Usage:
     cmake -S . -B build-bench -DWRNN_BUILD_BENCHMARKS=ON -DWRNN_NATIVE=ON
@@ -17,7 +23,6 @@ Without --bench only the PyTorch side is timed.
 """
 import argparse
 import json
-import statistics
 import subprocess
 import time
 
@@ -64,11 +69,11 @@ def time_pytorch(kind, warmup, steps_per_block, repeats):
             step()
         cpu_ms.append((time.process_time() - cpu0) * 1e3 / steps_per_block)
         wall_ms.append((time.perf_counter() - wall0) * 1e3 / steps_per_block)
-    return statistics.median(cpu_ms), statistics.median(wall_ms)
+    return min(cpu_ms), min(wall_ms)
 
 
 def time_wrnn(bench, kind, chunk, repeats):
-    """Median CPU and wall ms per step of BM_TrainStep<...>/chunk from bench_gated."""
+    """Fastest CPU and wall ms per step of BM_TrainStep<...>/chunk from bench_gated."""
     cell = "LSTMCell" if kind == "lstm" else "GRUCell"
     name = f"BM_TrainStep<wrnn::{cell}<float>>/{chunk}"
     pattern = f"BM_TrainStep<wrnn::{cell}<float>>/{chunk}$"
@@ -89,9 +94,17 @@ def time_wrnn(bench, kind, chunk, repeats):
         if r.get("run_type") == "iteration" and r["run_name"] == name
     ]
     scale = {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1e3}[runs[0]["time_unit"]]
-    cpu = statistics.median(r["cpu_time"] * scale for r in runs)
-    wall = statistics.median(r["real_time"] * scale for r in runs)
+    cpu = min(r["cpu_time"] * scale for r in runs)
+    wall = min(r["real_time"] * scale for r in runs)
     return cpu, wall
+
+
+def loaded_blas():
+    """The BLAS shared library this process has mapped (after torch did a matrix product)."""
+    torch.ones(8, 8) @ torch.ones(8, 8)
+    with open("/proc/self/maps") as maps:
+        names = {line.split()[-1] for line in maps if "blas" in line.lower()}
+    return ", ".join(sorted(names)) or "unknown"
 
 
 def main():
@@ -109,6 +122,7 @@ def main():
         f"copy config: H={HIDDEN} batch={BATCH} T={STEPS} d=o={CLASSES}, Adam, 1 thread, "
         f"torch {torch.__version__}"
     )
+    print(f"PyTorch's BLAS: {loaded_blas()}")
     print(f"{'model':6} {'side':8} {'CPU ms/step':>12} {'wall ms/step':>13}")
     for kind in args.models.split(","):
         torch_cpu, torch_wall = time_pytorch(kind, args.warmup, args.steps, args.repeats)
