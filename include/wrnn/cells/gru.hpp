@@ -20,7 +20,8 @@
 //   dr~ = dn~ * hn * r (1 - r)
 //   dL/dp_t = [dr~; dz~; dn~]                     (W_ih, b_ih gradients: one GEMM later)
 //   dq      = [dr~; dz~; r * dn~]                 (the recurrent side sees r * dn~ for n)
-//   dW_hh += dq h_{t-1}^T,  db_hh += sum over the batch of dq      (one GEMM)
+//   dW_hh += dq h_{t-1}^T                                          (one GEMM)
+//   db_hh += sum over the batch of dq                              (in the fused loop)
 //   dh_{t-1} = W_hh^T dq + z * dh_t                                (one GEMM)
 // dq is built in grad_projected's rows, with dn~ parked in grad_state_next (free after use) and
 // copied back into the n rows once the two GEMMs are done.

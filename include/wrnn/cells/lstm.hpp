@@ -17,7 +17,8 @@
 //   da_i = dc * g * i (1 - i)           da_f = dc * c_{t-1} * f (1 - f)
 //   da_g = dc * i * (1 - g^2)           da_o = dh_t * tanh(c_t) * o (1 - o)
 //   dL/dp_t = da                        (W_ih, b_ih gradients: one GEMM later, by the model)
-//   dW_hh += da h_{t-1}^T,  db_hh += sum over the batch of da       (one GEMM)
+//   dW_hh += da h_{t-1}^T                                            (one GEMM)
+//   db_hh += sum over the batch of da                                (in the fused loop)
 //   dh_{t-1} = W_hh^T da,   dc_{t-1} = dc * f                       (one GEMM)
 //
 // Parameters (PyTorch's names and layouts): weight_ih_l0 [4H, d], bias_ih_l0 [4H],
