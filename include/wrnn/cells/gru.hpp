@@ -22,7 +22,7 @@
 //   dq      = [dr~; dz~; r * dn~]                 (the recurrent side sees r * dn~ for n)
 //   dW_hh += dq h_{t-1}^T                                          (one GEMM)
 //   db_hh += sum over the batch of dq                              (in the fused loop)
-//   dh_{t-1} = W_hh^T dq + z * dh_t                                (one GEMM)
+//   dh_{t-1} = W_hh^T dq + z * dh_t                  (one GEMM per gate, see backward_step)
 // dq is built in grad_projected's rows, with dn~ parked in grad_state_next (free after use) and
 // copied back into the n rows once the two GEMMs are done.
 //
@@ -158,7 +158,12 @@ class GRUCell {
     }
     RowMatrixMap<Scalar>(grads[kRecurrentWeight], G, H).noalias() +=
         grad_projected * state_prev.transpose();
-    grad_state_prev.noalias() += recurrent_weight_.matrix().transpose() * grad_projected;
+    // dh_{t-1} += W_hh^T dq, as one GEMM per gate so that Eigen's packed [H, H] block stays on
+    // the stack (see LSTMCell::backward_step).
+    const auto weight = recurrent_weight_.matrix();
+    for (Index k = 0; k < kGates; ++k)
+      grad_state_prev.noalias() +=
+          weight.middleRows(k * H, H).transpose() * grad_projected.middleRows(k * H, H);
     grad_projected.bottomRows(H) = grad_state_next;  // dL/dp_n = dn~, not r * dn~
   }
 

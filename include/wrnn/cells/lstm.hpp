@@ -19,7 +19,7 @@
 //   dL/dp_t = da                        (W_ih, b_ih gradients: one GEMM later, by the model)
 //   dW_hh += da h_{t-1}^T                                            (one GEMM)
 //   db_hh += sum over the batch of da                                (in the fused loop)
-//   dh_{t-1} = W_hh^T da,   dc_{t-1} = dc * f                       (one GEMM)
+//   dh_{t-1} = W_hh^T da,   dc_{t-1} = dc * f        (one GEMM per gate, see backward_step)
 //
 // Parameters (PyTorch's names and layouts): weight_ih_l0 [4H, d], bias_ih_l0 [4H],
 // weight_hh_l0 [4H, H], bias_hh_l0 [4H]. PyTorch's default init: all U(-1/sqrt(H), 1/sqrt(H)).
@@ -152,7 +152,15 @@ class LSTMCell {
     }
     RowMatrixMap<Scalar>(grads[kRecurrentWeight], G, H).noalias() +=
         grad_projected * state_prev.topRows(H).transpose();
-    grad_state_prev.topRows(H).noalias() = recurrent_weight_.matrix().transpose() * grad_projected;
+    // dh_{t-1} = W_hh^T da, as one GEMM per gate: Eigen packs W_hh^T's [H, 4H] block on the heap
+    // when it exceeds EIGEN_STACK_ALLOCATION_LIMIT (160 KB at H = 100); [H, H] blocks stay on
+    // the stack up to H = 181, and the speed is the same.
+    const auto weight = recurrent_weight_.matrix();
+    auto dh_prev = grad_state_prev.topRows(H);
+    dh_prev.noalias() = weight.topRows(H).transpose() * grad_projected.topRows(H);
+    for (Index k = 1; k < kGates; ++k)
+      dh_prev.noalias() +=
+          weight.middleRows(k * H, H).transpose() * grad_projected.middleRows(k * H, H);
   }
 
   // Streaming: advance one sample's state [h; c] (2H values) by one input x (d values), in place.
