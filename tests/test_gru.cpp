@@ -189,6 +189,23 @@ TEST_CASE("GRU forward matches a naive evaluation of the equations", "[gru]") {
   }
 }
 
+TEST_CASE("GRU saturated gates stay finite and bounded", "[gru]") {
+  // Weights of +-50 drive every pre-activation far past the point where exp overflows in float.
+  const Index T = 6, B = 3, d = 2, H = 29;
+  wrnn::SequenceModel<wrnn::GRUCell<float>> model({d, H}, {1});
+  wrnn::Sequence<float> x(T, B, d);
+  gated_test::randomize(model, x, 50.0, 14);
+  model.forward(x);
+  for (Index b = 0; b < B; ++b) {
+    const wrnn::Matrix<float> states = model.sample_states(b);
+    INFO("sample " << b);
+    CHECK(states.allFinite());
+    for (Index t = 1; t <= T; ++t) {
+      CHECK(states.col(t).cwiseAbs().maxCoeff() <= 1.0f);
+    }
+  }
+}
+
 TEST_CASE("GRU streaming step equals the batch step and never allocates", "[gru]") {
   const Index T = 9, B = 4, d = 2;
   const Index H = GENERATE(Index{5}, Index{29});

@@ -211,6 +211,25 @@ TEST_CASE("LSTM forward matches a naive evaluation of the equations", "[lstm]") 
   }
 }
 
+TEST_CASE("LSTM saturated gates stay finite and bounded", "[lstm]") {
+  // Weights of +-50 drive every pre-activation far past the point where exp overflows in float.
+  const Index T = 6, B = 3, d = 2, H = 29;
+  wrnn::SequenceModel<wrnn::LSTMCell<float>> model({d, H}, {1});
+  wrnn::Sequence<float> x(T, B, d);
+  gated_test::randomize(model, x, 50.0, 14);
+  model.forward(x);
+  for (Index b = 0; b < B; ++b) {
+    const wrnn::Matrix<float> states = model.sample_states(b);
+    INFO("sample " << b);
+    CHECK(states.allFinite());
+    for (Index t = 1; t <= T; ++t) {
+      CHECK(states.col(t).head(H).cwiseAbs().maxCoeff() <= 1.0f);
+      // |c_t| <= |c_{t-1}| + 1 since f, i in [0, 1] and |g| <= 1.
+      CHECK(states.col(t).tail(H).cwiseAbs().maxCoeff() <= float(t));
+    }
+  }
+}
+
 TEST_CASE("LSTM streaming step equals the batch step and never allocates", "[lstm]") {
   const Index T = 9, B = 4, d = 2;
   const Index H = GENERATE(Index{5}, Index{29});
