@@ -5,7 +5,7 @@
 //   adding: AddingTask(T = 400): d = 2, o = 1, readout at the last step, MSE
 //   smnist: 784 steps, d = 1, o = 10, readout at the last step, cross-entropy (random pixels)
 //   wave: copy n=100 C=6, adding n=100 C=27, smnist n=256 C=16; iRNN: N = 100, 100, 256;
-//   LSTM and GRU: H = 100 on copy. Batch 128 everywhere.
+//   LSTM and GRU: H = 100 on copy. Batch 128 everywhere. Streaming: the copy sizes, batch 1.
 // benchmarks/compare_pytorch.py runs this binary and the same steps in PyTorch side by side.
 #include <benchmark/benchmark.h>
 
@@ -70,6 +70,12 @@ wrnn::WaveCellOptions cell_options(wrnn::WaveCell<float>*, Config config) {
 wrnn::DenseCellOptions cell_options(wrnn::DenseCell<float>*, Config config) {
   return {input_size(config), config == smnist ? 256 : 100};
 }
+wrnn::LSTMCellOptions cell_options(wrnn::LSTMCell<float>*, Config config) {
+  return {input_size(config), 100};
+}
+wrnn::GRUCellOptions cell_options(wrnn::GRUCell<float>*, Config config) {
+  return {input_size(config), 100};
+}
 
 template <class Cell, Config config>
 void BM_TrainStep(benchmark::State& state) {
@@ -123,7 +129,11 @@ BENCHMARK_TEMPLATE(BM_TrainStep, wrnn::WaveCell<float>, adding)->Apply(thread_ar
 BENCHMARK_TEMPLATE(BM_TrainStep, wrnn::DenseCell<float>, adding)->Apply(thread_arguments);
 BENCHMARK_TEMPLATE(BM_TrainStep, wrnn::WaveCell<float>, smnist)->Apply(thread_arguments);
 BENCHMARK_TEMPLATE(BM_TrainStep, wrnn::DenseCell<float>, smnist)->Apply(thread_arguments);
+BENCHMARK_TEMPLATE(BM_TrainStep, wrnn::LSTMCell<float>, copy)->Apply(thread_arguments);
+BENCHMARK_TEMPLATE(BM_TrainStep, wrnn::GRUCell<float>, copy)->Apply(thread_arguments);
 BENCHMARK_TEMPLATE(BM_StreamingStep, wrnn::WaveCell<float>);
 BENCHMARK_TEMPLATE(BM_StreamingStep, wrnn::DenseCell<float>);
+BENCHMARK_TEMPLATE(BM_StreamingStep, wrnn::LSTMCell<float>);
+BENCHMARK_TEMPLATE(BM_StreamingStep, wrnn::GRUCell<float>);
 
 BENCHMARK_MAIN();

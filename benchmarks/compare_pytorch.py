@@ -159,6 +159,16 @@ def time_pytorch_streaming(repeats=2000):
         return (time.perf_counter() - start) / repeats * 1e6
 
 
+def loaded_blas():
+    """The BLAS shared library this process has mapped (after torch did a matrix product).
+    Debian's python3-torch uses the system libblas.so.3: the slow reference BLAS unless an
+    optimised one (libopenblas0-pthread, libblis4) is installed as the libblas.so.3 alternative."""
+    torch.ones(8, 8) @ torch.ones(8, 8)
+    with open("/proc/self/maps") as maps:
+        names = {line.split()[-1] for line in maps if "blas" in line.lower()}
+    return ", ".join(sorted(names)) or "unknown"
+
+
 def time_wrnn(bench, names, threads, repeats):
     """Median real time (ms) of each BM_TrainStep, and the streaming step (us)."""
     cells = {CONFIGS[n][1] for n in names}
@@ -191,6 +201,7 @@ def main():
     cxx = time_wrnn(args.bench, names, args.threads, args.repeats)
     print(f"PyTorch {torch.__version__} vs wrnn, training step = forward + loss + BPTT + Adam, "
           f"batch {BATCH}; medians of {args.repeats} runs; machine: {os.cpu_count()} cores")
+    print(f"PyTorch's BLAS: {loaded_blas()}")
     print(f"{'config':<14}{'threads':>8}{'PyTorch ms':>12}{'wrnn ms':>10}{'speed-up':>10}")
     for threads in args.threads:
         torch.set_num_threads(threads)

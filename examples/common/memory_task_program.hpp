@@ -20,9 +20,9 @@
 namespace wrnn::examples {
 
 struct MemoryTaskOptions {
-  std::string task;  // "copy" or "adding"
-  std::string model = "wave";
-  Index ring_size = 100;  // --n: units per channel (wave) or hidden units (irnn)
+  std::string task;            // "copy" or "adding"
+  std::string model = "wave";  // wave, irnn, lstm or gru
+  Index ring_size = 100;       // --n: units per channel (wave) or hidden units (irnn, lstm, gru)
   Index channels = 6;
   Index kernel_size = 3;
   Index length = 0;  // --T
@@ -55,7 +55,8 @@ template <class Model>
 void write_hidden_state_record(Model& model, const Sequence<float>& inputs,
                                const MemoryTaskOptions& options, nlohmann::json& results) {
   model.forward(inputs);
-  const Matrix<float> states = model.sample_states(0);
+  // The part of the state the readout sees (an LSTM's h, not its cell state c).
+  const Matrix<float> states = model.sample_states(0).topRows(model.cell().output_size());
   std::ofstream csv(options.out_dir + "/hidden_states.csv");
   for (Index unit = 0; unit < states.rows(); ++unit) {
     for (Index t = 0; t < states.cols(); ++t) csv << (t ? "," : "") << states(unit, t);
@@ -187,8 +188,18 @@ int run_memory_task(MemoryTaskOptions options, const Task& task) {
                           parse_recurrent_init(options.init), input_init};
     SequenceModel<DenseCell<float>> model(cell, readout, model_options(options));
     results = train_model(model, task, options);
+  } else if (options.model == "lstm") {
+    options.init = options.v_init = options.activation = "pytorch";  // PyTorch's own init and gates
+    SequenceModel<LSTMCell<float>> model(LSTMCellOptions{task.input_size(), options.ring_size},
+                                         readout, model_options(options));
+    results = train_model(model, task, options);
+  } else if (options.model == "gru") {
+    options.init = options.v_init = options.activation = "pytorch";
+    SequenceModel<GRUCell<float>> model(GRUCellOptions{task.input_size(), options.ring_size},
+                                        readout, model_options(options));
+    results = train_model(model, task, options);
   } else {
-    throw ValueError("--model: expected wave or irnn, received '" + options.model + "'");
+    throw ValueError("--model: expected wave, irnn, lstm or gru, received '" + options.model + "'");
   }
   std::cout << results.dump(2) << std::endl;
   return 0;
@@ -201,9 +212,11 @@ int memory_task_main(int argc, char** argv, const std::string& task_name, Index 
   MemoryTaskOptions options;
   options.task = task_name;
   options.length = default_length;
-  CLI::App app{"Train a wave-RNN or an iRNN on the " + task_name + " task (Keller et al. 2024)"};
-  app.add_option("--model", options.model, "wave or irnn")->capture_default_str();
-  app.add_option("--n", options.ring_size, "units per channel (wave) or hidden units (irnn)")
+  CLI::App app{"Train a wave-RNN, an iRNN, an LSTM or a GRU on the " + task_name +
+               " task (Keller et al. 2024)"};
+  app.add_option("--model", options.model, "wave, irnn, lstm or gru")->capture_default_str();
+  app.add_option("--n", options.ring_size,
+                 "units per channel (wave) or hidden units (irnn, lstm, gru)")
       ->capture_default_str();
   app.add_option("--channels", options.channels, "wave channels C")->capture_default_str();
   app.add_option("--kernel", options.kernel_size, "wave kernel size k (odd)")
