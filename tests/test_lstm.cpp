@@ -2,6 +2,8 @@
 // gradient (double), a naive per-sample scalar evaluation of torch.nn.LSTM's equations, the
 // streaming step against the batch step, and values computed by torch.nn.LSTM itself.
 #include "gated_test_support.hpp"
+#include "support/allocation_counter.hpp"
+#include "support/gradient_check.hpp"
 
 namespace {
 
@@ -177,10 +179,10 @@ TEST_CASE("LSTM weight count is the paper's: 4H(d+H) plus the readout's weights"
 }
 
 TEST_CASE("LSTM gradients match finite differences", "[lstm][gradients]") {
-  gated_test::check_gradients_all_configurations<Cell>({3, 4}, "LSTM d=3 H=4");
-  gated_test::check_gradients_all_configurations<Cell>({1, 6}, "LSTM d=1 H=6");
+  wrnn_test::check_gradients_all_configurations<Cell>({3, 4}, "LSTM d=3 H=4");
+  wrnn_test::check_gradients_all_configurations<Cell>({1, 6}, "LSTM d=1 H=6");
   // H = 29 = 16 + 8 + 4 + 1 runs every lane width of the fused loops (AVX-512 floats).
-  gated_test::check_gradients_all_configurations<Cell>({2, 29}, "LSTM d=2 H=29");
+  wrnn_test::check_gradients_all_configurations<Cell>({2, 29}, "LSTM d=2 H=29");
 }
 
 TEST_CASE("LSTM forward matches a naive evaluation of the equations", "[lstm]") {
@@ -245,16 +247,16 @@ TEST_CASE("LSTM streaming step equals the batch step and never allocates", "[lst
     for (Index t = 0; t < T; ++t) {
       const float* input = &x(t, b, 0);
       const long allocations =
-          gated_test::count_allocations([&] { cell.step(input, state.data()); });
+          wrnn_test::count_allocations([&] { cell.step(input, state.data()); });
       CHECK(allocations == 0);
       INFO("sample " << b << ", step " << t + 1);
       const wrnn::Vector<float> streamed = wrnn::ConstVectorMap<float>(state.data(), 2 * H);
       CHECK((streamed - batch_states.col(t + 1)).cwiseAbs().maxCoeff() <= 1e-6f);
     }
   }
-  if (gated_test::kCanCountAllocations) {
+  if (wrnn_test::kCanCountAllocations) {
     // The counter sees allocations at all (otherwise "0 allocations" above would prove nothing).
-    CHECK(gated_test::count_allocations([] {
+    CHECK(wrnn_test::count_allocations([] {
             wrnn::Vector<float> v(64);
             v.setZero();
           }) > 0);

@@ -1,0 +1,42 @@
+// Counts heap allocations, to prove that a streaming path never allocates.
+//
+// Include from exactly one translation unit per test program: it defines malloc.
+#pragma once
+
+#include <cstddef>
+
+namespace wrnn_test {
+
+// Counts calls of malloc while counting_enabled is set: operator new and Eigen's allocator both
+// end in malloc. glibc only (it exports __libc_malloc for exactly this kind of interposition).
+inline bool counting_enabled = false;
+inline long malloc_calls = 0;
+#if defined(__GLIBC__)
+constexpr bool kCanCountAllocations = true;
+#else
+constexpr bool kCanCountAllocations = false;
+#endif
+
+}  // namespace wrnn_test
+
+#if defined(__GLIBC__)
+extern "C" void* __libc_malloc(std::size_t size);
+extern "C" void* malloc(std::size_t size) noexcept {
+  if (wrnn_test::counting_enabled) ++wrnn_test::malloc_calls;
+  return __libc_malloc(size);
+}
+#endif
+
+namespace wrnn_test {
+
+// Heap allocations made by f().
+template <class F>
+long count_allocations(F&& f) {
+  malloc_calls = 0;
+  counting_enabled = true;
+  f();
+  counting_enabled = false;
+  return malloc_calls;
+}
+
+}  // namespace wrnn_test
