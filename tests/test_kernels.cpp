@@ -11,6 +11,7 @@
 
 #include "wrnn/core/rng.hpp"
 #include "wrnn/kernels/circular_conv.hpp"
+#include "wrnn/kernels/circular_conv_parallel.hpp"
 
 namespace {
 
@@ -343,4 +344,58 @@ TEST_CASE("weight gradient over batches larger than one staging group", "[kernel
     CHECK(relative_error(actual_u, expected_u) <= tolerance<float>());
     CHECK(relative_error(actual_b, expected_b) <= tolerance<float>());
   }
+}
+
+TEST_CASE("kernels on a thread pool: bit-identical for any thread count, close to the reference",
+          "[kernels][threads]") {
+  const ConvShape shape{6, 100, 3};
+  const Index batch = 21;  // three weight-gradient chunks, the last one partial
+  const Case data = make_case<float>(shape, batch, 9);
+  const std::vector<float> weights = cast<float>(data.weights), bias = cast<float>(data.bias),
+                           state = cast<float>(data.state), grad_out = cast<float>(data.grad_out);
+
+  struct Results {
+    std::vector<float> forward, fused, grad_state, grad_weights, grad_bias;
+  };
+  auto run = [&](Index threads) {
+    wrnn::ThreadPool pool(threads);
+    Results r{cast<float>(data.out), cast<float>(data.out), cast<float>(data.out),
+              cast<float>(data.grad_weights), cast<float>(data.grad_bias)};
+    wrnn::circular_conv_forward(pool, shape, weights.data(), bias.data(), state.data(),
+                                r.forward.data(), batch);
+    wrnn::circular_conv_forward_activation(pool, shape, weights.data(), bias.data(), state.data(),
+                                           r.fused.data(), batch, wrnn::Activation::relu);
+    wrnn::circular_conv_backward_state(pool, shape, weights.data(), grad_out.data(),
+                                       r.grad_state.data(), batch);
+    wrnn::circular_conv_backward_weights(pool, shape, state.data(), grad_out.data(),
+                                         r.grad_weights.data(), r.grad_bias.data(), batch);
+    return r;
+  };
+
+  const Results one = run(1);
+  for (Index threads : {2, 3, 5}) {
+    CAPTURE(threads);
+    const Results many = run(threads);
+    CHECK(many.forward == one.forward);
+    CHECK(many.fused == one.fused);
+    CHECK(many.grad_state == one.grad_state);
+    CHECK(many.grad_weights == one.grad_weights);
+    CHECK(many.grad_bias == one.grad_bias);
+  }
+
+  std::vector<double> expected = data.out;
+  wrnn::reference::circular_conv_forward(shape, data.weights.data(), data.bias.data(),
+                                         data.state.data(), expected.data(), batch);
+  CHECK(relative_error(one.forward, expected) <= tolerance<float>());
+  for (double& value : expected) value = std::max(value, 0.0);
+  CHECK(relative_error(one.fused, expected) <= tolerance<float>());
+  expected = data.out;
+  wrnn::reference::circular_conv_backward_state(shape, data.weights.data(), data.grad_out.data(),
+                                                expected.data(), batch);
+  CHECK(relative_error(one.grad_state, expected) <= tolerance<float>());
+  std::vector<double> expected_u = data.grad_weights, expected_b = data.grad_bias;
+  wrnn::reference::circular_conv_backward_weights(shape, data.state.data(), data.grad_out.data(),
+                                                  expected_u.data(), expected_b.data(), batch);
+  CHECK(relative_error(one.grad_weights, expected_u) <= tolerance<float>());
+  CHECK(relative_error(one.grad_bias, expected_b) <= tolerance<float>());
 }
