@@ -26,10 +26,11 @@ namespace wrnn {
 inline constexpr Index weight_gradient_chunk = 8;
 
 namespace detail {
-// Calls run(first_sample, sample_count) over [0, batch) in contiguous ranges, one per thread.
+// Calls run(first_sample, sample_count) over [0, batch) in contiguous ranges, four per thread:
+// a thread that starts late (woken late, or sharing its core) still finds ranges to take.
 template <class Run>
 void for_sample_ranges(ThreadPool& pool, Index batch, Run&& run) {
-  const Index tasks = std::min(batch, pool.thread_count());
+  const Index tasks = pool.thread_count() == 1 ? 1 : std::min(batch, 4 * pool.thread_count());
   pool.parallel_for(tasks, [&](Index task) {
     const Index first = batch * task / tasks, last = batch * (task + 1) / tasks;
     run(first, last - first);

@@ -31,7 +31,9 @@
 // never again; a caller that must not allocate at all reserves its own buffer up front.
 #pragma once
 
+#include <Eigen/Core>
 #include <algorithm>
+#include <type_traits>
 #include <xsimd/xsimd.hpp>
 
 #include "wrnn/core/activation.hpp"
@@ -188,6 +190,16 @@ inline void forward_tile(const Scalar* padded, Index padded_stride, Index channe
         for (int v = 0; v < Vectors; ++v) acc[c][v] = xsimd::fma(weight, x[v], acc[c][v]);
       }
     }
+  }
+  if (std::is_same<Scalar, float>::value && activation == Activation::tanh) {
+    // Eigen's vectorised float tanh (a rational approximation) is about twice as fast as
+    // xsimd's (exp and a blend of two branches); the tile is still in L1 when it runs.
+    for (int c = 0; c < Channels; ++c) {
+      Eigen::Map<Eigen::Array<Scalar, Vectors * W, 1>> row(out + c * out_stride);
+      for (int v = 0; v < Vectors; ++v) acc[c][v].store_unaligned(out + c * out_stride + v * W);
+      row = row.tanh();
+    }
+    return;
   }
   for (int c = 0; c < Channels; ++c)
     for (int v = 0; v < Vectors; ++v)
