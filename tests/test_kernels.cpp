@@ -130,6 +130,10 @@ std::vector<ConvShape> shapes_to_test() {
     for (Index C : {1, 3, 6})
       for (Index k : {1, 3, 5, 7})
         if (k / 2 <= n) shapes.push_back(ConvShape{C, n, k});
+  // Halos wider than a SIMD vector (r = k/2 > 4 on SSE) and as wide as the ring (r = n).
+  for (const ConvShape& wide : {ConvShape{2, 13, 11}, ConvShape{3, 100, 9}, ConvShape{1, 7, 13},
+                                ConvShape{2, 6, 13}, ConvShape{5, 40, 41}})
+    shapes.push_back(wide);
   return shapes;
 }
 
