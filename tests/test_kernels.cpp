@@ -5,13 +5,46 @@
 //   k in {1, 3, 5, 7}, batch 1 and an odd batch, with and without bias, and the fused activation.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
+#include <new>
 #include <vector>
 
 #include "wrnn/core/rng.hpp"
 #include "wrnn/kernels/circular_conv.hpp"
 #include "wrnn/kernels/circular_conv_parallel.hpp"
+
+// Every allocation of this program goes through these, so a test can count the allocations a
+// kernel call makes (the streaming step must make none).
+namespace {
+std::atomic<long> allocation_count{0};
+}  // namespace
+
+void* operator new(std::size_t size) {
+  ++allocation_count;
+  if (void* block = std::malloc(size > 0 ? size : 1)) return block;
+  throw std::bad_alloc();
+}
+void* operator new(std::size_t size, std::align_val_t alignment) {
+  ++allocation_count;
+  const auto align = static_cast<std::size_t>(alignment);
+  if (void* block = std::aligned_alloc(align, (size + align - 1) / align * align)) return block;
+  throw std::bad_alloc();
+}
+void operator delete(void* block) noexcept {
+  std::free(block);
+}
+void operator delete(void* block, std::size_t) noexcept {
+  std::free(block);
+}
+void operator delete(void* block, std::align_val_t) noexcept {
+  std::free(block);
+}
+void operator delete(void* block, std::size_t, std::align_val_t) noexcept {
+  std::free(block);
+}
 
 namespace {
 
@@ -402,4 +435,52 @@ TEST_CASE("kernels on a thread pool: bit-identical for any thread count, close t
                                                   expected_u.data(), expected_b.data(), batch);
   CHECK(relative_error(one.grad_weights, expected_u) <= tolerance<float>());
   CHECK(relative_error(one.grad_bias, expected_b) <= tolerance<float>());
+}
+
+TEST_CASE("kernel calls allocate nothing once their scratch is in place", "[kernels][allocation]") {
+  const ConvShape shape{6, 100, 3};
+  const Index batch = 9;
+  const Case data = make_case<float>(shape, batch, 13);
+  const std::vector<float> weights = cast<float>(data.weights), bias = cast<float>(data.bias),
+                           state = cast<float>(data.state), grad_out = cast<float>(data.grad_out);
+  std::vector<float> out = cast<float>(data.out), grad_state = out,
+                     grad_weights = cast<float>(data.grad_weights),
+                     grad_bias = cast<float>(data.grad_bias);
+  wrnn::ScratchBuffer<float> scratch(wrnn::circular_conv_scratch_size<float>(shape));
+  wrnn::ThreadPool pool(3);
+
+  auto serial_calls = [&](auto&&... scratch_argument) {
+    wrnn::circular_conv_forward(shape, weights.data(), bias.data(), state.data(), out.data(), 1,
+                                scratch_argument...);
+    for (wrnn::Activation activation : {wrnn::Activation::relu, wrnn::Activation::tanh})
+      wrnn::circular_conv_forward_activation(shape, weights.data(), bias.data(), state.data(),
+                                             out.data(), batch, activation, scratch_argument...);
+    wrnn::circular_conv_backward_state(shape, weights.data(), grad_out.data(), grad_state.data(),
+                                       batch, scratch_argument...);
+    wrnn::circular_conv_backward_weights(shape, state.data(), grad_out.data(), grad_weights.data(),
+                                         grad_bias.data(), batch, scratch_argument...);
+  };
+  auto parallel_calls = [&] {
+    wrnn::circular_conv_forward_activation(pool, shape, weights.data(), bias.data(), state.data(),
+                                           out.data(), batch, wrnn::Activation::relu);
+    wrnn::circular_conv_backward_state(pool, shape, weights.data(), grad_out.data(),
+                                       grad_state.data(), batch);
+    wrnn::circular_conv_backward_weights(pool, shape, state.data(), grad_out.data(),
+                                         grad_weights.data(), grad_bias.data(), batch);
+  };
+
+  // A caller-owned, reserved buffer: not even the first call allocates.
+  long before = allocation_count.load();
+  serial_calls(scratch);
+  CHECK(allocation_count.load() - before == 0);
+
+  // This thread's buffer and the pool's: the first calls may allocate, later ones never.
+  serial_calls();
+  parallel_calls();
+  before = allocation_count.load();
+  for (int repeat = 0; repeat < 3; ++repeat) {
+    serial_calls();
+    parallel_calls();
+  }
+  CHECK(allocation_count.load() - before == 0);
 }
