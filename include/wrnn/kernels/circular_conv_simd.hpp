@@ -106,7 +106,9 @@ struct RingLayout {
         lead(round_up(halo, lanes<Scalar>)),
         row_start(lead - halo),
         padded_stride(round_up(lead + vectors * lanes<Scalar> + halo, lanes<Scalar>)),
-        plain_stride(vectors * lanes<Scalar>) {}
+        plain_stride(vectors * lanes<Scalar>) {
+    shape.validate();  // r <= n, odd k, positive sizes: what the padding relies on
+  }
 };
 
 // to[0, count) = from[0, count) with inlined SIMD moves: the runs are short (n units, r halo
