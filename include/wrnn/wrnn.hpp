@@ -3,6 +3,8 @@
 #pragma once
 
 #include "wrnn/cells/dense.hpp"
+#include "wrnn/cells/gru.hpp"
+#include "wrnn/cells/lstm.hpp"
 #include "wrnn/cells/wave.hpp"
 #include "wrnn/core/activation.hpp"
 #include "wrnn/core/error.hpp"

@@ -19,6 +19,8 @@
 //   void init(Rng&)
 //   void forward_step(ConstMatrixMap projected /*P x b*/, ConstMatrixMap state_prev /*S x b*/,
 //                     MatrixMap state_next /*S x b*/, MatrixMap tape /*tape_size x b*/) const
+//                           when P == S the model writes p_t into state_next's memory and
+//                           passes projected aliasing state_next: the cell must allow that
 //   void backward_step(ConstMatrixMap state_prev, ConstMatrixMap state_next, ConstMatrixMap tape,
 //                      MatrixMap grad_state_next /*in: dL/dstate_t; then scratch*/,
 //                      MatrixMap grad_projected /*out: dL/dp_t*/,

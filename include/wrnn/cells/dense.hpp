@@ -57,6 +57,8 @@ class DenseCell {
   const Parameter<Scalar>& input_bias() const { return input_bias_; }
   Parameter<Scalar>& recurrent_weight() { return recurrent_weight_; }
   Parameter<Scalar>& recurrent_bias() { return recurrent_bias_; }
+  const Parameter<Scalar>& recurrent_weight() const { return recurrent_weight_; }
+  const Parameter<Scalar>& recurrent_bias() const { return recurrent_bias_; }
 
   std::vector<Parameter<Scalar>*> parameters() {
     return {&input_weight_, &input_bias_, &recurrent_weight_, &recurrent_bias_};
@@ -80,7 +82,7 @@ class DenseCell {
 
   void forward_step(ConstMatrixMap<Scalar> projected, ConstMatrixMap<Scalar> state_prev,
                     MatrixMap<Scalar> state_next, MatrixMap<Scalar> /*tape*/) const {
-    state_next = projected;
+    if (state_next.data() != projected.data()) state_next = projected;  // may alias, see concept
     state_next.colwise() += recurrent_bias_.value;
     state_next.noalias() += recurrent_weight_.matrix() * state_prev;
     apply_activation(options_.activation, state_next);

@@ -53,7 +53,8 @@ class WaveCell {
         recurrent_weight_("Wy.weight", {options.channels, options.channels, options.kernel_size},
                           false),
         recurrent_bias_("Wy.bias", {options.channels}, true),
-        stream_scratch_(Vector<Scalar>::Zero(shape_.state_size())) {}
+        stream_scratch_(Vector<Scalar>::Zero(shape_.state_size())),
+        stream_kernel_scratch_(circular_conv_scratch_size<Scalar>(shape_)) {}
 
   const WaveCellOptions& options() const { return options_; }
   const ConvShape& conv_shape() const { return shape_; }
@@ -71,6 +72,8 @@ class WaveCell {
   const Parameter<Scalar>& input_bias() const { return input_bias_; }
   Parameter<Scalar>& recurrent_weight() { return recurrent_weight_; }
   Parameter<Scalar>& recurrent_bias() { return recurrent_bias_; }
+  const Parameter<Scalar>& recurrent_weight() const { return recurrent_weight_; }
+  const Parameter<Scalar>& recurrent_bias() const { return recurrent_bias_; }
 
   std::vector<Parameter<Scalar>*> parameters() {
     return {&input_weight_, &input_bias_, &recurrent_weight_, &recurrent_bias_};
@@ -97,10 +100,10 @@ class WaveCell {
   // are (rows x B) column-major; `tape` is unused (tape_size() == 0).
   void forward_step(ConstMatrixMap<Scalar> projected, ConstMatrixMap<Scalar> state_prev,
                     MatrixMap<Scalar> state_next, MatrixMap<Scalar> /*tape*/) const {
-    state_next = projected;
-    circular_conv_forward(shape_, recurrent_weight_.value.data(), recurrent_bias_.value.data(),
-                          state_prev.data(), state_next.data(), state_prev.cols());
-    apply_activation(options_.activation, state_next);
+    if (state_next.data() != projected.data()) state_next = projected;  // may alias, see concept
+    circular_conv_forward_activation(shape_, recurrent_weight_.value.data(),
+                                     recurrent_bias_.value.data(), state_prev.data(),
+                                     state_next.data(), state_prev.cols(), options_.activation);
   }
 
   // One reverse step. grad_state_next holds dL/dh_t on entry and is used as scratch.
@@ -121,15 +124,16 @@ class WaveCell {
                                  grad_state_prev.data(), batch);
   }
 
-  // Streaming: advance one sample's state by one input x (d values), in place. No allocation.
+  // Streaming: advance one sample's state by one input x (d values), in place. Never allocates:
+  // the cell owns its scratch, sized for its shape at construction.
   void step(const Scalar* x, Scalar* state) {
     const Index N = state_size();
     VectorMap<Scalar> pre(stream_scratch_.data(), N);
     pre.noalias() = input_weight_.matrix() * ConstVectorMap<Scalar>(x, options_.input_size);
     pre += input_bias_.value;
-    circular_conv_forward(shape_, recurrent_weight_.value.data(), recurrent_bias_.value.data(),
-                          state, pre.data(), Index{1});
-    apply_activation(options_.activation, pre);
+    circular_conv_forward_activation(shape_, recurrent_weight_.value.data(),
+                                     recurrent_bias_.value.data(), state, pre.data(), Index{1},
+                                     options_.activation, stream_kernel_scratch_);
     VectorMap<Scalar>(state, N) = pre;
   }
 
@@ -146,6 +150,7 @@ class WaveCell {
   ConvShape shape_;
   Parameter<Scalar> input_weight_, input_bias_, recurrent_weight_, recurrent_bias_;
   Vector<Scalar> stream_scratch_;
+  ScratchBuffer<Scalar> stream_kernel_scratch_;
 };
 
 }  // namespace wrnn

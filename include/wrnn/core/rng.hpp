@@ -27,12 +27,13 @@ class Rng {
     if (high <= low)
       throw ValueError(
           detail::concat("uniform_int: expected low < high, received [", low, ", ", high, ")"));
-    const std::uint64_t range = static_cast<std::uint64_t>(high - low);
+    // Unsigned arithmetic: high - low can exceed INT64_MAX.
+    const std::uint64_t range = static_cast<std::uint64_t>(high) - static_cast<std::uint64_t>(low);
     const std::uint64_t limit = UINT64_MAX - UINT64_MAX % range;
     std::uint64_t draw;
     do draw = engine_();
     while (draw >= limit);
-    return low + static_cast<std::int64_t>(draw % range);
+    return static_cast<std::int64_t>(static_cast<std::uint64_t>(low) + draw % range);
   }
 
   // Standard normal by the Box-Muller transform (one draw per call, the pair's twin discarded so

@@ -8,7 +8,7 @@
 //   linear: dW += dy h^T, db += sum dy, dh = W^T dy
 //   mlp:    dW2 += dy r^T, db2 += sum dy, da = (W2^T dy) * [r > 0],
 //           dW0 += da h^T, db0 += sum da, dh = W0^T da
-// Every call works on M columns at once (all steps of a batch), so each is one GEMM.
+// Every call works on M columns at once (the samples of a batch at one step), each one GEMM.
 #pragma once
 
 #include <string>

@@ -4,11 +4,13 @@
 // Forward, for a batch slice (a "chunk" of samples):
 //   P = Wx X + bx                 all T steps in one GEMM (X is d x T*B)
 //   h_0 = 0;  h_t = cell(P_t, h_{t-1})       t = 1..T, every h_t kept on the tape
-//   Y = readout(H)                every step (one GEMM over all T) or the last step only
-// Backward, given dL/dY:
-//   dH = readout^T dY             one GEMM over all steps
-//   for t = T..1:  g_t = dH_t + dL/dh_t from step t+1;  cell backward -> dP_t, dL/dh_{t-1}
-//   dWx = dP X^T, dbx = sum dP    one GEMM over all steps
+//   y_t = readout(h_t)            every step, or the last step only
+// Backward, given dL/dY, one reverse sweep t = T..1:
+//   g_t = readout^T dY_t + dL/dh_t from step t+1      (readout gradients added as we go)
+//   cell backward: g_t -> dL/dp_t, dL/dh_{t-1}         (cell gradients added as we go)
+//   dWx += dL/dp_t x_t^T,  dbx += sum dL/dp_t
+// The readout runs step by step, in the time loop, while h_t is in cache: with few outputs it is
+// cheap in FLOPs, and one GEMM over all steps would stream the whole tape through memory again.
 //
 // Chunks: the batch is cut into fixed slices of `batch_chunk` samples, each with its own
 // workspace and gradient buffers, summed in chunk order at the end. The cut depends only on the
@@ -27,6 +29,7 @@
 #include "wrnn/core/parameter.hpp"
 #include "wrnn/core/rng.hpp"
 #include "wrnn/core/sequence.hpp"
+#include "wrnn/core/thread_pool.hpp"
 #include "wrnn/model/readout.hpp"
 
 namespace wrnn {
@@ -34,6 +37,9 @@ namespace wrnn {
 struct ModelOptions {
   // Samples per independently computed slice of the batch (see the file comment).
   Index batch_chunk = 32;
+  // Threads that run the chunks of a batch at the same time (1: all on the caller's thread).
+  // Results do not depend on it.
+  Index threads = 1;
 };
 
 template <class Cell>
@@ -46,7 +52,8 @@ class SequenceModel {
                 const ModelOptions& model_options = {})
       : cell_(cell_options),
         readout_(readout_options, cell_.output_size()),
-        model_options_(validated(model_options)) {
+        model_options_(validated(model_options)),
+        pool_(model_options_.threads) {
     append_prefixed(parameters_, "cell", cell_.parameters());
     cell_parameter_count_ = parameters_.size();
     append_prefixed(parameters_, "readout", readout_.parameters());
@@ -82,7 +89,9 @@ class SequenceModel {
     require_size("SequenceModel::forward input width d", cell_.input_size(), inputs.features());
     plan_chunks(inputs.steps(), inputs.batch());
     outputs_.resize(readout_.output_size(), output_steps() * batch_);
-    for (Chunk& chunk : chunks_) forward_chunk(chunk, inputs);
+    pool_.parallel_for(chunk_count(), [&](Index c) {
+      forward_chunk(chunks_[static_cast<std::size_t>(c)], inputs);
+    });
     has_tape_ = true;
     return outputs_;
   }
@@ -127,26 +136,34 @@ class SequenceModel {
     return {};
   }
 
-  // Bytes the forward keeps per step and per sample: the state h_t, the cell's extra tape, the
-  // input projection p_t (whose buffer backward reuses for dL/dp_t) and the input x_t.
+  // Bytes the forward keeps per step and per sample for the reverse sweep: the state h_t, the
+  // cell's extra tape, the input x_t, its projection p_t where it has a buffer of its own (not
+  // when it is written into h_t's slot), and for a readout at every step its hidden layer and
+  // outputs.
   Index tape_bytes_per_step_and_sample() const {
+    const Index projection = projects_into_states() ? 0 : cell_.projection_size();
+    const Index readout = readout_.options().mode == ReadoutMode::every_step
+                              ? readout_.hidden_size() + 2 * readout_.output_size()
+                              : 0;
     return static_cast<Index>(sizeof(Scalar)) *
-           (cell_.state_size() + cell_.tape_size() + cell_.projection_size() + cell_.input_size());
+           (cell_.state_size() + cell_.tape_size() + cell_.input_size() + projection + readout);
   }
 
  private:
   struct Chunk {
-    Index first = 0, size = 0;           // samples [first, first + size) of the batch
-    Matrix<Scalar> inputs;               // d x T*b: this chunk's inputs, kept for dWx
-    Matrix<Scalar> projected;            // P x T*b: P_t in forward, then dL/dP_t in backward
-    Matrix<Scalar> states;               // S x (T+1)*b: h_0 .. h_T
-    Matrix<Scalar> tape;                 // cell's extra tape x T*b
-    Matrix<Scalar> readout_hidden;       // readout hidden x T'*b
-    Matrix<Scalar> outputs;              // o x T'*b
-    Matrix<Scalar> grad_outputs;         // o x T'*b
-    Matrix<Scalar> grad_readout_hidden;  // readout hidden x T'*b
-    Matrix<Scalar> grad_visible;         // visible state x T'*b: dL/dh_t from the readout
-    Matrix<Scalar> grad_state, grad_state_prev;  // S x b
+    Index first = 0, size = 0;      // samples [first, first + size) of the batch
+    Matrix<Scalar> inputs;          // d x T*b: this chunk's inputs, kept for dWx
+    Matrix<Scalar> projected;       // P x T*b: p_t = Wx x_t + bx (unless P == S, see below)
+    Matrix<Scalar> states;          // S x (T+1)*b: h_0 .. h_T
+    Matrix<Scalar> tape;            // cell's extra tape x T*b
+    Matrix<Scalar> readout_hidden;  // readout hidden x T'*b
+    Matrix<Scalar> outputs;         // o x T'*b
+    Matrix<Scalar> grad_outputs;    // o x T'*b
+    // Per-step scratch of the reverse sweep, b columns each:
+    Matrix<Scalar> grad_readout_hidden;          // readout hidden x b
+    Matrix<Scalar> grad_visible;                 // visible state x b: dL/dh_t from the readout
+    Matrix<Scalar> grad_projected;               // P x b: dL/dp_t
+    Matrix<Scalar> grad_state, grad_state_prev;  // S x b: dL/dh_t, dL/dh_{t-1}
     std::vector<Vector<Scalar>> grads;  // per-parameter gradient of this chunk (several chunks)
 
     std::vector<Scalar*> grad_pointers() {
@@ -159,8 +176,16 @@ class SequenceModel {
   static const ModelOptions& validated(const ModelOptions& options) {
     if (options.batch_chunk <= 0)
       throw ValueError(detail::concat("batch_chunk: expected > 0, received ", options.batch_chunk));
+    if (options.threads <= 0)
+      throw ValueError(detail::concat("threads: expected > 0, received ", options.threads));
     return options;
   }
+
+  Index chunk_count() const { return static_cast<Index>(chunks_.size()); }
+
+  // Whether p_t goes straight into h_t's slot of the tape (cells whose projection is the size of
+  // their state; their forward_step accepts projected aliasing state_next).
+  bool projects_into_states() const { return cell_.projection_size() == cell_.state_size(); }
 
   std::vector<Scalar*> parameter_grad_pointers() {
     std::vector<Scalar*> pointers;
@@ -183,14 +208,15 @@ class SequenceModel {
       chunk.size = std::min(chunk_size, batch - chunk.first);
       const Index b = chunk.size;
       chunk.inputs.resize(cell_.input_size(), T * b);
-      chunk.projected.resize(cell_.projection_size(), T * b);
+      if (!projects_into_states()) chunk.projected.resize(cell_.projection_size(), T * b);
       chunk.states.resize(cell_.state_size(), (T + 1) * b);
       chunk.tape.resize(cell_.tape_size(), T * b);
       chunk.readout_hidden.resize(readout_.hidden_size(), To * b);
       chunk.outputs.resize(readout_.output_size(), To * b);
       chunk.grad_outputs.resize(readout_.output_size(), To * b);
-      chunk.grad_readout_hidden.resize(readout_.hidden_size(), To * b);
-      chunk.grad_visible.resize(cell_.output_size(), To * b);
+      chunk.grad_readout_hidden.resize(readout_.hidden_size(), b);
+      chunk.grad_visible.resize(cell_.output_size(), b);
+      chunk.grad_projected.resize(cell_.projection_size(), b);
       chunk.grad_state.resize(cell_.state_size(), b);
       chunk.grad_state_prev.resize(cell_.state_size(), b);
       if (chunk_count > 1)
@@ -207,15 +233,6 @@ class SequenceModel {
           inputs.step(t).middleCols(chunk.first, chunk.size);
   }
 
-  // The visible part of the states the readout reads: rows [0, output_size) of h_t for every
-  // step (every_step) or of h_T (last_step).
-  ConstStridedMatrixMap<Scalar> visible_states(const Chunk& chunk) const {
-    const Index b = chunk.size, S = cell_.state_size();
-    const Index first_step = readout_.options().mode == ReadoutMode::every_step ? 1 : steps_;
-    return {chunk.states.data() + first_step * b * S, cell_.output_size(), output_steps() * b,
-            Eigen::OuterStride<>(S)};
-  }
-
   // Columns [first, first + count) of a column-major matrix, as a writable or read-only view.
   static MatrixMap<Scalar> columns(Matrix<Scalar>& m, Index first, Index count) {
     return {m.data() + first * m.rows(), m.rows(), count};
@@ -228,57 +245,82 @@ class SequenceModel {
     return const_columns(m, 0, m.cols());
   }
 
+  // Rows [0, output_size) of h_t for the b samples of a chunk: what the readout reads.
+  ConstStridedMatrixMap<Scalar> visible_state(const Chunk& chunk, Index t) const {
+    const Index S = cell_.state_size();
+    return {chunk.states.data() + t * chunk.size * S, cell_.output_size(), chunk.size,
+            Eigen::OuterStride<>(S)};
+  }
+
+  // The readout's output column block for step t (1-based), or -1 when it does not read h_t.
+  Index readout_block(Index t) const {
+    if (readout_.options().mode == ReadoutMode::every_step) return t - 1;
+    return t == steps_ ? 0 : -1;
+  }
+
+  // Forward over one chunk. The readout runs right after each step while h_t is still in cache.
   void forward_chunk(Chunk& chunk, const Sequence<Scalar>& inputs) {
     const Index b = chunk.size;
     // P = Wx X + bx for all steps at once.
     gather_inputs(chunk, inputs);
-    chunk.projected.noalias() = cell_.input_weight().matrix() * chunk.inputs;
-    chunk.projected.colwise() += cell_.input_bias().value;
+    // Where p_t has the state's size (wave, dense) it is written straight into h_t's slot and the
+    // cell turns it into h_t in place: no separate buffer and no copy. The GEMM accumulates into a
+    // destination that starts as the bias, which saves Eigen's zero-fill and a pass for the bias.
+    MatrixMap<Scalar> projected = projects_into_states() ? columns(chunk.states, b, steps_ * b)
+                                                         : all_columns(chunk.projected);
+    projected.colwise() = cell_.input_bias().value;
+    projected.noalias() += cell_.input_weight().matrix() * chunk.inputs;
     columns(chunk.states, 0, b).setZero();
-    for (Index t = 0; t < steps_; ++t)
-      cell_.forward_step(const_columns(chunk.projected, t * b, b),
-                         const_columns(chunk.states, t * b, b),
-                         columns(chunk.states, (t + 1) * b, b), columns(chunk.tape, t * b, b));
-    readout_.forward(visible_states(chunk), all_columns(chunk.readout_hidden),
-                     all_columns(chunk.outputs));
-    for (Index t = 0; t < output_steps(); ++t)
-      outputs_.middleCols(t * batch_ + chunk.first, b) = chunk.outputs.middleCols(t * b, b);
+    for (Index t = 1; t <= steps_; ++t) {
+      cell_.forward_step(ConstMatrixMap<Scalar>(projected.data() + (t - 1) * b * projected.rows(),
+                                                projected.rows(), b),
+                         const_columns(chunk.states, (t - 1) * b, b),
+                         columns(chunk.states, t * b, b), columns(chunk.tape, (t - 1) * b, b));
+      const Index block = readout_block(t);
+      if (block >= 0)
+        readout_.forward(visible_state(chunk, t), columns(chunk.readout_hidden, block * b, b),
+                         columns(chunk.outputs, block * b, b));
+    }
+    for (Index block = 0; block < output_steps(); ++block)
+      outputs_.middleCols(block * batch_ + chunk.first, b) = chunk.outputs.middleCols(block * b, b);
   }
 
+  // The reverse sweep over one chunk: at each step t = T..1, the readout's gradient joins
+  // dL/dh_t from step t+1, the cell turns it into dL/dp_t and dL/dh_{t-1}, and dL/dp_t gives
+  // the input projection's gradients (dWx += dp_t x_t^T, dbx += sum dp_t) while it is in cache.
   void backward_chunk(Chunk& chunk, const Matrix<Scalar>& grad_outputs,
                       const std::vector<Scalar*>& grads) {
-    const Index b = chunk.size, T = steps_, To = output_steps();
+    const Index b = chunk.size;
     Scalar* const* cell_grads = grads.data();
     Scalar* const* readout_grads = grads.data() + cell_parameter_count_;
+    const Parameter<Scalar>& input_weight = cell_.input_weight();
+    RowMatrixMap<Scalar> grad_input_weight(cell_grads[0], input_weight.shape[0],
+                                           input_weight.shape[1]);
+    VectorMap<Scalar> grad_input_bias(cell_grads[1], input_weight.shape[0]);
 
-    for (Index t = 0; t < To; ++t)
-      chunk.grad_outputs.middleCols(t * b, b) =
-          grad_outputs.middleCols(t * batch_ + chunk.first, b);
-    readout_.backward(visible_states(chunk), const_all_columns(chunk.readout_hidden),
-                      const_all_columns(chunk.grad_outputs), all_columns(chunk.grad_readout_hidden),
-                      all_columns(chunk.grad_visible), readout_grads);
-
-    // Reverse sweep. grad_state holds dL/dh_t; the visible rows get the readout's share.
+    for (Index block = 0; block < output_steps(); ++block)
+      chunk.grad_outputs.middleCols(block * b, b) =
+          grad_outputs.middleCols(block * batch_ + chunk.first, b);
     const Index visible = cell_.output_size();
-    const bool every_step = readout_.options().mode == ReadoutMode::every_step;
     chunk.grad_state.setZero();
-    for (Index t = T; t >= 1; --t) {
-      // The readout saw h_t at output column t-1 (every step) or h_T at column 0 (last step).
-      const Index readout_column = every_step ? t - 1 : (t == T ? 0 : -1);
-      if (readout_column >= 0)
-        chunk.grad_state.topRows(visible) += chunk.grad_visible.middleCols(readout_column * b, b);
+    for (Index t = steps_; t >= 1; --t) {
+      const Index block = readout_block(t);
+      if (block >= 0) {
+        readout_.backward(
+            visible_state(chunk, t), const_columns(chunk.readout_hidden, block * b, b),
+            const_columns(chunk.grad_outputs, block * b, b), all_columns(chunk.grad_readout_hidden),
+            all_columns(chunk.grad_visible), readout_grads);
+        chunk.grad_state.topRows(visible) += chunk.grad_visible;
+      }
       cell_.backward_step(
           const_columns(chunk.states, (t - 1) * b, b), const_columns(chunk.states, t * b, b),
           const_columns(chunk.tape, (t - 1) * b, b), all_columns(chunk.grad_state),
-          columns(chunk.projected, (t - 1) * b, b), all_columns(chunk.grad_state_prev), cell_grads);
+          all_columns(chunk.grad_projected), all_columns(chunk.grad_state_prev), cell_grads);
+      grad_input_weight.noalias() +=
+          chunk.grad_projected * const_columns(chunk.inputs, (t - 1) * b, b).transpose();
+      grad_input_bias += chunk.grad_projected.rowwise().sum();
       chunk.grad_state.swap(chunk.grad_state_prev);
     }
-
-    // dWx = dP X^T, dbx = sum of dP over all steps and samples.
-    Parameter<Scalar>& input_weight = cell_.input_weight();
-    RowMatrixMap<Scalar>(cell_grads[0], input_weight.shape[0], input_weight.shape[1]).noalias() +=
-        chunk.projected * chunk.inputs.transpose();
-    VectorMap<Scalar>(cell_grads[1], input_weight.shape[0]) += chunk.projected.rowwise().sum();
   }
 
   Cell cell_;
@@ -287,6 +329,7 @@ class SequenceModel {
   ParameterList<Scalar> parameters_;
   std::size_t cell_parameter_count_ = 0;  // the cell's parameters come first in parameters_
   std::vector<Chunk> chunks_;
+  ThreadPool pool_;
   Matrix<Scalar> outputs_;
   Index steps_ = 0, batch_ = 0;
   bool has_tape_ = false;

@@ -26,7 +26,8 @@ StepResult train_step(Model& model, Optimizer& optimizer,
                       double max_gradient_norm, long long step_number) {
   using Scalar = typename Model::Scalar;
   const Matrix<Scalar>& outputs = model.forward(inputs);
-  Matrix<Scalar> grad_outputs;
+  // Reused from step to step: allocating it anew costs page faults on every step.
+  thread_local Matrix<Scalar> grad_outputs;
   StepResult result;
   result.loss = compute_loss(loss_kind, outputs, targets, grad_outputs);
   if (!std::isfinite(result.loss))

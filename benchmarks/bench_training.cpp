@@ -1,0 +1,139 @@
+// Full training steps (forward + loss + BPTT + Adam) at the paper's configurations, and the
+// single-sample streaming step, for every cell. Arguments: threads.
+//
+//   copy:   CopyTask(T = 120): 130 steps, d = o = 10, readout every step, cross-entropy
+//   adding: AddingTask(T = 400): d = 2, o = 1, readout at the last step, MSE
+//   smnist: 784 steps, d = 1, o = 10, readout at the last step, cross-entropy (random pixels)
+//   wave: copy n=100 C=6, adding n=100 C=27, smnist n=256 C=16; iRNN: N = 100, 100, 256;
+//   LSTM and GRU: H = 100 on copy. Batch 128 everywhere. Streaming: the copy sizes, batch 1.
+// benchmarks/compare_pytorch.py runs this binary and the same steps in PyTorch side by side.
+#include <benchmark/benchmark.h>
+
+#include <string>
+
+#include "wrnn/wrnn.hpp"
+
+namespace {
+
+using wrnn::Index;
+constexpr Index kBatch = 128;
+
+// Named as the configurations read in benchmark names: BM_TrainStep<wrnn::WaveCell<float>, copy>.
+enum Config { copy, adding, smnist };
+
+struct Problem {
+  wrnn::Sequence<float> inputs;
+  wrnn::Targets<float> targets;
+  wrnn::ReadoutOptions readout;
+  wrnn::LossKind loss;
+};
+
+Problem make_problem(Config config, wrnn::Rng& rng) {
+  if (config == copy) {
+    const wrnn::CopyTask task(120);
+    auto batch = task.generate<float>(kBatch, rng);
+    return {std::move(batch.inputs),
+            std::move(batch.targets),
+            {task.output_size(), wrnn::ReadoutKind::linear, wrnn::ReadoutMode::every_step},
+            task.loss()};
+  }
+  if (config == adding) {
+    const wrnn::AddingTask task(400);
+    auto batch = task.generate<float>(kBatch, rng);
+    return {std::move(batch.inputs),
+            std::move(batch.targets),
+            {task.output_size(), wrnn::ReadoutKind::linear, wrnn::ReadoutMode::last_step},
+            task.loss()};
+  }
+  Problem problem{wrnn::Sequence<float>(784, kBatch, 1),
+                  {},
+                  {10, wrnn::ReadoutKind::linear, wrnn::ReadoutMode::last_step},
+                  wrnn::LossKind::cross_entropy};
+  for (Index i = 0; i < 784 * kBatch; ++i)
+    problem.inputs.data()[i] = static_cast<float>(rng.uniform());
+  for (Index b = 0; b < kBatch; ++b)
+    problem.targets.classes.push_back(static_cast<int>(rng.uniform_int(0, 10)));
+  return problem;
+}
+
+Index input_size(Config config) {
+  return config == copy ? 10 : (config == adding ? 2 : 1);
+}
+
+wrnn::WaveCellOptions cell_options(wrnn::WaveCell<float>*, Config config) {
+  wrnn::WaveCellOptions options;
+  options.input_size = input_size(config);
+  options.channels = config == copy ? 6 : (config == adding ? 27 : 16);
+  options.ring_size = config == smnist ? 256 : 100;
+  return options;
+}
+wrnn::DenseCellOptions cell_options(wrnn::DenseCell<float>*, Config config) {
+  return {input_size(config), config == smnist ? 256 : 100};
+}
+wrnn::LSTMCellOptions cell_options(wrnn::LSTMCell<float>*, Config config) {
+  return {input_size(config), 100};
+}
+wrnn::GRUCellOptions cell_options(wrnn::GRUCell<float>*, Config config) {
+  return {input_size(config), 100};
+}
+
+template <class Cell, Config config>
+void BM_TrainStep(benchmark::State& state) {
+  wrnn::Rng rng(1);
+  Problem problem = make_problem(config, rng);
+  wrnn::ModelOptions model_options;
+  model_options.threads = state.range(0);
+  wrnn::SequenceModel<Cell> model(cell_options(static_cast<Cell*>(nullptr), config),
+                                  problem.readout, model_options);
+  model.init(rng);
+  wrnn::Adam<float> adam(model.parameters());
+  long long step = 0;
+  for (auto _ : state) {
+    const auto result =
+        wrnn::train_step(model, adam, problem.inputs, problem.targets, problem.loss, 0.0, ++step);
+    benchmark::DoNotOptimize(result.loss);
+  }
+  state.counters["threads"] = static_cast<double>(state.range(0));
+  state.counters["weights"] = static_cast<double>(model.weight_count());
+  // What the forward keeps for BPTT, for the whole batch and sequence.
+  state.counters["tape_MiB"] = static_cast<double>(model.tape_bytes_per_step_and_sample()) *
+                               static_cast<double>(problem.inputs.steps() * kBatch) / (1 << 20);
+  state.counters["tape_bytes_per_step_sample"] =
+      static_cast<double>(model.tape_bytes_per_step_and_sample());
+}
+
+// One sample, one step, in place: the latency a simulation embedding a cell sees.
+template <class Cell>
+void BM_StreamingStep(benchmark::State& state) {
+  Cell cell(cell_options(static_cast<Cell*>(nullptr), copy));
+  wrnn::Rng rng(1);
+  cell.init(rng);
+  std::vector<float> input(10, 0.0f), cell_state(static_cast<std::size_t>(cell.state_size()));
+  for (auto _ : state) {
+    input[static_cast<std::size_t>(rng.uniform_int(0, 10))] = 1.0f;
+    cell.step(input.data(), cell_state.data());
+    benchmark::DoNotOptimize(cell_state.data());
+    std::fill(input.begin(), input.end(), 0.0f);
+  }
+}
+
+void thread_arguments(benchmark::internal::Benchmark* benchmark) {
+  benchmark->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+}
+
+}  // namespace
+
+BENCHMARK_TEMPLATE(BM_TrainStep, wrnn::WaveCell<float>, copy)->Apply(thread_arguments);
+BENCHMARK_TEMPLATE(BM_TrainStep, wrnn::DenseCell<float>, copy)->Apply(thread_arguments);
+BENCHMARK_TEMPLATE(BM_TrainStep, wrnn::WaveCell<float>, adding)->Apply(thread_arguments);
+BENCHMARK_TEMPLATE(BM_TrainStep, wrnn::DenseCell<float>, adding)->Apply(thread_arguments);
+BENCHMARK_TEMPLATE(BM_TrainStep, wrnn::WaveCell<float>, smnist)->Apply(thread_arguments);
+BENCHMARK_TEMPLATE(BM_TrainStep, wrnn::DenseCell<float>, smnist)->Apply(thread_arguments);
+BENCHMARK_TEMPLATE(BM_TrainStep, wrnn::LSTMCell<float>, copy)->Apply(thread_arguments);
+BENCHMARK_TEMPLATE(BM_TrainStep, wrnn::GRUCell<float>, copy)->Apply(thread_arguments);
+BENCHMARK_TEMPLATE(BM_StreamingStep, wrnn::WaveCell<float>);
+BENCHMARK_TEMPLATE(BM_StreamingStep, wrnn::DenseCell<float>);
+BENCHMARK_TEMPLATE(BM_StreamingStep, wrnn::LSTMCell<float>);
+BENCHMARK_TEMPLATE(BM_StreamingStep, wrnn::GRUCell<float>);
+
+BENCHMARK_MAIN();

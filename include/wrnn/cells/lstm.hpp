@@ -1,0 +1,218 @@
+// The LSTM cell, exactly torch.nn.LSTM (one layer, no projection): the gated baseline of the
+// paper's copy and adding tasks (PAPER.md section 1, "Gated baselines").
+//
+// Gates are stacked i, f, g, o (PyTorch's order) in every weight and bias, H rows each.
+// Forward, one step (state per sample [h; c], h first; the readout sees h):
+//   p_t  = W_ih x_t + b_ih                        (input projection, all steps at once: one GEMM
+//                                                  done by SequenceModel)
+//   a_t  = W_hh h_{t-1} + b_hh + p_t              (one GEMM [4H, H] x [H, b] per step)
+//   i = sigmoid(a_i), f = sigmoid(a_f), g = tanh(a_g), o = sigmoid(a_o)
+//   c_t  = f * c_{t-1} + i * g
+//   h_t  = o * tanh(c_t)
+// Tape per sample and step (5H values): i, f, g, o and tanh(c_t); c_{t-1}, h_{t-1} come from the
+// state tape.
+//
+// Backward, one step (dh_t, dc_t arrive from the readout and from step t+1):
+//   dc   = dc_t + dh_t * o * (1 - tanh(c_t)^2)
+//   da_i = dc * g * i (1 - i)           da_f = dc * c_{t-1} * f (1 - f)
+//   da_g = dc * i * (1 - g^2)           da_o = dh_t * tanh(c_t) * o (1 - o)
+//   dL/dp_t = da                        (W_ih, b_ih gradients: one GEMM later, by the model)
+//   dW_hh += da h_{t-1}^T                                            (one GEMM)
+//   db_hh += sum over the batch of da                                (in the fused loop)
+//   dh_{t-1} = W_hh^T da,   dc_{t-1} = dc * f        (one GEMM per gate, see backward_step)
+//
+// Parameters (PyTorch's names and layouts): weight_ih_l0 [4H, d], bias_ih_l0 [4H],
+// weight_hh_l0 [4H, H], bias_hh_l0 [4H]. PyTorch's default init: all U(-1/sqrt(H), 1/sqrt(H)).
+#pragma once
+
+#include <vector>
+
+#include "wrnn/cells/gate_lanes.hpp"
+#include "wrnn/cells/initialization.hpp"
+#include "wrnn/core/error.hpp"
+#include "wrnn/core/parameter.hpp"
+#include "wrnn/core/rng.hpp"
+
+namespace wrnn {
+
+struct LSTMCellOptions {
+  Index input_size = 1;     // d
+  Index hidden_size = 100;  // H
+};
+
+template <class Scalar_>
+class LSTMCell {
+ public:
+  using Scalar = Scalar_;
+  using Options = LSTMCellOptions;
+  // The order of parameters(), and of the gradient pointers backward_step receives.
+  enum ParameterIndex { kInputWeight, kInputBias, kRecurrentWeight, kRecurrentBias };
+  static constexpr Index kGates = 4;  // i, f, g, o
+
+  explicit LSTMCell(const LSTMCellOptions& options)
+      : options_(validated(options)),
+        input_weight_("weight_ih_l0", {kGates * options.hidden_size, options.input_size}, false),
+        input_bias_("bias_ih_l0", {kGates * options.hidden_size}, true),
+        recurrent_weight_("weight_hh_l0", {kGates * options.hidden_size, options.hidden_size},
+                          false),
+        recurrent_bias_("bias_hh_l0", {kGates * options.hidden_size}, true),
+        stream_scratch_(Vector<Scalar>::Zero((kGates + 1) * options.hidden_size)) {}
+
+  const LSTMCellOptions& options() const { return options_; }
+  Index hidden_size() const { return options_.hidden_size; }
+  Index input_size() const { return options_.input_size; }
+  Index state_size() const { return 2 * options_.hidden_size; }  // [h; c]
+  Index output_size() const { return options_.hidden_size; }     // h
+  Index projection_size() const { return kGates * options_.hidden_size; }
+  Index tape_size() const { return (kGates + 1) * options_.hidden_size; }  // i, f, g, o, tanh(c)
+
+  Parameter<Scalar>& input_weight() { return input_weight_; }
+  Parameter<Scalar>& input_bias() { return input_bias_; }
+  const Parameter<Scalar>& input_weight() const { return input_weight_; }
+  const Parameter<Scalar>& input_bias() const { return input_bias_; }
+  Parameter<Scalar>& recurrent_weight() { return recurrent_weight_; }
+  Parameter<Scalar>& recurrent_bias() { return recurrent_bias_; }
+
+  std::vector<Parameter<Scalar>*> parameters() {
+    return {&input_weight_, &input_bias_, &recurrent_weight_, &recurrent_bias_};
+  }
+
+  // torch.nn.LSTM.reset_parameters: every tensor U(-1/sqrt(H), 1/sqrt(H)), drawn in PyTorch's
+  // order weight_ih, weight_hh, bias_ih, bias_hh.
+  void init(Rng& rng) {
+    const Index H = options_.hidden_size;
+    for (Parameter<Scalar>* p :
+         {&input_weight_, &recurrent_weight_, &input_bias_, &recurrent_bias_})
+      fill_pytorch_default(*p, H, rng);
+  }
+
+  // One step over a batch of b samples. projected: 4H x b, state_prev/state_next: 2H x b,
+  // tape: 5H x b. The tape's gate rows receive p_t + b_hh, then the recurrent GEMM adds W_hh h
+  // into them (accumulating, so Eigen does not first clear the destination), and the epilogue
+  // turns them into the activations in place.
+  void forward_step(ConstMatrixMap<Scalar> projected, ConstMatrixMap<Scalar> state_prev,
+                    MatrixMap<Scalar> state_next, MatrixMap<Scalar> tape) const {
+    const Index H = options_.hidden_size, G = kGates * H;
+    const Scalar* bias = recurrent_bias_.value.data();
+    for (Index s = 0; s < state_prev.cols(); ++s) {
+      const Scalar* p = projected.col(s).data();
+      Scalar* gates = tape.col(s).data();
+      detail::for_each_lane<Scalar>(G, [&](Index j, auto lanes) {
+        using V = typename decltype(lanes)::type;
+        detail::store_lanes(gates + j,
+                            detail::load_lanes<V>(p + j) + detail::load_lanes<V>(bias + j));
+      });
+    }
+    tape.topRows(G).noalias() += recurrent_weight_.matrix() * state_prev.topRows(H);
+    for (Index s = 0; s < state_prev.cols(); ++s)
+      gate_epilogue(H, tape.col(s).data(), state_prev.col(s).data() + H, state_next.col(s).data(),
+                    state_next.col(s).data() + H);
+  }
+
+  // One reverse step. grad_state_next holds [dh_t; dc_t] on entry (left unchanged).
+  // Writes dL/dp_t into grad_projected and [dh_{t-1}; dc_{t-1}] into grad_state_prev; adds the
+  // recurrent weight and bias gradients into grads[kRecurrentWeight], grads[kRecurrentBias].
+  void backward_step(ConstMatrixMap<Scalar> state_prev, ConstMatrixMap<Scalar> /*state_next*/,
+                     ConstMatrixMap<Scalar> tape, MatrixMap<Scalar> grad_state_next,
+                     MatrixMap<Scalar> grad_projected, MatrixMap<Scalar> grad_state_prev,
+                     Scalar* const* grads) const {
+    using detail::load_lanes;
+    using detail::store_lanes;
+    const Index H = options_.hidden_size, G = kGates * H;
+    Scalar* grad_bias = grads[kRecurrentBias];
+    for (Index s = 0; s < state_prev.cols(); ++s) {
+      const Scalar* t = tape.col(s).data();  // i, f, g, o, tanh(c_t)
+      const Scalar* c_prev = state_prev.col(s).data() + H;
+      const Scalar* dh = grad_state_next.col(s).data();
+      const Scalar* dc_next = dh + H;
+      Scalar* da = grad_projected.col(s).data();
+      Scalar* dc_prev = grad_state_prev.col(s).data() + H;
+      detail::for_each_lane<Scalar>(H, [&](Index j, auto lanes) {
+        using V = typename decltype(lanes)::type;
+        const V one(1);
+        const V i = load_lanes<V>(t + j), f = load_lanes<V>(t + H + j);
+        const V g = load_lanes<V>(t + 2 * H + j), o = load_lanes<V>(t + 3 * H + j);
+        const V tanh_c = load_lanes<V>(t + 4 * H + j);
+        const V dh_j = load_lanes<V>(dh + j);
+        const V dc = load_lanes<V>(dc_next + j) + dh_j * o * (one - tanh_c * tanh_c);
+        const V da_i = dc * g * i * (one - i);
+        const V da_f = dc * load_lanes<V>(c_prev + j) * f * (one - f);
+        const V da_g = dc * i * (one - g * g);
+        const V da_o = dh_j * tanh_c * o * (one - o);
+        store_lanes(da + j, da_i);
+        store_lanes(da + H + j, da_f);
+        store_lanes(da + 2 * H + j, da_g);
+        store_lanes(da + 3 * H + j, da_o);
+        store_lanes(grad_bias + j, load_lanes<V>(grad_bias + j) + da_i);
+        store_lanes(grad_bias + H + j, load_lanes<V>(grad_bias + H + j) + da_f);
+        store_lanes(grad_bias + 2 * H + j, load_lanes<V>(grad_bias + 2 * H + j) + da_g);
+        store_lanes(grad_bias + 3 * H + j, load_lanes<V>(grad_bias + 3 * H + j) + da_o);
+        store_lanes(dc_prev + j, dc * f);
+      });
+    }
+    RowMatrixMap<Scalar>(grads[kRecurrentWeight], G, H).noalias() +=
+        grad_projected * state_prev.topRows(H).transpose();
+    // dh_{t-1} = W_hh^T da, as one GEMM per gate: Eigen packs W_hh^T's [H, 4H] block on the heap
+    // when it exceeds EIGEN_STACK_ALLOCATION_LIMIT (160 KB at H = 100); [H, H] blocks stay on
+    // the stack up to H = 181, and the speed is the same.
+    const auto weight = recurrent_weight_.matrix();
+    auto dh_prev = grad_state_prev.topRows(H);
+    dh_prev.noalias() = weight.topRows(H).transpose() * grad_projected.topRows(H);
+    for (Index k = 1; k < kGates; ++k)
+      dh_prev.noalias() +=
+          weight.middleRows(k * H, H).transpose() * grad_projected.middleRows(k * H, H);
+  }
+
+  // Streaming: advance one sample's state [h; c] (2H values) by one input x (d values), in place.
+  // No allocation: the gate buffer is allocated in the constructor.
+  void step(const Scalar* x, Scalar* state) {
+    const Index H = options_.hidden_size, G = kGates * H;
+    Scalar* gates = stream_scratch_.data();
+    VectorMap<Scalar> pre(gates, G);
+    pre.noalias() = input_weight_.matrix() * ConstVectorMap<Scalar>(x, options_.input_size);
+    pre += input_bias_.value + recurrent_bias_.value;
+    pre.noalias() += recurrent_weight_.matrix() * ConstVectorMap<Scalar>(state, H);
+    gate_epilogue(H, gates, state + H, state, state + H);
+  }
+
+ private:
+  static const LSTMCellOptions& validated(const LSTMCellOptions& options) {
+    if (options.input_size <= 0)
+      throw ValueError(
+          detail::concat("LSTM cell input size d: expected > 0, received ", options.input_size));
+    if (options.hidden_size <= 0)
+      throw ValueError(
+          detail::concat("LSTM cell hidden size H: expected > 0, received ", options.hidden_size));
+    return options;
+  }
+
+  // One sample: gates[0, 4H) holds the pre-activations a and becomes i, f, g, o; gates[4H, 5H)
+  // receives tanh(c_t). c_prev may alias c_next (the streaming step updates in place).
+  static void gate_epilogue(Index H, Scalar* gates, const Scalar* c_prev, Scalar* h_next,
+                            Scalar* c_next) {
+    using detail::load_lanes;
+    using detail::store_lanes;
+    detail::for_each_lane<Scalar>(H, [&](Index j, auto lanes) {
+      using V = typename decltype(lanes)::type;
+      const V i = detail::sigmoid_of(load_lanes<V>(gates + j));
+      const V f = detail::sigmoid_of(load_lanes<V>(gates + H + j));
+      const V g = detail::tanh_of(load_lanes<V>(gates + 2 * H + j));
+      const V o = detail::sigmoid_of(load_lanes<V>(gates + 3 * H + j));
+      const V c = f * load_lanes<V>(c_prev + j) + i * g;
+      const V tanh_c = detail::tanh_of(c);
+      store_lanes(gates + j, i);
+      store_lanes(gates + H + j, f);
+      store_lanes(gates + 2 * H + j, g);
+      store_lanes(gates + 3 * H + j, o);
+      store_lanes(gates + 4 * H + j, tanh_c);
+      store_lanes(c_next + j, c);
+      store_lanes(h_next + j, o * tanh_c);
+    });
+  }
+
+  LSTMCellOptions options_;
+  Parameter<Scalar> input_weight_, input_bias_, recurrent_weight_, recurrent_bias_;
+  Vector<Scalar> stream_scratch_;  // 5H: the gates and tanh(c) of the streaming step
+};
+
+}  // namespace wrnn
