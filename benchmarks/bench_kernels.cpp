@@ -13,6 +13,7 @@
 
 #include "wrnn/core/rng.hpp"
 #include "wrnn/kernels/circular_conv.hpp"
+#include "wrnn/kernels/circular_conv_parallel.hpp"
 
 namespace {
 
@@ -144,6 +145,42 @@ BENCHMARK_TEMPLATE(BM_BackwardWeights, Implementation::simd)->Apply(paper_sizes)
 BENCHMARK_TEMPLATE(BM_Forward, Implementation::reference)->Apply(paper_sizes);
 BENCHMARK_TEMPLATE(BM_BackwardState, Implementation::reference)->Apply(paper_sizes);
 BENCHMARK_TEMPLATE(BM_BackwardWeights, Implementation::reference)->Apply(paper_sizes);
+
+// The batch split over a ThreadPool: range(3) = threads. Timed in wall-clock time (the CPU time
+// of the calling thread alone would flatter it), so the rate is that of the whole pool.
+void BM_ForwardThreads(benchmark::State& bench) {
+  KernelData d(bench);
+  wrnn::ThreadPool pool(bench.range(3));
+  for (auto _ : bench) {
+    wrnn::circular_conv_forward_activation(pool, d.shape, d.weights.data(), d.bias.data(),
+                                           d.state.data(), d.out.data(), d.batch,
+                                           wrnn::Activation::relu);
+    benchmark::ClobberMemory();
+  }
+  set_flop_rate(bench, d.flops());
+}
+
+void BM_BackwardThreads(benchmark::State& bench) {
+  KernelData d(bench);
+  wrnn::ThreadPool pool(bench.range(3));
+  for (auto _ : bench) {
+    wrnn::circular_conv_backward_state(pool, d.shape, d.weights.data(), d.state.data(),
+                                       d.out.data(), d.batch);
+    wrnn::circular_conv_backward_weights(pool, d.shape, d.state.data(), d.out.data(),
+                                         d.grad_weights.data(), d.grad_bias.data(), d.batch);
+    benchmark::ClobberMemory();
+  }
+  set_flop_rate(bench, 2 * d.flops());
+}
+
+void thread_sizes(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"n", "C", "B", "threads"});
+  for (Index threads : {1, 2}) b->Args({100, 6, 128, threads})->Args({256, 16, 128, threads});
+  b->UseRealTime()->Unit(benchmark::kMicrosecond);
+}
+
+BENCHMARK(BM_ForwardThreads)->Apply(thread_sizes);
+BENCHMARK(BM_BackwardThreads)->Apply(thread_sizes);
 
 }  // namespace
 

@@ -5,12 +5,59 @@
 //   k in {1, 3, 5, 7}, batch 1 and an odd batch, with and without bias, and the fused activation.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
+#include <new>
 #include <vector>
 
 #include "wrnn/core/rng.hpp"
 #include "wrnn/kernels/circular_conv.hpp"
+#include "wrnn/kernels/circular_conv_parallel.hpp"
+
+// Every allocation of this program goes through these, so a test can count the allocations a
+// kernel call makes (the streaming step must make none).
+namespace {
+std::atomic<long> allocation_count{0};
+}  // namespace
+
+// GCC follows the inlined delete into free() and, not seeing that the replaced operator new is
+// malloc, warns of a mismatch; the pairing is right by construction.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+void* operator new(std::size_t size) {
+  ++allocation_count;
+  if (void* block = std::malloc(size > 0 ? size : 1)) return block;
+  throw std::bad_alloc();
+}
+void* operator new(std::size_t size, std::align_val_t alignment) {
+  ++allocation_count;
+  const auto align = static_cast<std::size_t>(alignment);
+  if (void* block = std::aligned_alloc(align, (size + align - 1) / align * align)) return block;
+  throw std::bad_alloc();
+}
+void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
+  ++allocation_count;
+  return std::malloc(size > 0 ? size : 1);
+}
+void operator delete(void* block) noexcept {
+  std::free(block);
+}
+void operator delete(void* block, std::size_t) noexcept {
+  std::free(block);
+}
+void operator delete(void* block, std::align_val_t) noexcept {
+  std::free(block);
+}
+void operator delete(void* block, std::size_t, std::align_val_t) noexcept {
+  std::free(block);
+}
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 namespace {
 
@@ -129,6 +176,10 @@ std::vector<ConvShape> shapes_to_test() {
     for (Index C : {1, 3, 6})
       for (Index k : {1, 3, 5, 7})
         if (k / 2 <= n) shapes.push_back(ConvShape{C, n, k});
+  // Halos wider than a SIMD vector (r = k/2 > 4 on SSE) and as wide as the ring (r = n).
+  for (const ConvShape& wide : {ConvShape{2, 13, 11}, ConvShape{3, 100, 9}, ConvShape{1, 7, 13},
+                                ConvShape{2, 6, 13}, ConvShape{5, 40, 41}})
+    shapes.push_back(wide);
   return shapes;
 }
 
@@ -343,4 +394,119 @@ TEST_CASE("weight gradient over batches larger than one staging group", "[kernel
     CHECK(relative_error(actual_u, expected_u) <= tolerance<float>());
     CHECK(relative_error(actual_b, expected_b) <= tolerance<float>());
   }
+}
+
+TEST_CASE("kernels on a thread pool: bit-identical for any thread count, close to the reference",
+          "[kernels][threads]") {
+  const ConvShape shape{6, 100, 3};
+  const Index batch = 21;  // three weight-gradient chunks, the last one partial
+  const Case data = make_case<float>(shape, batch, 9);
+  const std::vector<float> weights = cast<float>(data.weights), bias = cast<float>(data.bias),
+                           state = cast<float>(data.state), grad_out = cast<float>(data.grad_out);
+
+  struct Results {
+    std::vector<float> forward, fused, grad_state, grad_weights, grad_bias;
+  };
+  auto run = [&](Index threads) {
+    wrnn::ThreadPool pool(threads);
+    Results r{cast<float>(data.out), cast<float>(data.out), cast<float>(data.out),
+              cast<float>(data.grad_weights), cast<float>(data.grad_bias)};
+    wrnn::circular_conv_forward(pool, shape, weights.data(), bias.data(), state.data(),
+                                r.forward.data(), batch);
+    wrnn::circular_conv_forward_activation(pool, shape, weights.data(), bias.data(), state.data(),
+                                           r.fused.data(), batch, wrnn::Activation::relu);
+    wrnn::circular_conv_backward_state(pool, shape, weights.data(), grad_out.data(),
+                                       r.grad_state.data(), batch);
+    wrnn::circular_conv_backward_weights(pool, shape, state.data(), grad_out.data(),
+                                         r.grad_weights.data(), r.grad_bias.data(), batch);
+    return r;
+  };
+
+  const Results one = run(1);
+  for (Index threads : {2, 3, 5}) {
+    CAPTURE(threads);
+    const Results many = run(threads);
+    CHECK(many.forward == one.forward);
+    CHECK(many.fused == one.fused);
+    CHECK(many.grad_state == one.grad_state);
+    CHECK(many.grad_weights == one.grad_weights);
+    CHECK(many.grad_bias == one.grad_bias);
+  }
+
+  std::vector<double> expected = data.out;
+  wrnn::reference::circular_conv_forward(shape, data.weights.data(), data.bias.data(),
+                                         data.state.data(), expected.data(), batch);
+  CHECK(relative_error(one.forward, expected) <= tolerance<float>());
+  for (double& value : expected) value = std::max(value, 0.0);
+  CHECK(relative_error(one.fused, expected) <= tolerance<float>());
+  expected = data.out;
+  wrnn::reference::circular_conv_backward_state(shape, data.weights.data(), data.grad_out.data(),
+                                                expected.data(), batch);
+  CHECK(relative_error(one.grad_state, expected) <= tolerance<float>());
+  std::vector<double> expected_u = data.grad_weights, expected_b = data.grad_bias;
+  wrnn::reference::circular_conv_backward_weights(shape, data.state.data(), data.grad_out.data(),
+                                                  expected_u.data(), expected_b.data(), batch);
+  CHECK(relative_error(one.grad_weights, expected_u) <= tolerance<float>());
+  CHECK(relative_error(one.grad_bias, expected_b) <= tolerance<float>());
+}
+
+TEST_CASE("kernel calls allocate nothing once their scratch is in place", "[kernels][allocation]") {
+  const ConvShape shape{6, 100, 3};
+  const Index batch = 9;
+  const Case data = make_case<float>(shape, batch, 13);
+  const std::vector<float> weights = cast<float>(data.weights), bias = cast<float>(data.bias),
+                           state = cast<float>(data.state), grad_out = cast<float>(data.grad_out);
+  std::vector<float> out = cast<float>(data.out), grad_state = out,
+                     grad_weights = cast<float>(data.grad_weights),
+                     grad_bias = cast<float>(data.grad_bias);
+  wrnn::ScratchBuffer<float> scratch(wrnn::circular_conv_scratch_size<float>(shape));
+  wrnn::ThreadPool pool(3);
+
+  auto serial_calls = [&](auto&&... scratch_argument) {
+    wrnn::circular_conv_forward(shape, weights.data(), bias.data(), state.data(), out.data(), 1,
+                                scratch_argument...);
+    for (wrnn::Activation activation : {wrnn::Activation::relu, wrnn::Activation::tanh})
+      wrnn::circular_conv_forward_activation(shape, weights.data(), bias.data(), state.data(),
+                                             out.data(), batch, activation, scratch_argument...);
+    wrnn::circular_conv_backward_state(shape, weights.data(), grad_out.data(), grad_state.data(),
+                                       batch, scratch_argument...);
+    wrnn::circular_conv_backward_weights(shape, state.data(), grad_out.data(), grad_weights.data(),
+                                         grad_bias.data(), batch, scratch_argument...);
+  };
+  auto parallel_calls = [&] {
+    wrnn::circular_conv_forward_activation(pool, shape, weights.data(), bias.data(), state.data(),
+                                           out.data(), batch, wrnn::Activation::relu);
+    wrnn::circular_conv_backward_state(pool, shape, weights.data(), grad_out.data(),
+                                       grad_state.data(), batch);
+    wrnn::circular_conv_backward_weights(pool, shape, state.data(), grad_out.data(),
+                                         grad_weights.data(), grad_bias.data(), batch);
+  };
+
+  // A caller-owned, reserved buffer: not even the first call allocates.
+  long before = allocation_count.load();
+  serial_calls(scratch);
+  CHECK(allocation_count.load() - before == 0);
+
+  // This thread's buffer and the pool's: the first calls may allocate, later ones never.
+  serial_calls();
+  parallel_calls();
+  before = allocation_count.load();
+  for (int repeat = 0; repeat < 3; ++repeat) {
+    serial_calls();
+    parallel_calls();
+  }
+  CHECK(allocation_count.load() - before == 0);
+}
+
+TEST_CASE("kernels reject a shape whose padding exceeds the ring", "[kernels]") {
+  const ConvShape too_wide{2, 3, 9};  // r = 4 > n = 3
+  std::vector<float> weights(static_cast<std::size_t>(too_wide.weight_count()), 0.0f),
+      state(6, 0.0f), out(6, 0.0f);
+  CHECK_THROWS_AS(
+      wrnn::circular_conv_forward(too_wide, weights.data(), static_cast<const float*>(nullptr),
+                                  state.data(), out.data(), 1),
+      wrnn::ValueError);
+  CHECK_THROWS_AS(
+      wrnn::circular_conv_backward_state(too_wide, weights.data(), state.data(), out.data(), 1),
+      wrnn::ValueError);
 }

@@ -8,7 +8,6 @@
 // buffer per thread and scalar type, so kernels running on several threads never share one.
 #pragma once
 
-#include <cstdlib>
 #include <memory>
 #include <new>
 
@@ -28,10 +27,9 @@ class ScratchBuffer {
   // The contents are not preserved across a reallocation (kernels rewrite what they use).
   void reserve(Index size) {
     if (size <= capacity_) return;
-    const std::size_t bytes = round_up(static_cast<std::size_t>(size) * sizeof(Scalar));
-    void* block = std::aligned_alloc(alignment, bytes);
-    if (!block) throw std::bad_alloc();
-    data_.reset(static_cast<Scalar*>(block));
+    // Aligned operator new (not aligned_alloc), so allocation-counting tests see it.
+    data_.reset(static_cast<Scalar*>(::operator new (
+        static_cast<std::size_t>(size) * sizeof(Scalar), std::align_val_t{alignment})));
     capacity_ = size;
   }
 
@@ -44,20 +42,18 @@ class ScratchBuffer {
   Index capacity() const { return capacity_; }
 
  private:
-  struct FreeDeleter {
-    void operator()(Scalar* block) const { std::free(block); }
+  struct AlignedDelete {
+    void operator()(Scalar* block) const { ::operator delete (block, std::align_val_t{alignment}); }
   };
-  static std::size_t round_up(std::size_t bytes) {
-    return (bytes + alignment - 1) / alignment * alignment;  // aligned_alloc wants a multiple
-  }
 
-  std::unique_ptr<Scalar, FreeDeleter> data_;
+  std::unique_ptr<Scalar, AlignedDelete> data_;
   Index capacity_ = 0;
 };
 
 // This thread's scratch buffer for Scalar: allocated on first use, grown when a larger shape
-// comes, freed when the thread ends.
-template <class Scalar>
+// comes, freed when the thread ends. Slot tells apart buffers that are in use at the same time
+// on one thread (the kernels use slot 0; the parallel kernels keep per-task partial sums in 1).
+template <class Scalar, int Slot = 0>
 ScratchBuffer<Scalar>& thread_scratch() {
   thread_local ScratchBuffer<Scalar> buffer;
   return buffer;
