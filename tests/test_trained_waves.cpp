@@ -80,11 +80,14 @@ TEST_CASE("A briefly trained shift-initialised wave-RNN carries waves at about o
 
 TEST_CASE("An identity-initialised iRNN trained the same way shows no wave",
           "[analysis][training][waves]") {
-  // The same number of hidden units, treated as one ring of N = C n units.
+  // The same number of hidden units, treated as one ring of N = C n units. Input weights
+  // N(0, 0.001^2) rather than 'solo' (which feeds unit 0 only and leaves every other unit of an
+  // identity recurrence at exactly zero): every unit takes part, so a wave could show if there were
+  // one.
   const Index hidden = kChannels * kRingSize;
   wrnn::SequenceModel<wrnn::DenseCell<float>> irnn(
       wrnn::DenseCellOptions{wrnn::CopyTask::kClasses, hidden, wrnn::Activation::relu,
-                             wrnn::RecurrentInit::identity},
+                             wrnn::RecurrentInit::identity, wrnn::InputInit::normal},
       kReadout);
   const wrnn::Matrix<float> states = train_and_record(irnn);
   REQUIRE(states.rows() == hidden);
