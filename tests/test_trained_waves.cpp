@@ -33,8 +33,9 @@ const wrnn::ReadoutOptions kReadout{wrnn::CopyTask::kClasses, wrnn::ReadoutKind:
 template <class Model>
 wrnn::Matrix<float> train_and_record(Model& model) {
   const wrnn::CopyTask task(kGap);
-  wrnn::Rng rng(11);
-  model.init(rng);
+  wrnn::Rng init_rng(11);
+  model.init(init_rng);
+  wrnn::Rng rng(12);  // its own stream: both models see the same batches
   wrnn::Adam<float> adam(model.parameters(), wrnn::AdamOptions{1e-3});
   for (int step = 1; step <= kSteps; ++step) {
     const auto batch = task.generate<float>(kBatch, rng);
