@@ -36,7 +36,7 @@ namespace {
 
 struct GalleryOptions {
   std::string task = "copy";  // copy or adding
-  Index length = 0;           // --T; 0: the task's default below
+  Index length = 0;           // --T; when not given, the task's default below
   long long steps = 1000;
   Index ring_size = 64;  // wave: units per ring n
   Index channels = 4;    // wave: channels C
@@ -141,8 +141,11 @@ void write_pictures(const Matrix<float>& states, const ModelResult& result,
 template <class Model, class Task>
 ModelResult train_and_draw(Model& model, const Task& task, const TaskBatch<float>& test,
                            const GalleryOptions& options, ModelResult result) {
-  Rng rng(options.seed);  // both models: the same initial draw stream and the same batches
-  model.init(rng);
+  // Separate streams, so that both models see the same batches however many numbers their
+  // initialisations draw.
+  Rng init_rng(options.seed);
+  model.init(init_rng);
+  Rng rng(options.seed + 1);
   Adam<float> optimizer(model.parameters(), AdamOptions{options.learning_rate});
   ProgressBar progress(options.steps, result.key + " ");
   const long long log_every = std::max<long long>(1, options.steps / 20);
@@ -257,10 +260,10 @@ void write_html(const std::string& path, const GalleryOptions& options, const Mo
     html << "<tr><td class=\"l\">" << m->title << "</td><td>" << m->channels << " x "
          << m->ring_size << "</td><td>" << m->weights << "</td><td>" << format(m->final_train_loss)
          << "</td><td>" << format(m->test_loss) << "</td><td>" << m->waves.wave_channels << " / "
-         << m->channels << "</td><td>" << format(m->waves.mean_speed) << "</td><td>"
-         << format(m->waves.mean_abs_speed) << "</td><td>" << format(m->waves.mean_diagonal_power)
-         << " / " << format(m->waves.mean_diagonal_baseline) << "</td><td class=\"l\">"
-         << (m->waves.is_wave ? "wave" : "no wave") << "</td></tr>\n";
+         << m->channels << "</td><td>" << format_speed(m->waves.mean_speed) << "</td><td>"
+         << format_speed(m->waves.mean_abs_speed) << "</td><td>"
+         << format(m->waves.mean_diagonal_power) << " / " << format(m->waves.mean_diagonal_baseline)
+         << "</td><td class=\"l\">" << (m->waves.is_wave ? "wave" : "no wave") << "</td></tr>\n";
   html << "</table>\n";
 
   html << "<table>\n<tr><th class=\"l\">model</th><th>channel</th><th>speed (units/step)</th>"
@@ -318,7 +321,7 @@ int run_gallery(const GalleryOptions& options, const Task& task) {
                                copy ? ReadoutMode::every_step : ReadoutMode::last_step, 100};
   ModelOptions model_options;
   model_options.threads = options.threads;
-  Rng test_rng(options.seed + 1000003);
+  Rng test_rng(options.seed + 2);
   const TaskBatch<float> test = task.template generate<float>(kTestBatch, test_rng);
 
   ModelResult wave_result;
@@ -380,9 +383,10 @@ int gallery_main(int argc, char** argv) {
   app.add_option("--task", options.task, "copy or adding")
       ->capture_default_str()
       ->check(CLI::IsMember({"copy", "adding"}));
-  app.add_option("--T", options.length,
-                 "copy: gap T (sequences of T + 10 steps); adding: sequence length T "
-                 "(default: 30 for copy, 100 for adding)");
+  CLI::Option* length_option =
+      app.add_option("--T", options.length,
+                     "copy: gap T (sequences of T + 10 steps); adding: sequence length T "
+                     "(default: 30 for copy, 100 for adding)");
   app.add_option("--steps", options.steps, "Adam steps for each model")->capture_default_str();
   app.add_option("--n", options.ring_size, "wave: units per ring")->capture_default_str();
   app.add_option("--channels", options.channels, "wave: channels C")->capture_default_str();
@@ -406,7 +410,7 @@ int gallery_main(int argc, char** argv) {
   app.add_option("--out", options.out_dir, "output folder DIR")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   try {
-    if (options.length == 0)
+    if (length_option->count() == 0)
       options.length = options.task == "copy" ? kDefaultCopyGap : kDefaultAddingLength;
     if (options.steps <= 0 || options.batch <= 0)
       throw ValueError(detail::concat("--steps and --batch: expected > 0, received ", options.steps,
@@ -418,6 +422,9 @@ int gallery_main(int argc, char** argv) {
     if (options.task == "copy") return run_gallery(options, CopyTask(options.length));
     return run_gallery(options, AddingTask(options.length));
   } catch (const Error& error) {
+    std::cerr << error.what() << std::endl;
+    return 2;
+  } catch (const std::filesystem::filesystem_error& error) {  // --out not writable
     std::cerr << error.what() << std::endl;
     return 2;
   }
