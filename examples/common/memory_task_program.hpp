@@ -208,10 +208,11 @@ int run_memory_task(MemoryTaskOptions options, const Task& task) {
 // Parses the flags shared by both memory tasks and runs the task. default_length is --T's default.
 template <class MakeTask>
 int memory_task_main(int argc, char** argv, const std::string& task_name, Index default_length,
-                     MakeTask make_task) {
+                     double default_grad_clip, MakeTask make_task) {
   MemoryTaskOptions options;
   options.task = task_name;
   options.length = default_length;
+  options.grad_clip = default_grad_clip;
   CLI::App app{"Train a wave-RNN, an iRNN, an LSTM or a GRU on the " + task_name +
                " task (Keller et al. 2024)"};
   app.add_option("--model", options.model, "wave, irnn, lstm or gru")->capture_default_str();
