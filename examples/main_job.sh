@@ -14,7 +14,7 @@ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DWRNN_NATIVE=ON -DWRNN_
 cmake --build "$build" -j "$(nproc)" --target copy_task
 
 # The copy task as in PAPER.md section 2, at a size that trains in minutes on 2 cores.
-common=(--T 30 --steps 1500 --batch 128 --lr 1e-3 --log-every 50 --seed 1 "$@")
+common=(--T 30 --steps 2000 --batch 128 --lr 1e-3 --log-every 50 --seed 1 "$@")
 "$build/examples/copy_task" --model wave --n 100 --channels 6 "${common[@]}" --out "$out/wave" >/dev/null
 "$build/examples/copy_task" --model irnn --n 100 "${common[@]}" --out "$out/irnn" >/dev/null
 
@@ -36,7 +36,7 @@ set terminal pngcairo size 900,560 noenhanced font ",11"
 set output "$out/learning_curves.png"
 set datafile separator ","
 set logscale y
-set format y "10^{%L}"
+set format y "%.0e"
 set xlabel "training step"
 set ylabel "test cross-entropy (log scale)"
 set title "Copy task: wave-RNN vs iRNN (n = 100 units each)"

@@ -10,3 +10,10 @@ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DWRNN_BUILD_TESTS=ON \
   -DWRNN_BUILD_EXAMPLES=ON -DWRNN_BUILD_BENCHMARKS=ON -DWRNN_WARNINGS_AS_ERRORS=ON
 cmake --build "$build" -j "$(nproc)"
 ctest --test-dir "$build" --output-on-failure -j "$(nproc)"
+
+# Then the whole suite once more under AddressSanitizer + UndefinedBehaviorSanitizer (skip with
+# WRNN_SKIP_SANITIZERS=1 for a quick local run). The consumer-package test is left out: it builds
+# other programs, not wrnn's code.
+if [ "${WRNN_SKIP_SANITIZERS:-0}" != 1 ]; then
+  WRNN_SANITIZE_BUILD_DIR="$build-sanitize" JOBS="$(nproc)" bash "$root/tests/run_sanitized.sh" -E install_consumer -j "$(nproc)"
+fi

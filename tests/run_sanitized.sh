@@ -2,8 +2,8 @@
 # Builds the tests with AddressSanitizer + UndefinedBehaviorSanitizer (g++) in a separate build
 # directory and runs them with ctest. Any sanitizer report fails the test that triggered it.
 #
-#   .ci/sanitize                      all tests
-#   .ci/sanitize -R safetensors       only tests whose name matches (ctest arguments pass through;
+#   tests/run_sanitized.sh                      all tests
+#   tests/run_sanitized.sh -R safetensors       only tests whose name matches (ctest arguments pass through;
 #                                     only the matching test programs are built)
 #
 # Environment: WRNN_SANITIZE_BUILD_DIR (default build-sanitize), JOBS (default 2).
