@@ -54,10 +54,21 @@ void write_idx(const fs::path& images_path, const fs::path& labels_path,
                static_cast<std::streamsize>(d.labels.size()));
 }
 
+// Writes CIFAR-10 binary records (label byte, then 3072 pixel bytes) of random images.
+void write_cifar(const fs::path& path, Index records, Rng& rng) {
+  std::ofstream out(path, std::ios::binary);
+  for (Index r = 0; r < records; ++r) {
+    out.put(static_cast<char>(rng.uniform_int(0, 10)));
+    for (Index i = 0; i < 3072; ++i) out.put(static_cast<char>(rng.uniform_int(0, 256)));
+  }
+}
+
 struct TempDir {
   fs::path path;
   TempDir() {
-    path = fs::temp_directory_path() / ("wrnn_test_seq_image_" + std::to_string(::getpid()));
+    static int count = 0;
+    path = fs::temp_directory_path() /
+           ("wrnn_test_seq_image_" + std::to_string(::getpid()) + "_" + std::to_string(count++));
     fs::remove_all(path);
     fs::create_directories(path);
   }
@@ -302,8 +313,49 @@ TEST_CASE("seq_image runs end to end on small IDX files and writes its record") 
   for (Index p; permutation_file >> p;) permutation.push_back(p);
   CHECK(permutation == data::random_permutation(784, 9));
 
+  // Another model and readout: the iRNN with the MLP readout (Wx 8x1, Wy 8x8, readout 100x8 and
+  // 10x100 weights), on sMNIST, which keeps the last partial batch: 40 = 16 + 16 + 8.
+  const fs::path out_irnn = dir.path / "out_irnn";
+  REQUIRE(run_program({"--task", "smnist", "--model", "irnn", "--readout", "mlp", "--data",
+                       dir.path.string(), "--n", "8", "--epochs", "1", "--batch", "16",
+                       "--max-eval", "10", "--out", out_irnn.string()}) == 0);
+  nlohmann::json irnn;
+  std::ifstream(out_irnn / "results.json") >> irnn;
+  CHECK(irnn.at("params") == 8 + 64 + 800 + 1000);
+  CHECK(irnn.at("full_epoch_batches") == 3);
+  CHECK(irnn.at("train_batches_per_epoch") == 3.0);
+  CHECK(irnn.at("permutation_seed") == nullptr);
+  CHECK(irnn.at("flags").at("readout") == "mlp");
+
   // Errors end with exit code 2.
   CHECK(run_program({"--task", "pmnist", "--data", dir.path.string()}) == 2);
   CHECK(run_program({"--data", (dir.path / "missing").string(), "--epochs", "1"}) == 2);
   CHECK(run_program({"--data", dir.path.string(), "--lr-drop-every", "0"}) == 2);
+}
+
+TEST_CASE("seq_image runs noisy sequential CIFAR-10 from CIFAR binary files") {
+  TempDir dir;
+  Rng rng(3);
+  for (int i = 1; i <= 5; ++i)  // 3040 training images in all: 3000 validation, 40 training
+    write_cifar(dir.path / ("data_batch_" + std::to_string(i) + ".bin"), 608, rng);
+  write_cifar(dir.path / "test_batch.bin", 20, rng);
+  CHECK(run_program({"--task", "nscifar10"}) == 2);  // CIFAR needs --data
+  const fs::path out = dir.path / "out";
+  REQUIRE(
+      run_program(
+          {"--task",     "nscifar10", "--model", "gru",     "--data", dir.path.string(),     "--n",
+           "8",          "--epochs",  "1",       "--batch", "8",      "--max-train-batches", "1",
+           "--max-eval", "16",        "--seed",  "5",       "--out",  out.string()}) == 0);
+  nlohmann::json results;
+  std::ifstream(out / "results.json") >> results;
+  CHECK(results.at("T") == 1000);
+  CHECK(results.at("d") == 96);
+  CHECK(results.at("noise_seed") == 5);
+  CHECK(results.at("permutation_seed") == nullptr);
+  // weight_ih 24x96, weight_hh 24x8, readout 10x8.
+  CHECK(results.at("params") == 2304 + 192 + 80);
+  CHECK(results.at("train_examples") == 40);
+  CHECK(results.at("test_examples") == 16);
+  CHECK(results.at("full_epoch_batches") == 5);
+  CHECK(read_csv(out / "curve.csv").size() == 2);
 }
