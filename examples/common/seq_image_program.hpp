@@ -320,6 +320,7 @@ nlohmann::json train_seq_image(Model& model, const SeqImageOptions& options, con
   if (!options.out_dir.empty() && view.kind() == data::SequentialImageKind::permuted_pixels) {
     std::ofstream permutation(options.out_dir + "/permutation.txt");
     for (Index position : view.permutation()) permutation << position << '\n';
+    if (!permutation) throw Error("could not write " + options.out_dir + "/permutation.txt");
   }
 
   Sequence<float> x;
@@ -385,8 +386,10 @@ nlohmann::json train_seq_image(Model& model, const SeqImageOptions& options, con
 
     if (!options.out_dir.empty()) {
       write_curve_csv(options.out_dir + "/curve.csv", record);
-      std::ofstream(options.out_dir + "/results.json")
-          << seq_image_results(model, options, d, view, record, full_epoch_batches).dump(2) << '\n';
+      std::ofstream results_file(options.out_dir + "/results.json");
+      results_file << seq_image_results(model, options, d, view, record, full_epoch_batches).dump(2)
+                   << '\n';
+      if (!results_file) throw Error("could not write " + options.out_dir + "/results.json");
       // ==== CHECKPOINT: save at the end of every epoch (LEAD: add this line) ====
       // io::save_checkpoint(options.out_dir + "/checkpoint.safetensors", model, optimizer, rng,
       //                     step, checkpoint_metadata(record, options, view));
@@ -516,6 +519,9 @@ inline int seq_image_main(int argc, char** argv) {
   } catch (const Error& error) {
     std::cerr << error.what() << std::endl;
     return 2;
+  } catch (const std::exception& error) {  // the file system or the JSON library
+    std::cerr << "seq_image: " << error.what() << std::endl;
+    return 1;
   }
 }
 
