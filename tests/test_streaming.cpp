@@ -28,7 +28,10 @@ void check_no_allocation(Cell& cell) {
 }  // namespace
 
 TEST_CASE("the streaming step of the wave and dense cells never allocates", "[streaming]") {
-  REQUIRE(wrnn_test::kCanCountAllocations);
+  if (!wrnn_test::kCanCountAllocations) {
+    WARN("heap allocations cannot be counted in this build (sanitizer or not glibc); skipped");
+    return;
+  }
   // The counter does see allocations (otherwise "0 allocations" would prove nothing).
   CHECK(wrnn_test::count_allocations([] { std::vector<double> v(100); }) > 0);
 
