@@ -21,7 +21,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::string kPython = WRNN_PYTHON;
+// WRNN_TEST_PYTHON overrides the interpreter (e.g. to check the skip: WRNN_TEST_PYTHON=false).
+const std::string kPython =
+    std::getenv("WRNN_TEST_PYTHON") ? std::getenv("WRNN_TEST_PYTHON") : WRNN_PYTHON;
 const std::string kScript = WRNN_PYTORCH_ROUNDTRIP_SCRIPT;
 
 void skip_without_torch() {
