@@ -16,7 +16,10 @@
 // model.parameters() (its moments are in that order).
 #pragma once
 
+#include <algorithm>
 #include <map>
+#include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 

@@ -19,7 +19,7 @@
 #pragma once
 
 #include <map>
-#include <set>
+#include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <vector>
