@@ -103,6 +103,47 @@ TEST_CASE("resuming from a checkpoint continues the run bit-identically") {
         uninterrupted.model.parameters()[0].parameter->value);
 }
 
+TEST_CASE("resuming an SGD run with momentum is bit-identical too") {
+  const fs::path directory = fresh_directory("sgd");
+  const std::string path = (directory / "sgd.safetensors").string();
+  wrnn::CopyTask task{3};
+  struct SgdRun {
+    Model model{kCell, kReadout};
+    wrnn::Sgd<float> optimizer{model.parameters(), wrnn::SgdOptions{0.05, 0.9, 0.0, 1e-4, true}};
+    wrnn::Rng rng;
+    explicit SgdRun(std::uint64_t seed) : rng(seed) { model.init(rng); }
+  };
+  auto train = [&](SgdRun& run, long long first, long long last) {
+    for (long long step = first; step <= last; ++step) {
+      const auto batch = task.generate<float>(6, run.rng);
+      wrnn::train_step(run.model, run.optimizer, batch.inputs, batch.targets, task.loss(), 1.0,
+                       step);
+    }
+  };
+  SgdRun whole(8);
+  train(whole, 1, 9);
+  {
+    SgdRun part(8);
+    train(part, 1, 4);
+    wrnn::io::save_checkpoint(path, part.model, part.optimizer, part.rng, 4);
+  }
+  CHECK(wrnn::io::SafetensorsFile::read(path).contains("optimizer.momentum_buffer.cell.Wy.weight"));
+  SgdRun resumed(1);
+  CHECK(wrnn::io::load_checkpoint(path, resumed.model, resumed.optimizer, resumed.rng).step == 4);
+  CHECK(resumed.optimizer.step_count() == 4);
+  train(resumed, 5, 9);
+  for (std::size_t i = 0; i < whole.model.parameters().size(); ++i) {
+    INFO(whole.model.parameters()[i].name);
+    CHECK(whole.model.parameters()[i].parameter->value ==
+          resumed.model.parameters()[i].parameter->value);
+    CHECK(whole.optimizer.momentum_buffers()[i] == resumed.optimizer.momentum_buffers()[i]);
+  }
+  // An SGD checkpoint does not load into Adam.
+  Run adam(1);
+  CHECK_THROWS_WITH(wrnn::io::load_checkpoint(path, adam.model, adam.optimizer, adam.rng),
+                    Contains("'sgd', expected 'adam'"));
+}
+
 TEST_CASE("the checkpoint file holds the moments under optimizer.exp_avg(_sq).<name>") {
   const fs::path directory = fresh_directory("layout");
   Run run(2);
