@@ -183,7 +183,9 @@ nlohmann::json train_model(Model& model, const Task& task, const MemoryTaskOptio
       std::snprintf(message, sizeof message, "loss %.3e test %.3e", train_loss, test_loss);
       progress.update(step, message);
     }
-    if (options.checkpoint_every > 0 && step % options.checkpoint_every == 0)
+    // Every N steps, and at the end so that a finished run can be continued with more --steps.
+    if (options.checkpoint_every > 0 &&
+        (step % options.checkpoint_every == 0 || step == options.steps))
       io::save_checkpoint(options.checkpoint_path, model, optimizer, rng, step,
                           checkpoint_metadata(options, curve, solved_step, train_loss, test_loss));
   }
