@@ -9,12 +9,14 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
 #include "common/progress_bar.hpp"
 #include "wrnn/analysis/analysis.hpp"
+#include "wrnn/io/io.hpp"
 #include "wrnn/wrnn.hpp"
 
 namespace wrnn::examples {
@@ -39,6 +41,12 @@ struct MemoryTaskOptions {
   long long log_every = 100;
   double solved_threshold = 0.05;
   std::string out_dir;
+  // Weights and checkpoints (docs/checkpoints.md).
+  std::string save_path;           // --save: the trained model
+  std::string load_path;           // --load: start from these weights instead of the init
+  long long checkpoint_every = 0;  // --checkpoint-every (0: never)
+  std::string checkpoint_path;     // --checkpoint (default: <out>/checkpoint.safetensors)
+  std::string resume_path;         // --resume: continue the run saved in this checkpoint
 };
 
 // One evaluation on the fixed test batch: (step, train loss of that step, test loss).
@@ -91,10 +99,59 @@ void write_hidden_state_record(Model& model, const Sequence<float>& inputs,
                       {"channels", per_channel}};
 }
 
+// ---- checkpoints: what a checkpoint records of the run besides model, Adam and RNG ----
+// The settings that must not change when a run is resumed, or the continuation differs (--steps
+// may: a run of 3000 steps can be resumed to go on to 5000).
+inline std::map<std::string, std::string> run_settings(const MemoryTaskOptions& options) {
+  return {{"wrnn.run.task", options.task},
+          {"wrnn.run.T", std::to_string(options.length)},
+          {"wrnn.run.batch", std::to_string(options.batch)},
+          {"wrnn.run.test_batch", std::to_string(options.test_batch)},
+          {"wrnn.run.lr", nlohmann::json(options.learning_rate).dump()},
+          {"wrnn.run.grad_clip", nlohmann::json(options.grad_clip).dump()},
+          {"wrnn.run.seed", std::to_string(options.seed)},
+          {"wrnn.run.log_every", std::to_string(options.log_every)}};
+}
+
+inline std::map<std::string, std::string> checkpoint_metadata(
+    const MemoryTaskOptions& options, const std::vector<CurvePoint>& curve,
+    const std::optional<long long>& solved_step, double train_loss, double test_loss) {
+  auto metadata = run_settings(options);
+  nlohmann::json points = nlohmann::json::array();
+  for (const CurvePoint& p : curve) points.push_back({p.step, p.train_loss, p.test_loss});
+  metadata["wrnn.run.steps"] = std::to_string(options.steps);
+  metadata["wrnn.run.curve"] = points.dump();
+  metadata["wrnn.run.solved_step"] = solved_step ? std::to_string(*solved_step) : "";
+  metadata["wrnn.run.losses"] = nlohmann::json({train_loss, test_loss}).dump();
+  return metadata;
+}
+
+// Restores the curve and losses of a resumed run; refuses a checkpoint of other settings.
+inline void restore_run(const MemoryTaskOptions& options, const io::CheckpointInfo& info,
+                        std::vector<CurvePoint>& curve, std::optional<long long>& solved_step,
+                        double& train_loss, double& test_loss) {
+  for (const auto& [key, value] : run_settings(options)) {
+    const auto found = info.metadata.find(key);
+    const std::string saved = found == info.metadata.end() ? "(none)" : found->second;
+    if (saved != value)
+      throw ValueError("--resume " + options.resume_path + ": the checkpoint's " + key + " is " +
+                       saved + ", this run's " + value + "; resume with the same settings");
+  }
+  for (const auto& p : nlohmann::json::parse(info.metadata.at("wrnn.run.curve")))
+    curve.push_back({p[0].get<long long>(), p[1].get<double>(), p[2].get<double>()});
+  const std::string& solved = info.metadata.at("wrnn.run.solved_step");
+  if (!solved.empty()) solved_step = std::stoll(solved);
+  const auto losses = nlohmann::json::parse(info.metadata.at("wrnn.run.losses"));
+  train_loss = losses[0].get<double>();
+  test_loss = losses[1].get<double>();
+}
+// ---- end checkpoints ----
+
 template <class Model, class Task>
 nlohmann::json train_model(Model& model, const Task& task, const MemoryTaskOptions& options) {
   Rng rng(options.seed);
   model.init(rng);
+  if (!options.load_path.empty()) io::load_model(options.load_path, model);  // --load
   Adam<float> optimizer(model.parameters(), AdamOptions{options.learning_rate});
   Rng test_rng(options.seed + 1000003);
   const TaskBatch<float> test = task.template generate<float>(options.test_batch, test_rng);
@@ -103,7 +160,16 @@ nlohmann::json train_model(Model& model, const Task& task, const MemoryTaskOptio
   std::optional<long long> solved_step;
   ProgressBar progress(options.steps, options.model + " " + options.task + " ");
   double train_loss = 0.0, test_loss = 0.0;
-  for (long long step = 1; step <= options.steps; ++step) {
+  long long first_step = 1;
+  if (options.checkpoint_every > 0)
+    std::filesystem::create_directories(
+        std::filesystem::absolute(options.checkpoint_path).parent_path());
+  if (!options.resume_path.empty()) {  // --resume: model, Adam, RNG, step and curve
+    const io::CheckpointInfo info = io::load_checkpoint(options.resume_path, model, optimizer, rng);
+    restore_run(options, info, curve, solved_step, train_loss, test_loss);
+    first_step = info.step + 1;
+  }
+  for (long long step = first_step; step <= options.steps; ++step) {
     const TaskBatch<float> batch = task.template generate<float>(options.batch, rng);
     train_loss = train_step(model, optimizer, batch.inputs, batch.targets, task.loss(),
                             options.grad_clip, step)
@@ -117,9 +183,18 @@ nlohmann::json train_model(Model& model, const Task& task, const MemoryTaskOptio
       std::snprintf(message, sizeof message, "loss %.3e test %.3e", train_loss, test_loss);
       progress.update(step, message);
     }
+    // Every N steps, and at the end so that a finished run can be continued with more --steps.
+    if (options.checkpoint_every > 0 &&
+        (step % options.checkpoint_every == 0 || step == options.steps))
+      io::save_checkpoint(options.checkpoint_path, model, optimizer, rng, step,
+                          checkpoint_metadata(options, curve, solved_step, train_loss, test_loss));
   }
   progress.finish();
   const double wall_seconds = progress.seconds_since_start();
+  if (!options.save_path.empty()) {  // --save
+    std::filesystem::create_directories(std::filesystem::absolute(options.save_path).parent_path());
+    io::save_model(options.save_path, model, run_settings(options));
+  }
 
   nlohmann::json results = {
       {"model", options.model},
@@ -246,11 +321,27 @@ int memory_task_main(int argc, char** argv, const std::string& task_name, Index 
       ->capture_default_str();
   app.add_option("--out", options.out_dir,
                  "write curve.csv, results.json, hidden_states.csv and space_time.png here");
+  app.add_option("--save", options.save_path, "save the trained model (safetensors) here");
+  app.add_option("--load", options.load_path,
+                 "start from the weights of this model file (same structure) instead of the init");
+  app.add_option("--checkpoint-every", options.checkpoint_every,
+                 "write a checkpoint every N steps (0: never)")
+      ->capture_default_str();
+  app.add_option("--checkpoint", options.checkpoint_path,
+                 "checkpoint file (default: <out>/checkpoint.safetensors)");
+  app.add_option("--resume", options.resume_path,
+                 "continue the run saved in this checkpoint (same flags otherwise)");
   CLI11_PARSE(app, argc, argv);
+  if (options.checkpoint_path.empty() && !options.out_dir.empty())
+    options.checkpoint_path = options.out_dir + "/checkpoint.safetensors";
   try {
     if (options.steps <= 0 || options.batch <= 0 || options.test_batch <= 0 ||
         options.log_every <= 0)
       throw ValueError("--steps, --batch, --test-batch and --log-every must be positive");
+    if (options.checkpoint_every < 0 ||
+        (options.checkpoint_every > 0 && options.checkpoint_path.empty()))
+      throw ValueError(
+          "--checkpoint-every needs N >= 0 and a file: --checkpoint FILE or --out DIR");
     return run_memory_task(options, make_task(options.length));
   } catch (const Error& error) {
     std::cerr << error.what() << std::endl;

@@ -1,0 +1,222 @@
+// Training checkpoints: everything a run needs to continue bit-identically, in one safetensors
+// file written atomically (temporary file, fsync, rename: a kill at any moment leaves the
+// previous checkpoint whole).
+//
+// Contents: the model file (wrnn/io/model_file.hpp: parameters and metadata), and
+//   tensors  optimizer.exp_avg.<parameter name>     Adam's first moment m, the parameter's shape
+//            optimizer.exp_avg_sq.<parameter name>  Adam's second moment v
+//            optimizer.momentum_buffer.<name>       SGD's momentum buffer (instead of the two)
+//   metadata wrnn.checkpoint.format_version = "1"
+//            wrnn.checkpoint.step           the training step the checkpoint was taken after
+//            wrnn.optimizer                 "adam" or "sgd"
+//            wrnn.optimizer.step_count      Adam's t (its bias corrections depend on it); SGD's
+//                                           count (its first step initialises the buffers)
+//            wrnn.optimizer.learning_rate   the learning rate at that moment (informational)
+//            wrnn.rng_state                 Rng::state(): the mt19937_64 engine as text
+// plus the caller's extra metadata (e.g. the loss curve so far). The moments are stored in the
+// model's Scalar type, so a float run resumes exactly. The optimizer must have been built from
+// model.parameters() (its moments are in that order).
+#pragma once
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "wrnn/core/error.hpp"
+#include "wrnn/core/rng.hpp"
+#include "wrnn/io/model_file.hpp"
+#include "wrnn/train/optimizer.hpp"
+
+namespace wrnn::io {
+
+inline constexpr const char* kCheckpointFormatVersion = "1";
+inline constexpr const char* kFirstMomentPrefix = "optimizer.exp_avg.";
+inline constexpr const char* kSecondMomentPrefix = "optimizer.exp_avg_sq.";
+inline constexpr const char* kMomentumPrefix = "optimizer.momentum_buffer.";
+
+struct CheckpointInfo {
+  long long step = 0;                           // wrnn.checkpoint.step
+  std::map<std::string, std::string> metadata;  // every metadata entry of the file
+};
+
+namespace detail {
+
+inline long long parse_count(const SafetensorsFile& file, const std::string& key) {
+  const std::string& text = file.metadata_value(key);
+  std::size_t used = 0;
+  long long value = -1;
+  try {
+    value = std::stoll(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (text.empty() || used != text.size() || value < 0)
+    throw FormatError(wrnn::detail::concat("checkpoint '", file.source_name(), "': metadata '", key,
+                                           "': expected an integer >= 0, received '", text, "'"));
+  return value;
+}
+
+// The state of an optimizer as a checkpoint sees it: its name, per-parameter buffers under a
+// tensor-name prefix each, and its step count.
+template <class Scalar>
+struct OptimizerStateView {
+  std::string name;
+  std::vector<std::pair<std::string, std::vector<Vector<Scalar>>*>> buffers;
+  long long step_count;
+  double learning_rate;
+};
+
+template <class Scalar>
+OptimizerStateView<Scalar> state_view(Adam<Scalar>& optimizer) {
+  return {"adam",
+          {{kFirstMomentPrefix, &optimizer.first_moments()},
+           {kSecondMomentPrefix, &optimizer.second_moments()}},
+          optimizer.step_count(),
+          optimizer.learning_rate()};
+}
+template <class Scalar>
+OptimizerStateView<Scalar> state_view(Sgd<Scalar>& optimizer) {
+  return {"sgd",
+          {{kMomentumPrefix, &optimizer.momentum_buffers()}},
+          optimizer.step_count(),
+          optimizer.learning_rate()};
+}
+
+template <class Scalar>
+void require_buffer_count(const ParameterList<Scalar>& parameters,
+                          const OptimizerStateView<Scalar>& state) {
+  for (const auto& buffer : state.buffers)
+    if (buffer.second->size() != parameters.size())
+      throw ValueError(
+          wrnn::detail::concat("checkpoint: the optimizer holds ", buffer.second->size(),
+                               " buffers '", buffer.first, "*', the model has ", parameters.size(),
+                               " parameters; build the optimizer from model.parameters()"));
+}
+
+template <class Model>
+void save_checkpoint_of(const std::string& path, Model& model,
+                        const OptimizerStateView<typename Model::Scalar>& state, const Rng& rng,
+                        long long step, const std::map<std::string, std::string>& extra_metadata) {
+  const auto& parameters = model.parameters();
+  require_buffer_count(parameters, state);
+  std::map<std::string, std::string> metadata = extra_metadata;
+  const std::map<std::string, std::string> own{
+      {"wrnn.checkpoint.format_version", kCheckpointFormatVersion},
+      {"wrnn.checkpoint.step", std::to_string(step)},
+      {"wrnn.optimizer", state.name},
+      {"wrnn.optimizer.step_count", std::to_string(state.step_count)},
+      {"wrnn.optimizer.learning_rate", wrnn::detail::concat(state.learning_rate)},
+      {"wrnn.rng_state", rng.state()}};
+  for (const auto& [key, value] : own) {
+    if (metadata.count(key))
+      throw ValueError(wrnn::detail::concat("save_checkpoint: extra metadata key '", key,
+                                            "' is one the checkpoint sets itself"));
+    metadata[key] = value;
+  }
+  SafetensorsWriter writer;
+  add_model(writer, model, metadata);
+  for (const auto& [prefix, buffers] : state.buffers)
+    for (std::size_t i = 0; i < parameters.size(); ++i)
+      writer.add(prefix + parameters[i].name, to_int64_shape(parameters[i].parameter->shape),
+                 (*buffers)[i].data());
+  writer.write(path);
+}
+
+// Reads and checks everything, then assigns; returns the checkpoint's info and the optimizer's
+// step count (the caller sets it).
+template <class Model>
+std::pair<CheckpointInfo, long long> load_checkpoint_of(
+    const std::string& path, Model& model, const OptimizerStateView<typename Model::Scalar>& state,
+    Rng& rng) {
+  using Scalar = typename Model::Scalar;
+  const SafetensorsFile file = SafetensorsFile::read(path);
+  const auto& parameters = model.parameters();
+  require_buffer_count(parameters, state);
+  require_same_structure(file, model);
+  const std::string& version = file.metadata_value("wrnn.checkpoint.format_version");
+  if (version != kCheckpointFormatVersion)
+    throw FormatError(
+        wrnn::detail::concat("checkpoint '", path, "': wrnn.checkpoint.format_version is '",
+                             version, "', this library reads '", kCheckpointFormatVersion, "'"));
+  if (file.metadata_value("wrnn.optimizer") != state.name)
+    throw FormatError(wrnn::detail::concat(
+        "checkpoint '", path, "': metadata 'wrnn.optimizer' is '",
+        file.metadata_value("wrnn.optimizer"), "', expected '", state.name, "'"));
+  CheckpointInfo info;
+  info.step = parse_count(file, "wrnn.checkpoint.step");
+  info.metadata = file.metadata();
+  const long long step_count = parse_count(file, "wrnn.optimizer.step_count");
+
+  // Every tensor must be a parameter or one of the optimizer's buffers of it.
+  std::set<std::string> expected;
+  for (const auto& named : parameters) {
+    expected.insert(named.name);
+    for (const auto& buffer : state.buffers) expected.insert(buffer.first + named.name);
+  }
+  for (const std::string& name : file.names())
+    if (!expected.count(name))
+      throw FormatError(wrnn::detail::concat("checkpoint '", path, "': unexpected tensor '", name,
+                                             "' (neither a parameter of the model nor its "
+                                             "optimizer state)"));
+  const auto values = read_parameter_values(file, parameters, "");
+  std::vector<std::vector<std::vector<Scalar>>> buffer_values;
+  for (const auto& buffer : state.buffers)
+    buffer_values.push_back(read_parameter_values(file, parameters, buffer.first));
+  Rng restored;
+  restored.set_state(file.metadata_value("wrnn.rng_state"));
+
+  // Everything is read and checked: now change the caller's objects.
+  for (std::size_t i = 0; i < parameters.size(); ++i) {
+    std::copy(values[i].begin(), values[i].end(), parameters[i].parameter->value.data());
+    for (std::size_t b = 0; b < state.buffers.size(); ++b)
+      std::copy(buffer_values[b][i].begin(), buffer_values[b][i].end(),
+                (*state.buffers[b].second)[i].data());
+  }
+  rng = restored;
+  return {info, step_count};
+}
+
+}  // namespace detail
+
+template <class Model>
+void save_checkpoint(const std::string& path, Model& model, Adam<typename Model::Scalar>& optimizer,
+                     const Rng& rng, long long step,
+                     const std::map<std::string, std::string>& extra_metadata = {}) {
+  detail::save_checkpoint_of(path, model, detail::state_view(optimizer), rng, step, extra_metadata);
+}
+
+// Restores model, optimizer and RNG from a checkpoint and returns its step and metadata. Every
+// name, shape, structural key and number is checked before anything is changed: on an error
+// (wrnn::Error naming the tensor or key) model, optimizer and rng are as they were.
+template <class Model>
+CheckpointInfo load_checkpoint(const std::string& path, Model& model,
+                               Adam<typename Model::Scalar>& optimizer, Rng& rng) {
+  const auto [info, step_count] =
+      detail::load_checkpoint_of(path, model, detail::state_view(optimizer), rng);
+  optimizer.set_step_count(step_count);
+  return info;
+}
+
+// The same for SGD: its momentum buffers as "optimizer.momentum_buffer.<name>" (PyTorch's state
+// key), wrnn.optimizer = "sgd", and its step count (the first step initialises the buffers).
+template <class Model>
+void save_checkpoint(const std::string& path, Model& model, Sgd<typename Model::Scalar>& optimizer,
+                     const Rng& rng, long long step,
+                     const std::map<std::string, std::string>& extra_metadata = {}) {
+  detail::save_checkpoint_of(path, model, detail::state_view(optimizer), rng, step, extra_metadata);
+}
+
+template <class Model>
+CheckpointInfo load_checkpoint(const std::string& path, Model& model,
+                               Sgd<typename Model::Scalar>& optimizer, Rng& rng) {
+  const auto [info, step_count] =
+      detail::load_checkpoint_of(path, model, detail::state_view(optimizer), rng);
+  optimizer.set_step_count(step_count);
+  return info;
+}
+
+}  // namespace wrnn::io
