@@ -359,3 +359,60 @@ TEST_CASE("seq_image runs noisy sequential CIFAR-10 from CIFAR binary files") {
   CHECK(results.at("full_epoch_batches") == 5);
   CHECK(read_csv(out / "curve.csv").size() == 2);
 }
+
+TEST_CASE("seq_image resumed from its epoch checkpoint continues bit-identically") {
+  TempDir dir;
+  write_idx(dir.path / "train-images-idx3-ubyte", dir.path / "train-labels-idx1-ubyte",
+            random_images(3040, 3));
+  write_idx(dir.path / "t10k-images-idx3-ubyte", dir.path / "t10k-labels-idx1-ubyte",
+            random_images(30, 4));
+  auto arguments = [&](const fs::path& out, const char* epochs) {
+    return std::vector<std::string>{"--task",
+                                    "psmnist",
+                                    "--model",
+                                    "wave",
+                                    "--data",
+                                    dir.path.string(),
+                                    "--n",
+                                    "8",
+                                    "--channels",
+                                    "2",
+                                    "--epochs",
+                                    epochs,
+                                    "--batch",
+                                    "16",
+                                    "--lr",
+                                    "1e-2",
+                                    "--max-train-batches",
+                                    "2",
+                                    "--max-eval",
+                                    "32",
+                                    "--eval-batch",
+                                    "16",
+                                    "--seed",
+                                    "5",
+                                    "--threads",
+                                    "1",
+                                    "--out",
+                                    out.string()};
+  };
+  const fs::path straight = dir.path / "straight", interrupted = dir.path / "interrupted";
+  REQUIRE(run_program(arguments(straight, "3")) == 0);
+  REQUIRE(run_program(arguments(interrupted, "2")) == 0);
+  auto resumed = arguments(interrupted, "3");
+  resumed.push_back("--resume");
+  resumed.push_back((interrupted / "checkpoint.safetensors").string());
+  REQUIRE(run_program(resumed) == 0);
+  // Every loss and accuracy of every epoch is the same (the seconds columns differ).
+  const auto a = read_csv(straight / "curve.csv"), b = read_csv(interrupted / "curve.csv");
+  REQUIRE(a.size() == 4);
+  REQUIRE(b.size() == a.size());
+  for (std::size_t row = 1; row < a.size(); ++row)
+    for (std::size_t column = 0; column <= 6; ++column) CHECK(a[row][column] == b[row][column]);
+  // A checkpoint of another run is refused.
+  auto other = arguments(dir.path / "other", "3");
+  other[other.size() - 5] = "6";  // --seed
+  other.push_back("--resume");
+  other.push_back((interrupted / "checkpoint.safetensors").string());
+  CHECK(run_program(other) == 2);
+}

@@ -23,6 +23,7 @@
 #include "common/classification.hpp"
 #include "common/progress_bar.hpp"
 #include "wrnn/data/data.hpp"
+#include "wrnn/io/io.hpp"
 #include "wrnn/wrnn.hpp"
 
 namespace wrnn::examples {
@@ -51,7 +52,7 @@ struct SeqImageOptions {
   Index max_eval = 0;               // 0: the whole validation split and test set
   long long log_every = 10;
   std::string out_dir;
-  std::string resume;  // checkpoint to continue from (see the CHECKPOINT blocks below)
+  std::string resume;  // checkpoint to continue from (DIR/checkpoint.safetensors of a run)
 };
 
 inline nlohmann::json to_json(const SeqImageOptions& o) {
@@ -150,6 +151,9 @@ struct RunRecord {
 
 // The checkpoint metadata: the run record plus what must match when resuming (task, model,
 // permutation/noise seed, the psMNIST permutation itself).
+// The checkpoint metadata key holding the run's record as JSON text.
+inline const std::string kCheckpointRecordKey = "seq_image.record";
+
 inline nlohmann::json checkpoint_metadata(const RunRecord& record, const SeqImageOptions& options,
                                           const data::SequentialImageView& view) {
   nlohmann::json curve = nlohmann::json::array();
@@ -309,12 +313,14 @@ nlohmann::json train_seq_image(Model& model, const SeqImageOptions& options, con
 
   RunRecord record;
   if (!options.resume.empty()) {
-    // ==== CHECKPOINT: resume (LEAD: replace the throw with the two lines after it) ====
-    throw ValueError("--resume " + options.resume +
-                     ": checkpoints are not built into this program yet (wrnn::io::checkpoint)");
-    // const io::CheckpointInfo info = io::load_checkpoint(options.resume, model, optimizer, rng);
-    // record = run_record_from_metadata(info.metadata, options, view);
-    // ==== end CHECKPOINT ====
+    // Model, Adam state and RNG from the checkpoint; the run's record (curve, best epoch) from its
+    // metadata. The batch order needs nothing: it depends only on (seed, epoch).
+    const io::CheckpointInfo info = io::load_checkpoint(options.resume, model, optimizer, rng);
+    const auto stored = info.metadata.find(kCheckpointRecordKey);
+    if (stored == info.metadata.end())
+      throw FormatError("--resume " + options.resume + ": expected metadata '" +
+                        kCheckpointRecordKey + "' (a seq_image checkpoint), the file has none");
+    record = run_record_from_metadata(nlohmann::json::parse(stored->second), options, view);
   }
   if (!options.out_dir.empty()) std::filesystem::create_directories(options.out_dir);
   if (!options.out_dir.empty() && view.kind() == data::SequentialImageKind::permuted_pixels) {
@@ -390,10 +396,10 @@ nlohmann::json train_seq_image(Model& model, const SeqImageOptions& options, con
       results_file << seq_image_results(model, options, d, view, record, full_epoch_batches).dump(2)
                    << '\n';
       if (!results_file) throw Error("could not write " + options.out_dir + "/results.json");
-      // ==== CHECKPOINT: save at the end of every epoch (LEAD: add this line) ====
-      // io::save_checkpoint(options.out_dir + "/checkpoint.safetensors", model, optimizer, rng,
-      //                     step, checkpoint_metadata(record, options, view));
-      // ==== end CHECKPOINT ====
+      // Every epoch: atomically, so a kill leaves the previous epoch's checkpoint whole.
+      io::save_checkpoint(
+          options.out_dir + "/checkpoint.safetensors", model, optimizer, rng, step,
+          {{kCheckpointRecordKey, checkpoint_metadata(record, options, view).dump()}});
     }
   }
   return seq_image_results(model, options, d, view, record, full_epoch_batches);
