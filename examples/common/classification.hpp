@@ -49,26 +49,14 @@ ClassificationStep classification_train_step(Model& model, Optimizer& optimizer,
                                              const Sequence<typename Model::Scalar>& inputs,
                                              const std::vector<int>& labels,
                                              double max_gradient_norm, long long step_number) {
-  using Scalar = typename Model::Scalar;
-  const Matrix<Scalar>& logits = model.forward(inputs);
-  thread_local Matrix<Scalar> grad_logits;
+  Targets<typename Model::Scalar> targets;
+  targets.classes = labels;
+  const StepResult step = train_step(model, optimizer, inputs, targets, LossKind::cross_entropy,
+                                     max_gradient_norm, step_number);
   ClassificationStep result;
-  result.loss = cross_entropy(logits, labels, grad_logits);
-  if (!std::isfinite(result.loss))
-    throw NumericalError(detail::concat("training step ", step_number,
-                                        ": the cross-entropy loss is ", result.loss,
-                                        "; stopping before the weights are updated"));
-  result.correct = count_correct(logits, labels);
-  zero_gradients(model.parameters());
-  model.backward(grad_logits);
-  result.gradient_norm = max_gradient_norm > 0.0
-                             ? clip_gradient_norm(model.parameters(), max_gradient_norm)
-                             : gradient_norm(model.parameters());
-  if (!std::isfinite(result.gradient_norm))
-    throw NumericalError(detail::concat("training step ", step_number, ": the gradient norm is ",
-                                        result.gradient_norm,
-                                        "; stopping before the weights are updated"));
-  optimizer.step();
+  result.loss = step.loss;
+  result.gradient_norm = step.gradient_norm;
+  result.correct = count_correct(model.outputs(), labels);  // the outputs of that forward pass
   return result;
 }
 

@@ -96,6 +96,9 @@ class SequenceModel {
     return outputs_;
   }
 
+  // The outputs of the last forward(), as it returned them.
+  const Matrix<Scalar>& outputs() const { return outputs_; }
+
   // Adds dL/dtheta for every parameter to its .grad, given dL/doutputs (same shape as outputs).
   void backward(const Matrix<Scalar>& grad_outputs) {
     if (!has_tape_) throw Error("SequenceModel::backward: call forward first");
