@@ -487,15 +487,18 @@ TEST_CASE("kernel calls allocate nothing once their scratch is in place", "[kern
   serial_calls(scratch);
   CHECK(allocation_count.load() - before == 0);
 
-  // This thread's buffer and the pool's: the first calls may allocate, later ones never.
+  // This thread's own buffer: the first call may allocate, later ones never.
   serial_calls();
-  parallel_calls();
   before = allocation_count.load();
-  for (int repeat = 0; repeat < 3; ++repeat) {
-    serial_calls();
-    parallel_calls();
-  }
+  for (int repeat = 0; repeat < 3; ++repeat) serial_calls();
   CHECK(allocation_count.load() - before == 0);
+
+  // On a pool, each thread allocates its scratch (two slots: rows, and the weight gradient's
+  // chunk partials) the first time it happens to run a task, which depends on scheduling; after
+  // that never, so many calls allocate at most two buffers per thread in all.
+  before = allocation_count.load();
+  for (int repeat = 0; repeat < 20; ++repeat) parallel_calls();
+  CHECK(allocation_count.load() - before <= 2 * pool.thread_count());
 }
 
 TEST_CASE("kernels reject a shape whose padding exceeds the ring", "[kernels]") {
