@@ -1,5 +1,6 @@
-// Shared by tests/test_lstm.cpp and tests/test_gru.cpp: random weights and inputs, and the
-// deterministic weights and inputs of tests/pytorch_reference_gated.py.
+// Shared by tests/test_lstm.cpp and tests/test_gru.cpp: random weights and inputs, the
+// deterministic weights and inputs of tests/pytorch_reference_gated.py, and the checks of what
+// both gated cells share.
 #pragma once
 
 #include <catch2/catch.hpp>
@@ -62,6 +63,64 @@ void load_reference(Model& model, wrnn::Sequence<double>& x, wrnn::Targets<doubl
   // Output column t*B + b, row k is element (t*B + b)*o + k of the script's y[T][B][o].
   targets.values.resize(kRefOutput, kRefSteps * kRefBatch);
   for (Index i = 0; i < targets.values.size(); ++i) targets.values.data()[i] = reference_target(i);
+}
+
+// ---- what both gated cells share: PyTorch's layout, option checks, the paper's weight count ----
+
+// Names, order and shapes as torch.nn.LSTM / GRU (d = 5, H = 7), the sizes the cell concept
+// reports, and PyTorch's default init U(-1/sqrt(H), 1/sqrt(H)). A cell has `gates` gate blocks
+// (LSTM 4, GRU 3), a state of `state_blocks` x H values and a tape of `tape_blocks` x H.
+template <template <class> class GatedCell>
+void check_pytorch_layout(Index gates, Index state_blocks, Index tape_blocks) {
+  const Index d = 5, H = 7, G = gates * H;
+  wrnn::SequenceModel<GatedCell<float>> model({d, H}, {3});
+  const auto& parameters = model.parameters();
+  REQUIRE(parameters.size() == 6);
+  CHECK(parameters[0].name == "cell.weight_ih_l0");
+  CHECK(parameters[1].name == "cell.bias_ih_l0");
+  CHECK(parameters[2].name == "cell.weight_hh_l0");
+  CHECK(parameters[3].name == "cell.bias_hh_l0");
+  CHECK(parameters[0].parameter->shape == std::vector<Index>{G, d});
+  CHECK(parameters[1].parameter->shape == std::vector<Index>{G});
+  CHECK(parameters[2].parameter->shape == std::vector<Index>{G, H});
+  CHECK(parameters[3].parameter->shape == std::vector<Index>{G});
+  CHECK(model.cell().state_size() == state_blocks * H);
+  CHECK(model.cell().output_size() == H);
+  CHECK(model.cell().projection_size() == G);
+  CHECK(model.cell().tape_size() == tape_blocks * H);
+  CHECK(&model.cell().input_weight() == parameters[0].parameter);
+  CHECK(&model.cell().input_bias() == parameters[1].parameter);
+
+  wrnn::Rng rng(3);
+  model.init(rng);
+  const float bound = 1.0f / std::sqrt(static_cast<float>(H));
+  for (std::size_t p = 0; p < 4; ++p) {
+    const auto& value = parameters[p].parameter->value;
+    INFO(parameters[p].name);
+    CHECK(value.cwiseAbs().maxCoeff() <= bound);
+    // U(-b, b) over 21+ values: the spread reaches well past half the bound.
+    CHECK(value.cwiseAbs().maxCoeff() > 0.5f * bound);
+  }
+}
+
+template <template <class> class GatedCell>
+void check_option_validation() {
+  using Cell = GatedCell<double>;
+  CHECK_THROWS_AS(Cell({0, 4}), wrnn::ValueError);
+  CHECK_THROWS_AS(Cell({3, 0}), wrnn::ValueError);
+  CHECK_THROWS_WITH(Cell({3, -2}), Catch::Contains("hidden size") && Catch::Contains("-2"));
+}
+
+// The paper's count: gates x H(d + H) recurrent-cell weights plus the readout's weights.
+template <template <class> class GatedCell>
+void check_weight_count(Index gates, Index expected_total) {
+  const Index d = 10, H = 100, o = 10;
+  wrnn::SequenceModel<GatedCell<float>> linear({d, H}, {o});
+  CHECK(linear.weight_count() == gates * H * (d + H) + o * H);
+  CHECK(linear.weight_count() == expected_total);
+  wrnn::ReadoutOptions mlp{o, wrnn::ReadoutKind::mlp, wrnn::ReadoutMode::every_step, 100};
+  wrnn::SequenceModel<GatedCell<float>> with_mlp({d, H}, mlp);
+  CHECK(with_mlp.weight_count() == gates * H * (d + H) + 100 * H + o * 100);
 }
 
 }  // namespace gated_test

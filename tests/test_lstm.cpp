@@ -132,50 +132,15 @@ wrnn::Matrix<double> naive_lstm(wrnn::LSTMCell<Scalar>& cell, const wrnn::Sequen
 }  // namespace
 
 TEST_CASE("LSTM parameters: PyTorch's names, shapes, order and default init", "[lstm]") {
-  wrnn::SequenceModel<wrnn::LSTMCell<float>> model({5, 7}, {3});
-  const auto& parameters = model.parameters();
-  REQUIRE(parameters.size() == 6);
-  CHECK(parameters[0].name == "cell.weight_ih_l0");
-  CHECK(parameters[1].name == "cell.bias_ih_l0");
-  CHECK(parameters[2].name == "cell.weight_hh_l0");
-  CHECK(parameters[3].name == "cell.bias_hh_l0");
-  CHECK(parameters[0].parameter->shape == std::vector<Index>{28, 5});
-  CHECK(parameters[1].parameter->shape == std::vector<Index>{28});
-  CHECK(parameters[2].parameter->shape == std::vector<Index>{28, 7});
-  CHECK(parameters[3].parameter->shape == std::vector<Index>{28});
-  CHECK(model.cell().state_size() == 14);
-  CHECK(model.cell().output_size() == 7);
-  CHECK(model.cell().projection_size() == 28);
-  CHECK(model.cell().tape_size() == 35);
-  CHECK(&model.cell().input_weight() == parameters[0].parameter);
-  CHECK(&model.cell().input_bias() == parameters[1].parameter);
-
-  wrnn::Rng rng(3);
-  model.init(rng);
-  const float bound = 1.0f / std::sqrt(7.0f);
-  for (int p = 0; p < 4; ++p) {
-    const auto& value = parameters[static_cast<std::size_t>(p)].parameter->value;
-    INFO(parameters[static_cast<std::size_t>(p)].name);
-    CHECK(value.cwiseAbs().maxCoeff() <= bound);
-    // U(-b, b) over 28+ values: the spread reaches well past half the bound.
-    CHECK(value.cwiseAbs().maxCoeff() > 0.5f * bound);
-  }
+  gated_test::check_pytorch_layout<wrnn::LSTMCell>(4, 2, 5);
 }
 
 TEST_CASE("LSTM options are validated", "[lstm]") {
-  CHECK_THROWS_AS(Cell({0, 4}), wrnn::ValueError);
-  CHECK_THROWS_AS(Cell({3, 0}), wrnn::ValueError);
-  CHECK_THROWS_WITH(Cell({3, -2}), Catch::Contains("hidden size") && Catch::Contains("-2"));
+  gated_test::check_option_validation<wrnn::LSTMCell>();
 }
 
 TEST_CASE("LSTM weight count is the paper's: 4H(d+H) plus the readout's weights", "[lstm]") {
-  const Index d = 10, H = 100, o = 10;
-  wrnn::SequenceModel<wrnn::LSTMCell<float>> linear({d, H}, {o});
-  CHECK(linear.weight_count() == 4 * H * (d + H) + o * H);
-  CHECK(linear.weight_count() == 45000);
-  wrnn::ReadoutOptions mlp{o, wrnn::ReadoutKind::mlp, wrnn::ReadoutMode::every_step, 100};
-  wrnn::SequenceModel<wrnn::LSTMCell<float>> with_mlp({d, H}, mlp);
-  CHECK(with_mlp.weight_count() == 4 * H * (d + H) + 100 * H + o * 100);
+  gated_test::check_weight_count<wrnn::LSTMCell>(4, 45000);
 }
 
 TEST_CASE("LSTM gradients match finite differences", "[lstm][gradients]") {
