@@ -1,7 +1,7 @@
 // Replays the fuzzing corpus (tests/fuzz/corpus/: valid files, every kind of corruption, and the
 // inputs the fuzzer found) through the reader built with the ordinary compiler: each input must
-// parse or raise a wrnn::Error, never anything else. Under tests/run_sanitized.sh this also runs with
-// AddressSanitizer and UBSan.
+// parse or raise a wrnn::Error, never anything else. Under tests/run_sanitized.sh this also runs
+// with AddressSanitizer and UBSan.
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <filesystem>
