@@ -1,6 +1,9 @@
 // The single-sample streaming step never allocates (wave and dense cells; the gated cells are
 // covered in their own tests), after construction and from the very first call.
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <cmath>
+#include <vector>
 
 #include "support/allocation_counter.hpp"
 #include "wrnn/wrnn.hpp"
@@ -51,4 +54,137 @@ TEST_CASE("the streaming step of the wave and dense cells never allocates", "[st
   }
   wrnn::DenseCell<float> dense(wrnn::DenseCellOptions{10, 100});
   check_no_allocation(dense);
+}
+
+namespace {
+
+// One step of the wave cell written out from PAPER.md's equations, in double, with a modulo for
+// the wrap-around: the oracle for StreamingWaveCell.
+std::vector<double> naive_wave_step(const wrnn::WaveCell<float>& cell, const std::vector<float>& x,
+                                    const std::vector<double>& h) {
+  const auto& o = cell.options();
+  const Index C = o.channels, n = o.ring_size, k = o.kernel_size, d = o.input_size, r = k / 2;
+  const auto& V = cell.input_weight().value;
+  const auto& bV = cell.input_bias().value;
+  const auto& u = cell.recurrent_weight().value;
+  const auto& bu = cell.recurrent_bias().value;
+  std::vector<double> next(static_cast<std::size_t>(C * n));
+  for (Index c = 0; c < C; ++c)
+    for (Index i = 0; i < n; ++i) {
+      const Index row = c * n + i;
+      double z = bV[row] + bu[c];
+      for (Index e = 0; e < d; ++e) z += double(V[row * d + e]) * x[static_cast<std::size_t>(e)];
+      for (Index cp = 0; cp < C; ++cp)
+        for (Index j = 0; j < k; ++j)
+          z += double(u[(c * C + cp) * k + j]) *
+               h[static_cast<std::size_t>(cp * n + ((i + j - r) % n + n) % n)];
+      next[static_cast<std::size_t>(row)] =
+          o.activation == wrnn::Activation::relu ? std::max(z, 0.0)
+          : o.activation == wrnn::Activation::tanh ? std::tanh(z)
+                                                    : z;
+    }
+  return next;
+}
+
+// The solo init gives V few nonzeros; a dense random V checks every column of the projection.
+void randomize_input_weights(wrnn::WaveCell<float>& cell, wrnn::Rng& rng) {
+  for (auto& value : cell.input_weight().value) value = static_cast<float>(rng.normal(0.0, 0.5));
+}
+
+wrnn::WaveCellOptions wave_options(Index d, Index C, Index n, Index k, wrnn::Activation act) {
+  wrnn::WaveCellOptions options;
+  options.input_size = d;
+  options.channels = C;
+  options.ring_size = n;
+  options.kernel_size = k;
+  options.activation = act;
+  options.recurrent_init = wrnn::RecurrentInit::random;  // every tap and channel pair matters
+  return options;
+}
+
+}  // namespace
+
+TEST_CASE("StreamingWaveCell steps like the equations, written out in double", "[streaming]") {
+  struct Case {
+    Index d, C, n, k;
+    wrnn::Activation activation;
+  };
+  for (const Case& c : {Case{10, 6, 100, 3, wrnn::Activation::relu},
+                        Case{1, 1, 37, 5, wrnn::Activation::tanh},
+                        Case{3, 3, 17, 7, wrnn::Activation::identity},
+                        Case{2, 4, 5, 1, wrnn::Activation::relu}}) {
+    CAPTURE(c.d, c.C, c.n, c.k);
+    wrnn::WaveCell<float> cell(wave_options(c.d, c.C, c.n, c.k, c.activation));
+    wrnn::Rng rng(11);
+    cell.init(rng);
+    randomize_input_weights(cell, rng);
+    wrnn::StreamingWaveCell<float> streaming(cell);
+    REQUIRE(streaming.input_size() == c.d);
+    REQUIRE(streaming.state_size() == c.C * c.n);
+    std::vector<float> state(static_cast<std::size_t>(c.C * c.n), 0.0f), x(static_cast<std::size_t>(c.d));
+    std::vector<double> expected(state.size(), 0.0);
+    for (int t = 0; t < 12; ++t) {
+      for (auto& value : x) value = static_cast<float>(rng.normal());
+      streaming.step(x.data(), state.data());
+      // The oracle starts from the float state, so the comparison is per step, not compounded.
+      expected = naive_wave_step(cell, x, expected);
+      double scale = 1.0;
+      for (double value : expected) scale = std::max(scale, std::abs(value));
+      for (std::size_t i = 0; i < state.size(); ++i) REQUIRE(std::abs(state[i] - expected[i]) <= 1e-5 * scale);
+      for (std::size_t i = 0; i < state.size(); ++i) expected[i] = state[i];
+    }
+  }
+}
+
+TEST_CASE("StreamingWaveCell is a snapshot: it sees the cell's new weights only after load",
+          "[streaming]") {
+  wrnn::WaveCell<float> cell(wave_options(4, 2, 9, 3, wrnn::Activation::tanh));
+  wrnn::Rng rng(5);
+  cell.init(rng);
+  randomize_input_weights(cell, rng);
+  wrnn::StreamingWaveCell<float> streaming(cell);
+  const std::vector<float> x{0.5f, -1.0f, 0.25f, 2.0f};
+  const std::vector<double> zero(18, 0.0);
+  const std::vector<double> before = naive_wave_step(cell, x, zero);
+
+  cell.input_weight().value *= 2.0f;  // training moved the weights
+  cell.recurrent_bias().value.array() += 0.5f;
+  std::vector<float> state(18, 0.0f);
+  streaming.step(x.data(), state.data());
+  for (std::size_t i = 0; i < state.size(); ++i) CHECK(std::abs(state[i] - before[i]) <= 1e-5);
+
+  streaming.load(cell);
+  const std::vector<double> after = naive_wave_step(cell, x, zero);
+  std::fill(state.begin(), state.end(), 0.0f);
+  streaming.step(x.data(), state.data());
+  for (std::size_t i = 0; i < state.size(); ++i) CHECK(std::abs(state[i] - after[i]) <= 1e-5);
+
+  // A cell of another shape is refused, naming what differs.
+  wrnn::WaveCell<float> wider(wave_options(4, 3, 9, 3, wrnn::Activation::tanh));
+  CHECK_THROWS_AS(streaming.load(wider), wrnn::ShapeError);
+  CHECK_THROWS_WITH(streaming.load(wider), Catch::Matchers::Contains("channels C of the cell loaded: expected 2, received 3"));
+  wrnn::WaveCell<float> longer_input(wave_options(5, 2, 9, 3, wrnn::Activation::tanh));
+  CHECK_THROWS_AS(streaming.load(longer_input), wrnn::ShapeError);
+}
+
+TEST_CASE("StreamingWaveCell never allocates in step, nor in load of a same-shaped cell",
+          "[streaming]") {
+  if (!wrnn_test::kCanCountAllocations) {
+    WARN("heap allocations cannot be counted in this build (sanitizer or not glibc); skipped");
+    return;
+  }
+  wrnn::WaveCell<float> cell(wave_options(10, 6, 100, 3, wrnn::Activation::relu));
+  wrnn::Rng rng(8);
+  cell.init(rng);
+  wrnn::StreamingWaveCell<float> streaming(cell);
+  std::vector<float> input(10, 0.0f), state(600, 0.0f);
+  const long allocations = wrnn_test::count_allocations([&] {
+    for (int t = 0; t < 50; ++t) {
+      input[static_cast<std::size_t>(t) % input.size()] = 1.0f;
+      streaming.step(input.data(), state.data());
+      input[static_cast<std::size_t>(t) % input.size()] = 0.0f;
+    }
+    streaming.load(cell);
+  });
+  CHECK(allocations == 0);
 }
