@@ -104,17 +104,21 @@ class SequenceModel {
     if (!has_tape_) throw Error("SequenceModel::backward: call forward first");
     require_size("SequenceModel::backward gradient rows", outputs_.rows(), grad_outputs.rows());
     require_size("SequenceModel::backward gradient columns", outputs_.cols(), grad_outputs.cols());
-    const bool single = chunks_.size() == 1;
-    for (Chunk& chunk : chunks_) {
-      if (!single)
-        for (auto& g : chunk.grads) g.setZero();
-      backward_chunk(chunk, grad_outputs,
-                     single ? parameter_grad_pointers() : chunk.grad_pointers());
+    if (chunks_.size() == 1) {
+      backward_chunk(chunks_.front(), grad_outputs, parameter_grad_pointers());
+      return;
     }
-    if (!single)  // fixed order: chunk 0, 1, 2, ...
-      for (Chunk& chunk : chunks_)
-        for (std::size_t p = 0; p < parameters_.size(); ++p)
-          parameters_[p].parameter->grad += chunk.grads[p];
+    // Each chunk sweeps back on its own into its own gradient buffers, on any thread; the
+    // buffers are then added in a fixed order (chunk 0, 1, 2, ...), so the sum does not depend on
+    // the thread count.
+    pool_.parallel_for(chunk_count(), [&](Index c) {
+      Chunk& chunk = chunks_[static_cast<std::size_t>(c)];
+      for (auto& g : chunk.grads) g.setZero();
+      backward_chunk(chunk, grad_outputs, chunk.grad_pointers());
+    });
+    for (Chunk& chunk : chunks_)
+      for (std::size_t p = 0; p < parameters_.size(); ++p)
+        parameters_[p].parameter->grad += chunk.grads[p];
   }
 
   Index steps() const { return steps_; }
