@@ -57,4 +57,10 @@ void require_size(const char* what, const A& expected, const B& received) {
     throw ShapeError(detail::concat(what, ": expected ", expected, ", received ", received));
 }
 
+// Throws ValueError("<what>: expected > 0, received <value>") unless value > 0.
+template <class A>
+void require_positive(const char* what, const A& value) {
+  if (!(value > 0)) throw ValueError(detail::concat(what, ": expected > 0, received ", value));
+}
+
 }  // namespace wrnn

@@ -17,10 +17,8 @@ struct ConvShape {
 
   // The same limits as PyTorch's Conv1d(C, C, k, padding=k//2, padding_mode='circular').
   void validate() const {
-    if (channels <= 0)
-      throw ValueError(detail::concat("channels: expected > 0, received ", channels));
-    if (ring_size <= 0)
-      throw ValueError(detail::concat("ring size n: expected > 0, received ", ring_size));
+    require_positive("channels", channels);
+    require_positive("ring size n", ring_size);
     if (kernel_size <= 0 || kernel_size % 2 == 0)
       throw ValueError(
           detail::concat("kernel size: expected an odd number >= 1, received ", kernel_size));

@@ -116,14 +116,9 @@ class Readout {
 
  private:
   static const ReadoutOptions& validated(const ReadoutOptions& options, Index input_size) {
-    if (options.output_size <= 0)
-      throw ValueError(
-          detail::concat("readout output size: expected > 0, received ", options.output_size));
-    if (input_size <= 0)
-      throw ValueError(detail::concat("readout input size: expected > 0, received ", input_size));
-    if (options.kind == ReadoutKind::mlp && options.mlp_hidden <= 0)
-      throw ValueError(
-          detail::concat("readout MLP hidden size: expected > 0, received ", options.mlp_hidden));
+    require_positive("readout output size", options.output_size);
+    require_positive("readout input size", input_size);
+    if (options.kind == ReadoutKind::mlp) require_positive("readout MLP hidden size", options.mlp_hidden);
     return options;
   }
 

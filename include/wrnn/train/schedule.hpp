@@ -13,9 +13,7 @@ class StepSchedule {
  public:
   StepSchedule(double base_learning_rate, long long step_size, double gamma)
       : base_(base_learning_rate), step_size_(step_size), gamma_(gamma) {
-    if (step_size <= 0)
-      throw ValueError(
-          detail::concat("StepSchedule step size: expected > 0, received ", step_size));
+    require_positive("StepSchedule step size", step_size);
   }
   double learning_rate(long long epoch) const {
     return base_ * std::pow(gamma_, static_cast<double>(epoch / step_size_));
