@@ -82,7 +82,7 @@ Evaluation evaluate_classifier(Model& model, const data::SequentialImageView& vi
   Index correct = 0;
   for (Index i = 0; i < batches.size(); ++i) {
     view.fill(dataset, batches[i], x, labels);
-    const auto& logits = model.forward(x);
+    const auto& logits = model.infer(x);
     loss_sum += cross_entropy(logits, labels, unused_grad) * static_cast<double>(labels.size());
     correct += count_correct(logits, labels);
   }

@@ -1,4 +1,5 @@
-// Counts heap allocations, to prove that a streaming path never allocates.
+// Counts heap allocations, to prove that a streaming path never allocates (and how many bytes a
+// path asks for).
 //
 // Include from exactly one translation unit per test program: it defines malloc.
 #pragma once
@@ -13,6 +14,7 @@ namespace wrnn_test {
 // counting tests say so and pass; the ordinary build runs them).
 inline bool counting_enabled = false;
 inline long malloc_calls = 0;
+inline long long malloc_bytes = 0;
 
 }  // namespace wrnn_test
 
@@ -39,7 +41,10 @@ constexpr bool kCanCountAllocations = false;
 #if defined(WRNN_TEST_COUNTS_MALLOC)
 extern "C" void* __libc_malloc(std::size_t size);
 extern "C" void* malloc(std::size_t size) noexcept {
-  if (wrnn_test::counting_enabled) ++wrnn_test::malloc_calls;
+  if (wrnn_test::counting_enabled) {
+    ++wrnn_test::malloc_calls;
+    wrnn_test::malloc_bytes += static_cast<long long>(size);
+  }
   return __libc_malloc(size);
 }
 #endif
@@ -50,10 +55,18 @@ namespace wrnn_test {
 template <class F>
 long count_allocations(F&& f) {
   malloc_calls = 0;
+  malloc_bytes = 0;
   counting_enabled = true;
   f();
   counting_enabled = false;
   return malloc_calls;
+}
+
+// Bytes requested from malloc by f() (freed or not).
+template <class F>
+long long count_allocated_bytes(F&& f) {
+  count_allocations(f);
+  return malloc_bytes;
 }
 
 }  // namespace wrnn_test

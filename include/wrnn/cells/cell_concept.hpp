@@ -12,8 +12,8 @@
 //                           states h_{t-1}, h_t (LSTM: its gate activations); 0 if none
 //   Parameter<Scalar>& input_weight(), input_bias()
 //                           Wx [P, d] and bx [P]; they MUST be parameters()[0] and [1]: the
-//                           model computes p_t for all steps in one GEMM before the time loop
-//                           and their gradients in one GEMM after the reverse sweep
+//                           model computes p_t itself, step by step before forward_step, and
+//                           their gradients from dL/dp_t during the reverse sweep
 //   std::vector<Parameter<Scalar>*> parameters()
 //                           names relative to the cell, PyTorch's ("Wx.weight", "weight_ih_l0")
 //   void init(Rng&)

@@ -1,7 +1,7 @@
 // The dense recurrent cell: the iRNN (Le et al. 2015) and plain RNN baselines.
 //
 // Forward, one step (PAPER.md section 1, "iRNN and dense baselines"):
-//   p_t = V x_t + b_V                          (input projection, all steps at once: one GEMM)
+//   p_t = V x_t + b_V                          (input projection, done by SequenceModel)
 //   z_t = U h_{t-1} + b_U + p_t,   h_t = act(z_t)
 // Backward, one step:
 //   dz_t = dL/dh_t * act'(z_t),   dL/dp_t = dz_t
@@ -115,12 +115,8 @@ class DenseCell {
 
  private:
   static const DenseCellOptions& validated(const DenseCellOptions& options) {
-    if (options.input_size <= 0)
-      throw ValueError(
-          detail::concat("dense cell input size d: expected > 0, received ", options.input_size));
-    if (options.hidden_size <= 0)
-      throw ValueError(
-          detail::concat("dense cell hidden size N: expected > 0, received ", options.hidden_size));
+    require_positive("dense cell input size d", options.input_size);
+    require_positive("dense cell hidden size N", options.hidden_size);
     return options;
   }
 

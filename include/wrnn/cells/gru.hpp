@@ -4,8 +4,7 @@
 // Gates are stacked r, z, n (PyTorch's order) in every weight and bias, H rows each. The reset
 // gate multiplies the whole recurrent term of n, bias included, as in PyTorch (and cuDNN).
 // Forward, one step (state per sample: h, H values):
-//   p_t = W_ih x_t + b_ih                         (input projection, all steps at once: one GEMM
-//                                                  done by SequenceModel)
+//   p_t = W_ih x_t + b_ih                         (input projection, done by SequenceModel)
 //   q_t = W_hh h_{t-1}                            (one GEMM [3H, H] x [H, b] per step)
 //   r  = sigmoid(p_r + q_r + b_hr)
 //   z  = sigmoid(p_z + q_z + b_hz)
@@ -18,7 +17,7 @@
 //   dn~ = dh_t * (1 - z) * (1 - n^2)              (gradient of n's pre-activation)
 //   dz~ = dh_t * (h_{t-1} - n) * z (1 - z)
 //   dr~ = dn~ * hn * r (1 - r)
-//   dL/dp_t = [dr~; dz~; dn~]                     (W_ih, b_ih gradients: one GEMM later)
+//   dL/dp_t = [dr~; dz~; dn~]                     (W_ih, b_ih gradients: by the model)
 //   dq      = [dr~; dz~; r * dn~]                 (the recurrent side sees r * dn~ for n)
 //   dW_hh += dq h_{t-1}^T                                          (one GEMM)
 //   db_hh += sum over the batch of dq                              (in the fused loop)
@@ -184,12 +183,8 @@ class GRUCell {
 
  private:
   static const GRUCellOptions& validated(const GRUCellOptions& options) {
-    if (options.input_size <= 0)
-      throw ValueError(
-          detail::concat("GRU cell input size d: expected > 0, received ", options.input_size));
-    if (options.hidden_size <= 0)
-      throw ValueError(
-          detail::concat("GRU cell hidden size H: expected > 0, received ", options.hidden_size));
+    require_positive("GRU cell input size d", options.input_size);
+    require_positive("GRU cell hidden size H", options.hidden_size);
     return options;
   }
 

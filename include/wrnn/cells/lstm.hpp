@@ -3,8 +3,7 @@
 //
 // Gates are stacked i, f, g, o (PyTorch's order) in every weight and bias, H rows each.
 // Forward, one step (state per sample [h; c], h first; the readout sees h):
-//   p_t  = W_ih x_t + b_ih                        (input projection, all steps at once: one GEMM
-//                                                  done by SequenceModel)
+//   p_t  = W_ih x_t + b_ih                        (input projection, done by SequenceModel)
 //   a_t  = W_hh h_{t-1} + b_hh + p_t              (one GEMM [4H, H] x [H, b] per step)
 //   i = sigmoid(a_i), f = sigmoid(a_f), g = tanh(a_g), o = sigmoid(a_o)
 //   c_t  = f * c_{t-1} + i * g
@@ -16,7 +15,7 @@
 //   dc   = dc_t + dh_t * o * (1 - tanh(c_t)^2)
 //   da_i = dc * g * i (1 - i)           da_f = dc * c_{t-1} * f (1 - f)
 //   da_g = dc * i * (1 - g^2)           da_o = dh_t * tanh(c_t) * o (1 - o)
-//   dL/dp_t = da                        (W_ih, b_ih gradients: one GEMM later, by the model)
+//   dL/dp_t = da                        (W_ih, b_ih gradients: by the model)
 //   dW_hh += da h_{t-1}^T                                            (one GEMM)
 //   db_hh += sum over the batch of da                                (in the fused loop)
 //   dh_{t-1} = W_hh^T da,   dc_{t-1} = dc * f        (one GEMM per gate, see backward_step)
@@ -177,12 +176,8 @@ class LSTMCell {
 
  private:
   static const LSTMCellOptions& validated(const LSTMCellOptions& options) {
-    if (options.input_size <= 0)
-      throw ValueError(
-          detail::concat("LSTM cell input size d: expected > 0, received ", options.input_size));
-    if (options.hidden_size <= 0)
-      throw ValueError(
-          detail::concat("LSTM cell hidden size H: expected > 0, received ", options.hidden_size));
+    require_positive("LSTM cell input size d", options.input_size);
+    require_positive("LSTM cell hidden size H", options.hidden_size);
     return options;
   }
 

@@ -3,13 +3,13 @@
 // State: C channels, each a ring of n units; one sample's state is C*n values, channel-major.
 //
 // Forward, one step (PAPER.md section 1):
-//   p_t     = V x_t + b_V                                   (input projection, all steps at once
-//                                                            by SequenceModel: one GEMM)
+//   p_t     = V x_t + b_V                                   (input projection, done by
+//                                                            SequenceModel)
 //   z_t     = u (*) h_{t-1} + b_u + p_t                      (u (*) h: circular Conv1d over the
 //   ring) h_t     = act(z_t)
 // Backward, one step (dL/dh_t arrives from the readout and from step t+1):
 //   dz_t    = dL/dh_t * act'(z_t)                            (act' from h_t, see activation.hpp)
-//   dL/dp_t = dz_t                                           (V, b_V gradients: one GEMM later)
+//   dL/dp_t = dz_t                                           (V, b_V gradients: by the model)
 //   dL/du  += correlation of dz_t with h_{t-1},  dL/db_u += sum over units of dz_t
 //   dL/dh_{t-1} = u^T (*) dz_t                               (the transposed convolution)
 //
@@ -140,9 +140,7 @@ class WaveCell {
 
  private:
   static const WaveCellOptions& validated(const WaveCellOptions& options) {
-    if (options.input_size <= 0)
-      throw ValueError(
-          detail::concat("wave cell input size d: expected > 0, received ", options.input_size));
+    require_positive("wave cell input size d", options.input_size);
     ConvShape{options.channels, options.ring_size, options.kernel_size}.validate();
     return options;
   }

@@ -47,12 +47,12 @@ StepResult train_step(Model& model, Optimizer& optimizer,
   return result;
 }
 
-// The loss of the model on a batch, without touching gradients.
+// The loss of the model on a batch, without touching gradients (and without a tape).
 template <class Model>
 double evaluate_loss(Model& model, const Sequence<typename Model::Scalar>& inputs,
                      const Targets<typename Model::Scalar>& targets, LossKind loss_kind) {
   Matrix<typename Model::Scalar> unused_grad;
-  return compute_loss(loss_kind, model.forward(inputs), targets, unused_grad);
+  return compute_loss(loss_kind, model.infer(inputs), targets, unused_grad);
 }
 
 }  // namespace wrnn
