@@ -164,7 +164,8 @@ ModelResult train_and_draw(Model& model, const Task& task, const TaskBatch<float
   result.weights = model.weight_count();
   // forward() (not evaluate_loss, which runs without a tape) keeps the test batch's states.
   Matrix<float> unused_grad;
-  result.test_loss = compute_loss(task.loss(), model.forward(test.inputs), test.targets, unused_grad);
+  result.test_loss =
+      compute_loss(task.loss(), model.forward(test.inputs), test.targets, unused_grad);
   const Matrix<float> states = model.sample_states(options.sample);
   result.waves = analysis::analyze_waves(states, result.channels, result.ring_size);
   write_pictures(states, result, options.out_dir);

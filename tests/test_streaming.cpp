@@ -78,10 +78,10 @@ std::vector<double> naive_wave_step(const wrnn::WaveCell<float>& cell, const std
         for (Index j = 0; j < k; ++j)
           z += double(u[(c * C + cp) * k + j]) *
                h[static_cast<std::size_t>(cp * n + ((i + j - r) % n + n) % n)];
-      next[static_cast<std::size_t>(row)] =
-          o.activation == wrnn::Activation::relu ? std::max(z, 0.0)
-          : o.activation == wrnn::Activation::tanh ? std::tanh(z)
-                                                    : z;
+      next[static_cast<std::size_t>(row)] = o.activation == wrnn::Activation::relu
+                                                ? std::max(z, 0.0)
+                                            : o.activation == wrnn::Activation::tanh ? std::tanh(z)
+                                                                                     : z;
     }
   return next;
 }
@@ -109,10 +109,9 @@ TEST_CASE("StreamingWaveCell steps like the equations, written out in double", "
     Index d, C, n, k;
     wrnn::Activation activation;
   };
-  for (const Case& c : {Case{10, 6, 100, 3, wrnn::Activation::relu},
-                        Case{1, 1, 37, 5, wrnn::Activation::tanh},
-                        Case{3, 3, 17, 7, wrnn::Activation::identity},
-                        Case{2, 4, 5, 1, wrnn::Activation::relu}}) {
+  for (const Case& c :
+       {Case{10, 6, 100, 3, wrnn::Activation::relu}, Case{1, 1, 37, 5, wrnn::Activation::tanh},
+        Case{3, 3, 17, 7, wrnn::Activation::identity}, Case{2, 4, 5, 1, wrnn::Activation::relu}}) {
     CAPTURE(c.d, c.C, c.n, c.k);
     wrnn::WaveCell<float> cell(wave_options(c.d, c.C, c.n, c.k, c.activation));
     wrnn::Rng rng(11);
@@ -121,7 +120,8 @@ TEST_CASE("StreamingWaveCell steps like the equations, written out in double", "
     wrnn::StreamingWaveCell<float> streaming(cell);
     REQUIRE(streaming.input_size() == c.d);
     REQUIRE(streaming.state_size() == c.C * c.n);
-    std::vector<float> state(static_cast<std::size_t>(c.C * c.n), 0.0f), x(static_cast<std::size_t>(c.d));
+    std::vector<float> state(static_cast<std::size_t>(c.C * c.n), 0.0f),
+        x(static_cast<std::size_t>(c.d));
     std::vector<double> expected(state.size(), 0.0);
     for (int t = 0; t < 12; ++t) {
       for (auto& value : x) value = static_cast<float>(rng.normal());
@@ -130,7 +130,8 @@ TEST_CASE("StreamingWaveCell steps like the equations, written out in double", "
       expected = naive_wave_step(cell, x, expected);
       double scale = 1.0;
       for (double value : expected) scale = std::max(scale, std::abs(value));
-      for (std::size_t i = 0; i < state.size(); ++i) REQUIRE(std::abs(state[i] - expected[i]) <= 1e-5 * scale);
+      for (std::size_t i = 0; i < state.size(); ++i)
+        REQUIRE(std::abs(state[i] - expected[i]) <= 1e-5 * scale);
       for (std::size_t i = 0; i < state.size(); ++i) expected[i] = state[i];
     }
   }
@@ -162,7 +163,9 @@ TEST_CASE("StreamingWaveCell is a snapshot: it sees the cell's new weights only 
   // A cell of another shape is refused, naming what differs.
   wrnn::WaveCell<float> wider(wave_options(4, 3, 9, 3, wrnn::Activation::tanh));
   CHECK_THROWS_AS(streaming.load(wider), wrnn::ShapeError);
-  CHECK_THROWS_WITH(streaming.load(wider), Catch::Matchers::Contains("channels C of the cell loaded: expected 2, received 3"));
+  CHECK_THROWS_WITH(
+      streaming.load(wider),
+      Catch::Matchers::Contains("channels C of the cell loaded: expected 2, received 3"));
   wrnn::WaveCell<float> longer_input(wave_options(5, 2, 9, 3, wrnn::Activation::tanh));
   CHECK_THROWS_AS(streaming.load(longer_input), wrnn::ShapeError);
 }

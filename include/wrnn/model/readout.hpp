@@ -118,7 +118,8 @@ class Readout {
   static const ReadoutOptions& validated(const ReadoutOptions& options, Index input_size) {
     require_positive("readout output size", options.output_size);
     require_positive("readout input size", input_size);
-    if (options.kind == ReadoutKind::mlp) require_positive("readout MLP hidden size", options.mlp_hidden);
+    if (options.kind == ReadoutKind::mlp)
+      require_positive("readout MLP hidden size", options.mlp_hidden);
     return options;
   }
 
