@@ -151,31 +151,8 @@ TEST_CASE("LSTM gradients match finite differences", "[lstm][gradients]") {
 }
 
 TEST_CASE("LSTM forward matches a naive evaluation of the equations", "[lstm]") {
-  const Index T = 7, B = 5, d = 3;
-  // H = 29 = 16 + 8 + 4 + 1 runs every lane width of the fused loops (AVX-512 floats).
-  const Index H = GENERATE(Index{6}, Index{29});
-  SECTION("double") {
-    wrnn::SequenceModel<Cell> model({d, H}, {2}, wrnn::ModelOptions{2});
-    wrnn::Sequence<double> x(T, B, d);
-    gated_test::randomize(model, x, 1.0, 11);
-    model.forward(x);
-    for (Index b = 0; b < B; ++b) {
-      INFO("sample " << b);
-      const wrnn::Matrix<double> expected = naive_lstm(model.cell(), x, b);
-      CHECK((model.sample_states(b) - expected).cwiseAbs().maxCoeff() <= 1e-13);
-    }
-  }
-  SECTION("float") {
-    wrnn::SequenceModel<wrnn::LSTMCell<float>> model({d, H}, {2});
-    wrnn::Sequence<float> x(T, B, d);
-    gated_test::randomize(model, x, 1.0, 12);
-    model.forward(x);
-    for (Index b = 0; b < B; ++b) {
-      INFO("sample " << b);
-      const wrnn::Matrix<double> expected = naive_lstm(model.cell(), x, b);
-      CHECK((model.sample_states(b).cast<double>() - expected).cwiseAbs().maxCoeff() <= 2e-6);
-    }
-  }
+  gated_test::check_forward_against_naive<wrnn::LSTMCell>(
+      [](auto& cell, const auto& x, Index b) { return naive_lstm(cell, x, b); });
 }
 
 TEST_CASE("LSTM saturated gates stay finite and bounded", "[lstm]") {
