@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "support/allocation_counter.hpp"
+#include "support/naive_wave_step.hpp"
 #include "wrnn/wrnn.hpp"
 
 using wrnn::Index;
@@ -58,32 +59,10 @@ TEST_CASE("the streaming step of the wave and dense cells never allocates", "[st
 
 namespace {
 
-// One step of the wave cell written out from PAPER.md's equations, in double, with a modulo for
-// the wrap-around: the oracle for StreamingWaveCell.
+// The oracle, with the float inputs widened.
 std::vector<double> naive_wave_step(const wrnn::WaveCell<float>& cell, const std::vector<float>& x,
                                     const std::vector<double>& h) {
-  const auto& o = cell.options();
-  const Index C = o.channels, n = o.ring_size, k = o.kernel_size, d = o.input_size, r = k / 2;
-  const auto& V = cell.input_weight().value;
-  const auto& bV = cell.input_bias().value;
-  const auto& u = cell.recurrent_weight().value;
-  const auto& bu = cell.recurrent_bias().value;
-  std::vector<double> next(static_cast<std::size_t>(C * n));
-  for (Index c = 0; c < C; ++c)
-    for (Index i = 0; i < n; ++i) {
-      const Index row = c * n + i;
-      double z = bV[row] + bu[c];
-      for (Index e = 0; e < d; ++e) z += double(V[row * d + e]) * x[static_cast<std::size_t>(e)];
-      for (Index cp = 0; cp < C; ++cp)
-        for (Index j = 0; j < k; ++j)
-          z += double(u[(c * C + cp) * k + j]) *
-               h[static_cast<std::size_t>(cp * n + ((i + j - r) % n + n) % n)];
-      next[static_cast<std::size_t>(row)] = o.activation == wrnn::Activation::relu
-                                                ? std::max(z, 0.0)
-                                            : o.activation == wrnn::Activation::tanh ? std::tanh(z)
-                                                                                     : z;
-    }
-  return next;
+  return wrnn_test::naive_wave_step(cell, h, std::vector<double>(x.begin(), x.end()));
 }
 
 // The solo init gives V few nonzeros; a dense random V checks every column of the projection.

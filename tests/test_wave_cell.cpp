@@ -3,6 +3,7 @@
 // streaming step equals the batch step.
 #include <catch2/catch.hpp>
 
+#include "support/naive_wave_step.hpp"
 #include "wrnn/wrnn.hpp"
 
 namespace {
@@ -21,40 +22,7 @@ wrnn::WaveCellOptions options_for(Index channels, Index ring_size, Index kernel_
   return options;
 }
 
-// h_t = act(u (*) h_{t-1} + b_u + V x_t + b_V), written as directly as the formula reads:
-// out[c][i] = b_u[c] + sum_{c', j} u[c][c'][j] * h[c'][(i + j - k/2) mod n].
-std::vector<double> naive_step(const wrnn::WaveCell<double>& cell, const std::vector<double>& h,
-                               const std::vector<double>& x) {
-  const Index C = cell.options().channels, n = cell.options().ring_size,
-              k = cell.options().kernel_size, d = cell.options().input_size;
-  const auto& u = cell.recurrent_weight().value;
-  const auto& bu = cell.recurrent_bias().value;
-  const auto& V = cell.input_weight().value;
-  const auto& bV = cell.input_bias().value;
-  std::vector<double> out(static_cast<std::size_t>(C * n));
-  for (Index c = 0; c < C; ++c)
-    for (Index i = 0; i < n; ++i) {
-      double z = bu[c] + bV[c * n + i];
-      for (Index e = 0; e < d; ++e) z += V[(c * n + i) * d + e] * x[static_cast<std::size_t>(e)];
-      for (Index ci = 0; ci < C; ++ci)
-        for (Index j = 0; j < k; ++j) {
-          const Index source = (((i + j - k / 2) % n) + n) % n;
-          z += u[(c * C + ci) * k + j] * h[static_cast<std::size_t>(ci * n + source)];
-        }
-      switch (cell.options().activation) {
-        case wrnn::Activation::relu:
-          z = std::max(z, 0.0);
-          break;
-        case wrnn::Activation::tanh:
-          z = std::tanh(z);
-          break;
-        case wrnn::Activation::identity:
-          break;
-      }
-      out[static_cast<std::size_t>(c * n + i)] = z;
-    }
-  return out;
-}
+using wrnn_test::naive_wave_step;
 
 }  // namespace
 
@@ -146,7 +114,7 @@ TEST_CASE("wave forward equals a naive evaluation of the formula", "[wave][forwa
         const wrnn::Matrix<double> states = model.sample_states(b);
         std::vector<double> h(static_cast<std::size_t>(N), 0.0);
         for (Index t = 0; t < T; ++t) {
-          h = naive_step(model.cell(), h, {x(t, b, 0), x(t, b, 1)});
+          h = naive_wave_step(model.cell(), h, {x(t, b, 0), x(t, b, 1)});
           for (Index i = 0; i < N; ++i)
             REQUIRE(states(i, t + 1) == Approx(h[static_cast<std::size_t>(i)]).margin(1e-12));
         }
