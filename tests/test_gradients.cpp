@@ -35,6 +35,20 @@ TEST_CASE("wave cell gradients match finite differences", "[gradients][wave]") {
   check_all_activations<wrnn::WaveCell<double>>(options, "wave C=3 n=4 k=5");
 }
 
+TEST_CASE("input projection gradients match finite differences for wide inputs",
+          "[gradients][wave]") {
+  // Up to 16 inputs the model projects per sample on a column-major copy of Wx, from 17 on with
+  // one GEMM per step (sequence_model.hpp, kNarrowInput): the other path, checked here.
+  wrnn::WaveCellOptions options;
+  options.input_size = 17;
+  options.channels = 2;
+  options.ring_size = 3;
+  options.recurrent_init = wrnn::RecurrentInit::random;
+  options.input_init = wrnn::InputInit::normal;
+  wrnn_test::check_gradients_all_configurations<wrnn::WaveCell<double>>(options,
+                                                                        "wave d=17 C=2 n=3");
+}
+
 TEST_CASE("dense cell gradients match finite differences", "[gradients][dense]") {
   wrnn::DenseCellOptions options;
   options.input_size = 3;

@@ -58,6 +58,12 @@ TEST_CASE("infer gives forward's outputs bit for bit, for every cell and readout
       check_infer_matches_forward<wrnn::GRUCell<float>>(wrnn::GRUCellOptions{3, 7}, mode, kind);
     }
   }
+  // More than 16 inputs take the model's other projection path (one GEMM per step).
+  wave.input_size = 17;
+  check_infer_matches_forward<wrnn::WaveCell<float>>(wave, wrnn::ReadoutMode::every_step,
+                                                     wrnn::ReadoutKind::linear);
+  check_infer_matches_forward<wrnn::LSTMCell<float>>(
+      wrnn::LSTMCellOptions{17, 5}, wrnn::ReadoutMode::last_step, wrnn::ReadoutKind::mlp);
 }
 
 TEST_CASE("infer keeps two states per sample, not T + 1", "[model][inference]") {
@@ -80,7 +86,7 @@ TEST_CASE("infer keeps two states per sample, not T + 1", "[model][inference]") 
   const long long tape_bytes = (T + 1) * B * 600 * static_cast<long long>(sizeof(float));
   const long long bytes = wrnn_test::count_allocated_bytes([&] { model.infer(x); });
   INFO("infer allocated " << bytes << " bytes; the tape would be " << tape_bytes);
-  // Two states per sample (307 KB) and the chunks' copies of the inputs (512 KB), plus scratch.
+  // Two states per sample (307 KB) and scratch; the inputs are read where they are, not copied.
   CHECK(bytes < tape_bytes / 100);
   CHECK(model.outputs().allFinite());
   // The oracle for the bound: forward() does allocate the tape.

@@ -54,7 +54,7 @@ void check_gradients(Model& model, const wrnn::Sequence<double>& x,
 // Every readout kind x readout mode x loss x batch chunk (one chunk, and chunks of 2 for B = 5).
 // Parameters are drawn from U(-parameter_scale, parameter_scale) (larger than the default inits,
 // so that gates saturate partly and every term of the backward equations matters) and inputs from
-// U(-input_scale, input_scale).
+// U(-input_scale, input_scale), every third one set to zero.
 template <class Cell>
 void check_gradients_all_configurations(const typename Cell::Options& options,
                                         const std::string& label, double parameter_scale = 1.0,
@@ -72,8 +72,10 @@ void check_gradients_all_configurations(const typename Cell::Options& options,
             for (Index i = 0; i < named.parameter->size(); ++i)
               named.parameter->value[i] = rng.uniform(-parameter_scale, parameter_scale);
           wrnn::Sequence<double> x(T, B, d);
+          // Every third input exactly zero: the projection and its gradient skip zero inputs
+          // (sequence_model.hpp), so both branches are checked.
           for (Index i = 0; i < T * B * d; ++i)
-            x.data()[i] = rng.uniform(-input_scale, input_scale);
+            x.data()[i] = i % 3 == 1 ? 0.0 : rng.uniform(-input_scale, input_scale);
           wrnn::Targets<double> targets;
           const Index columns = (mode == wrnn::ReadoutMode::every_step ? T : 1) * B;
           for (Index m = 0; m < columns; ++m)

@@ -163,7 +163,7 @@ class SequenceModel {
  private:
   struct Chunk {
     Index first = 0, size = 0;      // samples [first, first + size) of the batch
-    Matrix<Scalar> inputs;          // d x T*b: this chunk's inputs, kept for dWx
+    Matrix<Scalar> inputs;          // d x T*b: this chunk's inputs, kept for dWx (tape only)
     Matrix<Scalar> projected;       // P x b: p_t = Wx x_t + bx (unless P == S, see below)
     Matrix<Scalar> states;          // S x (T+1)*b: h_0 .. h_T (without a tape: S x 2b)
     Matrix<Scalar> tape;            // cell's extra tape x T*b (without a tape: x b)
@@ -175,6 +175,7 @@ class SequenceModel {
     Matrix<Scalar> grad_visible;                 // visible state x b: dL/dh_t from the readout
     Matrix<Scalar> grad_projected;               // P x b: dL/dp_t
     Matrix<Scalar> grad_state, grad_state_prev;  // S x b: dL/dh_t, dL/dh_{t-1}
+    Matrix<Scalar> grad_input_weight_columns;    // P x d: dWx column-major (narrow inputs)
     std::vector<Vector<Scalar>> grads;  // per-parameter gradient of this chunk (several chunks)
 
     std::vector<Scalar*> grad_pointers() {
@@ -206,11 +207,13 @@ class SequenceModel {
     const Vector<Scalar>& bias = cell_.input_bias().value;
     if (narrow_input()) {
       // With a few inputs (10 in the copy task, 1 in sMNIST) Eigen's GEMM spends more time
-      // packing than multiplying; on the column-major copy each sample's projection is one
-      // vectorised matrix-vector product over whole columns of Wx.
+      // packing than multiplying; on the column-major copy each sample's projection is a sum of
+      // whole columns of Wx, one vectorised axpy per input, and zero inputs are skipped: one-hot
+      // tokens (the copy task) cost one column instead of d, blank pixels none.
       for (Index i = 0; i < x.cols(); ++i) {
         p.col(i) = bias;
-        p.col(i).noalias() += input_weight_columns_ * x.col(i);
+        for (Index j = 0; j < x.rows(); ++j)
+          if (x(j, i) != Scalar(0)) p.col(i).noalias() += x(j, i) * input_weight_columns_.col(j);
       }
     } else {
       p.colwise() = bias;
@@ -236,14 +239,14 @@ class SequenceModel {
     const Index chunk_size = std::min(batch, model_options_.batch_chunk);
     const Index chunk_count = (batch + chunk_size - 1) / chunk_size;
     chunks_.assign(static_cast<std::size_t>(chunk_count), Chunk{});
-    const Index T = steps, To = output_steps();
+    const Index T = steps, To = output_steps(), P = cell_.projection_size();
     for (Index c = 0; c < chunk_count; ++c) {
       Chunk& chunk = chunks_[static_cast<std::size_t>(c)];
       chunk.first = c * chunk_size;
       chunk.size = std::min(chunk_size, batch - chunk.first);
       const Index b = chunk.size;
-      chunk.inputs.resize(cell_.input_size(), T * b);
-      if (!projects_into_states()) chunk.projected.resize(cell_.projection_size(), b);
+      chunk.inputs.resize(cell_.input_size(), kept_steps == T ? T * b : 0);
+      if (!projects_into_states()) chunk.projected.resize(P, b);
       chunk.states.resize(cell_.state_size(), (kept_steps + 1) * b);
       chunk.tape.resize(cell_.tape_size(), kept_steps * b);
       chunk.readout_hidden.resize(readout_.hidden_size(), To * b);
@@ -251,9 +254,10 @@ class SequenceModel {
       chunk.grad_outputs.resize(readout_.output_size(), To * b);
       chunk.grad_readout_hidden.resize(readout_.hidden_size(), b);
       chunk.grad_visible.resize(cell_.output_size(), b);
-      chunk.grad_projected.resize(cell_.projection_size(), b);
+      chunk.grad_projected.resize(P, b);
       chunk.grad_state.resize(cell_.state_size(), b);
       chunk.grad_state_prev.resize(cell_.state_size(), b);
+      if (narrow_input()) chunk.grad_input_weight_columns.resize(P, cell_.input_size());
       if (chunk_count > 1)
         for (auto& named : parameters_)
           chunk.grads.push_back(Vector<Scalar>::Zero(named.parameter->size()));
@@ -266,6 +270,15 @@ class SequenceModel {
     for (Index t = 0; t < inputs.steps(); ++t)
       chunk.inputs.middleCols(t * chunk.size, chunk.size) =
           inputs.step(t).middleCols(chunk.first, chunk.size);
+  }
+
+  // x_t (1-based t) for the chunk's samples: from the chunk's copy with a tape, else straight from
+  // the caller's inputs (a step's samples are adjacent columns of one d x B matrix).
+  ConstMatrixMap<Scalar> step_inputs(const Chunk& chunk, const Sequence<Scalar>& inputs,
+                                     Index t) const {
+    if (chunks_have_tape_) return const_columns(chunk.inputs, (t - 1) * chunk.size, chunk.size);
+    return {inputs.step(t - 1).data() + chunk.first * inputs.features(), inputs.features(),
+            chunk.size};
   }
 
   // Columns [first, first + count) of a column-major matrix, as a writable or read-only view.
@@ -313,14 +326,14 @@ class SequenceModel {
   // Forward over one chunk. The readout runs right after each step while h_t is still in cache.
   void forward_chunk(Chunk& chunk, const Sequence<Scalar>& inputs) {
     const Index b = chunk.size;
-    gather_inputs(chunk, inputs);
+    if (chunks_have_tape_) gather_inputs(chunk, inputs);
     columns(chunk.states, 0, b).setZero();
     for (Index t = 1; t <= steps_; ++t) {
       MatrixMap<Scalar> state = columns(chunk.states, state_slot(t) * b, b);
       // Where p_t has the state's size (wave, dense) it is written straight into h_t's slot and
       // the cell turns it into h_t in place: no separate buffer and no copy.
       MatrixMap<Scalar> projected = projects_into_states() ? state : all_columns(chunk.projected);
-      project_step(const_columns(chunk.inputs, (t - 1) * b, b), projected);
+      project_step(step_inputs(chunk, inputs, t), projected);
       cell_.forward_step(ConstMatrixMap<Scalar>(projected.data(), projected.rows(), b),
                          const_columns(chunk.states, state_slot(t - 1) * b, b), state,
                          columns(chunk.tape, tape_slot(t) * b, b));
@@ -351,6 +364,7 @@ class SequenceModel {
           grad_outputs.middleCols(block * batch_ + chunk.first, b);
     const Index visible = cell_.output_size();
     chunk.grad_state.setZero();
+    if (narrow_input()) chunk.grad_input_weight_columns.setZero();
     for (Index t = steps_; t >= 1; --t) {
       const Index block = readout_block(t);
       if (block >= 0) {
@@ -364,11 +378,28 @@ class SequenceModel {
           const_columns(chunk.states, (t - 1) * b, b), const_columns(chunk.states, t * b, b),
           const_columns(chunk.tape, (t - 1) * b, b), all_columns(chunk.grad_state),
           all_columns(chunk.grad_projected), all_columns(chunk.grad_state_prev), cell_grads);
-      grad_input_weight.noalias() +=
-          chunk.grad_projected * const_columns(chunk.inputs, (t - 1) * b, b).transpose();
+      add_input_weight_gradient(chunk, const_columns(chunk.inputs, (t - 1) * b, b),
+                                grad_input_weight);
       grad_input_bias += chunk.grad_projected.rowwise().sum();
       chunk.grad_state.swap(chunk.grad_state_prev);
     }
+    if (narrow_input()) grad_input_weight += chunk.grad_input_weight_columns;
+  }
+
+  // dWx += dL/dp_t x_t^T for one step of a chunk. Narrow inputs (see project_step) add, for each
+  // sample, dL/dp of the sample into the column of every non-zero input, into the chunk's
+  // column-major accumulator (added to the row-major gradient once, at the end of the sweep).
+  // Skipping x = 0 changes nothing but Inf * 0 = NaN, which would reach the loss anyway.
+  void add_input_weight_gradient(Chunk& chunk, ConstMatrixMap<Scalar> x,
+                                 RowMatrixMap<Scalar> grad_input_weight) const {
+    if (!narrow_input()) {
+      grad_input_weight.noalias() += chunk.grad_projected * x.transpose();
+      return;
+    }
+    for (Index i = 0; i < x.cols(); ++i)
+      for (Index j = 0; j < x.rows(); ++j)
+        if (x(j, i) != Scalar(0))
+          chunk.grad_input_weight_columns.col(j).noalias() += x(j, i) * chunk.grad_projected.col(i);
   }
 
   Cell cell_;
