@@ -14,6 +14,7 @@
 
 #include <vector>
 
+#include "wrnn/cells/cell_parameters.hpp"
 #include "wrnn/cells/initialization.hpp"
 #include "wrnn/core/activation.hpp"
 #include "wrnn/core/parameter.hpp"
@@ -30,18 +31,19 @@ struct DenseCellOptions {
 };
 
 template <class Scalar_>
-class DenseCell {
+class DenseCell : public CellParameters<Scalar_> {
+  using Parameters = CellParameters<Scalar_>;
+  using Parameters::input_weight_, Parameters::input_bias_, Parameters::recurrent_weight_,
+      Parameters::recurrent_bias_;
+  using Parameters::kRecurrentWeight, Parameters::kRecurrentBias;
+
  public:
   using Scalar = Scalar_;
   using Options = DenseCellOptions;
-  enum ParameterIndex { kInputWeight, kInputBias, kRecurrentWeight, kRecurrentBias };
 
   explicit DenseCell(const DenseCellOptions& options)
-      : options_(validated(options)),
-        input_weight_("Wx.weight", {options.hidden_size, options.input_size}, false),
-        input_bias_("Wx.bias", {options.hidden_size}, true),
-        recurrent_weight_("Wy.weight", {options.hidden_size, options.hidden_size}, false),
-        recurrent_bias_("Wy.bias", {options.hidden_size}, true),
+      : Parameters(named_parameters(validated(options))),
+        options_(options),
         stream_scratch_(Vector<Scalar>::Zero(options.hidden_size)) {}
 
   const DenseCellOptions& options() const { return options_; }
@@ -50,19 +52,6 @@ class DenseCell {
   Index output_size() const { return options_.hidden_size; }
   Index projection_size() const { return options_.hidden_size; }
   Index tape_size() const { return 0; }
-
-  Parameter<Scalar>& input_weight() { return input_weight_; }
-  Parameter<Scalar>& input_bias() { return input_bias_; }
-  const Parameter<Scalar>& input_weight() const { return input_weight_; }
-  const Parameter<Scalar>& input_bias() const { return input_bias_; }
-  Parameter<Scalar>& recurrent_weight() { return recurrent_weight_; }
-  Parameter<Scalar>& recurrent_bias() { return recurrent_bias_; }
-  const Parameter<Scalar>& recurrent_weight() const { return recurrent_weight_; }
-  const Parameter<Scalar>& recurrent_bias() const { return recurrent_bias_; }
-
-  std::vector<Parameter<Scalar>*> parameters() {
-    return {&input_weight_, &input_bias_, &recurrent_weight_, &recurrent_bias_};
-  }
 
   void init(Rng& rng) {
     const Index N = options_.hidden_size;
@@ -114,6 +103,15 @@ class DenseCell {
   }
 
  private:
+  // The four tensors, named and shaped, for options already validated.
+  static Parameters named_parameters(const DenseCellOptions& options) {
+    return Parameters(
+        Parameter<Scalar>("Wx.weight", {options.hidden_size, options.input_size}, false),
+        Parameter<Scalar>("Wx.bias", {options.hidden_size}, true),
+        Parameter<Scalar>("Wy.weight", {options.hidden_size, options.hidden_size}, false),
+        Parameter<Scalar>("Wy.bias", {options.hidden_size}, true));
+  }
+
   static const DenseCellOptions& validated(const DenseCellOptions& options) {
     require_positive("dense cell input size d", options.input_size);
     require_positive("dense cell hidden size N", options.hidden_size);
@@ -121,7 +119,6 @@ class DenseCell {
   }
 
   DenseCellOptions options_;
-  Parameter<Scalar> input_weight_, input_bias_, recurrent_weight_, recurrent_bias_;
   Vector<Scalar> stream_scratch_;
 };
 

@@ -31,6 +31,7 @@
 
 #include <vector>
 
+#include "wrnn/cells/cell_parameters.hpp"
 #include "wrnn/cells/gate_lanes.hpp"
 #include "wrnn/cells/initialization.hpp"
 #include "wrnn/core/error.hpp"
@@ -45,21 +46,20 @@ struct GRUCellOptions {
 };
 
 template <class Scalar_>
-class GRUCell {
+class GRUCell : public CellParameters<Scalar_> {
+  using Parameters = CellParameters<Scalar_>;
+  using Parameters::input_weight_, Parameters::input_bias_, Parameters::recurrent_weight_,
+      Parameters::recurrent_bias_;
+  using Parameters::kRecurrentWeight, Parameters::kRecurrentBias;
+
  public:
   using Scalar = Scalar_;
   using Options = GRUCellOptions;
-  // The order of parameters(), and of the gradient pointers backward_step receives.
-  enum ParameterIndex { kInputWeight, kInputBias, kRecurrentWeight, kRecurrentBias };
   static constexpr Index kGates = 3;  // r, z, n
 
   explicit GRUCell(const GRUCellOptions& options)
-      : options_(validated(options)),
-        input_weight_("weight_ih_l0", {kGates * options.hidden_size, options.input_size}, false),
-        input_bias_("bias_ih_l0", {kGates * options.hidden_size}, true),
-        recurrent_weight_("weight_hh_l0", {kGates * options.hidden_size, options.hidden_size},
-                          false),
-        recurrent_bias_("bias_hh_l0", {kGates * options.hidden_size}, true),
+      : Parameters(named_parameters(validated(options))),
+        options_(options),
         stream_scratch_(Vector<Scalar>::Zero((2 * kGates + 1) * options.hidden_size)) {}
 
   const GRUCellOptions& options() const { return options_; }
@@ -70,25 +70,8 @@ class GRUCell {
   Index projection_size() const { return kGates * options_.hidden_size; }
   Index tape_size() const { return (kGates + 1) * options_.hidden_size; }  // r, z, n, hn
 
-  Parameter<Scalar>& input_weight() { return input_weight_; }
-  Parameter<Scalar>& input_bias() { return input_bias_; }
-  const Parameter<Scalar>& input_weight() const { return input_weight_; }
-  const Parameter<Scalar>& input_bias() const { return input_bias_; }
-  Parameter<Scalar>& recurrent_weight() { return recurrent_weight_; }
-  Parameter<Scalar>& recurrent_bias() { return recurrent_bias_; }
-
-  std::vector<Parameter<Scalar>*> parameters() {
-    return {&input_weight_, &input_bias_, &recurrent_weight_, &recurrent_bias_};
-  }
-
-  // torch.nn.GRU.reset_parameters: every tensor U(-1/sqrt(H), 1/sqrt(H)), drawn in PyTorch's
-  // order weight_ih, weight_hh, bias_ih, bias_hh.
-  void init(Rng& rng) {
-    const Index H = options_.hidden_size;
-    for (Parameter<Scalar>* p :
-         {&input_weight_, &recurrent_weight_, &input_bias_, &recurrent_bias_})
-      fill_pytorch_default(*p, H, rng);
-  }
+  // torch.nn.GRU.reset_parameters (cell_parameters.hpp).
+  void init(Rng& rng) { this->init_like_pytorch_rnn(options_.hidden_size, rng); }
 
   // One step over a batch of b samples. projected: 3H x b, state_prev/state_next: H x b,
   // tape: 4H x b. The tape's first 3H rows receive [p_r + b_hr; p_z + b_hz; b_hn], then the
@@ -182,6 +165,16 @@ class GRUCell {
   }
 
  private:
+  // The four tensors, named and shaped, for options already validated.
+  static Parameters named_parameters(const GRUCellOptions& options) {
+    return Parameters(Parameter<Scalar>("weight_ih_l0",
+                                        {kGates * options.hidden_size, options.input_size}, false),
+                      Parameter<Scalar>("bias_ih_l0", {kGates * options.hidden_size}, true),
+                      Parameter<Scalar>("weight_hh_l0",
+                                        {kGates * options.hidden_size, options.hidden_size}, false),
+                      Parameter<Scalar>("bias_hh_l0", {kGates * options.hidden_size}, true));
+  }
+
   static const GRUCellOptions& validated(const GRUCellOptions& options) {
     require_positive("GRU cell input size d", options.input_size);
     require_positive("GRU cell hidden size H", options.hidden_size);
@@ -210,7 +203,6 @@ class GRUCell {
   }
 
   GRUCellOptions options_;
-  Parameter<Scalar> input_weight_, input_bias_, recurrent_weight_, recurrent_bias_;
   Vector<Scalar> stream_scratch_;  // 7H: the projection (3H) and gates (4H) of the streaming step
 };
 

@@ -26,6 +26,7 @@
 
 #include <vector>
 
+#include "wrnn/cells/cell_parameters.hpp"
 #include "wrnn/cells/gate_lanes.hpp"
 #include "wrnn/cells/initialization.hpp"
 #include "wrnn/core/error.hpp"
@@ -40,21 +41,20 @@ struct LSTMCellOptions {
 };
 
 template <class Scalar_>
-class LSTMCell {
+class LSTMCell : public CellParameters<Scalar_> {
+  using Parameters = CellParameters<Scalar_>;
+  using Parameters::input_weight_, Parameters::input_bias_, Parameters::recurrent_weight_,
+      Parameters::recurrent_bias_;
+  using Parameters::kRecurrentWeight, Parameters::kRecurrentBias;
+
  public:
   using Scalar = Scalar_;
   using Options = LSTMCellOptions;
-  // The order of parameters(), and of the gradient pointers backward_step receives.
-  enum ParameterIndex { kInputWeight, kInputBias, kRecurrentWeight, kRecurrentBias };
   static constexpr Index kGates = 4;  // i, f, g, o
 
   explicit LSTMCell(const LSTMCellOptions& options)
-      : options_(validated(options)),
-        input_weight_("weight_ih_l0", {kGates * options.hidden_size, options.input_size}, false),
-        input_bias_("bias_ih_l0", {kGates * options.hidden_size}, true),
-        recurrent_weight_("weight_hh_l0", {kGates * options.hidden_size, options.hidden_size},
-                          false),
-        recurrent_bias_("bias_hh_l0", {kGates * options.hidden_size}, true),
+      : Parameters(named_parameters(validated(options))),
+        options_(options),
         stream_scratch_(Vector<Scalar>::Zero((kGates + 1) * options.hidden_size)) {}
 
   const LSTMCellOptions& options() const { return options_; }
@@ -65,25 +65,8 @@ class LSTMCell {
   Index projection_size() const { return kGates * options_.hidden_size; }
   Index tape_size() const { return (kGates + 1) * options_.hidden_size; }  // i, f, g, o, tanh(c)
 
-  Parameter<Scalar>& input_weight() { return input_weight_; }
-  Parameter<Scalar>& input_bias() { return input_bias_; }
-  const Parameter<Scalar>& input_weight() const { return input_weight_; }
-  const Parameter<Scalar>& input_bias() const { return input_bias_; }
-  Parameter<Scalar>& recurrent_weight() { return recurrent_weight_; }
-  Parameter<Scalar>& recurrent_bias() { return recurrent_bias_; }
-
-  std::vector<Parameter<Scalar>*> parameters() {
-    return {&input_weight_, &input_bias_, &recurrent_weight_, &recurrent_bias_};
-  }
-
-  // torch.nn.LSTM.reset_parameters: every tensor U(-1/sqrt(H), 1/sqrt(H)), drawn in PyTorch's
-  // order weight_ih, weight_hh, bias_ih, bias_hh.
-  void init(Rng& rng) {
-    const Index H = options_.hidden_size;
-    for (Parameter<Scalar>* p :
-         {&input_weight_, &recurrent_weight_, &input_bias_, &recurrent_bias_})
-      fill_pytorch_default(*p, H, rng);
-  }
+  // torch.nn.LSTM.reset_parameters (cell_parameters.hpp).
+  void init(Rng& rng) { this->init_like_pytorch_rnn(options_.hidden_size, rng); }
 
   // One step over a batch of b samples. projected: 4H x b, state_prev/state_next: 2H x b,
   // tape: 5H x b. The tape's gate rows receive p_t + b_hh, then the recurrent GEMM adds W_hh h
@@ -175,6 +158,16 @@ class LSTMCell {
   }
 
  private:
+  // The four tensors, named and shaped, for options already validated.
+  static Parameters named_parameters(const LSTMCellOptions& options) {
+    return Parameters(Parameter<Scalar>("weight_ih_l0",
+                                        {kGates * options.hidden_size, options.input_size}, false),
+                      Parameter<Scalar>("bias_ih_l0", {kGates * options.hidden_size}, true),
+                      Parameter<Scalar>("weight_hh_l0",
+                                        {kGates * options.hidden_size, options.hidden_size}, false),
+                      Parameter<Scalar>("bias_hh_l0", {kGates * options.hidden_size}, true));
+  }
+
   static const LSTMCellOptions& validated(const LSTMCellOptions& options) {
     require_positive("LSTM cell input size d", options.input_size);
     require_positive("LSTM cell hidden size H", options.hidden_size);
@@ -206,7 +199,6 @@ class LSTMCell {
   }
 
   LSTMCellOptions options_;
-  Parameter<Scalar> input_weight_, input_bias_, recurrent_weight_, recurrent_bias_;
   Vector<Scalar> stream_scratch_;  // 5H: the gates and tanh(c) of the streaming step
 };
 

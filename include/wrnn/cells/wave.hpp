@@ -19,6 +19,7 @@
 
 #include <vector>
 
+#include "wrnn/cells/cell_parameters.hpp"
 #include "wrnn/cells/initialization.hpp"
 #include "wrnn/core/activation.hpp"
 #include "wrnn/core/parameter.hpp"
@@ -38,21 +39,20 @@ struct WaveCellOptions {
 };
 
 template <class Scalar_>
-class WaveCell {
+class WaveCell : public CellParameters<Scalar_> {
+  using Parameters = CellParameters<Scalar_>;
+  using Parameters::input_weight_, Parameters::input_bias_, Parameters::recurrent_weight_,
+      Parameters::recurrent_bias_;
+  using Parameters::kRecurrentWeight, Parameters::kRecurrentBias;
+
  public:
   using Scalar = Scalar_;
   using Options = WaveCellOptions;
-  // The order of parameters(), and of the gradient pointers backward_step receives.
-  enum ParameterIndex { kInputWeight, kInputBias, kRecurrentWeight, kRecurrentBias };
 
   explicit WaveCell(const WaveCellOptions& options)
-      : options_(validated(options)),
+      : Parameters(named_parameters(validated(options))),
+        options_(options),
         shape_{options.channels, options.ring_size, options.kernel_size},
-        input_weight_("Wx.weight", {shape_.state_size(), options.input_size}, false),
-        input_bias_("Wx.bias", {shape_.state_size()}, true),
-        recurrent_weight_("Wy.weight", {options.channels, options.channels, options.kernel_size},
-                          false),
-        recurrent_bias_("Wy.bias", {options.channels}, true),
         stream_scratch_(Vector<Scalar>::Zero(shape_.state_size())),
         stream_kernel_scratch_(circular_conv_scratch_size<Scalar>(shape_)) {}
 
@@ -65,19 +65,6 @@ class WaveCell {
   Index output_size() const { return shape_.state_size(); }
   Index projection_size() const { return shape_.state_size(); }
   Index tape_size() const { return 0; }
-
-  Parameter<Scalar>& input_weight() { return input_weight_; }
-  Parameter<Scalar>& input_bias() { return input_bias_; }
-  const Parameter<Scalar>& input_weight() const { return input_weight_; }
-  const Parameter<Scalar>& input_bias() const { return input_bias_; }
-  Parameter<Scalar>& recurrent_weight() { return recurrent_weight_; }
-  Parameter<Scalar>& recurrent_bias() { return recurrent_bias_; }
-  const Parameter<Scalar>& recurrent_weight() const { return recurrent_weight_; }
-  const Parameter<Scalar>& recurrent_bias() const { return recurrent_bias_; }
-
-  std::vector<Parameter<Scalar>*> parameters() {
-    return {&input_weight_, &input_bias_, &recurrent_weight_, &recurrent_bias_};
-  }
 
   void init(Rng& rng) {
     const Index C = options_.channels, k = options_.kernel_size, r = k / 2;
@@ -139,6 +126,17 @@ class WaveCell {
   }
 
  private:
+  // The four tensors, named and shaped, for options already validated.
+  static Parameters named_parameters(const WaveCellOptions& options) {
+    return Parameters(
+        Parameter<Scalar>("Wx.weight", {options.channels * options.ring_size, options.input_size},
+                          false),
+        Parameter<Scalar>("Wx.bias", {options.channels * options.ring_size}, true),
+        Parameter<Scalar>("Wy.weight", {options.channels, options.channels, options.kernel_size},
+                          false),
+        Parameter<Scalar>("Wy.bias", {options.channels}, true));
+  }
+
   static const WaveCellOptions& validated(const WaveCellOptions& options) {
     require_positive("wave cell input size d", options.input_size);
     ConvShape{options.channels, options.ring_size, options.kernel_size}.validate();
@@ -147,7 +145,6 @@ class WaveCell {
 
   WaveCellOptions options_;
   ConvShape shape_;
-  Parameter<Scalar> input_weight_, input_bias_, recurrent_weight_, recurrent_bias_;
   Vector<Scalar> stream_scratch_;
   ScratchBuffer<Scalar> stream_kernel_scratch_;
 };
