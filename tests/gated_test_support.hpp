@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "support/allocation_counter.hpp"
 #include "wrnn/wrnn.hpp"
 
 namespace gated_test {
@@ -148,6 +149,116 @@ void check_forward_against_naive(Naive naive) {
   for (Index H : {Index{6}, Index{29}}) {
     check_states_against_naive<GatedCell<double>>(naive, H, 1e-13, 11, wrnn::ModelOptions{2});
     check_states_against_naive<GatedCell<float>>(naive, H, 2e-6, 12, wrnn::ModelOptions{});
+  }
+}
+
+// Weights of +-50 drive every pre-activation far past the point where exp overflows in float:
+// every state stays finite, every h within [-1, 1], and per_step(states, H, t) checks what else
+// the cell bounds at step t (the LSTM's c).
+template <template <class> class GatedCell, class PerStep>
+void check_saturated_gates(PerStep per_step) {
+  const Index T = 6, B = 3, d = 2, H = 29;
+  wrnn::SequenceModel<GatedCell<float>> model({d, H}, {1});
+  wrnn::Sequence<float> x(T, B, d);
+  randomize(model, x, 50.0, 14);
+  model.forward(x);
+  for (Index b = 0; b < B; ++b) {
+    const wrnn::Matrix<float> states = model.sample_states(b);
+    INFO("sample " << b);
+    CHECK(states.allFinite());
+    for (Index t = 1; t <= T; ++t) {
+      CHECK(states.col(t).head(H).cwiseAbs().maxCoeff() <= 1.0f);
+      per_step(states, H, t);
+    }
+  }
+}
+
+// The streaming step(x, state) gives the batch forward's states, sample by sample, within float
+// rounding, and allocates nothing (H = 29 runs every lane width of the fused loops).
+template <template <class> class GatedCell>
+void check_streaming_matches_batch() {
+  const Index T = 9, B = 4, d = 2;
+  for (Index H : {Index{5}, Index{29}}) {
+    wrnn::SequenceModel<GatedCell<float>> model({d, H}, {1});
+    wrnn::Sequence<float> x(T, B, d);
+    randomize(model, x, 1.0, 13);
+    model.forward(x);
+    auto& cell = model.cell();
+    const Index S = cell.state_size();
+    std::vector<float> state(static_cast<std::size_t>(S));
+    for (Index b = 0; b < B; ++b) {
+      std::fill(state.begin(), state.end(), 0.0f);
+      const wrnn::Matrix<float> batch_states = model.sample_states(b);
+      for (Index t = 0; t < T; ++t) {
+        const float* input = &x(t, b, 0);
+        const long allocations =
+            wrnn_test::count_allocations([&] { cell.step(input, state.data()); });
+        CHECK(allocations == 0);
+        INFO("H " << H << ", sample " << b << ", step " << t + 1);
+        const wrnn::Vector<float> streamed = wrnn::ConstVectorMap<float>(state.data(), S);
+        CHECK((streamed - batch_states.col(t + 1)).cwiseAbs().maxCoeff() <= 1e-6f);
+      }
+    }
+  }
+  if (wrnn_test::kCanCountAllocations) {
+    // The counter sees allocations at all (otherwise "0 allocations" above would prove nothing).
+    CHECK(wrnn_test::count_allocations([] {
+            wrnn::Vector<float> v(64);
+            v.setZero();
+          }) > 0);
+  }
+}
+
+// What tests/pytorch_reference_gated.py computed with torch.nn.LSTM or GRU for the reference
+// model of load_reference (the test files include the generated numbers).
+struct TorchReference {
+  double loss;
+  const double* hidden;      // h_t for t = 1..T, [T][B][H]
+  const double* final_cell;  // c_T, [B][H]; null for a cell without one (GRU)
+  const double* grad_weight_ih;
+  const double* grad_weight_hh;
+  const double* grad_bias_ih;
+  const double* grad_bias_hh;
+};
+
+// The reference model's loss, every state and every gradient equal PyTorch's within 1e-14, with
+// the batch in one chunk and in chunks of 2.
+template <template <class> class GatedCell>
+void check_matches_pytorch(const TorchReference& torch) {
+  for (Index chunk : {Index{32}, Index{2}}) {
+    INFO("batch chunk " << chunk);
+    wrnn::SequenceModel<GatedCell<double>> model({kRefInput, kRefHidden}, {kRefOutput},
+                                                 wrnn::ModelOptions{chunk});
+    wrnn::Sequence<double> x;
+    wrnn::Targets<double> targets;
+    load_reference(model, x, targets);
+    wrnn::Matrix<double> grad_outputs;
+    const double loss =
+        wrnn::compute_loss(wrnn::LossKind::mse, model.forward(x), targets, grad_outputs);
+    CHECK(std::abs(loss - torch.loss) <= 1e-14);
+    for (Index b = 0; b < kRefBatch; ++b) {
+      const wrnn::Matrix<double> states = model.sample_states(b);
+      for (Index t = 1; t <= kRefSteps; ++t)
+        for (Index j = 0; j < kRefHidden; ++j)
+          CHECK(std::abs(states(j, t) - torch.hidden[((t - 1) * kRefBatch + b) * kRefHidden + j]) <=
+                1e-14);
+      if (torch.final_cell)
+        for (Index j = 0; j < kRefHidden; ++j)
+          CHECK(std::abs(states(kRefHidden + j, kRefSteps) -
+                         torch.final_cell[b * kRefHidden + j]) <= 1e-14);
+    }
+    wrnn::zero_gradients(model.parameters());
+    model.backward(grad_outputs);
+    const std::pair<const char*, const double*> expected[] = {
+        {"cell.weight_ih_l0", torch.grad_weight_ih},
+        {"cell.weight_hh_l0", torch.grad_weight_hh},
+        {"cell.bias_ih_l0", torch.grad_bias_ih},
+        {"cell.bias_hh_l0", torch.grad_bias_hh}};
+    for (const auto& [name, values] : expected) {
+      const auto& grad = model.parameter(name).grad;
+      INFO(name);
+      for (Index i = 0; i < grad.size(); ++i) CHECK(std::abs(grad[i] - values[i]) <= 1e-14);
+    }
   }
 }
 

@@ -2,7 +2,6 @@
 // gradient (double), a naive per-sample scalar evaluation of torch.nn.LSTM's equations, the
 // streaming step against the batch step, and values computed by torch.nn.LSTM itself.
 #include "gated_test_support.hpp"
-#include "support/allocation_counter.hpp"
 #include "support/gradient_check.hpp"
 
 namespace {
@@ -156,89 +155,19 @@ TEST_CASE("LSTM forward matches a naive evaluation of the equations", "[lstm]") 
 }
 
 TEST_CASE("LSTM saturated gates stay finite and bounded", "[lstm]") {
-  // Weights of +-50 drive every pre-activation far past the point where exp overflows in float.
-  const Index T = 6, B = 3, d = 2, H = 29;
-  wrnn::SequenceModel<wrnn::LSTMCell<float>> model({d, H}, {1});
-  wrnn::Sequence<float> x(T, B, d);
-  gated_test::randomize(model, x, 50.0, 14);
-  model.forward(x);
-  for (Index b = 0; b < B; ++b) {
-    const wrnn::Matrix<float> states = model.sample_states(b);
-    INFO("sample " << b);
-    CHECK(states.allFinite());
-    for (Index t = 1; t <= T; ++t) {
-      CHECK(states.col(t).head(H).cwiseAbs().maxCoeff() <= 1.0f);
-      // |c_t| <= |c_{t-1}| + 1 since f, i in [0, 1] and |g| <= 1.
-      CHECK(states.col(t).tail(H).cwiseAbs().maxCoeff() <= float(t));
-    }
-  }
+  gated_test::check_saturated_gates<wrnn::LSTMCell>(
+      [](const wrnn::Matrix<float>& states, Index H, Index t) {
+        // |c_t| <= |c_{t-1}| + 1 since f, i in [0, 1] and |g| <= 1.
+        CHECK(states.col(t).tail(H).cwiseAbs().maxCoeff() <= float(t));
+      });
 }
 
 TEST_CASE("LSTM streaming step equals the batch step and never allocates", "[lstm]") {
-  const Index T = 9, B = 4, d = 2;
-  const Index H = GENERATE(Index{5}, Index{29});
-  wrnn::SequenceModel<wrnn::LSTMCell<float>> model({d, H}, {1});
-  wrnn::Sequence<float> x(T, B, d);
-  gated_test::randomize(model, x, 1.0, 13);
-  model.forward(x);
-  auto& cell = model.cell();
-  std::vector<float> state(static_cast<std::size_t>(2 * H));
-  for (Index b = 0; b < B; ++b) {
-    std::fill(state.begin(), state.end(), 0.0f);
-    const wrnn::Matrix<float> batch_states = model.sample_states(b);
-    for (Index t = 0; t < T; ++t) {
-      const float* input = &x(t, b, 0);
-      const long allocations =
-          wrnn_test::count_allocations([&] { cell.step(input, state.data()); });
-      CHECK(allocations == 0);
-      INFO("sample " << b << ", step " << t + 1);
-      const wrnn::Vector<float> streamed = wrnn::ConstVectorMap<float>(state.data(), 2 * H);
-      CHECK((streamed - batch_states.col(t + 1)).cwiseAbs().maxCoeff() <= 1e-6f);
-    }
-  }
-  if (wrnn_test::kCanCountAllocations) {
-    // The counter sees allocations at all (otherwise "0 allocations" above would prove nothing).
-    CHECK(wrnn_test::count_allocations([] {
-            wrnn::Vector<float> v(64);
-            v.setZero();
-          }) > 0);
-  }
+  gated_test::check_streaming_matches_batch<wrnn::LSTMCell>();
 }
 
 TEST_CASE("LSTM matches torch.nn.LSTM: states, loss and every gradient", "[lstm][pytorch]") {
-  for (Index chunk : {Index{32}, Index{2}}) {
-    INFO("batch chunk " << chunk);
-    using gated_test::kRefBatch, gated_test::kRefHidden, gated_test::kRefSteps;
-    wrnn::SequenceModel<Cell> model({gated_test::kRefInput, kRefHidden}, {gated_test::kRefOutput},
-                                    wrnn::ModelOptions{chunk});
-    wrnn::Sequence<double> x;
-    wrnn::Targets<double> targets;
-    gated_test::load_reference(model, x, targets);
-    wrnn::Matrix<double> grad_outputs;
-    const double loss =
-        wrnn::compute_loss(wrnn::LossKind::mse, model.forward(x), targets, grad_outputs);
-    CHECK(std::abs(loss - kTorchLstmLoss) <= 1e-14);
-    for (Index b = 0; b < kRefBatch; ++b) {
-      const wrnn::Matrix<double> states = model.sample_states(b);
-      for (Index t = 1; t <= kRefSteps; ++t)
-        for (Index j = 0; j < kRefHidden; ++j)
-          CHECK(std::abs(states(j, t) -
-                         kTorchLstmHidden[((t - 1) * kRefBatch + b) * kRefHidden + j]) <= 1e-14);
-      for (Index j = 0; j < kRefHidden; ++j)
-        CHECK(std::abs(states(kRefHidden + j, kRefSteps) -
-                       kTorchLstmFinalCell[b * kRefHidden + j]) <= 1e-14);
-    }
-    wrnn::zero_gradients(model.parameters());
-    model.backward(grad_outputs);
-    const std::pair<const char*, const double*> expected[] = {
-        {"cell.weight_ih_l0", kTorchLstmGrad_weight_ih_l0},
-        {"cell.weight_hh_l0", kTorchLstmGrad_weight_hh_l0},
-        {"cell.bias_ih_l0", kTorchLstmGrad_bias_ih_l0},
-        {"cell.bias_hh_l0", kTorchLstmGrad_bias_hh_l0}};
-    for (const auto& [name, values] : expected) {
-      const auto& grad = model.parameter(name).grad;
-      INFO(name);
-      for (Index i = 0; i < grad.size(); ++i) CHECK(std::abs(grad[i] - values[i]) <= 1e-14);
-    }
-  }
+  gated_test::check_matches_pytorch<wrnn::LSTMCell>(
+      {kTorchLstmLoss, kTorchLstmHidden, kTorchLstmFinalCell, kTorchLstmGrad_weight_ih_l0,
+       kTorchLstmGrad_weight_hh_l0, kTorchLstmGrad_bias_ih_l0, kTorchLstmGrad_bias_hh_l0});
 }
