@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 
+#include "common/model_flags.hpp"
 #include "common/progress_bar.hpp"
 #include "wrnn/analysis/analysis.hpp"
 #include "wrnn/io/io.hpp"
@@ -290,13 +291,7 @@ int memory_task_main(int argc, char** argv, const std::string& task_name, Index 
   options.grad_clip = default_grad_clip;
   CLI::App app{"Train a wave-RNN, an iRNN, an LSTM or a GRU on the " + task_name +
                " task (Keller et al. 2024)"};
-  app.add_option("--model", options.model, "wave, irnn, lstm or gru")->capture_default_str();
-  app.add_option("--n", options.ring_size,
-                 "units per channel (wave) or hidden units (irnn, lstm, gru)")
-      ->capture_default_str();
-  app.add_option("--channels", options.channels, "wave channels C")->capture_default_str();
-  app.add_option("--kernel", options.kernel_size, "wave kernel size k (odd)")
-      ->capture_default_str();
+  add_model_flags(app, options);
   app.add_option("--T", options.length,
                  task_name == "copy" ? "gap T: sequences have T + 10 steps" : "sequence length T")
       ->capture_default_str();
@@ -304,19 +299,7 @@ int memory_task_main(int argc, char** argv, const std::string& task_name, Index 
   app.add_option("--batch", options.batch, "batch size")->capture_default_str();
   app.add_option("--test-batch", options.test_batch, "size of the fixed test batch")
       ->capture_default_str();
-  app.add_option("--lr", options.learning_rate, "Adam learning rate")->capture_default_str();
-  app.add_option("--grad-clip", options.grad_clip, "global gradient-norm clip (0: none)")
-      ->capture_default_str();
-  app.add_option("--init", options.init,
-                 "recurrent init: shift, identity or random (default: shift for wave, identity "
-                 "for irnn)");
-  app.add_option("--v-init", options.v_init, "input init: solo or normal")->capture_default_str();
-  app.add_option("--act", options.activation, "activation: relu, tanh or identity")
-      ->capture_default_str();
   app.add_option("--seed", options.seed, "random seed")->capture_default_str();
-  app.add_option("--threads", options.threads,
-                 "threads (default: WRNN_NUM_THREADS or all cores; results do not depend on it)")
-      ->capture_default_str();
   app.add_option("--log-every", options.log_every, "evaluate and log every N steps")
       ->capture_default_str();
   app.add_option("--out", options.out_dir,

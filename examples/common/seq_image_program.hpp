@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "common/classification.hpp"
+#include "common/model_flags.hpp"
 #include "common/progress_bar.hpp"
 #include "wrnn/data/data.hpp"
 #include "wrnn/io/io.hpp"
@@ -466,18 +467,12 @@ inline int seq_image_main(int argc, char** argv) {
   CLI::App app{
       "Train a wave-RNN, an iRNN, an LSTM or a GRU on sequential image classification: sMNIST, "
       "psMNIST or noisy sequential CIFAR-10 (Keller et al. 2024)"};
+  add_model_flags(app, options);
   app.add_option("--task", options.task, "smnist, psmnist or nscifar10")->capture_default_str();
-  app.add_option("--model", options.model, "wave, irnn, lstm or gru")->capture_default_str();
   app.add_option("--data", options.data_dir,
                  std::string("folder of the IDX files (default for smnist/psmnist: ") +
                      data::kDebianFashionMnistDirectory +
                      ") or of the CIFAR-10 binary files (needed for nscifar10)");
-  app.add_option("--n", options.ring_size,
-                 "units per channel (wave) or hidden units (irnn, lstm, gru)")
-      ->capture_default_str();
-  app.add_option("--channels", options.channels, "wave channels C")->capture_default_str();
-  app.add_option("--kernel", options.kernel_size, "wave kernel size k (odd)")
-      ->capture_default_str();
   app.add_option("--readout", options.readout, "linear or mlp (one hidden layer of 100 relu)")
       ->capture_default_str();
   app.add_option("--epochs", options.epochs, "training epochs")->capture_default_str();
@@ -485,26 +480,14 @@ inline int seq_image_main(int argc, char** argv) {
   app.add_option("--eval-batch", options.eval_batch,
                  "evaluation batch size (results do not depend on it)")
       ->capture_default_str();
-  app.add_option("--lr", options.learning_rate, "Adam learning rate")->capture_default_str();
   app.add_option("--lr-drop-every", options.lr_drop_every,
                  "divide the learning rate by --lr-drop-factor every E epochs (StepLR)")
       ->capture_default_str();
   app.add_option("--lr-drop-factor", options.lr_drop_factor, "the divisor F of the lr drop")
       ->capture_default_str();
-  app.add_option("--grad-clip", options.grad_clip, "global gradient-norm clip (0: none)")
-      ->capture_default_str();
-  app.add_option("--init", options.init,
-                 "recurrent init: shift, identity or random (default: shift for wave, identity "
-                 "for irnn)");
-  app.add_option("--v-init", options.v_init, "input init: solo or normal")->capture_default_str();
-  app.add_option("--act", options.activation, "activation: relu, tanh or identity")
-      ->capture_default_str();
   app.add_option("--seed", options.seed,
                  "seed of the train/validation split, the psMNIST permutation (or nsCIFAR-10 "
                  "noise), the batch order and the initial weights")
-      ->capture_default_str();
-  app.add_option("--threads", options.threads,
-                 "threads (default: WRNN_NUM_THREADS or all cores; results do not depend on it)")
       ->capture_default_str();
   app.add_option("--max-train-batches", options.max_train_batches,
                  "train on at most N batches per epoch (0: all; for quick runs and timing)")

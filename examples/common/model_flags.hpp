@@ -1,0 +1,33 @@
+// The flags every training program shares: which model, its sizes, its init and activation,
+// Adam's learning rate and the gradient clip, and the thread count. Options is the program's own
+// options struct; it has a field for each of these, with the program's default in it.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace wrnn::examples {
+
+template <class Options>
+void add_model_flags(CLI::App& app, Options& options) {
+  app.add_option("--model", options.model, "wave, irnn, lstm or gru")->capture_default_str();
+  app.add_option("--n", options.ring_size,
+                 "units per channel (wave) or hidden units (irnn, lstm, gru)")
+      ->capture_default_str();
+  app.add_option("--channels", options.channels, "wave channels C")->capture_default_str();
+  app.add_option("--kernel", options.kernel_size, "wave kernel size k (odd)")
+      ->capture_default_str();
+  app.add_option("--lr", options.learning_rate, "Adam learning rate")->capture_default_str();
+  app.add_option("--grad-clip", options.grad_clip, "global gradient-norm clip (0: none)")
+      ->capture_default_str();
+  app.add_option("--init", options.init,
+                 "recurrent init: shift, identity or random (default: shift for wave, identity "
+                 "for irnn)");
+  app.add_option("--v-init", options.v_init, "input init: solo or normal")->capture_default_str();
+  app.add_option("--act", options.activation, "activation: relu, tanh or identity")
+      ->capture_default_str();
+  app.add_option("--threads", options.threads,
+                 "threads (default: WRNN_NUM_THREADS or all cores; results do not depend on it)")
+      ->capture_default_str();
+}
+
+}  // namespace wrnn::examples
