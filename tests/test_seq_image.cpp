@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 #include "common/seq_image_program.hpp"
 
@@ -80,6 +81,38 @@ int run_program(std::vector<std::string> args) {
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   return examples::seq_image_main(static_cast<int>(argv.size()), argv.data());
+}
+
+// A small MNIST-format folder: 3000 validation + 40 training images (the split always holds out
+// 3000) drawn with `seed`, and 30 test images drawn with seed + 1.
+void write_small_mnist(const fs::path& dir, std::uint64_t seed) {
+  write_idx(dir / "train-images-idx3-ubyte", dir / "train-labels-idx1-ubyte",
+            random_images(3040, seed));
+  write_idx(dir / "t10k-images-idx3-ubyte", dir / "t10k-labels-idx1-ubyte",
+            random_images(30, seed + 1));
+}
+
+// The flags of a small wave run on psMNIST: n = 8, C = 2, lr 1e-2, two batches of 16 per epoch,
+// evaluation on the first max_eval images in batches of 16.
+std::vector<std::string> small_wave_run(const fs::path& data, const fs::path& out, int epochs,
+                                        int max_eval, int seed, int threads) {
+  const std::pair<const char*, std::string> flags[] = {{"--task", "psmnist"},
+                                                       {"--model", "wave"},
+                                                       {"--data", data.string()},
+                                                       {"--n", "8"},
+                                                       {"--channels", "2"},
+                                                       {"--epochs", std::to_string(epochs)},
+                                                       {"--batch", "16"},
+                                                       {"--lr", "1e-2"},
+                                                       {"--max-train-batches", "2"},
+                                                       {"--max-eval", std::to_string(max_eval)},
+                                                       {"--eval-batch", "16"},
+                                                       {"--seed", std::to_string(seed)},
+                                                       {"--threads", std::to_string(threads)},
+                                                       {"--out", out.string()}};
+  std::vector<std::string> arguments;
+  for (const auto& [flag, value] : flags) arguments.insert(arguments.end(), {flag, value});
+  return arguments;
 }
 
 std::vector<std::vector<std::string>> read_csv(const fs::path& path) {
@@ -228,40 +261,9 @@ TEST_CASE("RunRecord: test accuracy at the first best validation epoch; metadata
 
 TEST_CASE("seq_image runs end to end on small IDX files and writes its record") {
   TempDir dir;
-  // 3000 validation + 40 training images (the split always holds out 3000), 30 test images.
-  write_idx(dir.path / "train-images-idx3-ubyte", dir.path / "train-labels-idx1-ubyte",
-            random_images(3040, 1));
-  write_idx(dir.path / "t10k-images-idx3-ubyte", dir.path / "t10k-labels-idx1-ubyte",
-            random_images(30, 2));
+  write_small_mnist(dir.path, 1);
   const fs::path out = dir.path / "out";
-  const int rc = run_program({"--task",
-                              "psmnist",
-                              "--model",
-                              "wave",
-                              "--data",
-                              dir.path.string(),
-                              "--n",
-                              "8",
-                              "--channels",
-                              "2",
-                              "--epochs",
-                              "2",
-                              "--batch",
-                              "16",
-                              "--lr",
-                              "1e-2",
-                              "--max-train-batches",
-                              "2",
-                              "--max-eval",
-                              "40",
-                              "--eval-batch",
-                              "16",
-                              "--seed",
-                              "9",
-                              "--threads",
-                              "2",
-                              "--out",
-                              out.string()});
+  const int rc = run_program(small_wave_run(dir.path, out, 2, 40, 9, 2));
   REQUIRE(rc == 0);
 
   nlohmann::json results;
@@ -362,44 +364,14 @@ TEST_CASE("seq_image runs noisy sequential CIFAR-10 from CIFAR binary files") {
 
 TEST_CASE("seq_image resumed from its epoch checkpoint continues bit-identically") {
   TempDir dir;
-  write_idx(dir.path / "train-images-idx3-ubyte", dir.path / "train-labels-idx1-ubyte",
-            random_images(3040, 3));
-  write_idx(dir.path / "t10k-images-idx3-ubyte", dir.path / "t10k-labels-idx1-ubyte",
-            random_images(30, 4));
-  auto arguments = [&](const fs::path& out, const char* epochs) {
-    return std::vector<std::string>{"--task",
-                                    "psmnist",
-                                    "--model",
-                                    "wave",
-                                    "--data",
-                                    dir.path.string(),
-                                    "--n",
-                                    "8",
-                                    "--channels",
-                                    "2",
-                                    "--epochs",
-                                    epochs,
-                                    "--batch",
-                                    "16",
-                                    "--lr",
-                                    "1e-2",
-                                    "--max-train-batches",
-                                    "2",
-                                    "--max-eval",
-                                    "32",
-                                    "--eval-batch",
-                                    "16",
-                                    "--seed",
-                                    "5",
-                                    "--threads",
-                                    "1",
-                                    "--out",
-                                    out.string()};
+  write_small_mnist(dir.path, 3);
+  auto arguments = [&](const fs::path& out, int epochs) {
+    return small_wave_run(dir.path, out, epochs, 32, 5, 1);
   };
   const fs::path straight = dir.path / "straight", interrupted = dir.path / "interrupted";
-  REQUIRE(run_program(arguments(straight, "3")) == 0);
-  REQUIRE(run_program(arguments(interrupted, "2")) == 0);
-  auto resumed = arguments(interrupted, "3");
+  REQUIRE(run_program(arguments(straight, 3)) == 0);
+  REQUIRE(run_program(arguments(interrupted, 2)) == 0);
+  auto resumed = arguments(interrupted, 3);
   resumed.push_back("--resume");
   resumed.push_back((interrupted / "checkpoint.safetensors").string());
   REQUIRE(run_program(resumed) == 0);
@@ -410,8 +382,7 @@ TEST_CASE("seq_image resumed from its epoch checkpoint continues bit-identically
   for (std::size_t row = 1; row < a.size(); ++row)
     for (std::size_t column = 0; column <= 6; ++column) CHECK(a[row][column] == b[row][column]);
   // A checkpoint of another run is refused.
-  auto other = arguments(dir.path / "other", "3");
-  other[other.size() - 5] = "6";  // --seed
+  auto other = small_wave_run(dir.path, dir.path / "other", 3, 32, 6, 1);
   other.push_back("--resume");
   other.push_back((interrupted / "checkpoint.safetensors").string());
   CHECK(run_program(other) == 2);
