@@ -1,12 +1,11 @@
 // An inference-only snapshot of a WaveCell laid out for stepping one sample at a time.
 //
 // WaveCell::step computes the same thing, but it reads Wx in the layout the cell trains with:
-// row-major [C*n, d], PyTorch's. For one sample the projection p = Wx x + b_V is then C*n dot
-// products of length d, and with a small d (10 in the copy task) those are shorter than one SIMD
-// register, so that matrix-vector product costs several times the convolution itself (measured:
-// 2.4 of the 2.75 us of a step at n = 100, C = 6, d = 10). Here Wx is kept column-major, so p is
-// a column-major matrix-vector product: d contiguous columns of C*n values scaled and summed,
-// which vectorises fully.
+// row-major [C*n, d], PyTorch's, whose columns are strided. Here Wx is kept column-major, so the
+// projection p = Wx x + b_V is d contiguous columns of C*n values scaled and summed, which
+// vectorises fully, with the columns of zero inputs skipped (column_projection.hpp). Measured at
+// n = 100, C = 6, d = 10: 0.35 us a step with one-hot inputs (WaveCell::step 0.46 us), 0.47 us
+// with dense ones (WaveCell::step 1.8 us).
 //
 // Forward, one step (the same equations as WaveCell, wave.hpp):
 //   p_t = V x_t + b_V
@@ -17,6 +16,7 @@
 // step() never allocates; load() does not either when the cell has the snapshot's shape.
 #pragma once
 
+#include "wrnn/cells/column_projection.hpp"
 #include "wrnn/cells/wave.hpp"
 
 namespace wrnn {
@@ -58,8 +58,7 @@ class StreamingWaveCell {
 
   // Advances one sample's state (C*n values, channel-major) by one input x (d values), in place.
   void step(const Scalar* x, Scalar* state) {
-    projection_ = input_bias_;
-    projection_.noalias() += input_weight_ * ConstVectorMap<Scalar>(x, options_.input_size);
+    project_on_columns(input_weight_, input_bias_, x, projection_);
     circular_conv_forward_activation(shape_, recurrent_weight_.data(), recurrent_bias_.data(),
                                      state, projection_.data(), Index{1}, options_.activation,
                                      scratch_);

@@ -113,12 +113,17 @@ class WaveCell : public CellParameters<Scalar_> {
 
   // Streaming: advance one sample's state by one input x (d values), in place. Never allocates:
   // the cell owns its scratch, sized for its shape at construction. For a latency-bound loop
-  // with fixed weights, StreamingWaveCell (streaming_wave_cell.hpp) is several times faster.
+  // with fixed weights, StreamingWaveCell (streaming_wave_cell.hpp) is faster still.
   void step(const Scalar* x, Scalar* state) {
     const Index N = state_size();
     VectorMap<Scalar> pre(stream_scratch_.data(), N);
-    pre.noalias() = input_weight_.matrix() * ConstVectorMap<Scalar>(x, options_.input_size);
-    pre += input_bias_.value;
+    // p = b_V + sum of x_j times column j of the row-major Wx, columns of zero inputs skipped
+    // (column_projection.hpp says why). Strided columns beat Eigen's row-major product, C*n dot
+    // products of length d: n = 100, C = 6, d = 10 dense inputs 2.5 -> 1.3 us; one-hot 0.2 us.
+    pre = input_bias_.value;
+    const auto weight = input_weight_.matrix();
+    for (Index j = 0; j < options_.input_size; ++j)
+      if (x[j] != Scalar(0)) pre.noalias() += x[j] * weight.col(j);
     circular_conv_forward_activation(shape_, recurrent_weight_.value.data(),
                                      recurrent_bias_.value.data(), state, pre.data(), Index{1},
                                      options_.activation, stream_kernel_scratch_);

@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "wrnn/cells/column_projection.hpp"
 #include "wrnn/core/error.hpp"
 #include "wrnn/core/parameter.hpp"
 #include "wrnn/core/rng.hpp"
@@ -207,14 +208,9 @@ class SequenceModel {
     const Vector<Scalar>& bias = cell_.input_bias().value;
     if (narrow_input()) {
       // With a few inputs (10 in the copy task, 1 in sMNIST) Eigen's GEMM spends more time
-      // packing than multiplying; on the column-major copy each sample's projection is a sum of
-      // whole columns of Wx, one vectorised axpy per input, and zero inputs are skipped: one-hot
-      // tokens (the copy task) cost one column instead of d, blank pixels none.
-      for (Index i = 0; i < x.cols(); ++i) {
-        p.col(i) = bias;
-        for (Index j = 0; j < x.rows(); ++j)
-          if (x(j, i) != Scalar(0)) p.col(i).noalias() += x(j, i) * input_weight_columns_.col(j);
-      }
+      // packing than multiplying: per sample on the column-major copy (column_projection.hpp).
+      for (Index i = 0; i < x.cols(); ++i)
+        project_on_columns(input_weight_columns_, bias, x.col(i).data(), p.col(i));
     } else {
       p.colwise() = bias;
       p.noalias() += cell_.input_weight().matrix() * x;
@@ -386,10 +382,9 @@ class SequenceModel {
     if (narrow_input()) grad_input_weight += chunk.grad_input_weight_columns;
   }
 
-  // dWx += dL/dp_t x_t^T for one step of a chunk. Narrow inputs (see project_step) add, for each
-  // sample, dL/dp of the sample into the column of every non-zero input, into the chunk's
-  // column-major accumulator (added to the row-major gradient once, at the end of the sweep).
-  // Skipping x = 0 changes nothing but Inf * 0 = NaN, which would reach the loss anyway.
+  // dWx += dL/dp_t x_t^T for one step of a chunk. Narrow inputs (see project_step) go per sample
+  // into the chunk's column-major accumulator (added to the row-major gradient once, at the end
+  // of the sweep).
   void add_input_weight_gradient(Chunk& chunk, ConstMatrixMap<Scalar> x,
                                  RowMatrixMap<Scalar> grad_input_weight) const {
     if (!narrow_input()) {
@@ -397,9 +392,8 @@ class SequenceModel {
       return;
     }
     for (Index i = 0; i < x.cols(); ++i)
-      for (Index j = 0; j < x.rows(); ++j)
-        if (x(j, i) != Scalar(0))
-          chunk.grad_input_weight_columns.col(j).noalias() += x(j, i) * chunk.grad_projected.col(i);
+      add_column_gradient(x.col(i).data(), chunk.grad_projected.col(i),
+                          chunk.grad_input_weight_columns);
   }
 
   Cell cell_;
