@@ -78,11 +78,12 @@ wrnn::GRUCellOptions cell_options(wrnn::GRUCell<float>*, Config config) {
 }
 
 template <class Cell, Config config>
-void BM_TrainStep(benchmark::State& state) {
+void time_train_steps(benchmark::State& state, Index threads, Index tape_checkpoint_every) {
   wrnn::Rng rng(1);
   Problem problem = make_problem(config, rng);
   wrnn::ModelOptions model_options;
-  model_options.threads = state.range(0);
+  model_options.threads = threads;
+  model_options.tape_checkpoint_every = tape_checkpoint_every;
   wrnn::SequenceModel<Cell> model(cell_options(static_cast<Cell*>(nullptr), config),
                                   problem.readout, model_options);
   model.init(rng);
@@ -97,13 +98,26 @@ void BM_TrainStep(benchmark::State& state) {
         wrnn::train_step(model, adam, problem.inputs, problem.targets, problem.loss, 0.0, ++step);
     benchmark::DoNotOptimize(result.loss);
   }
-  state.counters["threads"] = static_cast<double>(state.range(0));
+  state.counters["threads"] = static_cast<double>(threads);
   state.counters["weights"] = static_cast<double>(model.weight_count());
   // What the forward keeps for BPTT, for the whole batch and sequence.
-  state.counters["tape_MiB"] = static_cast<double>(model.tape_bytes_per_step_and_sample()) *
-                               static_cast<double>(problem.inputs.steps() * kBatch) / (1 << 20);
+  state.counters["tape_MiB"] =
+      static_cast<double>(model.tape_bytes(problem.inputs.steps(), kBatch)) / (1 << 20);
   state.counters["tape_bytes_per_step_sample"] =
       static_cast<double>(model.tape_bytes_per_step_and_sample());
+}
+
+// Argument: threads. Every state kept for the reverse sweep.
+template <class Cell, Config config>
+void BM_TrainStep(benchmark::State& state) {
+  time_train_steps<Cell, config>(state, state.range(0), 0);
+}
+
+// Arguments: threads, tape_checkpoint_every (ModelOptions): every K-th state kept, the others
+// recomputed during the reverse sweep.
+template <class Cell, Config config>
+void BM_TrainStepCheckpointed(benchmark::State& state) {
+  time_train_steps<Cell, config>(state, state.range(0), state.range(1));
 }
 
 // One sample, one step, in place: the latency a simulation embedding a cell sees. The input is
@@ -150,6 +164,23 @@ BENCHMARK_TEMPLATE(BM_TrainStep, wrnn::WaveCell<float>, smnist)->Apply(thread_ar
 BENCHMARK_TEMPLATE(BM_TrainStep, wrnn::DenseCell<float>, smnist)->Apply(thread_arguments);
 BENCHMARK_TEMPLATE(BM_TrainStep, wrnn::LSTMCell<float>, copy)->Apply(thread_arguments);
 BENCHMARK_TEMPLATE(BM_TrainStep, wrnn::GRUCell<float>, copy)->Apply(thread_arguments);
+// K near sqrt(T) (T = 130, 400, 784), and for sMNIST also K = 4.
+BENCHMARK_TEMPLATE(BM_TrainStepCheckpointed, wrnn::WaveCell<float>, copy)
+    ->Args({1, 11})
+    ->Args({2, 11})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK_TEMPLATE(BM_TrainStepCheckpointed, wrnn::WaveCell<float>, adding)
+    ->Args({1, 20})
+    ->Args({2, 20})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK_TEMPLATE(BM_TrainStepCheckpointed, wrnn::WaveCell<float>, smnist)
+    ->Args({1, 28})
+    ->Args({2, 28})
+    ->Args({1, 4})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 BENCHMARK_TEMPLATE(BM_StreamingStep, wrnn::WaveCell<float>);
 BENCHMARK(BM_StreamingWaveCellStep);
 BENCHMARK_TEMPLATE(BM_StreamingStep, wrnn::DenseCell<float>);

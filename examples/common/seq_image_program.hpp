@@ -49,6 +49,7 @@ struct SeqImageOptions {
   std::string activation = "relu";
   std::uint64_t seed = 1;
   Index threads = default_thread_count();
+  Index tape_checkpoint_every = 0;  // ModelOptions::tape_checkpoint_every (0: every state kept)
   long long max_train_batches = 0;  // 0: every batch of the epoch
   Index max_eval = 0;               // 0: the whole validation split and test set
   long long log_every = 10;
@@ -76,6 +77,7 @@ inline nlohmann::json to_json(const SeqImageOptions& o) {
           {"act", o.activation},
           {"seed", o.seed},
           {"threads", o.threads},
+          {"tape_checkpoint_every", o.tape_checkpoint_every},
           {"max_train_batches", o.max_train_batches},
           {"max_eval", o.max_eval},
           {"log_every", o.log_every},
@@ -409,6 +411,7 @@ nlohmann::json train_seq_image(Model& model, const SeqImageOptions& options, con
 inline ModelOptions seq_image_model_options(const SeqImageOptions& options) {
   ModelOptions model;
   model.threads = options.threads;
+  model.tape_checkpoint_every = options.tape_checkpoint_every;
   return model;
 }
 
@@ -491,6 +494,11 @@ inline int seq_image_main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--max-train-batches", options.max_train_batches,
                  "train on at most N batches per epoch (0: all; for quick runs and timing)")
+      ->capture_default_str();
+  app.add_option("--tape-checkpoint-every", options.tape_checkpoint_every,
+                 "keep every K-th state for backpropagation and recompute the others (0: keep "
+                 "all; 28 cuts the wave sMNIST tape from 1.6 GB to 112 MB at the same speed; "
+                 "results do not depend on it)")
       ->capture_default_str();
   app.add_option("--max-eval", options.max_eval,
                  "evaluate on the first N validation and N test images (0: all)")

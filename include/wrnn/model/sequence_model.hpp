@@ -16,6 +16,17 @@
 // went from 50.5 to 44.4 ms (copy config) and from 2.06 to 1.88 s (sMNIST), and the LSTM's and
 // GRU's by as much.)
 //
+// Checkpoints (ModelOptions::tape_checkpoint_every = K > 0): the forward keeps h_t only for t a
+// multiple of K, and a buffer of K - 1 states and K cell tapes in which it runs, and the reverse
+// sweep, on reaching a segment of steps (mK, mK + K], first recomputes that segment's states and
+// tapes from h_mK by the same projection and cell steps as the forward, so they are bit for bit
+// the states it had. The tape shrinks from T + 1 states to T/K + K (sqrt(T) at best), for one more
+// forward of the cell; the segment being swept stays in cache. The last segment is still in
+// place after the forward and is never recomputed. Measured on one core (bench_training): wave
+// sMNIST, K = 28: tape 1.57 GB -> 112 MB at the same speed (the recomputation costs what the
+// tape's trips through memory did); wave copy K = 11 the same speed too; wave adding K = 20:
+// 529 -> 53 MB, 11% slower.
+//
 // Chunks: the batch is cut into fixed slices of `batch_chunk` samples, each with its own
 // workspace and gradient buffers, summed in chunk order at the end. The cut depends only on the
 // batch size and batch_chunk, never on the thread count, so results are bit-identical for any
@@ -45,6 +56,10 @@ struct ModelOptions {
   // Threads that run the chunks of a batch at the same time (1: all on the caller's thread).
   // Results do not depend on it.
   Index threads = 1;
+  // Keep h_t for backward only at every K-th step (0: at every step) and recompute the K - 1
+  // steps between two kept states when the reverse sweep reaches them (see the file comment).
+  // Results do not depend on it; sample_states() needs 0.
+  Index tape_checkpoint_every = 0;
 };
 
 template <class Cell>
@@ -135,30 +150,43 @@ class SequenceModel {
   }
 
   // The recorded states of one sample after the last forward() (not infer()): state_size x
-  // (T+1), column t is h_t (column 0 is the zero start state).
+  // (T+1), column t is h_t (column 0 is the zero start state). Needs every state kept
+  // (tape_checkpoint_every 0, or at least T).
   Matrix<Scalar> sample_states(Index sample) const {
     if (!has_tape_ || sample < 0 || sample >= batch_)
       throw ValueError(detail::concat("sample_states: expected a sample in [0, ", batch_,
                                       ") after forward() (not infer()), received ", sample));
+    if (segment_ < steps_)
+      throw Error(detail::concat("sample_states: the last forward kept one state in ", segment_,
+                                 " only (ModelOptions::tape_checkpoint_every ", segment_,
+                                 "); record states with tape_checkpoint_every 0"));
     for (const Chunk& chunk : chunks_) {
       if (sample < chunk.first || sample >= chunk.first + chunk.size) continue;
       Matrix<Scalar> states(cell_.state_size(), steps_ + 1);
       for (Index t = 0; t <= steps_; ++t)
-        states.col(t) = chunk.states.col(t * chunk.size + sample - chunk.first);
+        states.col(t) = chunk.states.col(state_slot(t) * chunk.size + sample - chunk.first);
       return states;
     }
     return {};
   }
 
-  // Bytes the forward keeps per step and per sample for the reverse sweep: the state h_t, the
-  // cell's extra tape, the input x_t, and for a readout at every step its hidden layer and
-  // outputs. (The projection p_t is not kept: it is h_t's slot, or one step's buffer.)
+  // Bytes the forward keeps per step and per sample for the reverse sweep, every state kept: the
+  // state h_t, the cell's extra tape, the input x_t, and for a readout at every step its hidden
+  // layer and outputs. (The projection p_t is not kept: it is h_t's slot, or one step's buffer.)
   Index tape_bytes_per_step_and_sample() const {
-    const Index readout = readout_.options().mode == ReadoutMode::every_step
-                              ? readout_.hidden_size() + 2 * readout_.output_size()
-                              : 0;
     return static_cast<Index>(sizeof(Scalar)) *
-           (cell_.state_size() + cell_.tape_size() + cell_.input_size() + readout);
+           (cell_.state_size() + cell_.tape_size() + step_record_size());
+  }
+
+  // Bytes the forward keeps for T steps of B samples, with the model's tape_checkpoint_every: the
+  // kept and buffered states (T + 1 of them, or T/K + 1 + K - 1), the cell's tapes (T, or K), and
+  // per step the inputs and the readout's record.
+  Index tape_bytes(Index steps, Index batch) const {
+    const Index K = segment_length(steps);
+    const Index states = steps / K + 1 + std::min(K - 1, steps);
+    const Index tapes = std::min(K, steps);
+    return static_cast<Index>(sizeof(Scalar)) * batch *
+           (states * cell_.state_size() + tapes * cell_.tape_size() + steps * step_record_size());
   }
 
  private:
@@ -166,8 +194,9 @@ class SequenceModel {
     Index first = 0, size = 0;      // samples [first, first + size) of the batch
     Matrix<Scalar> inputs;          // d x T*b: this chunk's inputs, kept for dWx (tape only)
     Matrix<Scalar> projected;       // P x b: p_t = Wx x_t + bx (unless P == S, see below)
-    Matrix<Scalar> states;          // S x (T+1)*b: h_0 .. h_T (without a tape: S x 2b)
-    Matrix<Scalar> tape;            // cell's extra tape x T*b (without a tape: x b)
+    Matrix<Scalar> states;          // S x (T+1)*b: h_0 .. h_T (see state_slot)
+    Matrix<Scalar> tape;            // cell's extra tape x T*b (see tape_slot)
+    Index resident_segment = -1;    // the checkpoint segment whose states are in place
     Matrix<Scalar> readout_hidden;  // readout hidden x T'*b
     Matrix<Scalar> outputs;         // o x T'*b
     Matrix<Scalar> grad_outputs;    // o x T'*b
@@ -189,10 +218,31 @@ class SequenceModel {
   static const ModelOptions& validated(const ModelOptions& options) {
     require_positive("batch_chunk", options.batch_chunk);
     require_positive("threads", options.threads);
+    if (options.tape_checkpoint_every < 0)
+      throw ValueError(
+          detail::concat("tape_checkpoint_every: expected 0 (keep every state) or a "
+                         "positive step count, received ",
+                         options.tape_checkpoint_every));
     return options;
   }
 
   Index chunk_count() const { return static_cast<Index>(chunks_.size()); }
+
+  // Per step and sample, what the tape keeps besides states: x_t and an every-step readout's
+  // hidden layer, outputs and output gradients.
+  Index step_record_size() const {
+    const Index readout = readout_.options().mode == ReadoutMode::every_step
+                              ? readout_.hidden_size() + 2 * readout_.output_size()
+                              : 0;
+    return cell_.input_size() + readout;
+  }
+
+  // K, the steps of a checkpoint segment, for a tape of T steps: T + 1 (one segment, nothing
+  // recomputed) when every state is kept.
+  Index segment_length(Index steps) const {
+    const Index K = model_options_.tape_checkpoint_every;
+    return K > 0 && K <= steps ? K : steps + 1;
+  }
 
   // Whether p_t goes straight into h_t's slot of the tape (cells whose projection is the size of
   // their state; their forward_step accepts projected aliasing state_next).
@@ -231,7 +281,12 @@ class SequenceModel {
     steps_ = steps;
     batch_ = batch;
     chunks_have_tape_ = with_tape;
-    const Index kept_steps = with_tape ? steps : 1;  // steps whose state and tape are kept
+    // With a tape: checkpoint slots for h_0, h_K, ..., then K - 1 slots for the other states of
+    // one segment, and K cell tapes. Without: two states and one tape.
+    segment_ = segment_length(steps);
+    checkpoint_slots_ = steps / segment_ + 1;
+    const Index state_slots = with_tape ? checkpoint_slots_ + std::min(segment_ - 1, steps) : 2;
+    const Index tape_slots = with_tape ? std::min(segment_, steps) : 1;
     const Index chunk_size = std::min(batch, model_options_.batch_chunk);
     const Index chunk_count = (batch + chunk_size - 1) / chunk_size;
     chunks_.assign(static_cast<std::size_t>(chunk_count), Chunk{});
@@ -241,10 +296,10 @@ class SequenceModel {
       chunk.first = c * chunk_size;
       chunk.size = std::min(chunk_size, batch - chunk.first);
       const Index b = chunk.size;
-      chunk.inputs.resize(cell_.input_size(), kept_steps == T ? T * b : 0);
+      chunk.inputs.resize(cell_.input_size(), with_tape ? T * b : 0);
       if (!projects_into_states()) chunk.projected.resize(P, b);
-      chunk.states.resize(cell_.state_size(), (kept_steps + 1) * b);
-      chunk.tape.resize(cell_.tape_size(), kept_steps * b);
+      chunk.states.resize(cell_.state_size(), state_slots * b);
+      chunk.tape.resize(cell_.tape_size(), tape_slots * b);
       chunk.readout_hidden.resize(readout_.hidden_size(), To * b);
       chunk.outputs.resize(readout_.output_size(), To * b);
       chunk.grad_outputs.resize(readout_.output_size(), To * b);
@@ -289,10 +344,17 @@ class SequenceModel {
     return const_columns(m, 0, m.cols());
   }
 
-  // Where h_t sits in a chunk's states (in blocks of b columns): slot t with the tape, and
-  // alternately slot 0 and 1 without it. The cell's extra tape for step t: slot t - 1, or 0.
-  Index state_slot(Index t) const { return chunks_have_tape_ ? t : t % 2; }
-  Index tape_slot(Index t) const { return chunks_have_tape_ ? t - 1 : 0; }
+  // Where h_t sits in a chunk's states (in blocks of b columns). With a tape: checkpoint slot
+  // t / K for t a multiple of K, else slot (t mod K) - 1 of the segment buffer after them (for
+  // K = T + 1 that is slot t: every state in order). Without: alternately slot 0 and 1. The
+  // cell's extra tape for step t: slot (t - 1) mod K, or 0.
+  Index state_slot(Index t) const {
+    if (!chunks_have_tape_) return t % 2;
+    return t % segment_ == 0 ? t / segment_ : checkpoint_slots_ + t % segment_ - 1;
+  }
+  Index tape_slot(Index t) const { return chunks_have_tape_ ? (t - 1) % segment_ : 0; }
+  // The checkpoint segment of step t >= 1: steps (mK, mK + K].
+  Index segment_of(Index t) const { return (t - 1) / segment_; }
 
   // Rows [0, output_size) of h_t for the b samples of a chunk: what the readout reads.
   ConstStridedMatrixMap<Scalar> visible_state(const Chunk& chunk, Index t) const {
@@ -325,14 +387,7 @@ class SequenceModel {
     if (chunks_have_tape_) gather_inputs(chunk, inputs);
     columns(chunk.states, 0, b).setZero();
     for (Index t = 1; t <= steps_; ++t) {
-      MatrixMap<Scalar> state = columns(chunk.states, state_slot(t) * b, b);
-      // Where p_t has the state's size (wave, dense) it is written straight into h_t's slot and
-      // the cell turns it into h_t in place: no separate buffer and no copy.
-      MatrixMap<Scalar> projected = projects_into_states() ? state : all_columns(chunk.projected);
-      project_step(step_inputs(chunk, inputs, t), projected);
-      cell_.forward_step(ConstMatrixMap<Scalar>(projected.data(), projected.rows(), b),
-                         const_columns(chunk.states, state_slot(t - 1) * b, b), state,
-                         columns(chunk.tape, tape_slot(t) * b, b));
+      cell_step(chunk, step_inputs(chunk, inputs, t), t);
       const Index block = readout_block(t);
       if (block >= 0)
         readout_.forward(visible_state(chunk, t), columns(chunk.readout_hidden, block * b, b),
@@ -340,6 +395,30 @@ class SequenceModel {
     }
     for (Index block = 0; block < output_steps(); ++block)
       outputs_.middleCols(block * batch_ + chunk.first, b) = chunk.outputs.middleCols(block * b, b);
+    chunk.resident_segment = segment_of(steps_);
+  }
+
+  // Step t of the cell for a chunk: p_t from x_t, then h_t and the cell's tape from p_t and
+  // h_{t-1}, each into its slot. The forward and the recomputation of a segment both run this.
+  void cell_step(Chunk& chunk, ConstMatrixMap<Scalar> x, Index t) {
+    const Index b = chunk.size;
+    MatrixMap<Scalar> state = columns(chunk.states, state_slot(t) * b, b);
+    // Where p_t has the state's size (wave, dense) it is written straight into h_t's slot and
+    // the cell turns it into h_t in place: no separate buffer and no copy.
+    MatrixMap<Scalar> projected = projects_into_states() ? state : all_columns(chunk.projected);
+    project_step(x, projected);
+    cell_.forward_step(ConstMatrixMap<Scalar>(projected.data(), projected.rows(), b),
+                       const_columns(chunk.states, state_slot(t - 1) * b, b), state,
+                       columns(chunk.tape, tape_slot(t) * b, b));
+  }
+
+  // Puts the states and tapes of checkpoint segment m back in place, from h_mK and the kept
+  // inputs (h_{mK+K}, already kept, is rewritten with the same value).
+  void recompute_segment(Chunk& chunk, Index m) {
+    const Index first = m * segment_ + 1, last = std::min(steps_, (m + 1) * segment_);
+    for (Index t = first; t <= last; ++t)
+      cell_step(chunk, const_columns(chunk.inputs, (t - 1) * chunk.size, chunk.size), t);
+    chunk.resident_segment = m;
   }
 
   // The reverse sweep over one chunk: at each step t = T..1, the readout's gradient joins
@@ -362,6 +441,7 @@ class SequenceModel {
     chunk.grad_state.setZero();
     if (narrow_input()) chunk.grad_input_weight_columns.setZero();
     for (Index t = steps_; t >= 1; --t) {
+      if (segment_of(t) != chunk.resident_segment) recompute_segment(chunk, segment_of(t));
       const Index block = readout_block(t);
       if (block >= 0) {
         readout_.backward(
@@ -370,10 +450,11 @@ class SequenceModel {
             all_columns(chunk.grad_visible), readout_grads);
         chunk.grad_state.topRows(visible) += chunk.grad_visible;
       }
-      cell_.backward_step(
-          const_columns(chunk.states, (t - 1) * b, b), const_columns(chunk.states, t * b, b),
-          const_columns(chunk.tape, (t - 1) * b, b), all_columns(chunk.grad_state),
-          all_columns(chunk.grad_projected), all_columns(chunk.grad_state_prev), cell_grads);
+      cell_.backward_step(const_columns(chunk.states, state_slot(t - 1) * b, b),
+                          const_columns(chunk.states, state_slot(t) * b, b),
+                          const_columns(chunk.tape, tape_slot(t) * b, b),
+                          all_columns(chunk.grad_state), all_columns(chunk.grad_projected),
+                          all_columns(chunk.grad_state_prev), cell_grads);
       add_input_weight_gradient(chunk, const_columns(chunk.inputs, (t - 1) * b, b),
                                 grad_input_weight);
       grad_input_bias += chunk.grad_projected.rowwise().sum();
@@ -407,6 +488,8 @@ class SequenceModel {
   Matrix<Scalar> outputs_;
   Index steps_ = 0, batch_ = 0;
   bool chunks_have_tape_ = false;  // how the chunks' workspace is sized (plan_chunks)
+  Index segment_ = 1;              // K of the planned tape (T + 1: every state kept)
+  Index checkpoint_slots_ = 1;     // slots for h_0, h_K, h_2K, ... before the segment buffer
   bool has_tape_ = false;          // whether the last forward kept a tape backward can use
 };
 
