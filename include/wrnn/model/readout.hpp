@@ -96,21 +96,22 @@ class Readout {
     }
   }
 
-  // Adds parameter gradients into grads (in parameters() order) and writes dL/dinputs.
-  // grad_hidden (H x M) is scratch for the MLP.
+  // Adds parameter gradients into grads (in parameters() order) and dL/dinputs into grad_inputs
+  // (the model's dL/dh_t, which already holds what step t+1 sends back: one GEMM accumulates
+  // into it, with no buffer and no extra pass). grad_hidden (H x M) is scratch for the MLP.
   template <class Inputs>
   void backward(const Inputs& inputs, ConstMatrixMap<Scalar> hidden,
                 ConstMatrixMap<Scalar> grad_outputs, MatrixMap<Scalar> grad_hidden,
-                MatrixMap<Scalar> grad_inputs, Scalar* const* grads) const {
+                StridedMatrixMap<Scalar> grad_inputs, Scalar* const* grads) const {
     if (options_.kind == ReadoutKind::linear) {
       affine_backward(0, inputs, grad_outputs, grads);
-      grad_inputs.noalias() = layers_[0].matrix().transpose() * grad_outputs;
+      grad_inputs.noalias() += layers_[0].matrix().transpose() * grad_outputs;
     } else {
       affine_backward(2, hidden, grad_outputs, grads);
       grad_hidden.noalias() = layers_[2].matrix().transpose() * grad_outputs;
       grad_hidden = (hidden.array() > Scalar(0)).select(grad_hidden.array(), Scalar(0)).matrix();
       affine_backward(0, inputs, grad_hidden, grads);
-      grad_inputs.noalias() = layers_[0].matrix().transpose() * grad_hidden;
+      grad_inputs.noalias() += layers_[0].matrix().transpose() * grad_hidden;
     }
   }
 

@@ -202,7 +202,6 @@ class SequenceModel {
     Matrix<Scalar> grad_outputs;    // o x T'*b
     // Per-step scratch of the reverse sweep, b columns each:
     Matrix<Scalar> grad_readout_hidden;          // readout hidden x b
-    Matrix<Scalar> grad_visible;                 // visible state x b: dL/dh_t from the readout
     Matrix<Scalar> grad_projected;               // P x b: dL/dp_t
     Matrix<Scalar> grad_state, grad_state_prev;  // S x b: dL/dh_t, dL/dh_{t-1}
     Matrix<Scalar> grad_input_weight_columns;    // P x d: dWx column-major (narrow inputs)
@@ -304,7 +303,6 @@ class SequenceModel {
       chunk.outputs.resize(readout_.output_size(), To * b);
       chunk.grad_outputs.resize(readout_.output_size(), To * b);
       chunk.grad_readout_hidden.resize(readout_.hidden_size(), b);
-      chunk.grad_visible.resize(cell_.output_size(), b);
       chunk.grad_projected.resize(P, b);
       chunk.grad_state.resize(cell_.state_size(), b);
       chunk.grad_state_prev.resize(cell_.state_size(), b);
@@ -447,8 +445,9 @@ class SequenceModel {
         readout_.backward(
             visible_state(chunk, t), const_columns(chunk.readout_hidden, block * b, b),
             const_columns(chunk.grad_outputs, block * b, b), all_columns(chunk.grad_readout_hidden),
-            all_columns(chunk.grad_visible), readout_grads);
-        chunk.grad_state.topRows(visible) += chunk.grad_visible;
+            StridedMatrixMap<Scalar>(chunk.grad_state.data(), visible, b,
+                                     Eigen::OuterStride<>(cell_.state_size())),
+            readout_grads);
       }
       cell_.backward_step(const_columns(chunk.states, state_slot(t - 1) * b, b),
                           const_columns(chunk.states, state_slot(t) * b, b),
