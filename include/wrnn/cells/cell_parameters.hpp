@@ -42,6 +42,18 @@ class CellParameters {
         recurrent_weight_(std::move(recurrent_weight)),
         recurrent_bias_(std::move(recurrent_bias)) {}
 
+  // torch.nn.LSTM's and GRU's tensors for `gates` gates of H units (options: input_size d and
+  // hidden_size H, validated): weight_ih_l0 [gates*H, d], bias_ih_l0 [gates*H], weight_hh_l0
+  // [gates*H, H], bias_hh_l0 [gates*H].
+  template <class GatedOptions>
+  static CellParameters like_pytorch_rnn(Index gates, const GatedOptions& options) {
+    const Index rows = gates * options.hidden_size;
+    return CellParameters(Parameter<Scalar>("weight_ih_l0", {rows, options.input_size}, false),
+                          Parameter<Scalar>("bias_ih_l0", {rows}, true),
+                          Parameter<Scalar>("weight_hh_l0", {rows, options.hidden_size}, false),
+                          Parameter<Scalar>("bias_hh_l0", {rows}, true));
+  }
+
  protected:
   // torch.nn.LSTM's and GRU's reset_parameters: every tensor U(-1/sqrt(H), 1/sqrt(H)), drawn in
   // PyTorch's order weight_ih, weight_hh, bias_ih, bias_hh (so the same seed gives the same

@@ -58,7 +58,7 @@ class GRUCell : public CellParameters<Scalar_> {
   static constexpr Index kGates = 3;  // r, z, n
 
   explicit GRUCell(const GRUCellOptions& options)
-      : Parameters(named_parameters(validated(options))),
+      : Parameters(Parameters::like_pytorch_rnn(kGates, validated(options))),
         options_(options),
         stream_scratch_(Vector<Scalar>::Zero((2 * kGates + 1) * options.hidden_size)) {}
 
@@ -165,16 +165,6 @@ class GRUCell : public CellParameters<Scalar_> {
   }
 
  private:
-  // The four tensors, named and shaped, for options already validated.
-  static Parameters named_parameters(const GRUCellOptions& options) {
-    return Parameters(Parameter<Scalar>("weight_ih_l0",
-                                        {kGates * options.hidden_size, options.input_size}, false),
-                      Parameter<Scalar>("bias_ih_l0", {kGates * options.hidden_size}, true),
-                      Parameter<Scalar>("weight_hh_l0",
-                                        {kGates * options.hidden_size, options.hidden_size}, false),
-                      Parameter<Scalar>("bias_hh_l0", {kGates * options.hidden_size}, true));
-  }
-
   static const GRUCellOptions& validated(const GRUCellOptions& options) {
     require_positive("GRU cell input size d", options.input_size);
     require_positive("GRU cell hidden size H", options.hidden_size);

@@ -53,7 +53,7 @@ class LSTMCell : public CellParameters<Scalar_> {
   static constexpr Index kGates = 4;  // i, f, g, o
 
   explicit LSTMCell(const LSTMCellOptions& options)
-      : Parameters(named_parameters(validated(options))),
+      : Parameters(Parameters::like_pytorch_rnn(kGates, validated(options))),
         options_(options),
         stream_scratch_(Vector<Scalar>::Zero((kGates + 1) * options.hidden_size)) {}
 
@@ -158,16 +158,6 @@ class LSTMCell : public CellParameters<Scalar_> {
   }
 
  private:
-  // The four tensors, named and shaped, for options already validated.
-  static Parameters named_parameters(const LSTMCellOptions& options) {
-    return Parameters(Parameter<Scalar>("weight_ih_l0",
-                                        {kGates * options.hidden_size, options.input_size}, false),
-                      Parameter<Scalar>("bias_ih_l0", {kGates * options.hidden_size}, true),
-                      Parameter<Scalar>("weight_hh_l0",
-                                        {kGates * options.hidden_size, options.hidden_size}, false),
-                      Parameter<Scalar>("bias_hh_l0", {kGates * options.hidden_size}, true));
-  }
-
   static const LSTMCellOptions& validated(const LSTMCellOptions& options) {
     require_positive("LSTM cell input size d", options.input_size);
     require_positive("LSTM cell hidden size H", options.hidden_size);
