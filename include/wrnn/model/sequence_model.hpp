@@ -58,7 +58,9 @@ struct ModelOptions {
   Index threads = 1;
   // Keep h_t for backward only at every K-th step (0: at every step) and recompute the K - 1
   // steps between two kept states when the reverse sweep reaches them (see the file comment).
-  // Results do not depend on it; sample_states() needs 0.
+  // Results do not depend on it. sample_states() needs 0 (or K >= T). The recomputation uses
+  // the weights as backward() finds them: change them after backward (as an optimizer step
+  // does), not between forward and backward.
   Index tape_checkpoint_every = 0;
 };
 
@@ -194,7 +196,7 @@ class SequenceModel {
     Index first = 0, size = 0;      // samples [first, first + size) of the batch
     Matrix<Scalar> inputs;          // d x T*b: this chunk's inputs, kept for dWx (tape only)
     Matrix<Scalar> projected;       // P x b: p_t = Wx x_t + bx (unless P == S, see below)
-    Matrix<Scalar> states;          // S x (T+1)*b: h_0 .. h_T (see state_slot)
+    Matrix<Scalar> states;          // S x slots*b: h_0 .. h_T, or checkpoints + a segment
     Matrix<Scalar> tape;            // cell's extra tape x T*b (see tape_slot)
     Index resident_segment = -1;    // the checkpoint segment whose states are in place
     Matrix<Scalar> readout_hidden;  // readout hidden x T'*b
