@@ -15,7 +15,9 @@
 //                           model computes p_t itself, step by step before forward_step, and
 //                           their gradients from dL/dp_t during the reverse sweep
 //   std::vector<Parameter<Scalar>*> parameters()
-//                           names relative to the cell, PyTorch's ("Wx.weight", "weight_ih_l0")
+//                           names relative to the cell, PyTorch's ("Wx.weight", "weight_ih_l0");
+//                           wrnn's cells get these and the accessors from CellParameters
+//                           (cell_parameters.hpp)
 //   void init(Rng&)
 //   void forward_step(ConstMatrixMap projected /*P x b*/, ConstMatrixMap state_prev /*S x b*/,
 //                     MatrixMap state_next /*S x b*/, MatrixMap tape /*tape_size x b*/) const
