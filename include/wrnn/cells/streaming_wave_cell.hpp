@@ -4,8 +4,8 @@
 // row-major [C*n, d], PyTorch's, whose columns are strided. Here Wx is kept column-major, so the
 // projection p = Wx x + b_V is d contiguous columns of C*n values scaled and summed, which
 // vectorises fully, with the columns of zero inputs skipped (column_projection.hpp). Measured at
-// n = 100, C = 6, d = 10: 0.35 us a step with one-hot inputs (WaveCell::step 0.46 us), 0.47 us
-// with dense ones (WaveCell::step 1.8 us).
+// n = 100, C = 6, d = 10 (bench_training, BM_Streaming*): 0.33 us a step with one-hot inputs
+// (WaveCell::step 0.46 us), 0.39 us with dense ones (WaveCell::step 1.69 us).
 //
 // Forward, one step (the same equations as WaveCell, wave.hpp):
 //   p_t = V x_t + b_V
