@@ -291,6 +291,27 @@ TEMPLATE_TEST_CASE("circular convolution kernels match the reference", "[kernels
                                              with_bias ? actual_b.data() : nullptr, batch);
         CHECK(relative_error(actual_u, expected_u) <= tolerance<Scalar>());
         CHECK(relative_error(actual_b, expected_b) <= tolerance<Scalar>());
+
+        // both backward passes at once: against the reference, and bit for bit against the two
+        // kernels above run one after the other (grad_state starts as garbage: overwritten)
+        std::vector<double> expected_state(data.out.size(), 0.0);
+        wrnn::reference::circular_conv_backward_state(
+            shape, data.weights.data(), data.grad_out.data(), expected_state.data(), batch);
+        std::vector<Scalar> separate_state(data.out.size(), Scalar(0));
+        wrnn::circular_conv_backward_state(shape, weights.data(), grad_out.data(),
+                                           separate_state.data(), batch);
+        std::vector<Scalar> fused_state = cast<Scalar>(data.out),
+                            fused_u = cast<Scalar>(data.grad_weights),
+                            fused_b = cast<Scalar>(data.grad_bias);
+        wrnn::circular_conv_backward(shape, weights.data(), state.data(), grad_out.data(),
+                                     fused_u.data(), with_bias ? fused_b.data() : nullptr,
+                                     fused_state.data(), batch);
+        CHECK(relative_error(fused_state, expected_state) <= tolerance<Scalar>());
+        CHECK(relative_error(fused_u, expected_u) <= tolerance<Scalar>());
+        CHECK(relative_error(fused_b, expected_b) <= tolerance<Scalar>());
+        CHECK(fused_state == separate_state);
+        CHECK(fused_u == actual_u);
+        CHECK(fused_b == actual_b);
       }
     }
   }
@@ -345,6 +366,19 @@ TEMPLATE_TEST_CASE("kernels give the same result with a dirty caller-owned scrat
   CHECK(relative_error(actual_u, expected_u) <= tolerance<Scalar>());
   CHECK(relative_error(actual_b, expected_b) <= tolerance<Scalar>());
 
+  std::vector<double> expected_state(data.out.size(), 0.0);
+  wrnn::reference::circular_conv_backward_state(shape, data.weights.data(), data.grad_out.data(),
+                                                expected_state.data(), batch);
+  std::vector<Scalar> fused_state = cast<Scalar>(data.out),
+                      fused_u = cast<Scalar>(data.grad_weights),
+                      fused_b = cast<Scalar>(data.grad_bias);
+  poison();
+  wrnn::circular_conv_backward(shape, weights.data(), state.data(), grad_out.data(),
+                               fused_u.data(), fused_b.data(), fused_state.data(), batch, scratch);
+  CHECK(relative_error(fused_state, expected_state) <= tolerance<Scalar>());
+  CHECK(relative_error(fused_u, expected_u) <= tolerance<Scalar>());
+  CHECK(relative_error(fused_b, expected_b) <= tolerance<Scalar>());
+
   CHECK(scratch.capacity() == capacity);  // a reserved buffer is never reallocated
 }
 
@@ -393,6 +427,19 @@ TEST_CASE("weight gradient over batches larger than one staging group", "[kernel
                                          actual_b.data(), batch);
     CHECK(relative_error(actual_u, expected_u) <= tolerance<float>());
     CHECK(relative_error(actual_b, expected_b) <= tolerance<float>());
+
+    // the fused backward stages the same groups and runs the backward to the state per group
+    std::vector<double> expected_state(data.out.size(), 0.0);
+    wrnn::reference::circular_conv_backward_state(shape, data.weights.data(), data.grad_out.data(),
+                                                  expected_state.data(), batch);
+    std::vector<float> fused_u = cast<float>(data.grad_weights),
+                       fused_b = cast<float>(data.grad_bias), fused_state = cast<float>(data.out);
+    wrnn::circular_conv_backward(shape, cast<float>(data.weights).data(),
+                                 cast<float>(data.state).data(), cast<float>(data.grad_out).data(),
+                                 fused_u.data(), fused_b.data(), fused_state.data(), batch);
+    CHECK(fused_u == actual_u);
+    CHECK(fused_b == actual_b);
+    CHECK(relative_error(fused_state, expected_state) <= tolerance<float>());
   }
 }
 

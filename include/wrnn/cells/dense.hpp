@@ -83,8 +83,7 @@ class DenseCell : public CellParameters<Scalar_> {
                      MatrixMap<Scalar> grad_projected, MatrixMap<Scalar> grad_state_prev,
                      Scalar* const* grads) const {
     const Index N = options_.hidden_size;
-    grad_projected = grad_state_next;
-    multiply_by_activation_derivative(options_.activation, state_next, grad_projected);
+    activation_gradient(options_.activation, state_next, grad_state_next, grad_projected);
     RowMatrixMap<Scalar>(grads[kRecurrentWeight], N, N).noalias() +=
         grad_projected * state_prev.transpose();
     VectorMap<Scalar>(grads[kRecurrentBias], N) += grad_projected.rowwise().sum();

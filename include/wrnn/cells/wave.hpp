@@ -102,13 +102,10 @@ class WaveCell : public CellParameters<Scalar_> {
                      MatrixMap<Scalar> grad_projected, MatrixMap<Scalar> grad_state_prev,
                      Scalar* const* grads) const {
     const Index batch = state_prev.cols();
-    grad_projected = grad_state_next;
-    multiply_by_activation_derivative(options_.activation, state_next, grad_projected);
-    circular_conv_backward_weights(shape_, state_prev.data(), grad_projected.data(),
-                                   grads[kRecurrentWeight], grads[kRecurrentBias], batch);
-    grad_state_prev.setZero();
-    circular_conv_backward_state(shape_, recurrent_weight_.value.data(), grad_projected.data(),
-                                 grad_state_prev.data(), batch);
+    activation_gradient(options_.activation, state_next, grad_state_next, grad_projected);
+    circular_conv_backward(shape_, recurrent_weight_.value.data(), state_prev.data(),
+                           grad_projected.data(), grads[kRecurrentWeight], grads[kRecurrentBias],
+                           grad_state_prev.data(), batch);
   }
 
   // Streaming: advance one sample's state by one input x (d values), in place. Never allocates:

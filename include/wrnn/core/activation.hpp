@@ -49,22 +49,24 @@ void apply_activation(Activation activation, Eigen::DenseBase<Derived>& values) 
   }
 }
 
-// gradient <- gradient * act'(z), with act'(z) computed from the output y = act(z).
-template <class OutputDerived, class GradientDerived>
-void multiply_by_activation_derivative(Activation activation,
-                                       const Eigen::DenseBase<OutputDerived>& output,
-                                       Eigen::DenseBase<GradientDerived>& gradient) {
-  using Scalar = typename GradientDerived::Scalar;
+// result = gradient * act'(z), with act'(z) computed from the output y = act(z): one pass
+// over the three (result may be gradient itself).
+template <class OutputDerived, class GradientDerived, class ResultDerived>
+void activation_gradient(Activation activation, const Eigen::MatrixBase<OutputDerived>& output,
+                         const Eigen::MatrixBase<GradientDerived>& gradient,
+                         Eigen::MatrixBase<ResultDerived>& result) {
+  using Scalar = typename ResultDerived::Scalar;
   switch (activation) {
     case Activation::relu:
-      gradient.derived() = (output.derived().array() > Scalar(0))
-                               .select(gradient.derived().array(), Scalar(0))
-                               .matrix();
+      result.derived() =
+          (output.array() > Scalar(0)).select(gradient.array(), Scalar(0)).matrix();
       break;
     case Activation::tanh:
-      gradient.derived().array() *= Scalar(1) - output.derived().array().square();
+      result.derived() =
+          (gradient.array() * (Scalar(1) - output.array().square())).matrix();
       break;
     case Activation::identity:
+      result.derived() = gradient;
       break;
   }
 }

@@ -80,6 +80,25 @@ void circular_conv_backward_weights(const ConvShape& shape, const Scalar* state,
                                               batch);
 }
 
+// Both backward passes of a step at once (the wave cell's backward step):
+//   grad_u += correlation of grad_out with state, grad_b += sum of grad_out (may be null),
+//   grad_state = u^T (*) grad_out   (overwritten, not added to)
+// The same bits as backward_weights, then backward_state into a zeroed grad_state; faster.
+template <class Scalar>
+void circular_conv_backward(const ConvShape& shape, const Scalar* weights, const Scalar* state,
+                            const Scalar* grad_out, Scalar* grad_weights, Scalar* grad_bias,
+                            Scalar* grad_state, Index batch, ScratchBuffer<Scalar>& scratch) {
+  if constexpr (simd::available<Scalar>) {
+    simd::circular_conv_backward(shape, weights, state, grad_out, grad_weights, grad_bias,
+                                 grad_state, batch, scratch);
+  } else {
+    reference::circular_conv_backward_weights(shape, state, grad_out, grad_weights, grad_bias,
+                                              batch);
+    MatrixMap<Scalar>(grad_state, shape.state_size(), batch).setZero();
+    reference::circular_conv_backward_state(shape, weights, grad_out, grad_state, batch);
+  }
+}
+
 // ---- the same, on this thread's scratch buffer ----
 
 template <class Scalar>
@@ -109,6 +128,14 @@ void circular_conv_backward_weights(const ConvShape& shape, const Scalar* state,
                                     Index batch) {
   circular_conv_backward_weights(shape, state, grad_out, grad_weights, grad_bias, batch,
                                  thread_scratch<Scalar>());
+}
+
+template <class Scalar>
+void circular_conv_backward(const ConvShape& shape, const Scalar* weights, const Scalar* state,
+                            const Scalar* grad_out, Scalar* grad_weights, Scalar* grad_bias,
+                            Scalar* grad_state, Index batch) {
+  circular_conv_backward(shape, weights, state, grad_out, grad_weights, grad_bias, grad_state,
+                         batch, thread_scratch<Scalar>());
 }
 
 }  // namespace wrnn

@@ -175,18 +175,20 @@ Batch<Scalar> activate(Activation activation, const Batch<Scalar>& z) {
 
 // One forward tile: Channels output channels x Vectors SIMD vectors of units.
 //   out[c][v] = act(out[c][v] + bias[c] + sum_{c', j} weights[c][c'][j] * padded[c'][v*W + j])
+// or, with accumulate false, the same without out's old value (out is only written).
 // `padded` points at unit i0 of input channel 0, `weights` at output channel c0 (row length C*k),
 // `out` at unit i0 of output channel c0 (rows out_stride apart).
 template <class Scalar, int Channels, int Vectors>
 inline void forward_tile(const Scalar* padded, Index padded_stride, Index channels,
                          Index kernel_size, const Scalar* weights, const Scalar* bias, Scalar* out,
-                         Index out_stride, Activation activation) {
+                         Index out_stride, Activation activation, bool accumulate) {
   using B = Batch<Scalar>;
   constexpr Index W = lanes<Scalar>;
   const Index weight_row = channels * kernel_size;
   B acc[Channels][Vectors];
   for (int c = 0; c < Channels; ++c) {
-    for (int v = 0; v < Vectors; ++v) acc[c][v] = B::load_unaligned(out + c * out_stride + v * W);
+    for (int v = 0; v < Vectors; ++v)
+      acc[c][v] = accumulate ? B::load_unaligned(out + c * out_stride + v * W) : B(Scalar(0));
     if (bias) {
       const B b(bias[c]);
       for (int v = 0; v < Vectors; ++v) acc[c][v] += b;
@@ -224,45 +226,47 @@ inline void forward_tile(const Scalar* padded, Index padded_stride, Index channe
 template <class Scalar, int Channels>
 void forward_channel_block(const RingLayout<Scalar>& layout, const Scalar* padded, Index channels,
                            Index kernel_size, const Scalar* weights, const Scalar* bias,
-                           Scalar* out, Activation activation) {
+                           Scalar* out, Activation activation, bool accumulate) {
   constexpr Index W = lanes<Scalar>;
   constexpr int V = forward_vectors;
   const Index n = layout.ring_size, stride = layout.padded_stride;
   Index v = 0;
   for (; v + V <= layout.full_vectors; v += V)
     forward_tile<Scalar, Channels, V>(padded + v * W, stride, channels, kernel_size, weights, bias,
-                                      out + v * W, n, activation);
+                                      out + v * W, n, activation, accumulate);
   if constexpr (V > 2)
     for (; v + 2 <= layout.full_vectors; v += 2)
       forward_tile<Scalar, Channels, 2>(padded + v * W, stride, channels, kernel_size, weights,
-                                        bias, out + v * W, n, activation);
+                                        bias, out + v * W, n, activation, accumulate);
   for (; v < layout.full_vectors; ++v)
     forward_tile<Scalar, Channels, 1>(padded + v * W, stride, channels, kernel_size, weights, bias,
-                                      out + v * W, n, activation);
+                                      out + v * W, n, activation, accumulate);
   const Index done = layout.full_vectors * W, rest = n - done;
   if (rest > 0) {
     alignas(64) Scalar tail[Channels * W] = {};
-    for (int c = 0; c < Channels; ++c)
-      for (Index i = 0; i < rest; ++i) tail[c * W + i] = out[c * n + done + i];
+    if (accumulate)
+      for (int c = 0; c < Channels; ++c)
+        for (Index i = 0; i < rest; ++i) tail[c * W + i] = out[c * n + done + i];
     forward_tile<Scalar, Channels, 1>(padded + done, stride, channels, kernel_size, weights, bias,
-                                      tail, W, activation);
+                                      tail, W, activation, accumulate);
     for (int c = 0; c < Channels; ++c)
       for (Index i = 0; i < rest; ++i) out[c * n + done + i] = tail[c * W + i];
   }
 }
 
 // One sample, every output channel: blocks of forward_channels, then the remainder.
+// accumulate: out = act(out + ...) if true, out = act(...) if false (see forward_tile).
 template <class Scalar>
 void forward_sample(const RingLayout<Scalar>& layout, const Scalar* padded, Index channels,
                     Index kernel_size, const Scalar* weights, const Scalar* bias, Scalar* out,
-                    Activation activation) {
+                    Activation activation, bool accumulate) {
   static_assert(forward_channels == 6, "the remainder switch below handles 1..5 channels");
   const Index n = layout.ring_size, weight_row = channels * kernel_size;
   Index c = 0;
   auto block_at = [&](auto block, Index first) {
     forward_channel_block<Scalar, decltype(block)::value>(
         layout, padded, channels, kernel_size, weights + first * weight_row,
-        bias ? bias + first : nullptr, out + first * n, activation);
+        bias ? bias + first : nullptr, out + first * n, activation, accumulate);
   };
   for (; c + forward_channels <= channels; c += forward_channels)
     block_at(std::integral_constant<int, forward_channels>{}, c);
@@ -317,16 +321,18 @@ inline void weight_tile(const Scalar* grads, Index grad_stride, Index grad_sampl
     for (int r = 0; r < Rows; ++r) sum[c][r].store_aligned(acc + c * acc_stride + r * W);
 }
 
-// Scratch layout of the weight gradient, in scalars (each part a multiple of W):
+// Scratch layout of the backward kernels, in scalars (each part a multiple of W):
 //   padded state rings [group][C][padded_stride] | zero-extended output gradient
-//   [group][C][plain_stride] | lane accumulators (C*padded_row_count + C)*W (weights, then bias).
+//   [group][C][plain_stride] | lane accumulators (C*padded_row_count + C)*W (weights, then bias)
+//   | transposed weights | one sample's padded output gradient [C][padded_stride]
+// (the last two for the backward to the state).
 // A group of samples is staged at once so that a tile's accumulators are loaded and stored
 // once per group rather than once per sample (n = 100 is only 7 AVX-512 vectors per row);
 // the group is as large as keeps the staged rings within about 96 KiB (L2), at most 8.
 template <class Scalar>
 struct WeightScratch {
   Index row_count, padded_row_count, group, sample_padded, sample_grads;
-  Index padded, grads, acc, bias_acc, total;
+  Index padded, grads, acc, bias_acc, transposed, grad_padded, total;
   WeightScratch(const ConvShape& shape, const RingLayout<Scalar>& layout) {
     const Index C = shape.channels, W = lanes<Scalar>;
     row_count = C * shape.kernel_size;  // one row per (input channel, tap)
@@ -339,9 +345,21 @@ struct WeightScratch {
     grads = padded + group * sample_padded;
     acc = grads + group * sample_grads;
     bias_acc = acc + C * padded_row_count * W;
-    total = bias_acc + C * W;
+    transposed = bias_acc + C * W;
+    grad_padded = transposed + round_up(shape.weight_count(), W);
+    total = grad_padded + sample_padded;
   }
 };
+
+// The backward to the state is a forward with u'[c'][c][k-1-j] = u[c][c'][j] (file comment).
+template <class Scalar>
+void transpose_weights(const ConvShape& shape, const Scalar* weights, Scalar* transposed) {
+  const Index C = shape.channels, k = shape.kernel_size;
+  for (Index c = 0; c < C; ++c)
+    for (Index input = 0; input < C; ++input)
+      for (Index j = 0; j < k; ++j)
+        transposed[(input * C + c) * k + (k - 1 - j)] = weights[(c * C + input) * k + j];
+}
 
 template <class Scalar, int Channels>
 void weight_channel_block(const WeightScratch<Scalar>& parts, const RingLayout<Scalar>& layout,
@@ -371,6 +389,71 @@ void weight_channel_block(const WeightScratch<Scalar>& parts, const RingLayout<S
   }
 }
 
+// Stages samples [first, first + samples) of a group into scratch (padded state rings,
+// zero-extended output gradient), adds the gradient to the bias lane sums, and runs the weight
+// tiles over the group. Then asks the memory system for the next group's states: in a training
+// step they come from the tape, far out of cache, and the tiles take long enough to hide it.
+template <class Scalar>
+void weight_group(const ConvShape& shape, const WeightScratch<Scalar>& parts,
+                  const RingLayout<Scalar>& layout, const Scalar* state, const Scalar* grad_out,
+                  Index first, Index samples, Index batch, Scalar* base) {
+  using B = Batch<Scalar>;
+  constexpr Index W = lanes<Scalar>;
+  const Index C = shape.channels, n = shape.ring_size, k = shape.kernel_size;
+  const Index size = shape.state_size();
+  for (Index s = 0; s < samples; ++s) {
+    const Index b = first + s;
+    pad_rings(layout, C, state + b * size, base + parts.padded + s * parts.sample_padded);
+    Scalar* grads = base + parts.grads + s * parts.sample_grads;
+    for (Index c = 0; c < C; ++c) {
+      const Scalar* source = grad_out + b * size + c * n;
+      Scalar* row = grads + c * layout.plain_stride;
+      zero_row_end(row, n, layout.plain_stride);
+      copy_run(source, n, row);
+      B bias_sum = B::load_aligned(base + parts.bias_acc + c * W);
+      for (Index v = 0; v < layout.vectors; ++v) bias_sum += B::load_aligned(row + v * W);
+      bias_sum.store_aligned(base + parts.bias_acc + c * W);
+    }
+  }
+  const Index next = first + samples, next_end = std::min(batch, next + parts.group);
+  const char* line = reinterpret_cast<const char*>(state + next * size);
+  const char* end = reinterpret_cast<const char*>(state + next_end * size);
+  for (; line < end; line += 64) __builtin_prefetch(line, 0, 1);
+
+  static_assert(weight_channels == 4 || weight_channels == 2,
+                "the remainder switch below handles 1..3 channels");
+  Index c = 0;
+  for (; c + weight_channels <= C; c += weight_channels)
+    weight_channel_block<Scalar, weight_channels>(parts, layout, k, base, samples, c);
+  switch (C - c) {
+    case 3:
+      weight_channel_block<Scalar, 3>(parts, layout, k, base, samples, c);
+      break;
+    case 2:
+      weight_channel_block<Scalar, 2>(parts, layout, k, base, samples, c);
+      break;
+    case 1:
+      weight_channel_block<Scalar, 1>(parts, layout, k, base, samples, c);
+      break;
+    default:
+      break;
+  }
+}
+
+// grad_u, grad_b (may be null) += the lanes of their accumulators, summed once per call.
+template <class Scalar>
+void add_lane_sums(const ConvShape& shape, const WeightScratch<Scalar>& parts, const Scalar* base,
+                   Scalar* grad_weights, Scalar* grad_bias) {
+  using B = Batch<Scalar>;
+  constexpr Index W = lanes<Scalar>;
+  for (Index c = 0; c < shape.channels; ++c) {
+    const Scalar* acc = base + parts.acc + c * parts.padded_row_count * W;
+    for (Index row = 0; row < parts.row_count; ++row)
+      grad_weights[c * parts.row_count + row] += xsimd::hadd(B::load_aligned(acc + row * W));
+    if (grad_bias) grad_bias[c] += xsimd::hadd(B::load_aligned(base + parts.bias_acc + c * W));
+  }
+}
+
 }  // namespace detail
 
 // Scalars of scratch any of the kernels below needs for `shape`.
@@ -397,7 +480,7 @@ void circular_conv_forward_activation(const ConvShape& shape, const Scalar* weig
   for (Index b = 0; b < batch; ++b) {
     const Scalar* rows = detail::pad_rings(layout, C, state + b * size, padded);
     detail::forward_sample(layout, rows, C, shape.kernel_size, weights, bias, inout + b * size,
-                           activation);
+                           activation, true);
   }
 }
 
@@ -419,14 +502,11 @@ void circular_conv_backward_state(const ConvShape& shape, const Scalar* weights,
   const Index C = shape.channels, k = shape.kernel_size, size = shape.state_size();
   Scalar* padded = scratch.data(simd::circular_conv_scratch_size<Scalar>(shape));
   Scalar* transposed = padded + C * layout.padded_stride;
-  for (Index c = 0; c < C; ++c)
-    for (Index input = 0; input < C; ++input)
-      for (Index j = 0; j < k; ++j)
-        transposed[(input * C + c) * k + (k - 1 - j)] = weights[(c * C + input) * k + j];
+  detail::transpose_weights(shape, weights, transposed);
   for (Index b = 0; b < batch; ++b) {
     const Scalar* rows = detail::pad_rings(layout, C, grad_out + b * size, padded);
     detail::forward_sample(layout, rows, C, k, transposed, static_cast<const Scalar*>(nullptr),
-                           grad_state + b * size, Activation::identity);
+                           grad_state + b * size, Activation::identity, true);
   }
 }
 
@@ -437,58 +517,45 @@ template <class Scalar>
 void circular_conv_backward_weights(const ConvShape& shape, const Scalar* state,
                                     const Scalar* grad_out, Scalar* grad_weights, Scalar* grad_bias,
                                     Index batch, ScratchBuffer<Scalar>& scratch) {
-  using B = detail::Batch<Scalar>;
-  constexpr Index W = detail::lanes<Scalar>;
   const detail::RingLayout<Scalar> layout(shape);
   const detail::WeightScratch<Scalar> parts(shape, layout);
-  const Index C = shape.channels, n = shape.ring_size, k = shape.kernel_size;
-  const Index size = shape.state_size();
   Scalar* base = scratch.data(simd::circular_conv_scratch_size<Scalar>(shape));
-  std::fill(base + parts.acc, base + parts.total, Scalar(0));
+  std::fill(base + parts.acc, base + parts.transposed, Scalar(0));
+  for (Index first = 0; first < batch; first += parts.group)
+    detail::weight_group(shape, parts, layout, state, grad_out, first,
+                         std::min(parts.group, batch - first), batch, base);
+  detail::add_lane_sums(shape, parts, base, grad_weights, grad_bias);
+}
 
-  static_assert(detail::weight_channels == 4 || detail::weight_channels == 2,
-                "the remainder switch below handles 1..3 channels");
+// Both backward passes of one step in one sweep over the batch, each group of samples staged
+// once for both (the wave cell's backward step):
+//   grad_u += correlation of grad_out with state, grad_b += sum grad_out   (backward_weights)
+//   grad_state = u^T (*) grad_out, overwritten, not added to               (backward_state)
+// grad_bias may be null. Same results, bit for bit, as backward_weights followed by
+// backward_state into a zeroed grad_state, without the zeroing pass or a second read of
+// grad_out from beyond the core's caches.
+template <class Scalar>
+void circular_conv_backward(const ConvShape& shape, const Scalar* weights, const Scalar* state,
+                            const Scalar* grad_out, Scalar* grad_weights, Scalar* grad_bias,
+                            Scalar* grad_state, Index batch, ScratchBuffer<Scalar>& scratch) {
+  const detail::RingLayout<Scalar> layout(shape);
+  const detail::WeightScratch<Scalar> parts(shape, layout);
+  const Index C = shape.channels, k = shape.kernel_size, size = shape.state_size();
+  Scalar* base = scratch.data(simd::circular_conv_scratch_size<Scalar>(shape));
+  std::fill(base + parts.acc, base + parts.transposed, Scalar(0));
+  Scalar* transposed = base + parts.transposed;
+  detail::transpose_weights(shape, weights, transposed);
   for (Index first = 0; first < batch; first += parts.group) {
     const Index samples = std::min(parts.group, batch - first);
-    for (Index s = 0; s < samples; ++s) {
-      const Index b = first + s;
-      detail::pad_rings(layout, C, state + b * size, base + parts.padded + s * parts.sample_padded);
-      Scalar* grads = base + parts.grads + s * parts.sample_grads;
-      for (Index c = 0; c < C; ++c) {
-        const Scalar* source = grad_out + b * size + c * n;
-        Scalar* row = grads + c * layout.plain_stride;
-        detail::zero_row_end(row, n, layout.plain_stride);
-        detail::copy_run(source, n, row);
-        B bias_sum = B::load_aligned(base + parts.bias_acc + c * W);
-        for (Index v = 0; v < layout.vectors; ++v) bias_sum += B::load_aligned(row + v * W);
-        bias_sum.store_aligned(base + parts.bias_acc + c * W);
-      }
-    }
-    Index c = 0;
-    for (; c + detail::weight_channels <= C; c += detail::weight_channels)
-      detail::weight_channel_block<Scalar, detail::weight_channels>(parts, layout, k, base, samples,
-                                                                    c);
-    switch (C - c) {
-      case 3:
-        detail::weight_channel_block<Scalar, 3>(parts, layout, k, base, samples, c);
-        break;
-      case 2:
-        detail::weight_channel_block<Scalar, 2>(parts, layout, k, base, samples, c);
-        break;
-      case 1:
-        detail::weight_channel_block<Scalar, 1>(parts, layout, k, base, samples, c);
-        break;
-      default:
-        break;
+    detail::weight_group(shape, parts, layout, state, grad_out, first, samples, batch, base);
+    for (Index b = first; b < first + samples; ++b) {
+      const Scalar* rows =
+          detail::pad_rings(layout, C, grad_out + b * size, base + parts.grad_padded);
+      detail::forward_sample(layout, rows, C, k, transposed, static_cast<const Scalar*>(nullptr),
+                             grad_state + b * size, Activation::identity, false);
     }
   }
-
-  for (Index c = 0; c < C; ++c) {
-    const Scalar* acc = base + parts.acc + c * parts.padded_row_count * W;
-    for (Index row = 0; row < parts.row_count; ++row)
-      grad_weights[c * parts.row_count + row] += xsimd::hadd(B::load_aligned(acc + row * W));
-    if (grad_bias) grad_bias[c] += xsimd::hadd(B::load_aligned(base + parts.bias_acc + c * W));
-  }
+  detail::add_lane_sums(shape, parts, base, grad_weights, grad_bias);
 }
 
 // The same kernels on this thread's scratch buffer.
@@ -516,6 +583,13 @@ void circular_conv_backward_weights(const ConvShape& shape, const Scalar* state,
                                     Index batch) {
   simd::circular_conv_backward_weights(shape, state, grad_out, grad_weights, grad_bias, batch,
                                        thread_scratch<Scalar>());
+}
+template <class Scalar>
+void circular_conv_backward(const ConvShape& shape, const Scalar* weights, const Scalar* state,
+                            const Scalar* grad_out, Scalar* grad_weights, Scalar* grad_bias,
+                            Scalar* grad_state, Index batch) {
+  simd::circular_conv_backward(shape, weights, state, grad_out, grad_weights, grad_bias,
+                               grad_state, batch, thread_scratch<Scalar>());
 }
 
 }  // namespace wrnn::simd
