@@ -129,6 +129,20 @@ void BM_BackwardWeights(benchmark::State& bench) {
   set_flop_rate(bench, d.flops());
 }
 
+// Both backward passes in one sweep (what the wave cell's backward step runs): the state
+// gradient is overwritten, so no zeroing pass. Counted as two kernels' multiply-adds.
+void BM_BackwardFused(benchmark::State& bench) {
+  KernelData d(bench);
+  std::vector<float> grad_state(d.out.size());
+  for (auto _ : bench) {
+    wrnn::circular_conv_backward(d.shape, d.weights.data(), d.state.data(), d.out.data(),
+                                 d.grad_weights.data(), d.grad_bias.data(), grad_state.data(),
+                                 d.batch);
+    benchmark::ClobberMemory();
+  }
+  set_flop_rate(bench, 2 * d.flops());
+}
+
 // The paper's sizes: copy (n=100, C=6), adding (n=100, C=27), sMNIST (n=256, C=16); batch 128,
 // and the streaming case, batch 1.
 void paper_sizes(benchmark::internal::Benchmark* b) {
@@ -142,6 +156,7 @@ BENCHMARK_TEMPLATE(BM_ForwardActivation, wrnn::Activation::relu)->Apply(paper_si
 BENCHMARK_TEMPLATE(BM_ForwardActivation, wrnn::Activation::tanh)->Apply(paper_sizes);
 BENCHMARK_TEMPLATE(BM_BackwardState, Implementation::simd)->Apply(paper_sizes);
 BENCHMARK_TEMPLATE(BM_BackwardWeights, Implementation::simd)->Apply(paper_sizes);
+BENCHMARK(BM_BackwardFused)->Apply(paper_sizes);
 BENCHMARK_TEMPLATE(BM_Forward, Implementation::reference)->Apply(paper_sizes);
 BENCHMARK_TEMPLATE(BM_BackwardState, Implementation::reference)->Apply(paper_sizes);
 BENCHMARK_TEMPLATE(BM_BackwardWeights, Implementation::reference)->Apply(paper_sizes);
