@@ -373,8 +373,8 @@ TEMPLATE_TEST_CASE("kernels give the same result with a dirty caller-owned scrat
                       fused_u = cast<Scalar>(data.grad_weights),
                       fused_b = cast<Scalar>(data.grad_bias);
   poison();
-  wrnn::circular_conv_backward(shape, weights.data(), state.data(), grad_out.data(),
-                               fused_u.data(), fused_b.data(), fused_state.data(), batch, scratch);
+  wrnn::circular_conv_backward(shape, weights.data(), state.data(), grad_out.data(), fused_u.data(),
+                               fused_b.data(), fused_state.data(), batch, scratch);
   CHECK(relative_error(fused_state, expected_state) <= tolerance<Scalar>());
   CHECK(relative_error(fused_u, expected_u) <= tolerance<Scalar>());
   CHECK(relative_error(fused_b, expected_b) <= tolerance<Scalar>());

@@ -58,12 +58,10 @@ void activation_gradient(Activation activation, const Eigen::MatrixBase<OutputDe
   using Scalar = typename ResultDerived::Scalar;
   switch (activation) {
     case Activation::relu:
-      result.derived() =
-          (output.array() > Scalar(0)).select(gradient.array(), Scalar(0)).matrix();
+      result.derived() = (output.array() > Scalar(0)).select(gradient.array(), Scalar(0)).matrix();
       break;
     case Activation::tanh:
-      result.derived() =
-          (gradient.array() * (Scalar(1) - output.array().square())).matrix();
+      result.derived() = (gradient.array() * (Scalar(1) - output.array().square())).matrix();
       break;
     case Activation::identity:
       result.derived() = gradient;

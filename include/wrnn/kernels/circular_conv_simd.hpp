@@ -588,8 +588,8 @@ template <class Scalar>
 void circular_conv_backward(const ConvShape& shape, const Scalar* weights, const Scalar* state,
                             const Scalar* grad_out, Scalar* grad_weights, Scalar* grad_bias,
                             Scalar* grad_state, Index batch) {
-  simd::circular_conv_backward(shape, weights, state, grad_out, grad_weights, grad_bias,
-                               grad_state, batch, thread_scratch<Scalar>());
+  simd::circular_conv_backward(shape, weights, state, grad_out, grad_weights, grad_bias, grad_state,
+                               batch, thread_scratch<Scalar>());
 }
 
 }  // namespace wrnn::simd
