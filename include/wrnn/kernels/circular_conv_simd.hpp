@@ -111,22 +111,6 @@ struct RingLayout {
   }
 };
 
-// to[0, count) = from[0, count) with inlined SIMD moves: the runs are short (n units, r halo
-// units) and a memmove call per run would cost as much as the copy. A run of at least W ends
-// with one overlapping vector rather than a scalar loop.
-template <class Scalar>
-inline void copy_run(const Scalar* from, Index count, Scalar* to) {
-  using B = Batch<Scalar>;
-  constexpr Index W = lanes<Scalar>;
-  if (count < W) {
-    for (Index i = 0; i < count; ++i) to[i] = from[i];
-    return;
-  }
-  Index i = 0;
-  for (; i + W <= count; i += W) B::load_unaligned(from + i).store_unaligned(to + i);
-  if (i < count) B::load_unaligned(from + count - W).store_unaligned(to + count - W);
-}
-
 // row[from, stride) = 0 for a SIMD-aligned row whose stride is a multiple of W: whole aligned
 // vectors from the one holding `from` on; call it before writing row[0, from).
 template <class Scalar>
@@ -135,22 +119,49 @@ inline void zero_row_end(Scalar* row, Index from, Index stride) {
   for (Index i = from / W * W; i < stride; i += W) Batch<Scalar>(Scalar(0)).store_aligned(row + i);
 }
 
+// The lane numbers 0, 1, ..., W-1 as a vector, to mask the first or last lanes of a vector that
+// overlaps the end of a ring (a constant table: building it on the stack would be a vector load
+// from scalar stores still in flight).
+template <class Scalar>
+inline Batch<Scalar> lane_numbers() {
+  static constexpr Scalar table[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+  static_assert(lanes<Scalar> <= 16, "lane_numbers' table covers 16 lanes");
+  return Batch<Scalar>::load_unaligned(table);
+}
+
 // Copies the C rings of one sample into padded rows and returns where padded ring 0 starts:
 // row c from there on = [h[n-r..n) | h[0..n) | h[0..r) | 0 ...] (r <= n by
 // ConvShape::validate), rows padded_stride apart. Unit 0 sits at the aligned offset `lead`,
 // so the n-unit copy is made of aligned stores (an unaligned 64-byte store splits two lines).
+// A ring of at least W units (every paper shape) is copied with whole vectors only: its last,
+// partial vector as the ring's last W units stored over the previous vector's end, the left
+// halo as that same vector stored so it ends at unit 0 (its first W - r lanes land ahead of
+// the row start, where nothing reads), the right halo as the ring's first W units with the
+// lanes past r set to zero.
 template <class Scalar>
 Scalar* pad_rings(const RingLayout<Scalar>& layout, Index channels, const Scalar* rings,
                   Scalar* padded) {
   using B = Batch<Scalar>;
   constexpr Index W = lanes<Scalar>;
   const Index n = layout.ring_size, r = layout.halo, lead = layout.lead;
+  const bool whole_vectors = n >= W && r <= W;  // then lead == W whenever r > 0
   for (Index c = 0; c < channels; ++c) {
     const Scalar* source = rings + c * n;
     Scalar* row = padded + c * layout.padded_stride;
     zero_row_end(row, lead + n + r, layout.padded_stride);
     Index i = 0;
     for (; i + W <= n; i += W) B::load_unaligned(source + i).store_aligned(row + lead + i);
+    if (whole_vectors) {
+      const B last = B::load_unaligned(source + n - W);
+      if (i < n) last.store_unaligned(row + lead + n - W);
+      if (r > 0) {
+        last.store_aligned(row + lead - W);
+        xsimd::select(lane_numbers<Scalar>() < B(Scalar(r)), B::load_unaligned(source),
+                      B(Scalar(0)))
+            .store_unaligned(row + lead + n);
+      }
+      continue;
+    }
     for (; i < n; ++i) row[lead + i] = source[i];
     for (Index j = 0; j < r; ++j) {
       row[lead - r + j] = source[n - r + j];
@@ -158,6 +169,27 @@ Scalar* pad_rings(const RingLayout<Scalar>& layout, Index channels, const Scalar
     }
   }
   return padded + layout.row_start;
+}
+
+// Runs compute(b, padded rows of sample b) for the samples [first, end) of `rings` (samples
+// C*n apart), padding sample b + 1 into the other of two buffers (each C * padded_stride)
+// before sample b is computed. The tiles' unaligned loads then read rows stored a whole sample
+// earlier: a load that spans two stores still in flight cannot be forwarded from them and
+// waits until both have reached the cache.
+template <class Scalar, class Compute>
+void for_each_padded_sample(const RingLayout<Scalar>& layout, Index channels, const Scalar* rings,
+                            Index first, Index end, Scalar* buffers, Compute&& compute) {
+  if (first >= end) return;
+  const Index size = channels * layout.ring_size, buffer = channels * layout.padded_stride;
+  const Scalar* rows = pad_rings(layout, channels, rings + first * size, buffers);
+  for (Index b = first; b < end; ++b) {
+    const Scalar* next = rows;
+    if (b + 1 < end)
+      next = pad_rings(layout, channels, rings + (b + 1) * size,
+                       buffers + ((b + 1 - first) % 2) * buffer);
+    compute(b, rows);
+    rows = next;
+  }
 }
 
 template <class Scalar>
@@ -221,15 +253,32 @@ inline void forward_tile(const Scalar* padded, Index padded_stride, Index channe
       activate(activation, acc[c][v]).store_unaligned(out + c * out_stride + v * W);
 }
 
-// All units of Channels output channels of one sample: whole tiles, then a partial last
-// vector computed in a small stack copy of the output (the padded input reads zeros there).
+// All units of Channels output channels of one sample: whole tiles, plus the ring's partial
+// last vector. Where the ring has a whole vector (n >= W) that last vector is the ring's last W
+// units, computed first into a small stack tile (from out's old values: the tiles below
+// overwrite them) and stored over the end of the ring afterwards; the units it shares with
+// the last whole vector get the same value bit for bit (each lane's arithmetic is the same).
+// A ring shorter than a vector is computed in a stack copy of the output, with the padded
+// input reading zeros past the ring, and written back unit by unit.
 template <class Scalar, int Channels>
 void forward_channel_block(const RingLayout<Scalar>& layout, const Scalar* padded, Index channels,
                            Index kernel_size, const Scalar* weights, const Scalar* bias,
                            Scalar* out, Activation activation, bool accumulate) {
+  using B = Batch<Scalar>;
   constexpr Index W = lanes<Scalar>;
   constexpr int V = forward_vectors;
   const Index n = layout.ring_size, stride = layout.padded_stride;
+  const Index done = layout.full_vectors * W, rest = n - done;
+  alignas(64) Scalar tail[Channels * W];
+  const bool overlapping_tail = rest > 0 && layout.full_vectors > 0;
+  if (overlapping_tail) {
+    const Index last = n - W;
+    if (accumulate)
+      for (int c = 0; c < Channels; ++c)
+        B::load_unaligned(out + c * n + last).store_aligned(tail + c * W);
+    forward_tile<Scalar, Channels, 1>(padded + last, stride, channels, kernel_size, weights, bias,
+                                      tail, W, activation, accumulate);
+  }
   Index v = 0;
   for (; v + V <= layout.full_vectors; v += V)
     forward_tile<Scalar, Channels, V>(padded + v * W, stride, channels, kernel_size, weights, bias,
@@ -241,9 +290,11 @@ void forward_channel_block(const RingLayout<Scalar>& layout, const Scalar* padde
   for (; v < layout.full_vectors; ++v)
     forward_tile<Scalar, Channels, 1>(padded + v * W, stride, channels, kernel_size, weights, bias,
                                       out + v * W, n, activation, accumulate);
-  const Index done = layout.full_vectors * W, rest = n - done;
-  if (rest > 0) {
-    alignas(64) Scalar tail[Channels * W] = {};
+  if (overlapping_tail) {
+    for (int c = 0; c < Channels; ++c)
+      B::load_aligned(tail + c * W).store_unaligned(out + c * n + n - W);
+  } else if (rest > 0) {
+    std::fill(tail, tail + Channels * W, Scalar(0));
     if (accumulate)
       for (int c = 0; c < Channels; ++c)
         for (Index i = 0; i < rest; ++i) tail[c * W + i] = out[c * n + done + i];
@@ -324,7 +375,7 @@ inline void weight_tile(const Scalar* grads, Index grad_stride, Index grad_sampl
 // Scratch layout of the backward kernels, in scalars (each part a multiple of W):
 //   padded state rings [group][C][padded_stride] | zero-extended output gradient
 //   [group][C][plain_stride] | lane accumulators (C*padded_row_count + C)*W (weights, then bias)
-//   | transposed weights | one sample's padded output gradient [C][padded_stride]
+//   | transposed weights | two samples' padded output gradient [2][C][padded_stride]
 // (the last two for the backward to the state).
 // A group of samples is staged at once so that a tile's accumulators are loaded and stored
 // once per group rather than once per sample (n = 100 is only 7 AVX-512 vectors per row);
@@ -347,7 +398,7 @@ struct WeightScratch {
     bias_acc = acc + C * padded_row_count * W;
     transposed = bias_acc + C * W;
     grad_padded = transposed + round_up(shape.weight_count(), W);
-    total = grad_padded + sample_padded;
+    total = grad_padded + 2 * sample_padded;
   }
 };
 
@@ -389,6 +440,38 @@ void weight_channel_block(const WeightScratch<Scalar>& parts, const RingLayout<S
   }
 }
 
+// Copies one ring of the output gradient into a zero-extended row of whole vectors and adds it
+// to the ring's bias lane sums. The sums are taken from the vectors as they are loaded, not
+// from the row: reading the row back at once would load vectors that span two stores still in
+// flight (the ring's end is written by an overlapping store), which the core cannot forward.
+template <class Scalar>
+inline void stage_gradient_ring(const RingLayout<Scalar>& layout, const Scalar* source, Scalar* row,
+                                Scalar* bias_lanes) {
+  using B = Batch<Scalar>;
+  constexpr Index W = lanes<Scalar>;
+  const Index n = layout.ring_size, done = layout.full_vectors * W;
+  zero_row_end(row, n, layout.plain_stride);
+  B bias_sum = B::load_aligned(bias_lanes);
+  if (n < W) {  // a ring shorter than one vector: one scalar pass
+    for (Index i = 0; i < n; ++i) row[i] = source[i];
+    bias_sum += B::load_aligned(row);
+    bias_sum.store_aligned(bias_lanes);
+    return;
+  }
+  for (Index i = 0; i < done; i += W) {
+    const B g = B::load_unaligned(source + i);
+    g.store_aligned(row + i);
+    bias_sum += g;
+  }
+  if (done < n) {  // the last W units; lanes before n - done repeat units already summed
+    const B last = B::load_unaligned(source + n - W);
+    last.store_unaligned(row + n - W);
+    bias_sum +=
+        xsimd::select(lane_numbers<Scalar>() >= B(Scalar(W - (n - done))), last, B(Scalar(0)));
+  }
+  bias_sum.store_aligned(bias_lanes);
+}
+
 // Stages samples [first, first + samples) of a group into scratch (padded state rings,
 // zero-extended output gradient), adds the gradient to the bias lane sums, and runs the weight
 // tiles over the group. Then asks the memory system for the next group's states: in a training
@@ -397,7 +480,6 @@ template <class Scalar>
 void weight_group(const ConvShape& shape, const WeightScratch<Scalar>& parts,
                   const RingLayout<Scalar>& layout, const Scalar* state, const Scalar* grad_out,
                   Index first, Index samples, Index batch, Scalar* base) {
-  using B = Batch<Scalar>;
   constexpr Index W = lanes<Scalar>;
   const Index C = shape.channels, n = shape.ring_size, k = shape.kernel_size;
   const Index size = shape.state_size();
@@ -405,15 +487,9 @@ void weight_group(const ConvShape& shape, const WeightScratch<Scalar>& parts,
     const Index b = first + s;
     pad_rings(layout, C, state + b * size, base + parts.padded + s * parts.sample_padded);
     Scalar* grads = base + parts.grads + s * parts.sample_grads;
-    for (Index c = 0; c < C; ++c) {
-      const Scalar* source = grad_out + b * size + c * n;
-      Scalar* row = grads + c * layout.plain_stride;
-      zero_row_end(row, n, layout.plain_stride);
-      copy_run(source, n, row);
-      B bias_sum = B::load_aligned(base + parts.bias_acc + c * W);
-      for (Index v = 0; v < layout.vectors; ++v) bias_sum += B::load_aligned(row + v * W);
-      bias_sum.store_aligned(base + parts.bias_acc + c * W);
-    }
+    for (Index c = 0; c < C; ++c)
+      stage_gradient_ring(layout, grad_out + b * size + c * n, grads + c * layout.plain_stride,
+                          base + parts.bias_acc + c * W);
   }
   const Index next = first + samples, next_end = std::min(batch, next + parts.group);
   const char* line = reinterpret_cast<const char*>(state + next * size);
@@ -461,7 +537,7 @@ template <class Scalar>
 Index circular_conv_scratch_size(const ConvShape& shape) {
   const detail::RingLayout<Scalar> layout(shape);
   const Index C = shape.channels;
-  const Index forward = C * layout.padded_stride;
+  const Index forward = 2 * C * layout.padded_stride;  // two samples' rows (for_each_padded_sample)
   const Index backward_state = forward + detail::round_up(shape.weight_count(), 64);
   const Index backward_weights = detail::WeightScratch<Scalar>(shape, layout).total;
   return std::max({forward, backward_state, backward_weights});
@@ -477,11 +553,11 @@ void circular_conv_forward_activation(const ConvShape& shape, const Scalar* weig
   const detail::RingLayout<Scalar> layout(shape);
   const Index C = shape.channels, size = shape.state_size();
   Scalar* padded = scratch.data(simd::circular_conv_scratch_size<Scalar>(shape));
-  for (Index b = 0; b < batch; ++b) {
-    const Scalar* rows = detail::pad_rings(layout, C, state + b * size, padded);
-    detail::forward_sample(layout, rows, C, shape.kernel_size, weights, bias, inout + b * size,
-                           activation, true);
-  }
+  detail::for_each_padded_sample(
+      layout, C, state, 0, batch, padded, [&](Index b, const Scalar* rows) {
+        detail::forward_sample(layout, rows, C, shape.kernel_size, weights, bias, inout + b * size,
+                               activation, true);
+      });
 }
 
 // out (C*n x B) += b_u + u (*) state. bias may be null.
@@ -501,13 +577,13 @@ void circular_conv_backward_state(const ConvShape& shape, const Scalar* weights,
   const detail::RingLayout<Scalar> layout(shape);
   const Index C = shape.channels, k = shape.kernel_size, size = shape.state_size();
   Scalar* padded = scratch.data(simd::circular_conv_scratch_size<Scalar>(shape));
-  Scalar* transposed = padded + C * layout.padded_stride;
+  Scalar* transposed = padded + 2 * C * layout.padded_stride;
   detail::transpose_weights(shape, weights, transposed);
-  for (Index b = 0; b < batch; ++b) {
-    const Scalar* rows = detail::pad_rings(layout, C, grad_out + b * size, padded);
-    detail::forward_sample(layout, rows, C, k, transposed, static_cast<const Scalar*>(nullptr),
-                           grad_state + b * size, Activation::identity, true);
-  }
+  detail::for_each_padded_sample(
+      layout, C, grad_out, 0, batch, padded, [&](Index b, const Scalar* rows) {
+        detail::forward_sample(layout, rows, C, k, transposed, static_cast<const Scalar*>(nullptr),
+                               grad_state + b * size, Activation::identity, true);
+      });
 }
 
 // grad_u += sum_b correlation of grad_out with state, grad_b += sum_{b, i} grad_out.
@@ -548,12 +624,13 @@ void circular_conv_backward(const ConvShape& shape, const Scalar* weights, const
   for (Index first = 0; first < batch; first += parts.group) {
     const Index samples = std::min(parts.group, batch - first);
     detail::weight_group(shape, parts, layout, state, grad_out, first, samples, batch, base);
-    for (Index b = first; b < first + samples; ++b) {
-      const Scalar* rows =
-          detail::pad_rings(layout, C, grad_out + b * size, base + parts.grad_padded);
-      detail::forward_sample(layout, rows, C, k, transposed, static_cast<const Scalar*>(nullptr),
-                             grad_state + b * size, Activation::identity, false);
-    }
+    detail::for_each_padded_sample(layout, C, grad_out, first, first + samples,
+                                   base + parts.grad_padded, [&](Index b, const Scalar* rows) {
+                                     detail::forward_sample(layout, rows, C, k, transposed,
+                                                            static_cast<const Scalar*>(nullptr),
+                                                            grad_state + b * size,
+                                                            Activation::identity, false);
+                                   });
   }
   detail::add_lane_sums(shape, parts, base, grad_weights, grad_bias);
 }
