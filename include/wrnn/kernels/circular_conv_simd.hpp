@@ -440,6 +440,22 @@ void weight_channel_block(const WeightScratch<Scalar>& parts, const RingLayout<S
   }
 }
 
+// The backward to the state for samples [first, end): grad_state (+)= u^T (*) grad_out, run as
+// a forward with the transposed, tap-reversed weights; adds to grad_state when accumulate is
+// set, else overwrites it. buffers holds two samples' padded rows.
+template <class Scalar>
+void backward_state_samples(const RingLayout<Scalar>& layout, Index channels, Index kernel_size,
+                            const Scalar* transposed, const Scalar* grad_out, Index first,
+                            Index end, Scalar* buffers, Scalar* grad_state, bool accumulate) {
+  const Index size = channels * layout.ring_size;
+  for_each_padded_sample(layout, channels, grad_out, first, end, buffers,
+                         [&](Index b, const Scalar* rows) {
+                           forward_sample(layout, rows, channels, kernel_size, transposed,
+                                          static_cast<const Scalar*>(nullptr),
+                                          grad_state + b * size, Activation::identity, accumulate);
+                         });
+}
+
 // Copies one ring of the output gradient into a zero-extended row of whole vectors and adds it
 // to the ring's bias lane sums. The sums are taken from the vectors as they are loaded, not
 // from the row: reading the row back at once would load vectors that span two stores still in
@@ -575,15 +591,12 @@ void circular_conv_backward_state(const ConvShape& shape, const Scalar* weights,
                                   const Scalar* grad_out, Scalar* grad_state, Index batch,
                                   ScratchBuffer<Scalar>& scratch) {
   const detail::RingLayout<Scalar> layout(shape);
-  const Index C = shape.channels, k = shape.kernel_size, size = shape.state_size();
+  const Index C = shape.channels;
   Scalar* padded = scratch.data(simd::circular_conv_scratch_size<Scalar>(shape));
   Scalar* transposed = padded + 2 * C * layout.padded_stride;
   detail::transpose_weights(shape, weights, transposed);
-  detail::for_each_padded_sample(
-      layout, C, grad_out, 0, batch, padded, [&](Index b, const Scalar* rows) {
-        detail::forward_sample(layout, rows, C, k, transposed, static_cast<const Scalar*>(nullptr),
-                               grad_state + b * size, Activation::identity, true);
-      });
+  detail::backward_state_samples(layout, C, shape.kernel_size, transposed, grad_out, 0, batch,
+                                 padded, grad_state, true);
 }
 
 // grad_u += sum_b correlation of grad_out with state, grad_b += sum_{b, i} grad_out.
@@ -616,7 +629,7 @@ void circular_conv_backward(const ConvShape& shape, const Scalar* weights, const
                             Scalar* grad_state, Index batch, ScratchBuffer<Scalar>& scratch) {
   const detail::RingLayout<Scalar> layout(shape);
   const detail::WeightScratch<Scalar> parts(shape, layout);
-  const Index C = shape.channels, k = shape.kernel_size, size = shape.state_size();
+  const Index C = shape.channels;
   Scalar* base = scratch.data(simd::circular_conv_scratch_size<Scalar>(shape));
   std::fill(base + parts.acc, base + parts.transposed, Scalar(0));
   Scalar* transposed = base + parts.transposed;
@@ -624,13 +637,8 @@ void circular_conv_backward(const ConvShape& shape, const Scalar* weights, const
   for (Index first = 0; first < batch; first += parts.group) {
     const Index samples = std::min(parts.group, batch - first);
     detail::weight_group(shape, parts, layout, state, grad_out, first, samples, batch, base);
-    detail::for_each_padded_sample(layout, C, grad_out, first, first + samples,
-                                   base + parts.grad_padded, [&](Index b, const Scalar* rows) {
-                                     detail::forward_sample(layout, rows, C, k, transposed,
-                                                            static_cast<const Scalar*>(nullptr),
-                                                            grad_state + b * size,
-                                                            Activation::identity, false);
-                                   });
+    detail::backward_state_samples(layout, C, shape.kernel_size, transposed, grad_out, first,
+                                   first + samples, base + parts.grad_padded, grad_state, false);
   }
   detail::add_lane_sums(shape, parts, base, grad_weights, grad_bias);
 }
