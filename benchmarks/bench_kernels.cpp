@@ -4,6 +4,13 @@
 //   FLOPs of each kernel per call = 2 * C * C * k * n * B  (one multiply-add per tap, channel
 //   pair, unit and sample; the bias adds C*n*B more, not counted)
 //
+// Three implementations: `dispatched` is what the library runs (wrnn::circular_conv_*: the
+// Winograd F(4, 3) kernels where they apply, counter winograd=1, else the direct xsimd ones),
+// `direct` the direct xsimd kernels always (wrnn::simd::), `reference` the scalar definition.
+// The FLOP/s of every one are the direct convolution's count above over the time taken: for the
+// Winograd kernels, which do about half those multiply-adds, an effective rate (how fast the
+// convolution gets done), not the rate of the arithmetic they actually do.
+//
 // Run single-threaded (nothing here starts a thread; Eigen is built without OpenMP):
 //   cmake -S . -B build-bench -DWRNN_BUILD_BENCHMARKS=ON [-DWRNN_NATIVE=ON]
 //   cmake --build build-bench --target bench_kernels && build-bench/benchmarks/bench_kernels
@@ -69,21 +76,44 @@ struct KernelData {
   }
 };
 
-enum class Implementation { simd, reference };
+enum class Implementation { dispatched, direct, reference };
+
+// Runs one kernel call per iteration and reports its rate; winograd=1 where the dispatched
+// kernel is the Winograd one.
+template <Implementation implementation, class Dispatched, class Direct, class Reference>
+void time_kernel(benchmark::State& bench, const KernelData& d, double flops,
+                 Dispatched&& dispatched, Direct&& direct, Reference&& reference) {
+  for (auto _ : bench) {
+    if constexpr (implementation == Implementation::dispatched)
+      dispatched();
+    else if constexpr (implementation == Implementation::direct)
+      direct();
+    else
+      reference();
+    benchmark::ClobberMemory();
+  }
+  set_flop_rate(bench, flops);
+  bench.counters["winograd"] =
+      implementation == Implementation::dispatched && wrnn::uses_winograd<float>(d.shape);
+}
 
 template <Implementation implementation>
 void BM_Forward(benchmark::State& bench) {
   KernelData d(bench);
-  for (auto _ : bench) {
-    if (implementation == Implementation::simd)
-      wrnn::circular_conv_forward(d.shape, d.weights.data(), d.bias.data(), d.state.data(),
-                                  d.out.data(), d.batch);
-    else
-      wrnn::reference::circular_conv_forward(d.shape, d.weights.data(), d.bias.data(),
-                                             d.state.data(), d.out.data(), d.batch);
-    benchmark::ClobberMemory();
-  }
-  set_flop_rate(bench, d.flops());
+  time_kernel<implementation>(
+      bench, d, d.flops(),
+      [&] {
+        wrnn::circular_conv_forward(d.shape, d.weights.data(), d.bias.data(), d.state.data(),
+                                    d.out.data(), d.batch);
+      },
+      [&] {
+        wrnn::simd::circular_conv_forward(d.shape, d.weights.data(), d.bias.data(), d.state.data(),
+                                          d.out.data(), d.batch);
+      },
+      [&] {
+        wrnn::reference::circular_conv_forward(d.shape, d.weights.data(), d.bias.data(),
+                                               d.state.data(), d.out.data(), d.batch);
+      });
 }
 
 // The fused epilogue of the wave cell: h = act(x-projection + b + u (*) h_prev).
@@ -101,46 +131,62 @@ void BM_ForwardActivation(benchmark::State& bench) {
 template <Implementation implementation>
 void BM_BackwardState(benchmark::State& bench) {
   KernelData d(bench);
-  for (auto _ : bench) {
-    if (implementation == Implementation::simd)
-      wrnn::circular_conv_backward_state(d.shape, d.weights.data(), d.state.data(), d.out.data(),
-                                         d.batch);
-    else
-      wrnn::reference::circular_conv_backward_state(d.shape, d.weights.data(), d.state.data(),
-                                                    d.out.data(), d.batch);
-    benchmark::ClobberMemory();
-  }
-  set_flop_rate(bench, d.flops());
+  time_kernel<implementation>(
+      bench, d, d.flops(),
+      [&] {
+        wrnn::circular_conv_backward_state(d.shape, d.weights.data(), d.state.data(), d.out.data(),
+                                           d.batch);
+      },
+      [&] {
+        wrnn::simd::circular_conv_backward_state(d.shape, d.weights.data(), d.state.data(),
+                                                 d.out.data(), d.batch);
+      },
+      [&] {
+        wrnn::reference::circular_conv_backward_state(d.shape, d.weights.data(), d.state.data(),
+                                                      d.out.data(), d.batch);
+      });
 }
 
 template <Implementation implementation>
 void BM_BackwardWeights(benchmark::State& bench) {
   KernelData d(bench);
-  for (auto _ : bench) {
-    if (implementation == Implementation::simd)
-      wrnn::circular_conv_backward_weights(d.shape, d.state.data(), d.out.data(),
-                                           d.grad_weights.data(), d.grad_bias.data(), d.batch);
-    else
-      wrnn::reference::circular_conv_backward_weights(d.shape, d.state.data(), d.out.data(),
-                                                      d.grad_weights.data(), d.grad_bias.data(),
-                                                      d.batch);
-    benchmark::ClobberMemory();
-  }
-  set_flop_rate(bench, d.flops());
+  time_kernel<implementation>(
+      bench, d, d.flops(),
+      [&] {
+        wrnn::circular_conv_backward_weights(d.shape, d.state.data(), d.out.data(),
+                                             d.grad_weights.data(), d.grad_bias.data(), d.batch);
+      },
+      [&] {
+        wrnn::simd::circular_conv_backward_weights(d.shape, d.state.data(), d.out.data(),
+                                                   d.grad_weights.data(), d.grad_bias.data(),
+                                                   d.batch);
+      },
+      [&] {
+        wrnn::reference::circular_conv_backward_weights(d.shape, d.state.data(), d.out.data(),
+                                                        d.grad_weights.data(), d.grad_bias.data(),
+                                                        d.batch);
+      });
 }
 
 // Both backward passes in one sweep (what the wave cell's backward step runs): the state
 // gradient is overwritten, so no zeroing pass. Counted as two kernels' multiply-adds.
+template <Implementation implementation>
 void BM_BackwardFused(benchmark::State& bench) {
   KernelData d(bench);
   std::vector<float> grad_state(d.out.size());
-  for (auto _ : bench) {
-    wrnn::circular_conv_backward(d.shape, d.weights.data(), d.state.data(), d.out.data(),
-                                 d.grad_weights.data(), d.grad_bias.data(), grad_state.data(),
-                                 d.batch);
-    benchmark::ClobberMemory();
-  }
-  set_flop_rate(bench, 2 * d.flops());
+  time_kernel<implementation>(
+      bench, d, 2 * d.flops(),
+      [&] {
+        wrnn::circular_conv_backward(d.shape, d.weights.data(), d.state.data(), d.out.data(),
+                                     d.grad_weights.data(), d.grad_bias.data(), grad_state.data(),
+                                     d.batch);
+      },
+      [&] {
+        wrnn::simd::circular_conv_backward(d.shape, d.weights.data(), d.state.data(), d.out.data(),
+                                           d.grad_weights.data(), d.grad_bias.data(),
+                                           grad_state.data(), d.batch);
+      },
+      [] {});
 }
 
 // The paper's sizes: copy (n=100, C=6), adding (n=100, C=27), sMNIST (n=256, C=16); batch 128,
@@ -151,15 +197,74 @@ void paper_sizes(benchmark::internal::Benchmark* b) {
   b->Unit(benchmark::kMicrosecond);
 }
 
-BENCHMARK_TEMPLATE(BM_Forward, Implementation::simd)->Apply(paper_sizes);
+BENCHMARK_TEMPLATE(BM_Forward, Implementation::dispatched)->Apply(paper_sizes);
 BENCHMARK_TEMPLATE(BM_ForwardActivation, wrnn::Activation::relu)->Apply(paper_sizes);
 BENCHMARK_TEMPLATE(BM_ForwardActivation, wrnn::Activation::tanh)->Apply(paper_sizes);
-BENCHMARK_TEMPLATE(BM_BackwardState, Implementation::simd)->Apply(paper_sizes);
-BENCHMARK_TEMPLATE(BM_BackwardWeights, Implementation::simd)->Apply(paper_sizes);
-BENCHMARK(BM_BackwardFused)->Apply(paper_sizes);
+BENCHMARK_TEMPLATE(BM_BackwardState, Implementation::dispatched)->Apply(paper_sizes);
+BENCHMARK_TEMPLATE(BM_BackwardWeights, Implementation::dispatched)->Apply(paper_sizes);
+BENCHMARK_TEMPLATE(BM_BackwardFused, Implementation::dispatched)->Apply(paper_sizes);
+BENCHMARK_TEMPLATE(BM_Forward, Implementation::direct)->Apply(paper_sizes);
+BENCHMARK_TEMPLATE(BM_BackwardState, Implementation::direct)->Apply(paper_sizes);
+BENCHMARK_TEMPLATE(BM_BackwardWeights, Implementation::direct)->Apply(paper_sizes);
+BENCHMARK_TEMPLATE(BM_BackwardFused, Implementation::direct)->Apply(paper_sizes);
 BENCHMARK_TEMPLATE(BM_Forward, Implementation::reference)->Apply(paper_sizes);
 BENCHMARK_TEMPLATE(BM_BackwardState, Implementation::reference)->Apply(paper_sizes);
 BENCHMARK_TEMPLATE(BM_BackwardWeights, Implementation::reference)->Apply(paper_sizes);
+
+// Where the Winograd kernels start to pay (winograd::min_channels): the forward + relu and the
+// fused backward, direct (false) against Winograd (true) whatever the dispatch would pick, for C
+// around the threshold at the paper's ring sizes. Skipped where the Winograd kernels are not
+// compiled (builds without AVX-512).
+template <bool winograd>
+void BM_CrossoverForward(benchmark::State& bench) {
+  if (!wrnn::winograd::compiled) return bench.SkipWithError("Winograd kernels not compiled");
+  KernelData d(bench);
+  wrnn::ScratchBuffer<float> scratch;
+  for (auto _ : bench) {
+    if constexpr (winograd && wrnn::winograd::compiled)
+      wrnn::winograd::forward_activation(d.shape, d.weights.data(), d.bias.data(), d.state.data(),
+                                         d.out.data(), d.batch, wrnn::Activation::relu, scratch);
+    else
+      wrnn::simd::circular_conv_forward_activation(d.shape, d.weights.data(), d.bias.data(),
+                                                   d.state.data(), d.out.data(), d.batch,
+                                                   wrnn::Activation::relu, scratch);
+    benchmark::ClobberMemory();
+  }
+  set_flop_rate(bench, d.flops());
+}
+
+template <bool winograd>
+void BM_CrossoverBackwardFused(benchmark::State& bench) {
+  if (!wrnn::winograd::compiled) return bench.SkipWithError("Winograd kernels not compiled");
+  KernelData d(bench);
+  std::vector<float> grad_state(d.out.size());
+  wrnn::ScratchBuffer<float> scratch;
+  for (auto _ : bench) {
+    if constexpr (winograd && wrnn::winograd::compiled)
+      wrnn::winograd::backward(d.shape, d.weights.data(), d.state.data(), d.out.data(),
+                               d.grad_weights.data(), d.grad_bias.data(), grad_state.data(),
+                               d.batch, scratch);
+    else
+      wrnn::simd::circular_conv_backward(d.shape, d.weights.data(), d.state.data(), d.out.data(),
+                                         d.grad_weights.data(), d.grad_bias.data(),
+                                         grad_state.data(), d.batch, scratch);
+    benchmark::ClobberMemory();
+  }
+  set_flop_rate(bench, 2 * d.flops());
+}
+
+void crossover_sizes(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"n", "C", "B"});
+  for (Index n : {100, 256})
+    for (Index C : {2, 4, 6, 8, 10, 12, 16}) b->Args({n, C, 128});
+  b->Args({100, 6, 1})->Args({256, 16, 1});  // batch 1: the streaming step
+  b->Unit(benchmark::kMicrosecond);
+}
+
+BENCHMARK_TEMPLATE(BM_CrossoverForward, false)->Apply(crossover_sizes);
+BENCHMARK_TEMPLATE(BM_CrossoverForward, true)->Apply(crossover_sizes);
+BENCHMARK_TEMPLATE(BM_CrossoverBackwardFused, false)->Apply(crossover_sizes);
+BENCHMARK_TEMPLATE(BM_CrossoverBackwardFused, true)->Apply(crossover_sizes);
 
 // The batch split over a ThreadPool: range(3) = threads. Timed in wall-clock time (the CPU time
 // of the calling thread alone would flatter it), so the rate is that of the whole pool.

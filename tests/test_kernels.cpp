@@ -1,8 +1,12 @@
 // The circular-convolution kernels against independent oracles:
 // * the scalar reference against a naive evaluation of the formulas with `%` on every index;
-// * the dispatched (xsimd) kernels against the reference evaluated in double precision on the
-//   same inputs, for ring sizes that are not multiples of the SIMD width, C = 1 and C > 1,
-//   k in {1, 3, 5, 7}, batch 1 and an odd batch, with and without bias, and the fused activation.
+// * the dispatched kernels (direct xsimd, or Winograd F(4, 3) for k = 3 rings of 6+ channels
+//   in AVX-512 builds) against the reference evaluated in double precision on the same inputs,
+//   for ring sizes that are not multiples of the SIMD width (or of 64 units, the Winograd
+//   kernels' vector of tiles), C = 1 and C > 1, k in {1, 3, 5, 7}, batch 1 and an odd batch,
+//   with and without bias, and the fused activation.
+// The suite builds this file twice: portably (test_kernels) and for x86-64-v4
+// (test_kernels_avx512), where the Winograd kernels are compiled in.
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -180,6 +184,14 @@ std::vector<ConvShape> shapes_to_test() {
   for (const ConvShape& wide : {ConvShape{2, 13, 11}, ConvShape{3, 100, 9}, ConvShape{1, 7, 13},
                                 ConvShape{2, 6, 13}, ConvShape{5, 40, 41}})
     shapes.push_back(wide);
+  // Winograd shapes (k = 3, n a multiple of 4, C >= 6; C = 6, n = 100 above is one too): one
+  // tile, a partial vector of tiles (5, 25 and 17 tiles), whole vectors (n = 128: two of 16
+  // tiles), and C not a multiple of the mixing or weight tiles; beside them 12 channels that stay
+  // direct (k = 5, n = 13).
+  for (const ConvShape& many :
+       {ConvShape{12, 4, 3}, ConvShape{13, 20, 3}, ConvShape{12, 100, 3}, ConvShape{17, 68, 3},
+        ConvShape{16, 128, 3}, ConvShape{12, 20, 5}, ConvShape{12, 13, 3}})
+    shapes.push_back(many);
   return shapes;
 }
 
@@ -234,6 +246,23 @@ TEST_CASE("the SIMD kernels are the ones dispatched on x86-64", "[kernels]") {
 #else
   SUCCEED("not an x86-64 build");
 #endif
+}
+
+TEST_CASE("the Winograd kernels serve k = 3 rings of 6+ channels in AVX-512 builds, for float",
+          "[kernels][winograd]") {
+#if defined(__AVX512F__)
+  STATIC_REQUIRE(wrnn::winograd::compiled);
+#endif
+  const bool compiled = wrnn::winograd::compiled;
+  CHECK(wrnn::uses_winograd<float>(ConvShape{16, 256, 3}) == compiled);  // sMNIST
+  CHECK(wrnn::uses_winograd<float>(ConvShape{27, 100, 3}) == compiled);  // adding
+  CHECK(wrnn::uses_winograd<float>(ConvShape{12, 4, 3}) == compiled);
+  CHECK(wrnn::uses_winograd<float>(ConvShape{6, 100, 3}) == compiled);  // copy
+  CHECK_FALSE(wrnn::uses_winograd<float>(ConvShape{4, 100, 3}));        // too few channels
+  CHECK_FALSE(wrnn::uses_winograd<float>(ConvShape{16, 257, 3}));       // n not a multiple of 4
+  CHECK_FALSE(wrnn::uses_winograd<float>(ConvShape{16, 256, 5}));       // k != 3
+  CHECK_FALSE(wrnn::uses_winograd<double>(ConvShape{16, 256, 3}));      // float only
+  CHECK(wrnn::circular_conv_scratch_size<float>(ConvShape{16, 256, 3}) > 0);
 }
 
 TEMPLATE_TEST_CASE("circular convolution kernels match the reference", "[kernels]", float, double) {
@@ -322,7 +351,10 @@ TEMPLATE_TEST_CASE("kernels give the same result with a dirty caller-owned scrat
   // A scratch buffer reused from a larger shape holds stale values; NaN makes any stale value
   // that a kernel reads show up in its result.
   using Scalar = TestType;
-  const ConvShape large{6, 257, 7}, shape{3, 13, 5};
+  const auto [large, shape] =
+      GENERATE(std::pair<ConvShape, ConvShape>{{6, 257, 7}, {3, 13, 5}},
+               std::pair<ConvShape, ConvShape>{{16, 256, 3}, {13, 20, 3}});  // the second: Winograd
+  CAPTURE(shape.channels, shape.ring_size, shape.kernel_size);
   const Index batch = 5;
   wrnn::ScratchBuffer<Scalar> scratch(wrnn::circular_conv_scratch_size<Scalar>(large));
   const Index capacity = scratch.capacity();
@@ -386,7 +418,9 @@ TEST_CASE("forward and backward-to-state results of a sample do not depend on it
           "[kernels]") {
   // Splitting a batch across threads must give bit-identical results: each sample is computed
   // on its own, so running it alone gives exactly the same bits as inside a batch.
-  const ConvShape shape{6, 100, 3};
+  const ConvShape shape =
+      GENERATE(ConvShape{5, 100, 3}, ConvShape{6, 100, 3}, ConvShape{16, 100, 3});
+  CAPTURE(shape.channels);
   const Index batch = 7;
   const Case data = make_case<float>(shape, batch, 3);
   const std::vector<float> weights = cast<float>(data.weights), bias = cast<float>(data.bias),
@@ -412,9 +446,12 @@ TEST_CASE("forward and backward-to-state results of a sample do not depend on it
 TEST_CASE("weight gradient over batches larger than one staging group", "[kernels]") {
   // The weight-gradient kernel stages up to 8 samples at once (fewer for large C*n): batches of
   // several groups plus a remainder, and a shape whose group is a single sample.
+  // The Winograd kernels stage up to 8 too: several groups at n = 256, one-sample groups at
+  // C = 27, n = 1024.
   for (const auto& [shape, batch] :
        {std::pair<ConvShape, Index>{{3, 13, 5}, 19}, std::pair<ConvShape, Index>{{6, 100, 3}, 17},
-        std::pair<ConvShape, Index>{{27, 257, 3}, 3}}) {
+        std::pair<ConvShape, Index>{{27, 257, 3}, 3}, std::pair<ConvShape, Index>{{16, 256, 3}, 19},
+        std::pair<ConvShape, Index>{{27, 1024, 3}, 3}}) {
     CAPTURE(shape.channels, shape.ring_size, shape.kernel_size, batch);
     const Case data = make_case<float>(shape, batch, 5);
     std::vector<double> expected_u = data.grad_weights, expected_b = data.grad_bias;
@@ -445,7 +482,10 @@ TEST_CASE("weight gradient over batches larger than one staging group", "[kernel
 
 TEST_CASE("kernels on a thread pool: bit-identical for any thread count, close to the reference",
           "[kernels][threads]") {
-  const ConvShape shape{6, 100, 3};
+  // direct, then (in AVX-512 builds) Winograd
+  const ConvShape shape =
+      GENERATE(ConvShape{5, 100, 3}, ConvShape{6, 100, 3}, ConvShape{16, 64, 3});
+  CAPTURE(shape.channels);
   const Index batch = 21;  // three weight-gradient chunks, the last one partial
   const Case data = make_case<float>(shape, batch, 9);
   const std::vector<float> weights = cast<float>(data.weights), bias = cast<float>(data.bias),
@@ -498,7 +538,10 @@ TEST_CASE("kernels on a thread pool: bit-identical for any thread count, close t
 }
 
 TEST_CASE("kernel calls allocate nothing once their scratch is in place", "[kernels][allocation]") {
-  const ConvShape shape{6, 100, 3};
+  // direct, then (in AVX-512 builds) Winograd
+  const ConvShape shape =
+      GENERATE(ConvShape{5, 100, 3}, ConvShape{6, 100, 3}, ConvShape{16, 64, 3});
+  CAPTURE(shape.channels);
   const Index batch = 9;
   const Case data = make_case<float>(shape, batch, 13);
   const std::vector<float> weights = cast<float>(data.weights), bias = cast<float>(data.bias),

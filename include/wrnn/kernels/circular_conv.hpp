@@ -1,8 +1,11 @@
 // The circular-convolution kernels the wave cell calls. Each forwards to the fastest
-// implementation available for Scalar under the compiler's target flags: the hand-written xsimd
-// kernels (circular_conv_simd.hpp) for float and double wherever xsimd has a register for them,
-// otherwise the plain scalar reference (circular_conv_reference.hpp), which defines what every
-// implementation must compute.
+// implementation available for Scalar and the shape under the compiler's target flags:
+// * Winograd F(4, 3) (circular_conv_winograd.hpp) for float on AVX-512 builds, where k = 3,
+//   n is a multiple of 4 and C >= winograd::min_channels (the sMNIST and adding shapes);
+// * otherwise the hand-written direct xsimd kernels (circular_conv_simd.hpp) for float and double
+//   wherever xsimd has a register for them;
+// * otherwise the plain scalar reference (circular_conv_reference.hpp), which defines what every
+//   implementation must compute.
 //
 // Every function has two forms: one using this thread's grow-only scratch buffer (allocates only
 // on the first call for the largest shape seen by the thread), and one taking the caller's
@@ -13,13 +16,25 @@
 #include "wrnn/core/activation.hpp"
 #include "wrnn/kernels/circular_conv_reference.hpp"
 #include "wrnn/kernels/circular_conv_simd.hpp"
+#include "wrnn/kernels/circular_conv_winograd.hpp"
 #include "wrnn/kernels/scratch_buffer.hpp"
 
 namespace wrnn {
 
+// Whether this build has Winograd kernels for Scalar, and whether `shape` runs on them.
+template <class Scalar>
+inline constexpr bool winograd_available = winograd::compiled&& std::is_same<Scalar, float>::value;
+
+template <class Scalar>
+bool uses_winograd(const ConvShape& shape) {
+  return winograd_available<Scalar> && winograd::applies(shape);
+}
+
 // Scalars of scratch the kernels need for `shape` (0 where the reference runs).
 template <class Scalar>
 Index circular_conv_scratch_size(const ConvShape& shape) {
+  if constexpr (winograd_available<Scalar>)
+    if (winograd::applies(shape)) return winograd::scratch_size(shape);
   if constexpr (simd::available<Scalar>)
     return simd::circular_conv_scratch_size<Scalar>(shape);
   else
@@ -31,6 +46,10 @@ template <class Scalar>
 void circular_conv_forward(const ConvShape& shape, const Scalar* weights, const Scalar* bias,
                            const Scalar* state, Scalar* out, Index batch,
                            ScratchBuffer<Scalar>& scratch) {
+  if constexpr (winograd_available<Scalar>)
+    if (winograd::applies(shape))
+      return winograd::forward_activation(shape, weights, bias, state, out, batch,
+                                          Activation::identity, scratch);
   if constexpr (simd::available<Scalar>)
     simd::circular_conv_forward(shape, weights, bias, state, out, batch, scratch);
   else
@@ -44,6 +63,10 @@ void circular_conv_forward_activation(const ConvShape& shape, const Scalar* weig
                                       const Scalar* bias, const Scalar* state, Scalar* inout,
                                       Index batch, Activation activation,
                                       ScratchBuffer<Scalar>& scratch) {
+  if constexpr (winograd_available<Scalar>)
+    if (winograd::applies(shape))
+      return winograd::forward_activation(shape, weights, bias, state, inout, batch, activation,
+                                          scratch);
   if constexpr (simd::available<Scalar>) {
     simd::circular_conv_forward_activation(shape, weights, bias, state, inout, batch, activation,
                                            scratch);
@@ -59,6 +82,9 @@ template <class Scalar>
 void circular_conv_backward_state(const ConvShape& shape, const Scalar* weights,
                                   const Scalar* grad_out, Scalar* grad_state, Index batch,
                                   ScratchBuffer<Scalar>& scratch) {
+  if constexpr (winograd_available<Scalar>)
+    if (winograd::applies(shape))
+      return winograd::backward_state(shape, weights, grad_out, grad_state, batch, scratch);
   if constexpr (simd::available<Scalar>)
     simd::circular_conv_backward_state(shape, weights, grad_out, grad_state, batch, scratch);
   else
@@ -72,6 +98,10 @@ template <class Scalar>
 void circular_conv_backward_weights(const ConvShape& shape, const Scalar* state,
                                     const Scalar* grad_out, Scalar* grad_weights, Scalar* grad_bias,
                                     Index batch, ScratchBuffer<Scalar>& scratch) {
+  if constexpr (winograd_available<Scalar>)
+    if (winograd::applies(shape))
+      return winograd::backward_weights(shape, state, grad_out, grad_weights, grad_bias, batch,
+                                        scratch);
   if constexpr (simd::available<Scalar>)
     simd::circular_conv_backward_weights(shape, state, grad_out, grad_weights, grad_bias, batch,
                                          scratch);
@@ -88,6 +118,10 @@ template <class Scalar>
 void circular_conv_backward(const ConvShape& shape, const Scalar* weights, const Scalar* state,
                             const Scalar* grad_out, Scalar* grad_weights, Scalar* grad_bias,
                             Scalar* grad_state, Index batch, ScratchBuffer<Scalar>& scratch) {
+  if constexpr (winograd_available<Scalar>)
+    if (winograd::applies(shape))
+      return winograd::backward(shape, weights, state, grad_out, grad_weights, grad_bias,
+                                grad_state, batch, scratch);
   if constexpr (simd::available<Scalar>) {
     simd::circular_conv_backward(shape, weights, state, grad_out, grad_weights, grad_bias,
                                  grad_state, batch, scratch);

@@ -1,0 +1,694 @@
+// Winograd's minimal filtering F(4, 3) for the wave cell's k = 3 circular convolution: half the
+// multiply-adds of the direct kernels (circular_conv_simd.hpp), for float on AVX-512 builds.
+// It computes what circular_conv_reference.hpp defines, with a different rounding:
+//
+//   forward:        out[c][i]     (+)= b_u[c] + sum_{c', j} u[c][c'][j] * h[c'][(i + j - 1) mod n]
+//   backward state: grad_h[c'][m]  += sum_{c, j} u[c][c'][j] * g[c][(m - j + 1) mod n]
+//   backward u, b:  grad_u[c][c'][j] += sum_{b, i} g[c][i] * h[c'][(i + j - 1) mod n]
+//                   grad_b[c]        += sum_{b, i} g[c][i]
+//
+// The algorithm (Lavin & Gray 2016, "Fast algorithms for convolutional neural networks", in 1-D).
+// Cut each ring into T = n/4 tiles of 4 output units. Tile t reads the 6 inputs
+// d_m = h[4t - 1 + m], m = 0..5 (its 4 units and one halo unit on each side, wrapped), and
+//   y_i = sum_j u_j d_{i+j}  (i = 0..3)   =   A^T [ (G u) . (B^T d) ]
+// with the interpolation points 0, 1, -1, 2, -2 and infinity:
+//
+//   B^T = | 4  0 -5  0  1  0 |     G = |  1/4     0     0  |    A^T = | 1  1  1  1  1  0 |
+//         | 0 -4 -4  1  1  0 |         | -1/6  -1/6  -1/6  |          | 0  1 -1  2 -2  0 |
+//         | 0  4 -4 -1  1  0 |         | -1/6   1/6  -1/6  |          | 0  1  1  4  4  0 |
+//         | 0 -2 -1  2  1  0 |         |  1/24  1/12  1/6  |          | 0  1 -1  8 -8  1 |
+//         | 0  2 -1 -2  1  0 |         |  1/24 -1/12  1/6  |
+//         | 0  4  0 -5  0  1 |         |   0     0     1   |
+//
+// The channel mixing happens between the transforms, point by point: with the transformed input
+// V_x[c'][t] = (B^T d[c'][t])_x and the transformed weights U_x[c][c'] = (G u[c][c'])_x,
+//   M_x[c][t] = sum_{c'} U_x[c][c'] V_x[c'][t]     (x = 0..5: six C x C by C x T products)
+//   y[c][tile t] = A^T M[c][t] + b_u[c]
+// so each output tile costs 6 C multiply-adds per channel instead of 12 C (direct: 4 units x 3
+// taps x C), plus the transforms, whose cost does not grow with C. That is why it pays only from
+// about six channels on (min_channels; measured in bench_kernels and docs/kernels.md).
+//
+// The backward to the state is the same forward with u'[c'][c][j] = u[c][c'][2 - j] on the
+// output gradient (circular_conv_simd.hpp says why). The backward to the weights is the
+// transpose of the forward's chain:
+//   dM_x[c][t] = (A g[c][tile t])_x,  dU_x[c][c'] = sum_{b,t} dM_x[c][t] V_x[c'][t],
+//   grad_u[c][c'][j] += sum_x G[x][j] dU_x[c][c'],   grad_b[c] += sum_t dM_1[c][t]
+// (row 1 of A is all ones: dM_1 is the tile's sum of g).
+//
+// How it is vectorised: the 16 AVX-512 lanes run over 16 tiles of one sample. Splitting 64
+// consecutive units into the four phases h[4t], h[4t+1], h[4t+2], h[4t+3] takes eight two-source
+// permutes (and merging the four output phases back eight more); the halo inputs d_0 = h[4t - 1]
+// and d_5 = h[4t + 4] are the neighbouring tiles' phases shifted by one lane (valignd), with the
+// ring's wrap-around as a broadcast of h[n-1] and h[0]. Lanes past the last tile (n = 100 has 25
+// tiles in two vectors of 16) read zeros and are never stored. Each sample is computed on its
+// own, as in the direct kernels: a sample's result never depends on its batch or thread.
+#pragma once
+
+#include <algorithm>
+#include <type_traits>
+
+#include "wrnn/core/activation.hpp"
+#include "wrnn/kernels/conv_shape.hpp"
+#include "wrnn/kernels/scratch_buffer.hpp"
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+
+#include <Eigen/Core>
+#endif
+
+namespace wrnn::winograd {
+
+// True where this file's kernels are compiled in: AVX-512 builds (-march=native on an AVX-512
+// host, or -mavx512f). Elsewhere circular_conv.hpp keeps the direct kernels for every shape.
+#if defined(__AVX512F__)
+inline constexpr bool compiled = true;
+#else
+inline constexpr bool compiled = false;
+#endif
+
+// Fewest channels for which the Winograd kernels beat the direct ones: bench_kernels'
+// BM_Crossover* (one thread, batch 128, n = 100 and 256) puts them 10-16% ahead at C = 6 in the
+// forward and the fused backward, further ahead from there on, and behind at C = 4 (fused
+// backward 8% slower); docs/kernels.md.
+inline constexpr Index min_channels = 6;
+
+// Whether circular_conv.hpp sends `shape` here (float only): k = 3, n a multiple of the tile.
+inline bool applies(const ConvShape& shape) {
+  return compiled && shape.kernel_size == 3 && shape.ring_size > 0 && shape.ring_size % 4 == 0 &&
+         shape.channels >= min_channels;
+}
+
+// The kernels, declared here for every build so that circular_conv.hpp can name them inside
+// `if constexpr (compiled)`; defined below only where they are compiled (AVX-512 builds). Each
+// does what the kernel of the same role in circular_conv.hpp documents, for float.
+
+// Scalars of scratch the kernels below need for `shape`.
+inline Index scratch_size(const ConvShape& shape);
+// inout (C*n x B) <- act(inout + b_u + u (*) state). bias may be null. state and inout must not
+// overlap.
+inline void forward_activation(const ConvShape& shape, const float* weights, const float* bias,
+                               const float* state, float* inout, Index batch, Activation activation,
+                               ScratchBuffer<float>& scratch);
+// grad_state (C*n x B) += u^T (*) grad_out.
+inline void backward_state(const ConvShape& shape, const float* weights, const float* grad_out,
+                           float* grad_state, Index batch, ScratchBuffer<float>& scratch);
+// grad_u += sum_b correlation of grad_out with state, grad_b += sum_{b, i} grad_out (may be
+// null). Lane sums once per call: the rounding depends on how a batch is split into calls.
+inline void backward_weights(const ConvShape& shape, const float* state, const float* grad_out,
+                             float* grad_weights, float* grad_bias, Index batch,
+                             ScratchBuffer<float>& scratch);
+// Both backward passes in one sweep: grad_u, grad_b (may be null) += as backward_weights;
+// grad_state = u^T (*) grad_out (overwritten). The same bits as backward_weights, then
+// backward_state into a zeroed buffer.
+inline void backward(const ConvShape& shape, const float* weights, const float* state,
+                     const float* grad_out, float* grad_weights, float* grad_bias,
+                     float* grad_state, Index batch, ScratchBuffer<float>& scratch);
+
+#if defined(__AVX512F__)
+
+namespace detail {
+
+constexpr Index lanes = 16;      // floats in an AVX-512 register: tiles per vector
+constexpr Index tile_units = 4;  // outputs per tile, F(4, 3)
+constexpr Index points = 6;      // transform points per tile: 4 + 3 - 1
+constexpr Index block_units = lanes * tile_units;  // 64 units: one vector of tiles
+
+// The transform points of G (taps to points).
+constexpr double weight_transform[points][3] = {{1.0 / 4, 0, 0},
+                                                {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+                                                {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+                                                {1.0 / 24, 1.0 / 12, 1.0 / 6},
+                                                {1.0 / 24, -1.0 / 12, 1.0 / 6},
+                                                {0, 0, 1}};
+
+// Output channels per mixing tile (6 x 4 vectors = 24 accumulators of 32 registers); the last
+// block of a C that is not a multiple of 6 takes a narrower tile.
+constexpr Index mix_channels = 6;
+// Weight-gradient tile: output channels x input channels accumulators (4 x 6 = 24 registers),
+// narrower at the edges likewise.
+constexpr Index weight_channels = 4;
+constexpr Index weight_inputs = 6;
+
+// Calls run(std::integral_constant<int, count>{}) for a runtime count in [1, Max]: how the edge
+// tiles get their compile-time sizes (the accumulators must be registers).
+template <int Max, class Run>
+inline void with_constant(Index count, Run&& run) {
+  if constexpr (Max >= 1) {
+    if (count == Max) return run(std::integral_constant<int, Max>{});
+    with_constant<Max - 1>(count, run);
+  }
+}
+
+inline Index round_up(Index value, Index multiple) {
+  return (value + multiple - 1) / multiple * multiple;
+}
+
+// Where one ring's tiles sit: T tiles in `vectors` vectors of 16; a transformed ring is one row
+// of `row` floats per transform point.
+struct Tiles {
+  Index ring_size, tiles, vectors, row, last_lanes;
+  explicit Tiles(const ConvShape& shape)
+      : ring_size(shape.ring_size),
+        tiles(shape.ring_size / tile_units),
+        vectors((tiles + lanes - 1) / lanes),
+        row(vectors * lanes),
+        last_lanes(tiles - (vectors - 1) * lanes) {}
+};
+
+// The lanes of a ring's 16-unit vector starting at unit `first` that lie on the ring.
+inline __mmask16 ring_mask(Index first, Index n) {
+  const Index inside = std::clamp<Index>(n - first, 0, lanes);
+  return static_cast<__mmask16>((1u << inside) - 1u);
+}
+
+// Phases of the 64 units [64 v, 64 v + 64) of a ring: phase[p] lane l = ring[64 v + 4 l + p],
+// zero past the ring's end.
+struct Phases {
+  __m512 phase[tile_units];
+};
+
+inline Phases split_phases(const float* ring, Index v, Index n) {
+  const Index first = v * block_units;
+  __m512 x[4];
+  for (Index k = 0; k < 4; ++k) {
+    const Index unit = first + k * lanes;
+    x[k] = unit + lanes <= n ? _mm512_loadu_ps(ring + unit)
+                             : _mm512_maskz_loadu_ps(ring_mask(unit, n), ring + unit);
+  }
+  // Even and odd elements of a pair of vectors, twice: 64 units -> 2 x 32 -> 4 x 16.
+  const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+  const __m512i odd = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
+  const __m512 even_low = _mm512_permutex2var_ps(x[0], even, x[1]);
+  const __m512 odd_low = _mm512_permutex2var_ps(x[0], odd, x[1]);
+  const __m512 even_high = _mm512_permutex2var_ps(x[2], even, x[3]);
+  const __m512 odd_high = _mm512_permutex2var_ps(x[2], odd, x[3]);
+  Phases p;
+  p.phase[0] = _mm512_permutex2var_ps(even_low, even, even_high);
+  p.phase[1] = _mm512_permutex2var_ps(odd_low, even, odd_high);
+  p.phase[2] = _mm512_permutex2var_ps(even_low, odd, even_high);
+  p.phase[3] = _mm512_permutex2var_ps(odd_low, odd, odd_high);
+  return p;
+}
+
+// The inverse of split_phases: four phase vectors -> 64 consecutive units in `units`.
+inline void merge_phases(const __m512 phase[tile_units], __m512 units[4]) {
+  const __m512i low = _mm512_set_epi32(23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+  const __m512i high =
+      _mm512_set_epi32(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8);
+  const __m512 even_low = _mm512_permutex2var_ps(phase[0], low, phase[2]);
+  const __m512 even_high = _mm512_permutex2var_ps(phase[0], high, phase[2]);
+  const __m512 odd_low = _mm512_permutex2var_ps(phase[1], low, phase[3]);
+  const __m512 odd_high = _mm512_permutex2var_ps(phase[1], high, phase[3]);
+  units[0] = _mm512_permutex2var_ps(even_low, low, odd_low);
+  units[1] = _mm512_permutex2var_ps(even_low, high, odd_low);
+  units[2] = _mm512_permutex2var_ps(even_high, low, odd_high);
+  units[3] = _mm512_permutex2var_ps(even_high, high, odd_high);
+}
+
+// Lane l of the result: lane l - 1 of `current` (lane 0: lane 15 of `previous`).
+inline __m512 from_previous_lane(__m512 current, __m512 previous) {
+  return _mm512_castsi512_ps(
+      _mm512_alignr_epi32(_mm512_castps_si512(current), _mm512_castps_si512(previous), 15));
+}
+// Lane l of the result: lane l + 1 of `current` (lane 15: lane 0 of `next`).
+inline __m512 from_next_lane(__m512 current, __m512 next) {
+  return _mm512_castsi512_ps(
+      _mm512_alignr_epi32(_mm512_castps_si512(next), _mm512_castps_si512(current), 1));
+}
+
+// V = B^T d for 16 tiles, written to rows point_stride apart.
+inline void store_input_transform(const __m512 d[points], float* out, Index point_stride) {
+  const __m512 two = _mm512_set1_ps(2), four = _mm512_set1_ps(4), five = _mm512_set1_ps(5);
+  const __m512 d4_minus_d2 = _mm512_sub_ps(d[4], d[2]), d3_minus_d1 = _mm512_sub_ps(d[3], d[1]);
+  _mm512_store_ps(out, _mm512_fnmadd_ps(five, d[2], _mm512_fmadd_ps(four, d[0], d[4])));
+  _mm512_store_ps(out + point_stride,
+                  _mm512_fnmadd_ps(four, _mm512_add_ps(d[1], d[2]), _mm512_add_ps(d[3], d[4])));
+  _mm512_store_ps(out + 2 * point_stride,
+                  _mm512_fmadd_ps(four, _mm512_sub_ps(d[1], d[2]), _mm512_sub_ps(d[4], d[3])));
+  _mm512_store_ps(out + 3 * point_stride, _mm512_fmadd_ps(two, d3_minus_d1, d4_minus_d2));
+  _mm512_store_ps(out + 4 * point_stride, _mm512_fnmadd_ps(two, d3_minus_d1, d4_minus_d2));
+  _mm512_store_ps(out + 5 * point_stride,
+                  _mm512_fnmadd_ps(five, d[3], _mm512_fmadd_ps(four, d[1], d[5])));
+}
+
+// dM = A g for 16 tiles (g the four phases), written to rows point_stride apart; returns
+// dM_1 = g_0 + g_1 + g_2 + g_3, the tiles' sums (for the bias gradient).
+inline __m512 store_gradient_transform(const __m512 g[tile_units], float* out, Index point_stride) {
+  const __m512 two = _mm512_set1_ps(2), four = _mm512_set1_ps(4);
+  const __m512 even = _mm512_add_ps(g[0], g[2]), even_4 = _mm512_fmadd_ps(four, g[2], g[0]);
+  const __m512 odd = _mm512_add_ps(g[1], g[3]), odd_4 = _mm512_fmadd_ps(four, g[3], g[1]);
+  const __m512 sum = _mm512_add_ps(even, odd);
+  _mm512_store_ps(out, g[0]);
+  _mm512_store_ps(out + point_stride, sum);
+  _mm512_store_ps(out + 2 * point_stride, _mm512_sub_ps(even, odd));
+  _mm512_store_ps(out + 3 * point_stride, _mm512_fmadd_ps(two, odd_4, even_4));
+  _mm512_store_ps(out + 4 * point_stride, _mm512_fnmadd_ps(two, odd_4, even_4));
+  _mm512_store_ps(out + 5 * point_stride, g[3]);
+  return sum;
+}
+
+// Where transform_rings writes a transformed ring: point x of channel c at
+// data + x * point_stride + c * channel_stride (rows of Tiles::row floats). data may be null.
+struct Rows {
+  float* data = nullptr;
+  Index point_stride = 0, channel_stride = 0;
+};
+
+// Transforms the C rings of one sample. For every channel c and vector of tiles v:
+//   input:    V_x = (B^T d)_x, d the tiles' 6 wrapped inputs (for the forward's mixing)
+//   gradient: dM_x = (A g)_x, g the tiles' 4 units (zero past the ring), and
+//             bias_lanes[c] += the tiles' sums (for the weight gradient)
+// One ring can give both (the fused backward needs both of the output gradient).
+inline void transform_rings(const Tiles& tiles, Index channels, const float* rings, Rows input,
+                            Rows gradient, float* bias_lanes) {
+  const Index n = tiles.ring_size, last = tiles.vectors - 1;
+  // In the last vector, the lane after the last tile must hold h[0] for that tile's d_5.
+  const __mmask16 after_last = static_cast<__mmask16>(1u << (tiles.last_lanes % lanes));
+  for (Index c = 0; c < channels; ++c) {
+    const float* ring = rings + c * n;
+    Phases current = split_phases(ring, 0, n);
+    const __m512 wrap_left = _mm512_set1_ps(ring[n - 1]), wrap_right = _mm512_set1_ps(ring[0]);
+    __m512 previous_phase3 = wrap_left;
+    __m512 bias_sum = gradient.data ? _mm512_load_ps(bias_lanes + c * lanes) : _mm512_setzero_ps();
+    for (Index v = 0; v <= last; ++v) {
+      Phases next{};
+      __m512 next_phase0 = wrap_right;
+      if (v < last) {
+        next = split_phases(ring, v + 1, n);
+        next_phase0 = next.phase[0];
+      }
+      if (gradient.data) {
+        float* out = gradient.data + c * gradient.channel_stride + v * lanes;
+        bias_sum = _mm512_add_ps(
+            bias_sum, store_gradient_transform(current.phase, out, gradient.point_stride));
+      }
+      if (input.data) {
+        __m512 phase0 = current.phase[0];
+        if (v == last && tiles.last_lanes < lanes)
+          phase0 = _mm512_mask_mov_ps(phase0, after_last, wrap_right);
+        const __m512 d[points] = {from_previous_lane(current.phase[3], previous_phase3),
+                                  current.phase[0],
+                                  current.phase[1],
+                                  current.phase[2],
+                                  current.phase[3],
+                                  from_next_lane(phase0, next_phase0)};
+        store_input_transform(d, input.data + c * input.channel_stride + v * lanes,
+                              input.point_stride);
+      }
+      previous_phase3 = current.phase[3];
+      current = next;
+    }
+    if (gradient.data) _mm512_store_ps(bias_lanes + c * lanes, bias_sum);
+  }
+}
+
+// Tap j of 16 consecutive channel pairs: lane l of the result = taps[3 l + j], from the three
+// vectors holding taps[0, 48), by two two-source permutes (stride-3 de-interleave).
+inline __m512 pair_taps(__m512 first, __m512 second, __m512 third, int j) {
+  alignas(64) int from_first_two[16], from_third[16];
+  for (int l = 0; l < 16; ++l) {
+    const int index = 3 * l + j;  // into the 48 taps
+    from_first_two[l] = index < 32 ? index : 0;
+    from_third[l] = index < 32 ? l : 16 + (index - 32);
+  }
+  const __m512 low = _mm512_permutex2var_ps(first, _mm512_load_si512(from_first_two), second);
+  return _mm512_permutex2var_ps(low, _mm512_load_si512(from_third), third);
+}
+
+// U[x][c][c'] = sum_j G[x][j] u[c][c'][j], the forward's weights, or with `transposed` the
+// backward-to-state's transposed, tap-reversed ones, sum_j G[x][j] u[c'][c][2 - j]. It runs on
+// every call, batch 1 (the streaming step) too, so 16 channel pairs at a time: the forward's
+// taps de-interleaved from the [C][C][3] weights, the transposed ones gathered (pair q = c C + c'
+// reads pair c' C + c; only the backward needs them).
+inline void transform_weights(Index channels, const float* weights, bool transposed, float* out) {
+  const Index pairs = channels * channels;
+  const __m512i lane = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+  const __m512 channel_count = _mm512_set1_ps(static_cast<float>(channels));
+  for (Index first = 0; first < pairs; first += lanes) {
+    const __mmask16 mask = ring_mask(first, pairs);
+    __m512 tap[3];
+    if (!transposed) {
+      __m512 block[3];
+      for (Index k = 0; k < 3; ++k)
+        block[k] = _mm512_maskz_loadu_ps(ring_mask(3 * first + k * lanes, 3 * pairs),
+                                         weights + 3 * first + k * lanes);
+      for (int j = 0; j < 3; ++j) tap[j] = pair_taps(block[0], block[1], block[2], j);
+    } else {  // exact in float: q < 2^24
+      const __m512 q =
+          _mm512_cvtepi32_ps(_mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(first)), lane));
+      const __m512 row = _mm512_roundscale_ps(_mm512_div_ps(q, channel_count), _MM_FROUND_TO_ZERO);
+      const __m512 column = _mm512_fnmadd_ps(row, channel_count, q);
+      const __m512i source = _mm512_mullo_epi32(
+          _mm512_cvtps_epi32(_mm512_fmadd_ps(column, channel_count, row)), _mm512_set1_epi32(3));
+      for (int j = 0; j < 3; ++j)
+        tap[j] = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), mask,
+                                          _mm512_add_epi32(source, _mm512_set1_epi32(2 - j)),
+                                          weights, 4);
+    }
+    for (Index x = 0; x < points; ++x) {
+      __m512 sum = _mm512_mul_ps(_mm512_set1_ps(float(weight_transform[x][0])), tap[0]);
+      sum = _mm512_fmadd_ps(_mm512_set1_ps(float(weight_transform[x][1])), tap[1], sum);
+      sum = _mm512_fmadd_ps(_mm512_set1_ps(float(weight_transform[x][2])), tap[2], sum);
+      _mm512_mask_storeu_ps(out + x * pairs + first, mask, sum);
+    }
+  }
+}
+
+// One mixing tile at one transform point: Channels output channels x Vectors vectors of tiles,
+//   mixed[c][v] = sum_{c'} weights[c][c'] * input[c'][v]
+// `weights` at output channel c0 (rows of C), `input` at vector v0 of channel 0 (rows input_row
+// apart), `mixed` at vector v0 of c0 (rows mixed_row apart).
+template <int Channels, int Vectors>
+inline void mix_tile(const float* weights, Index channels, const float* input, Index input_row,
+                     float* mixed, Index mixed_row) {
+  __m512 acc[Channels][Vectors];
+  for (int c = 0; c < Channels; ++c)
+    for (int v = 0; v < Vectors; ++v) acc[c][v] = _mm512_setzero_ps();
+  for (Index i = 0; i < channels; ++i) {
+    __m512 x[Vectors];
+    for (int v = 0; v < Vectors; ++v) x[v] = _mm512_load_ps(input + i * input_row + v * lanes);
+    for (int c = 0; c < Channels; ++c) {
+      const __m512 w = _mm512_set1_ps(weights[c * channels + i]);
+      for (int v = 0; v < Vectors; ++v) acc[c][v] = _mm512_fmadd_ps(w, x[v], acc[c][v]);
+    }
+  }
+  for (int c = 0; c < Channels; ++c)
+    for (int v = 0; v < Vectors; ++v) _mm512_store_ps(mixed + c * mixed_row + v * lanes, acc[c][v]);
+}
+
+// How the output transform combines with what `out` holds.
+enum class Combine { activate, add, overwrite };  // act(out + y), out + y, y
+
+// out[c] for the channels [c0, c0 + count) of one sample from their mixed points
+// mixed[x][c - c0][row]: y = A^T M + bias, merged back to units, combined with out.
+inline void store_outputs(const Tiles& tiles, const float* mixed, Index count, Index point_stride,
+                          const float* bias, float* out, Combine combine, Activation activation) {
+  const Index n = tiles.ring_size;
+  const __m512 two = _mm512_set1_ps(2), four = _mm512_set1_ps(4), eight = _mm512_set1_ps(8);
+  const __m512 zero = _mm512_setzero_ps();
+  const bool relu = combine == Combine::activate && activation == Activation::relu;
+  for (Index c = 0; c < count; ++c) {
+    const __m512 b = _mm512_set1_ps(bias ? bias[c] : 0.0f);
+    float* ring = out + c * n;
+    for (Index v = 0; v < tiles.vectors; ++v) {
+      const float* m = mixed + c * tiles.row + v * lanes;
+      __m512 point[points];
+      for (Index x = 0; x < points; ++x) point[x] = _mm512_load_ps(m + x * point_stride);
+      const __m512 sum12 = _mm512_add_ps(point[1], point[2]);
+      const __m512 difference12 = _mm512_sub_ps(point[1], point[2]);
+      const __m512 sum34 = _mm512_add_ps(point[3], point[4]);
+      const __m512 difference34 = _mm512_sub_ps(point[3], point[4]);
+      const __m512 phase[tile_units] = {
+          _mm512_add_ps(_mm512_add_ps(point[0], b), _mm512_add_ps(sum12, sum34)),
+          _mm512_add_ps(b, _mm512_fmadd_ps(two, difference34, difference12)),
+          _mm512_add_ps(b, _mm512_fmadd_ps(four, sum34, sum12)),
+          _mm512_add_ps(_mm512_add_ps(point[5], b),
+                        _mm512_fmadd_ps(eight, difference34, difference12))};
+      __m512 units[4];
+      merge_phases(phase, units);
+      for (Index k = 0; k < 4; ++k) {
+        const Index first = v * block_units + k * lanes;
+        if (first >= n) break;
+        // Whole vectors with plain loads and stores: a later load of a masked store cannot be
+        // forwarded from it and waits for it to reach the cache (the streaming step's copy of
+        // the new state reads these at once).
+        const bool whole = first + lanes <= n;
+        const __mmask16 mask = ring_mask(first, n);
+        __m512 value = units[k];
+        if (combine != Combine::overwrite)
+          value = _mm512_add_ps(
+              whole ? _mm512_loadu_ps(ring + first) : _mm512_maskz_loadu_ps(mask, ring + first),
+              value);
+        if (relu) value = _mm512_max_ps(value, zero);
+        if (whole)
+          _mm512_storeu_ps(ring + first, value);
+        else
+          _mm512_mask_storeu_ps(ring + first, mask, value);
+      }
+    }
+    // tanh: Eigen's vectorised float tanh (as the direct kernel), on the ring while in L1.
+    if (combine == Combine::activate && activation == Activation::tanh) {
+      Eigen::Map<Eigen::ArrayXf> values(ring, n);
+      values = values.tanh();
+    }
+  }
+}
+
+// Scratch layout, in floats (each part 64-byte aligned):
+//   weights  U[6][C][C] (forward or transposed)
+//   input    one sample's transformed rings V[6][C][row]
+//   mixed    one channel block's mixed points M[6][mix_channels][row]
+//   staged   a group of samples for the weight gradient: V[6][C][group * row], dM likewise
+//   acc      weight-gradient lane accumulators [6][C][C'] vectors, bias [C] vectors
+struct Scratch {
+  Index group, staged_row;
+  Index weights, input, mixed, staged_input, staged_gradient, acc, bias_acc, total;
+  Scratch(const ConvShape& shape, const Tiles& tiles) {
+    const Index C = shape.channels;
+    auto aligned = [](Index size) { return round_up(size, lanes); };
+    // A group keeps its staged rows within about 96 KiB (L2); at most 8 samples.
+    const Index sample_bytes = 2 * points * C * tiles.row * Index(sizeof(float));
+    group = std::max<Index>(1, std::min<Index>(8, (512 * 1024) / sample_bytes));
+    staged_row = group * tiles.row;
+    weights = 0;
+    input = weights + aligned(points * C * C);
+    mixed = input + aligned(points * C * tiles.row);
+    staged_input = mixed + aligned(points * mix_channels * tiles.row);
+    staged_gradient = staged_input + aligned(points * C * staged_row);
+    acc = staged_gradient + aligned(points * C * staged_row);
+    bias_acc = acc + points * C * C * lanes;
+    total = bias_acc + C * lanes;
+  }
+  // The one-sample transformed rings the forward machinery mixes.
+  Rows sample_input(float* base, Index channels, const Tiles& tiles) const {
+    return Rows{base + input, channels * tiles.row, tiles.row};
+  }
+};
+
+// A forward (or backward-to-state) for one sample whose rings are already transformed in
+// scratch: mixes each block of output channels at the six points and stores it.
+inline void mix_and_store(const Tiles& tiles, const Scratch& parts, Index channels,
+                          const float* base, float* mixed, const float* bias, float* out,
+                          Combine combine, Activation activation) {
+  const float* weights = base + parts.weights;
+  const float* input = base + parts.input;
+  const Index point_input = channels * tiles.row, point_mixed = mix_channels * tiles.row;
+  for (Index c0 = 0; c0 < channels; c0 += mix_channels) {
+    const Index count = std::min(mix_channels, channels - c0);
+    with_constant<mix_channels>(count, [&](auto block) {
+      constexpr int Channels = decltype(block)::value;
+      for (Index x = 0; x < points; ++x) {
+        const float* w = weights + (x * channels + c0) * channels;
+        const float* in = input + x * point_input;
+        float* m = mixed + x * point_mixed;
+        Index v = 0;
+        for (; v + 4 <= tiles.vectors; v += 4)
+          mix_tile<Channels, 4>(w, channels, in + v * lanes, tiles.row, m + v * lanes, tiles.row);
+        for (; v + 2 <= tiles.vectors; v += 2)
+          mix_tile<Channels, 2>(w, channels, in + v * lanes, tiles.row, m + v * lanes, tiles.row);
+        for (; v < tiles.vectors; ++v)
+          mix_tile<Channels, 1>(w, channels, in + v * lanes, tiles.row, m + v * lanes, tiles.row);
+      }
+    });
+    store_outputs(tiles, mixed, count, point_mixed, bias ? bias + c0 : nullptr,
+                  out + c0 * tiles.ring_size, combine, activation);
+  }
+}
+
+// The rings of samples [first, end) through the forward machinery, with the weights already
+// transformed in scratch.
+inline void forward_samples(const ConvShape& shape, const Tiles& tiles, const Scratch& parts,
+                            const float* rings, Index first, Index end, float* base,
+                            const float* bias, float* out, Combine combine, Activation activation) {
+  const Index C = shape.channels, size = shape.state_size();
+  for (Index b = first; b < end; ++b) {
+    transform_rings(tiles, C, rings + b * size, parts.sample_input(base, C, tiles), Rows{},
+                    nullptr);
+    mix_and_store(tiles, parts, C, base, base + parts.mixed, bias, out + b * size, combine,
+                  activation);
+  }
+}
+
+// One weight-gradient tile at one point over a group's staged columns:
+//   acc[c][i] (lane-wise) += sum_columns gradient[c][column] * input[i][column]
+// `gradient` and `input` at channel c0 / i0 of the point (rows `row` apart), `acc` at the
+// accumulator of (c0, i0) (accumulators of one output channel acc_row apart).
+template <int Channels, int Inputs>
+inline void weight_tile(const float* gradient, const float* input, Index row, Index vectors,
+                        float* acc, Index acc_row) {
+  __m512 sum[Channels][Inputs];
+  for (int c = 0; c < Channels; ++c)
+    for (int i = 0; i < Inputs; ++i) sum[c][i] = _mm512_load_ps(acc + c * acc_row + i * lanes);
+  for (Index v = 0; v < vectors; ++v) {
+    __m512 g[Channels];
+    for (int c = 0; c < Channels; ++c) g[c] = _mm512_load_ps(gradient + c * row + v * lanes);
+    for (int i = 0; i < Inputs; ++i) {
+      const __m512 x = _mm512_load_ps(input + i * row + v * lanes);
+      for (int c = 0; c < Channels; ++c) sum[c][i] = _mm512_fmadd_ps(g[c], x, sum[c][i]);
+    }
+  }
+  for (int c = 0; c < Channels; ++c)
+    for (int i = 0; i < Inputs; ++i) _mm512_store_ps(acc + c * acc_row + i * lanes, sum[c][i]);
+}
+
+// Stages sample s of a group for the weight gradient: its transformed state rings and output
+// gradient (and the gradient's tile sums into the bias lanes); `gradient_input`, if not null,
+// also receives the output gradient's input transform (for the fused backward to the state).
+inline void stage_sample(const ConvShape& shape, const Tiles& tiles, const Scratch& parts,
+                         const float* state, const float* grad_out, Index s, float* base,
+                         Rows gradient_input) {
+  const Index C = shape.channels, point_stride = C * parts.staged_row, offset = s * tiles.row;
+  transform_rings(tiles, C, state,
+                  Rows{base + parts.staged_input + offset, point_stride, parts.staged_row}, Rows{},
+                  nullptr);
+  transform_rings(tiles, C, grad_out, gradient_input,
+                  Rows{base + parts.staged_gradient + offset, point_stride, parts.staged_row},
+                  base + parts.bias_acc);
+}
+
+// Asks the memory system for `samples` samples' state rings from `state` on: in a training step
+// they come from the tape, far out of cache, and a group's tiles take long enough to hide it.
+inline void prefetch_samples(const ConvShape& shape, const float* state, Index samples) {
+  const char* line = reinterpret_cast<const char*>(state);
+  const char* end = reinterpret_cast<const char*>(state + samples * shape.state_size());
+  for (; line < end; line += 64) __builtin_prefetch(line, 0, 1);
+}
+
+// Runs the weight tiles over a group of `samples` staged samples:
+//   acc[x][c][c'] (lane-wise) += sum over the group's tiles of dM_x[c] * V_x[c']
+inline void weight_tiles(const ConvShape& shape, const Tiles& tiles, const Scratch& parts,
+                         Index samples, float* base) {
+  const Index C = shape.channels, row = parts.staged_row, point_stride = C * row;
+  const Index vectors = samples * tiles.vectors, acc_row = C * lanes;
+  for (Index x = 0; x < points; ++x) {
+    const float* gradient = base + parts.staged_gradient + x * point_stride;
+    const float* input = base + parts.staged_input + x * point_stride;
+    float* acc = base + parts.acc + x * C * acc_row;
+    for (Index c0 = 0; c0 < C; c0 += weight_channels)
+      with_constant<weight_channels>(std::min(weight_channels, C - c0), [&](auto channels) {
+        for (Index i0 = 0; i0 < C; i0 += weight_inputs)
+          with_constant<weight_inputs>(std::min(weight_inputs, C - i0), [&](auto inputs) {
+            weight_tile<decltype(channels)::value, decltype(inputs)::value>(
+                gradient + c0 * row, input + i0 * row, row, vectors,
+                acc + c0 * acc_row + i0 * lanes, acc_row);
+          });
+      });
+  }
+}
+
+// grad_u[c][c'][j] += sum_x G[x][j] (lane sum of acc[x][c][c']), grad_b[c] += lane sum of the
+// bias accumulator. The lanes are summed once per call; the last step in double.
+inline void add_weight_gradient(const ConvShape& shape, const Scratch& parts, const float* base,
+                                float* grad_weights, float* grad_bias) {
+  const Index C = shape.channels;
+  auto lane_sum = [](const float* lanes_of) {
+    return _mm512_reduce_add_ps(_mm512_load_ps(lanes_of));
+  };
+  for (Index c = 0; c < C; ++c) {
+    for (Index i = 0; i < C; ++i) {
+      double point_sums[points];
+      for (Index x = 0; x < points; ++x)
+        point_sums[x] = lane_sum(base + parts.acc + ((x * C + c) * C + i) * lanes);
+      for (Index j = 0; j < 3; ++j) {
+        double sum = 0;
+        for (Index x = 0; x < points; ++x) sum += weight_transform[x][j] * point_sums[x];
+        grad_weights[(c * C + i) * 3 + j] += static_cast<float>(sum);
+      }
+    }
+    if (grad_bias) grad_bias[c] += lane_sum(base + parts.bias_acc + c * lanes);
+  }
+}
+
+inline void zero(float* first, float* end) {
+  std::fill(first, end, 0.0f);
+}
+
+}  // namespace detail
+
+inline Index scratch_size(const ConvShape& shape) {
+  const detail::Tiles tiles(shape);
+  return detail::Scratch(shape, tiles).total;
+}
+
+inline void forward_activation(const ConvShape& shape, const float* weights, const float* bias,
+                               const float* state, float* inout, Index batch, Activation activation,
+                               ScratchBuffer<float>& scratch) {
+  shape.validate();
+  const detail::Tiles tiles(shape);
+  const detail::Scratch parts(shape, tiles);
+  float* base = scratch.data(parts.total);
+  const Index C = shape.channels;
+  detail::transform_weights(C, weights, false, base + parts.weights);
+  detail::forward_samples(shape, tiles, parts, state, 0, batch, base, bias, inout,
+                          detail::Combine::activate, activation);
+}
+
+// grad_state (C*n x B) += u^T (*) grad_out: the forward with u'[c'][c][j] = u[c][c'][2 - j].
+inline void backward_state(const ConvShape& shape, const float* weights, const float* grad_out,
+                           float* grad_state, Index batch, ScratchBuffer<float>& scratch) {
+  shape.validate();
+  const detail::Tiles tiles(shape);
+  const detail::Scratch parts(shape, tiles);
+  float* base = scratch.data(parts.total);
+  const Index C = shape.channels;
+  detail::transform_weights(C, weights, true, base + parts.weights);
+  detail::forward_samples(shape, tiles, parts, grad_out, 0, batch, base, nullptr, grad_state,
+                          detail::Combine::add, Activation::identity);
+}
+
+inline void backward_weights(const ConvShape& shape, const float* state, const float* grad_out,
+                             float* grad_weights, float* grad_bias, Index batch,
+                             ScratchBuffer<float>& scratch) {
+  shape.validate();
+  const detail::Tiles tiles(shape);
+  const detail::Scratch parts(shape, tiles);
+  float* base = scratch.data(parts.total);
+  const Index size = shape.state_size();
+  detail::zero(base + parts.acc, base + parts.total);
+  for (Index first = 0; first < batch; first += parts.group) {
+    const Index samples = std::min(parts.group, batch - first);
+    for (Index s = 0; s < samples; ++s)
+      detail::stage_sample(shape, tiles, parts, state + (first + s) * size,
+                           grad_out + (first + s) * size, s, base, detail::Rows{});
+    detail::prefetch_samples(shape, state + (first + samples) * size,
+                             std::min(parts.group, batch - first - samples));
+    detail::weight_tiles(shape, tiles, parts, samples, base);
+  }
+  detail::add_weight_gradient(shape, parts, base, grad_weights, grad_bias);
+}
+
+// Both backward passes group by group, while the group's output gradient is in cache.
+inline void backward(const ConvShape& shape, const float* weights, const float* state,
+                     const float* grad_out, float* grad_weights, float* grad_bias,
+                     float* grad_state, Index batch, ScratchBuffer<float>& scratch) {
+  shape.validate();
+  const detail::Tiles tiles(shape);
+  const detail::Scratch parts(shape, tiles);
+  float* base = scratch.data(parts.total);
+  const Index C = shape.channels;
+  detail::zero(base + parts.acc, base + parts.total);
+  detail::transform_weights(C, weights, true, base + parts.weights);
+  const Index size = shape.state_size();
+  for (Index first = 0; first < batch; first += parts.group) {
+    const Index samples = std::min(parts.group, batch - first);
+    // Each sample's output gradient is split once for both passes: its gradient transform is
+    // staged for the weight tiles, its input transform mixed at once into grad_state.
+    for (Index s = 0; s < samples; ++s) {
+      const Index b = first + s;
+      detail::stage_sample(shape, tiles, parts, state + b * size, grad_out + b * size, s, base,
+                           parts.sample_input(base, C, tiles));
+      detail::mix_and_store(tiles, parts, C, base, base + parts.mixed, nullptr,
+                            grad_state + b * size, detail::Combine::overwrite,
+                            Activation::identity);
+    }
+    detail::prefetch_samples(shape, state + (first + samples) * size,
+                             std::min(parts.group, batch - first - samples));
+    detail::weight_tiles(shape, tiles, parts, samples, base);
+  }
+  detail::add_weight_gradient(shape, parts, base, grad_weights, grad_bias);
+}
+
+#endif  // __AVX512F__
+
+}  // namespace wrnn::winograd
