@@ -67,10 +67,10 @@ inline constexpr bool compiled = true;
 inline constexpr bool compiled = false;
 #endif
 
-// Fewest channels for which the Winograd kernels beat the direct ones: bench_kernels'
-// BM_Crossover* (one thread, batch 128, n = 100 and 256) puts them 10-16% ahead at C = 6 in the
-// forward and the fused backward, further ahead from there on, and behind at C = 4 (fused
-// backward 8% slower); docs/kernels.md.
+// Fewest channels for which the Winograd kernels beat the direct ones in a training step (one
+// forward and one fused backward per step): bench_kernels' BM_Crossover* (one thread, batch
+// 128) puts the pair 10-13% ahead at C = 6 (n = 100 and 256) and 20-43% from C = 8 on; at C = 2
+// and 4 it is 5-7% behind at n = 256 (ahead at n = 100); docs/kernels.md has the table.
 inline constexpr Index min_channels = 6;
 
 // Whether circular_conv.hpp sends `shape` here (float only): k = 3, n a multiple of the tile.
@@ -468,9 +468,9 @@ struct Scratch {
 
 // A forward (or backward-to-state) for one sample whose rings are already transformed in
 // scratch: mixes each block of output channels at the six points and stores it.
-inline void mix_and_store(const Tiles& tiles, const Scratch& parts, Index channels,
-                          const float* base, float* mixed, const float* bias, float* out,
-                          Combine combine, Activation activation) {
+inline void mix_and_store(const Tiles& tiles, const Scratch& parts, Index channels, float* base,
+                          const float* bias, float* out, Combine combine, Activation activation) {
+  float* mixed = base + parts.mixed;
   const float* weights = base + parts.weights;
   const float* input = base + parts.input;
   const Index point_input = channels * tiles.row, point_mixed = mix_channels * tiles.row;
@@ -493,20 +493,6 @@ inline void mix_and_store(const Tiles& tiles, const Scratch& parts, Index channe
     });
     store_outputs(tiles, mixed, count, point_mixed, bias ? bias + c0 : nullptr,
                   out + c0 * tiles.ring_size, combine, activation);
-  }
-}
-
-// The rings of samples [first, end) through the forward machinery, with the weights already
-// transformed in scratch.
-inline void forward_samples(const ConvShape& shape, const Tiles& tiles, const Scratch& parts,
-                            const float* rings, Index first, Index end, float* base,
-                            const float* bias, float* out, Combine combine, Activation activation) {
-  const Index C = shape.channels, size = shape.state_size();
-  for (Index b = first; b < end; ++b) {
-    transform_rings(tiles, C, rings + b * size, parts.sample_input(base, C, tiles), Rows{},
-                    nullptr);
-    mix_and_store(tiles, parts, C, base, base + parts.mixed, bias, out + b * size, combine,
-                  activation);
   }
 }
 
@@ -600,8 +586,53 @@ inline void add_weight_gradient(const ConvShape& shape, const Scratch& parts, co
   }
 }
 
-inline void zero(float* first, float* end) {
-  std::fill(first, end, 0.0f);
+// A forward (the forward's weights, or for the backward to the state the transposed ones) of
+// `batch` samples of `rings` into `out`.
+inline void forward_batch(const ConvShape& shape, const float* weights, bool transposed,
+                          const float* rings, const float* bias, float* out, Index batch,
+                          Combine combine, Activation activation, ScratchBuffer<float>& scratch) {
+  shape.validate();
+  const Tiles tiles(shape);
+  const Scratch parts(shape, tiles);
+  float* base = scratch.data(parts.total);
+  const Index C = shape.channels, size = shape.state_size();
+  transform_weights(C, weights, transposed, base + parts.weights);
+  for (Index b = 0; b < batch; ++b) {
+    transform_rings(tiles, C, rings + b * size, parts.sample_input(base, C, tiles), Rows{},
+                    nullptr);
+    mix_and_store(tiles, parts, C, base, bias, out + b * size, combine, activation);
+  }
+}
+
+// The weight gradient group by group, and with grad_state not null the backward to the state
+// (overwriting grad_state) in the same sweep, while a group's output gradient is in cache: each
+// sample's output gradient is split once for both, its gradient transform staged for the weight
+// tiles and its input transform mixed at once into grad_state.
+inline void backward_groups(const ConvShape& shape, const float* weights, const float* state,
+                            const float* grad_out, float* grad_weights, float* grad_bias,
+                            float* grad_state, Index batch, ScratchBuffer<float>& scratch) {
+  shape.validate();
+  const Tiles tiles(shape);
+  const Scratch parts(shape, tiles);
+  float* base = scratch.data(parts.total);
+  const Index C = shape.channels, size = shape.state_size();
+  std::fill(base + parts.acc, base + parts.total, 0.0f);
+  if (grad_state) transform_weights(C, weights, true, base + parts.weights);
+  for (Index first = 0; first < batch; first += parts.group) {
+    const Index samples = std::min(parts.group, batch - first);
+    for (Index s = 0; s < samples; ++s) {
+      const Index b = first + s;
+      stage_sample(shape, tiles, parts, state + b * size, grad_out + b * size, s, base,
+                   grad_state ? parts.sample_input(base, C, tiles) : Rows{});
+      if (grad_state)
+        mix_and_store(tiles, parts, C, base, nullptr, grad_state + b * size, Combine::overwrite,
+                      Activation::identity);
+    }
+    prefetch_samples(shape, state + (first + samples) * size,
+                     std::min(parts.group, batch - first - samples));
+    weight_tiles(shape, tiles, parts, samples, base);
+  }
+  add_weight_gradient(shape, parts, base, grad_weights, grad_bias);
 }
 
 }  // namespace detail
@@ -614,79 +645,29 @@ inline Index scratch_size(const ConvShape& shape) {
 inline void forward_activation(const ConvShape& shape, const float* weights, const float* bias,
                                const float* state, float* inout, Index batch, Activation activation,
                                ScratchBuffer<float>& scratch) {
-  shape.validate();
-  const detail::Tiles tiles(shape);
-  const detail::Scratch parts(shape, tiles);
-  float* base = scratch.data(parts.total);
-  const Index C = shape.channels;
-  detail::transform_weights(C, weights, false, base + parts.weights);
-  detail::forward_samples(shape, tiles, parts, state, 0, batch, base, bias, inout,
-                          detail::Combine::activate, activation);
+  detail::forward_batch(shape, weights, false, state, bias, inout, batch, detail::Combine::activate,
+                        activation, scratch);
 }
 
 // grad_state (C*n x B) += u^T (*) grad_out: the forward with u'[c'][c][j] = u[c][c'][2 - j].
 inline void backward_state(const ConvShape& shape, const float* weights, const float* grad_out,
                            float* grad_state, Index batch, ScratchBuffer<float>& scratch) {
-  shape.validate();
-  const detail::Tiles tiles(shape);
-  const detail::Scratch parts(shape, tiles);
-  float* base = scratch.data(parts.total);
-  const Index C = shape.channels;
-  detail::transform_weights(C, weights, true, base + parts.weights);
-  detail::forward_samples(shape, tiles, parts, grad_out, 0, batch, base, nullptr, grad_state,
-                          detail::Combine::add, Activation::identity);
+  detail::forward_batch(shape, weights, true, grad_out, nullptr, grad_state, batch,
+                        detail::Combine::add, Activation::identity, scratch);
 }
 
 inline void backward_weights(const ConvShape& shape, const float* state, const float* grad_out,
                              float* grad_weights, float* grad_bias, Index batch,
                              ScratchBuffer<float>& scratch) {
-  shape.validate();
-  const detail::Tiles tiles(shape);
-  const detail::Scratch parts(shape, tiles);
-  float* base = scratch.data(parts.total);
-  const Index size = shape.state_size();
-  detail::zero(base + parts.acc, base + parts.total);
-  for (Index first = 0; first < batch; first += parts.group) {
-    const Index samples = std::min(parts.group, batch - first);
-    for (Index s = 0; s < samples; ++s)
-      detail::stage_sample(shape, tiles, parts, state + (first + s) * size,
-                           grad_out + (first + s) * size, s, base, detail::Rows{});
-    detail::prefetch_samples(shape, state + (first + samples) * size,
-                             std::min(parts.group, batch - first - samples));
-    detail::weight_tiles(shape, tiles, parts, samples, base);
-  }
-  detail::add_weight_gradient(shape, parts, base, grad_weights, grad_bias);
+  detail::backward_groups(shape, nullptr, state, grad_out, grad_weights, grad_bias, nullptr, batch,
+                          scratch);
 }
 
-// Both backward passes group by group, while the group's output gradient is in cache.
 inline void backward(const ConvShape& shape, const float* weights, const float* state,
                      const float* grad_out, float* grad_weights, float* grad_bias,
                      float* grad_state, Index batch, ScratchBuffer<float>& scratch) {
-  shape.validate();
-  const detail::Tiles tiles(shape);
-  const detail::Scratch parts(shape, tiles);
-  float* base = scratch.data(parts.total);
-  const Index C = shape.channels;
-  detail::zero(base + parts.acc, base + parts.total);
-  detail::transform_weights(C, weights, true, base + parts.weights);
-  const Index size = shape.state_size();
-  for (Index first = 0; first < batch; first += parts.group) {
-    const Index samples = std::min(parts.group, batch - first);
-    // Each sample's output gradient is split once for both passes: its gradient transform is
-    // staged for the weight tiles, its input transform mixed at once into grad_state.
-    for (Index s = 0; s < samples; ++s) {
-      const Index b = first + s;
-      detail::stage_sample(shape, tiles, parts, state + b * size, grad_out + b * size, s, base,
-                           parts.sample_input(base, C, tiles));
-      detail::mix_and_store(tiles, parts, C, base, base + parts.mixed, nullptr,
-                            grad_state + b * size, detail::Combine::overwrite,
-                            Activation::identity);
-    }
-    detail::prefetch_samples(shape, state + (first + samples) * size,
-                             std::min(parts.group, batch - first - samples));
-    detail::weight_tiles(shape, tiles, parts, samples, base);
-  }
-  detail::add_weight_gradient(shape, parts, base, grad_weights, grad_bias);
+  detail::backward_groups(shape, weights, state, grad_out, grad_weights, grad_bias, grad_state,
+                          batch, scratch);
 }
 
 #endif  // __AVX512F__
