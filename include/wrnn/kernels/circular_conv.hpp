@@ -1,7 +1,7 @@
 // The circular-convolution kernels the wave cell calls. Each forwards to the fastest
 // implementation available for Scalar and the shape under the compiler's target flags:
 // * Winograd F(4, 3) (circular_conv_winograd.hpp) for float on AVX-512 builds, where k = 3,
-//   n is a multiple of 4 and C >= winograd::min_channels (the sMNIST and adding shapes);
+//   n is a multiple of 4 and C >= winograd::min_channels (all three paper shapes);
 // * otherwise the hand-written direct xsimd kernels (circular_conv_simd.hpp) for float and double
 //   wherever xsimd has a register for them;
 // * otherwise the plain scalar reference (circular_conv_reference.hpp), which defines what every
@@ -23,7 +23,8 @@ namespace wrnn {
 
 // Whether this build has Winograd kernels for Scalar, and whether `shape` runs on them.
 template <class Scalar>
-inline constexpr bool winograd_available = winograd::compiled&& std::is_same<Scalar, float>::value;
+inline constexpr bool winograd_available = (winograd::compiled &&
+                                            std::is_same<Scalar, float>::value);
 
 template <class Scalar>
 bool uses_winograd(const ConvShape& shape) {
