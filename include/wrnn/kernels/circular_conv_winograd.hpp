@@ -156,9 +156,10 @@ struct Tiles {
         last_lanes(tiles - (vectors - 1) * lanes) {}
 };
 
-// The lanes of a ring's 16-unit vector starting at unit `first` that lie on the ring.
-inline __mmask16 ring_mask(Index first, Index n) {
-  const Index inside = std::clamp<Index>(n - first, 0, lanes);
+// The lanes of a 16-element vector starting at index `first` that lie before `end` (a ring's
+// units, or the weights' channel pairs and taps).
+inline __mmask16 lanes_before(Index first, Index end) {
+  const Index inside = std::clamp<Index>(end - first, 0, lanes);
   return static_cast<__mmask16>((1u << inside) - 1u);
 }
 
@@ -174,7 +175,7 @@ inline Phases split_phases(const float* ring, Index v, Index n) {
   for (Index k = 0; k < 4; ++k) {
     const Index unit = first + k * lanes;
     x[k] = unit + lanes <= n ? _mm512_loadu_ps(ring + unit)
-                             : _mm512_maskz_loadu_ps(ring_mask(unit, n), ring + unit);
+                             : _mm512_maskz_loadu_ps(lanes_before(unit, n), ring + unit);
   }
   // Even and odd elements of a pair of vectors, twice: 64 units -> 2 x 32 -> 4 x 16.
   const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
@@ -326,12 +327,12 @@ inline void transform_weights(Index channels, const float* weights, bool transpo
   const __m512i lane = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
   const __m512 channel_count = _mm512_set1_ps(static_cast<float>(channels));
   for (Index first = 0; first < pairs; first += lanes) {
-    const __mmask16 mask = ring_mask(first, pairs);
+    const __mmask16 mask = lanes_before(first, pairs);
     __m512 tap[3];
     if (!transposed) {
       __m512 block[3];
       for (Index k = 0; k < 3; ++k)
-        block[k] = _mm512_maskz_loadu_ps(ring_mask(3 * first + k * lanes, 3 * pairs),
+        block[k] = _mm512_maskz_loadu_ps(lanes_before(3 * first + k * lanes, 3 * pairs),
                                          weights + 3 * first + k * lanes);
       for (int j = 0; j < 3; ++j) tap[j] = pair_taps(block[0], block[1], block[2], j);
     } else {  // exact in float: q < 2^24
@@ -414,7 +415,7 @@ inline void store_outputs(const Tiles& tiles, const float* mixed, Index count, I
         // forwarded from it and waits for it to reach the cache (the streaming step's copy of
         // the new state reads these at once).
         const bool whole = first + lanes <= n;
-        const __mmask16 mask = ring_mask(first, n);
+        const __mmask16 mask = lanes_before(first, n);
         __m512 value = units[k];
         if (combine != Combine::overwrite)
           value = _mm512_add_ps(
