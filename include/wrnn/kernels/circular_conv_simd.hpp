@@ -39,6 +39,7 @@
 #include "wrnn/core/activation.hpp"
 #include "wrnn/kernels/conv_shape.hpp"
 #include "wrnn/kernels/scratch_buffer.hpp"
+#include "wrnn/kernels/simd_target.hpp"
 
 // GCC 12 reports the deliberately undefined registers of its own AVX-512 intrinsics
 // (_mm512_undefined_ps, used by xsimd's max, hadd and exp) as "maybe uninitialized" wherever
@@ -50,25 +51,7 @@
 
 namespace wrnn::simd {
 
-// True where xsimd has a SIMD register for Scalar under the compiler's target flags (float and
-// double on any x86-64; float only on 32-bit ARM NEON). Otherwise the reference is used.
-template <class Scalar>
-inline constexpr bool available = xsimd::has_simd_register<Scalar>::value;
-
 namespace detail {
-
-template <class Scalar>
-using Batch = xsimd::batch<Scalar>;
-
-template <class Scalar>
-inline constexpr Index lanes = static_cast<Index>(Batch<Scalar>::size);
-
-// Register budget of the target: AVX-512 and AArch64 have 32 vector registers, SSE/AVX 16.
-#if XSIMD_WITH_AVX512F || XSIMD_WITH_NEON64
-inline constexpr int vector_registers = 32;
-#else
-inline constexpr int vector_registers = 16;
-#endif
 
 // Forward tile: forward_channels x forward_vectors accumulators, plus forward_vectors input
 // vectors and one broadcast weight live at once (6x4 + 4 + 1 = 29 of 32; 6x2 + 2 + 1 = 15 of

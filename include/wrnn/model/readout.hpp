@@ -8,7 +8,9 @@
 //   linear: dW += dy h^T, db += sum dy, dh = W^T dy
 //   mlp:    dW2 += dy r^T, db2 += sum dy, da = (W2^T dy) * [r > 0],
 //           dW0 += da h^T, db0 += sum da, dh = W0^T da
-// Every call works on M columns at once (the samples of a batch at one step), each one GEMM.
+// Every call works on M columns at once (the samples of a batch at one step): y = W h + b and
+// dW += dy h^T on the narrow kernels for weights of 2 to 100 rows (the paper's readouts, and the
+// MLP's layers), else on Eigen's GEMM; dh = W^T dy always on Eigen's GEMM.
 #pragma once
 
 #include <string>
@@ -16,6 +18,7 @@
 
 #include "wrnn/cells/initialization.hpp"
 #include "wrnn/core/parameter.hpp"
+#include "wrnn/kernels/narrow_products.hpp"
 
 namespace wrnn {
 
@@ -124,20 +127,47 @@ class Readout {
     return options;
   }
 
+  // Whether a layer's products run on the narrow kernels (wrnn/kernels/narrow_products.hpp)
+  // rather than Eigen's GEMM: for weights of 2 to narrow_max_rows rows, where they measured
+  // faster (bench_readout, docs/kernels.md). One row is a matrix-vector product, which Eigen
+  // does well.
+  static constexpr Index narrow_max_rows = 100;
+  bool narrow(std::size_t layer) const {
+    const Index rows = layers_[layer].shape[0];
+    return simd::available<Scalar> && rows >= 2 && rows <= narrow_max_rows;
+  }
+
   // out = W x + b for the layer whose weight is layers_[layer].
   template <class In, class Out>
   void affine(std::size_t layer, const In& in, Out& out) const {
-    out.noalias() = layers_[layer].matrix() * in;
-    out.colwise() += layers_[layer + 1].value;
+    const Parameter<Scalar>& weight = layers_[layer];
+    const Vector<Scalar>& bias = layers_[layer + 1].value;
+    if constexpr (simd::available<Scalar>) {
+      if (narrow(layer)) {
+        simd::narrow_affine(weight.value.data(), weight.shape[1], bias.data(), weight.shape[0],
+                            weight.shape[1], in.data(), in.outerStride(), in.cols(), out.data(),
+                            out.outerStride());
+        return;
+      }
+    }
+    out.noalias() = weight.matrix() * in;
+    out.colwise() += bias;
   }
 
   template <class In, class Grad>
   void affine_backward(std::size_t layer, const In& in, const Grad& grad_out,
                        Scalar* const* grads) const {
     const Parameter<Scalar>& weight = layers_[layer];
-    RowMatrixMap<Scalar>(grads[layer], weight.shape[0], weight.shape[1]).noalias() +=
-        grad_out * in.transpose();
-    VectorMap<Scalar>(grads[layer + 1], weight.shape[0]) += grad_out.rowwise().sum();
+    const Index rows = weight.shape[0], cols = weight.shape[1];
+    VectorMap<Scalar>(grads[layer + 1], rows) += grad_out.rowwise().sum();
+    if constexpr (simd::available<Scalar>) {
+      if (narrow(layer)) {
+        simd::narrow_weight_gradient(grad_out.data(), grad_out.outerStride(), rows, in.data(),
+                                     in.outerStride(), cols, in.cols(), grads[layer], cols);
+        return;
+      }
+    }
+    RowMatrixMap<Scalar>(grads[layer], rows, cols).noalias() += grad_out * in.transpose();
   }
 
   ReadoutOptions options_;
