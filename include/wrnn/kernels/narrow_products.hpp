@@ -93,7 +93,8 @@ void gradient_tile(const Scalar* dy, Index dy_stride, const Scalar* h, Index h_s
     }
 }
 
-// Calls tile.template operator()<R>() for the run-time row count rows in [1, narrow_rows].
+// Calls tile(std::integral_constant<int, R>{}) for the run-time row count R = rows, 1 to
+// narrow_rows: the tiles take R as a template parameter so their accumulators stay in registers.
 template <class Tile>
 void with_rows(Index rows, Tile&& tile) {
   static_assert(narrow_rows == 5, "with_rows covers 1..5 rows");

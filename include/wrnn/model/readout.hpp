@@ -132,9 +132,10 @@ class Readout {
   // faster (bench_readout, docs/kernels.md). One row is a matrix-vector product, which Eigen
   // does well.
   static constexpr Index narrow_max_rows = 100;
+  // (Only asked where simd::available<Scalar>; elsewhere the kernels do not compile.)
   bool narrow(std::size_t layer) const {
     const Index rows = layers_[layer].shape[0];
-    return simd::available<Scalar> && rows >= 2 && rows <= narrow_max_rows;
+    return rows >= 2 && rows <= narrow_max_rows;
   }
 
   // out = W x + b for the layer whose weight is layers_[layer].
