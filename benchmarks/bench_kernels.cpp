@@ -214,7 +214,7 @@ BENCHMARK_TEMPLATE(BM_BackwardWeights, Implementation::reference)->Apply(paper_s
 // Where the Winograd kernels start to pay (winograd::min_channels): the forward + relu and the
 // fused backward, direct (false) against Winograd (true) whatever the dispatch would pick, for C
 // around the threshold at the paper's ring sizes. Skipped where the Winograd kernels are not
-// compiled (builds without AVX-512).
+// compiled (builds without AVX-512 or AVX2 + FMA).
 template <bool winograd>
 void BM_CrossoverForward(benchmark::State& bench) {
   if (!wrnn::winograd::compiled) return bench.SkipWithError("Winograd kernels not compiled");

@@ -1,7 +1,8 @@
 // The circular-convolution kernels the wave cell calls. Each forwards to the fastest
 // implementation available for Scalar and the shape under the compiler's target flags:
-// * Winograd F(4, 3) (circular_conv_winograd.hpp) for float on AVX-512 builds, where k = 3,
-//   n is a multiple of 4 and C >= winograd::min_channels (all three paper shapes);
+// * Winograd F(4, 3) (circular_conv_winograd.hpp) for float on AVX-512 and AVX2 + FMA builds,
+//   where k = 3, n is a multiple of 4 and C >= winograd::min_channels (6 on AVX-512: all three
+//   paper shapes; 8 on AVX2: the adding and sMNIST shapes, the copy task's 6 stay direct);
 // * otherwise the hand-written direct xsimd kernels (circular_conv_simd.hpp) for float and double
 //   wherever xsimd has a register for them;
 // * otherwise the plain scalar reference (circular_conv_reference.hpp), which defines what every

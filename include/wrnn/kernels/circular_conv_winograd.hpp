@@ -1,5 +1,6 @@
 // Winograd's minimal filtering F(4, 3) for the wave cell's k = 3 circular convolution: half the
-// multiply-adds of the direct kernels (circular_conv_simd.hpp), for float on AVX-512 builds.
+// multiply-adds of the direct kernels (circular_conv_simd.hpp), for float on AVX-512 and AVX2 +
+// FMA builds.
 // It computes what circular_conv_reference.hpp defines, with a different rounding:
 //
 //   forward:        out[c][i]     (+)= b_u[c] + sum_{c', j} u[c][c'][j] * h[c'][(i + j - 1) mod n]
@@ -35,13 +36,17 @@
 //   grad_u[c][c'][j] += sum_x G[x][j] dU_x[c][c'],   grad_b[c] += sum_t dM_1[c][t]
 // (row 1 of A is all ones: dM_1 is the tile's sum of g).
 //
-// How it is vectorised: the 16 AVX-512 lanes run over 16 tiles of one sample. Splitting 64
-// consecutive units into the four phases h[4t], h[4t+1], h[4t+2], h[4t+3] takes eight two-source
-// permutes (and merging the four output phases back eight more); the halo inputs d_0 = h[4t - 1]
-// and d_5 = h[4t + 4] are the neighbouring tiles' phases shifted by one lane (valignd), with the
-// ring's wrap-around as a broadcast of h[n-1] and h[0]. Lanes past the last tile (n = 100 has 25
-// tiles in two vectors of 16) read zeros and are never stored. Each sample is computed on its
-// own, as in the direct kernels: a sample's result never depends on its batch or thread.
+// How it is vectorised: the lanes of a vector (16 on AVX-512, 8 on AVX2) run over as many tiles
+// of one sample; the arithmetic is lane-wise xsimd, the moves between lanes are in
+// winograd_lanes.hpp. Splitting 4 x lanes consecutive units into the four phases h[4t],
+// h[4t+1], h[4t+2], h[4t+3] takes eight two-source permutes on AVX-512 and an in-half 4 x 4
+// transpose on AVX2, which leaves the tiles in the lane order 0 2 4 6 1 3 5 7 (tile_lane;
+// merging the four output phases back is the inverse); the halo inputs d_0 = h[4t - 1] and
+// d_5 = h[4t + 4] are the neighbouring tiles' phases moved by one tile (from_previous_tile,
+// from_next_tile), with the ring's wrap-around as a broadcast of h[n-1] and h[0]. Lanes past the
+// last tile (n = 100 has 25 tiles in two vectors of 16, or four of 8) read zeros and are never
+// stored. Each sample is computed on its own, as in the direct kernels: a sample's result never
+// depends on its batch or thread.
 #pragma once
 
 #include <algorithm>
@@ -50,28 +55,28 @@
 #include "wrnn/core/activation.hpp"
 #include "wrnn/kernels/conv_shape.hpp"
 #include "wrnn/kernels/scratch_buffer.hpp"
+#include "wrnn/kernels/simd_target.hpp"
+#include "wrnn/kernels/winograd_lanes.hpp"
 
-#if defined(__AVX512F__)
-#include <immintrin.h>
-
+#if WRNN_WINOGRAD_COMPILED
 #include <Eigen/Core>
+#include <cmath>
 #endif
 
 namespace wrnn::winograd {
 
-// True where this file's kernels are compiled in: AVX-512 builds (-march=native on an AVX-512
-// host, or -mavx512f). Elsewhere circular_conv.hpp keeps the direct kernels for every shape.
-#if defined(__AVX512F__)
-inline constexpr bool compiled = true;
-#else
-inline constexpr bool compiled = false;
-#endif
+// True where this file's kernels are compiled in: AVX-512 builds, and AVX2 builds with FMA
+// (winograd_lanes.hpp). Elsewhere circular_conv.hpp keeps the direct kernels for every shape.
+inline constexpr bool compiled = WRNN_WINOGRAD_COMPILED == 1;
 
 // Fewest channels for which the Winograd kernels beat the direct ones in a training step (one
-// forward and one fused backward per step): bench_kernels' BM_Crossover* (one thread, batch
-// 128) puts the pair 10-13% ahead at C = 6 (n = 100 and 256) and 20-43% from C = 8 on; at C = 2
-// and 4 it is 5-7% behind at n = 256 (ahead at n = 100); docs/kernels.md has the table.
-inline constexpr Index min_channels = 6;
+// forward and one fused backward per step), one thread, batch 128 (bench_kernels'
+// BM_Crossover*). AVX-512: the pair is 10-13% ahead at C = 6 (n = 100 and 256) and 20-43% from
+// C = 8 on; at C = 2 and 4 it is 5-7% behind at n = 256 (ahead at n = 100); docs/kernels.md has
+// the table. AVX2 (fwd + bwd pair against the direct kernels, n = 100 and 256): C = 6 is
+// 5-7% behind; C = 8 is 6% (n = 100) and 22% (n = 256) ahead, C = 10 4.5% and 18%,
+// C = 12 13% and 22%, C = 16 18% and 33%.
+inline constexpr Index min_channels = WRNN_WINOGRAD_LANES >= 16 ? 6 : 8;
 
 // Whether circular_conv.hpp sends `shape` here (float only): k = 3, n a multiple of the tile.
 inline bool applies(const ConvShape& shape) {
@@ -80,7 +85,7 @@ inline bool applies(const ConvShape& shape) {
 }
 
 // The kernels, declared here for every build so that circular_conv.hpp can name them inside
-// `if constexpr (compiled)`; defined below only where they are compiled (AVX-512 builds). Each
+// `if constexpr (compiled)`; defined below only where they are compiled. Each
 // does what the kernel of the same role in circular_conv.hpp documents, for float.
 
 // Scalars of scratch the kernels below need for `shape`.
@@ -105,14 +110,11 @@ inline void backward(const ConvShape& shape, const float* weights, const float* 
                      const float* grad_out, float* grad_weights, float* grad_bias,
                      float* grad_state, Index batch, ScratchBuffer<float>& scratch);
 
-#if defined(__AVX512F__)
+#if WRNN_WINOGRAD_COMPILED
 
 namespace detail {
 
-constexpr Index lanes = 16;      // floats in an AVX-512 register: tiles per vector
-constexpr Index tile_units = 4;  // outputs per tile, F(4, 3)
-constexpr Index points = 6;      // transform points per tile: 4 + 3 - 1
-constexpr Index block_units = lanes * tile_units;  // 64 units: one vector of tiles
+constexpr Index points = 6;  // transform points per tile: 4 + 3 - 1
 
 // The transform points of G (taps to points).
 constexpr double weight_transform[points][3] = {{1.0 / 4, 0, 0},
@@ -122,12 +124,16 @@ constexpr double weight_transform[points][3] = {{1.0 / 4, 0, 0},
                                                 {1.0 / 24, -1.0 / 12, 1.0 / 6},
                                                 {0, 0, 1}};
 
-// Output channels per mixing tile (6 x 4 vectors = 24 accumulators of 32 registers); the last
-// block of a C that is not a multiple of 6 takes a narrower tile.
+// The register tiles, sized for the target's vector registers (simd_target.hpp); the last block
+// of a C that is not a multiple of a tile's channels takes a narrower tile.
+constexpr bool many_registers = simd::detail::vector_registers >= 32;
+// Mixing tile: output channels x vectors of tiles accumulators, 6 x 4 = 24 of 32 registers or
+// 6 x 2 = 12 of 16, beside the input vectors and the broadcast weight.
 constexpr Index mix_channels = 6;
-// Weight-gradient tile: output channels x input channels accumulators (4 x 6 = 24 registers),
-// narrower at the edges likewise.
-constexpr Index weight_channels = 4;
+constexpr int mix_vectors = many_registers ? 4 : 2;
+// Weight-gradient tile: output channels x input channels accumulators, 4 x 6 = 24 of 32
+// registers or 2 x 6 = 12 of 16, beside the gradient and input vectors.
+constexpr Index weight_channels = many_registers ? 4 : 2;
 constexpr Index weight_inputs = 6;
 
 // Calls run(std::integral_constant<int, count>{}) for a runtime count in [1, Max]: how the edge
@@ -144,8 +150,8 @@ inline Index round_up(Index value, Index multiple) {
   return (value + multiple - 1) / multiple * multiple;
 }
 
-// Where one ring's tiles sit: T tiles in `vectors` vectors of 16; a transformed ring is one row
-// of `row` floats per transform point.
+// Where one ring's tiles sit: T tiles in `vectors` vectors of `lanes`; a transformed ring is one
+// row of `row` floats per transform point.
 struct Tiles {
   Index ring_size, tiles, vectors, row, last_lanes;
   explicit Tiles(const ConvShape& shape)
@@ -156,96 +162,56 @@ struct Tiles {
         last_lanes(tiles - (vectors - 1) * lanes) {}
 };
 
-// The lanes of a 16-element vector starting at index `first` that lie before `end` (a ring's
-// units, or the weights' channel pairs and taps).
-inline __mmask16 lanes_before(Index first, Index end) {
-  const Index inside = std::clamp<Index>(end - first, 0, lanes);
-  return static_cast<__mmask16>((1u << inside) - 1u);
+// How many lanes of a vector starting at index `first` lie before `end` (a ring's units, or the
+// weights' channel pairs and taps).
+inline Index lanes_before(Index first, Index end) {
+  return std::clamp<Index>(end - first, 0, lanes);
 }
 
-// Phases of the 64 units [64 v, 64 v + 64) of a ring: phase[p] lane l = ring[64 v + 4 l + p],
-// zero past the ring's end.
+// Phases of the units [v block_units, (v + 1) block_units) of a ring: phase[p] lane
+// tile_lane(t) = ring[v block_units + 4 t + p], zero past the ring's end.
 struct Phases {
-  __m512 phase[tile_units];
+  Vector phase[tile_units];
 };
 
-inline Phases split_phases(const float* ring, Index v, Index n) {
+inline Phases split_ring(const float* ring, Index v, Index n) {
   const Index first = v * block_units;
-  __m512 x[4];
-  for (Index k = 0; k < 4; ++k) {
+  Vector units[tile_units];
+  for (Index k = 0; k < tile_units; ++k) {
     const Index unit = first + k * lanes;
-    x[k] = unit + lanes <= n ? _mm512_loadu_ps(ring + unit)
-                             : _mm512_maskz_loadu_ps(lanes_before(unit, n), ring + unit);
+    units[k] = unit + lanes <= n ? Vector::load_unaligned(ring + unit)
+                                 : load_first(ring + unit, lanes_before(unit, n));
   }
-  // Even and odd elements of a pair of vectors, twice: 64 units -> 2 x 32 -> 4 x 16.
-  const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
-  const __m512i odd = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
-  const __m512 even_low = _mm512_permutex2var_ps(x[0], even, x[1]);
-  const __m512 odd_low = _mm512_permutex2var_ps(x[0], odd, x[1]);
-  const __m512 even_high = _mm512_permutex2var_ps(x[2], even, x[3]);
-  const __m512 odd_high = _mm512_permutex2var_ps(x[2], odd, x[3]);
   Phases p;
-  p.phase[0] = _mm512_permutex2var_ps(even_low, even, even_high);
-  p.phase[1] = _mm512_permutex2var_ps(odd_low, even, odd_high);
-  p.phase[2] = _mm512_permutex2var_ps(even_low, odd, even_high);
-  p.phase[3] = _mm512_permutex2var_ps(odd_low, odd, odd_high);
+  split_phases(units, p.phase);
   return p;
 }
 
-// The inverse of split_phases: four phase vectors -> 64 consecutive units in `units`.
-inline void merge_phases(const __m512 phase[tile_units], __m512 units[4]) {
-  const __m512i low = _mm512_set_epi32(23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
-  const __m512i high =
-      _mm512_set_epi32(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8);
-  const __m512 even_low = _mm512_permutex2var_ps(phase[0], low, phase[2]);
-  const __m512 even_high = _mm512_permutex2var_ps(phase[0], high, phase[2]);
-  const __m512 odd_low = _mm512_permutex2var_ps(phase[1], low, phase[3]);
-  const __m512 odd_high = _mm512_permutex2var_ps(phase[1], high, phase[3]);
-  units[0] = _mm512_permutex2var_ps(even_low, low, odd_low);
-  units[1] = _mm512_permutex2var_ps(even_low, high, odd_low);
-  units[2] = _mm512_permutex2var_ps(even_high, low, odd_high);
-  units[3] = _mm512_permutex2var_ps(even_high, high, odd_high);
+// V = B^T d for a vector of tiles, written to rows point_stride apart.
+inline void store_input_transform(const Vector d[points], float* out, Index point_stride) {
+  const Vector two(2.0f), four(4.0f), five(5.0f);
+  const Vector d4_minus_d2 = d[4] - d[2], d3_minus_d1 = d[3] - d[1];
+  xsimd::fnma(five, d[2], xsimd::fma(four, d[0], d[4])).store_aligned(out);
+  xsimd::fnma(four, d[1] + d[2], d[3] + d[4]).store_aligned(out + point_stride);
+  xsimd::fma(four, d[1] - d[2], d[4] - d[3]).store_aligned(out + 2 * point_stride);
+  xsimd::fma(two, d3_minus_d1, d4_minus_d2).store_aligned(out + 3 * point_stride);
+  xsimd::fnma(two, d3_minus_d1, d4_minus_d2).store_aligned(out + 4 * point_stride);
+  xsimd::fnma(five, d[3], xsimd::fma(four, d[1], d[5])).store_aligned(out + 5 * point_stride);
 }
 
-// Lane l of the result: lane l - 1 of `current` (lane 0: lane 15 of `previous`).
-inline __m512 from_previous_lane(__m512 current, __m512 previous) {
-  return _mm512_castsi512_ps(
-      _mm512_alignr_epi32(_mm512_castps_si512(current), _mm512_castps_si512(previous), 15));
-}
-// Lane l of the result: lane l + 1 of `current` (lane 15: lane 0 of `next`).
-inline __m512 from_next_lane(__m512 current, __m512 next) {
-  return _mm512_castsi512_ps(
-      _mm512_alignr_epi32(_mm512_castps_si512(next), _mm512_castps_si512(current), 1));
-}
-
-// V = B^T d for 16 tiles, written to rows point_stride apart.
-inline void store_input_transform(const __m512 d[points], float* out, Index point_stride) {
-  const __m512 two = _mm512_set1_ps(2), four = _mm512_set1_ps(4), five = _mm512_set1_ps(5);
-  const __m512 d4_minus_d2 = _mm512_sub_ps(d[4], d[2]), d3_minus_d1 = _mm512_sub_ps(d[3], d[1]);
-  _mm512_store_ps(out, _mm512_fnmadd_ps(five, d[2], _mm512_fmadd_ps(four, d[0], d[4])));
-  _mm512_store_ps(out + point_stride,
-                  _mm512_fnmadd_ps(four, _mm512_add_ps(d[1], d[2]), _mm512_add_ps(d[3], d[4])));
-  _mm512_store_ps(out + 2 * point_stride,
-                  _mm512_fmadd_ps(four, _mm512_sub_ps(d[1], d[2]), _mm512_sub_ps(d[4], d[3])));
-  _mm512_store_ps(out + 3 * point_stride, _mm512_fmadd_ps(two, d3_minus_d1, d4_minus_d2));
-  _mm512_store_ps(out + 4 * point_stride, _mm512_fnmadd_ps(two, d3_minus_d1, d4_minus_d2));
-  _mm512_store_ps(out + 5 * point_stride,
-                  _mm512_fnmadd_ps(five, d[3], _mm512_fmadd_ps(four, d[1], d[5])));
-}
-
-// dM = A g for 16 tiles (g the four phases), written to rows point_stride apart; returns
-// dM_1 = g_0 + g_1 + g_2 + g_3, the tiles' sums (for the bias gradient).
-inline __m512 store_gradient_transform(const __m512 g[tile_units], float* out, Index point_stride) {
-  const __m512 two = _mm512_set1_ps(2), four = _mm512_set1_ps(4);
-  const __m512 even = _mm512_add_ps(g[0], g[2]), even_4 = _mm512_fmadd_ps(four, g[2], g[0]);
-  const __m512 odd = _mm512_add_ps(g[1], g[3]), odd_4 = _mm512_fmadd_ps(four, g[3], g[1]);
-  const __m512 sum = _mm512_add_ps(even, odd);
-  _mm512_store_ps(out, g[0]);
-  _mm512_store_ps(out + point_stride, sum);
-  _mm512_store_ps(out + 2 * point_stride, _mm512_sub_ps(even, odd));
-  _mm512_store_ps(out + 3 * point_stride, _mm512_fmadd_ps(two, odd_4, even_4));
-  _mm512_store_ps(out + 4 * point_stride, _mm512_fnmadd_ps(two, odd_4, even_4));
-  _mm512_store_ps(out + 5 * point_stride, g[3]);
+// dM = A g for a vector of tiles (g the four phases), written to rows point_stride apart;
+// returns dM_1 = g_0 + g_1 + g_2 + g_3, the tiles' sums (for the bias gradient).
+inline Vector store_gradient_transform(const Vector g[tile_units], float* out, Index point_stride) {
+  const Vector two(2.0f), four(4.0f);
+  const Vector even = g[0] + g[2], even_4 = xsimd::fma(four, g[2], g[0]);
+  const Vector odd = g[1] + g[3], odd_4 = xsimd::fma(four, g[3], g[1]);
+  const Vector sum = even + odd;
+  g[0].store_aligned(out);
+  sum.store_aligned(out + point_stride);
+  (even - odd).store_aligned(out + 2 * point_stride);
+  xsimd::fma(two, odd_4, even_4).store_aligned(out + 3 * point_stride);
+  xsimd::fnma(two, odd_4, even_4).store_aligned(out + 4 * point_stride);
+  g[3].store_aligned(out + 5 * point_stride);
   return sum;
 }
 
@@ -264,45 +230,47 @@ struct Rows {
 inline void transform_rings(const Tiles& tiles, Index channels, const float* rings, Rows input,
                             Rows gradient, float* bias_lanes) {
   const Index n = tiles.ring_size, last = tiles.vectors - 1;
-  // In the last vector, the lane after the last tile must hold h[0] for that tile's d_5.
-  const __mmask16 after_last = static_cast<__mmask16>(1u << (tiles.last_lanes % lanes));
+  // In a last vector that is not full, the tile after the last tile must hold h[0] for that
+  // tile's d_5.
+  const bool partial = tiles.last_lanes < lanes;
+  const Index after_last = partial ? tile_lane(tiles.last_lanes) : 0;
   for (Index c = 0; c < channels; ++c) {
     const float* ring = rings + c * n;
-    Phases current = split_phases(ring, 0, n);
-    const __m512 wrap_left = _mm512_set1_ps(ring[n - 1]), wrap_right = _mm512_set1_ps(ring[0]);
-    __m512 previous_phase3 = wrap_left;
-    __m512 bias_sum = gradient.data ? _mm512_load_ps(bias_lanes + c * lanes) : _mm512_setzero_ps();
+    Phases current = split_ring(ring, 0, n);
+    const Vector wrap_left(ring[n - 1]), wrap_right(ring[0]);
+    Vector previous_phase3 = wrap_left;
+    Vector bias_sum = gradient.data ? Vector::load_aligned(bias_lanes + c * lanes) : Vector(0.0f);
     for (Index v = 0; v <= last; ++v) {
-      Phases next{};
-      __m512 next_phase0 = wrap_right;
+      Phases next = current;
+      Vector next_phase0 = wrap_right;
       if (v < last) {
-        next = split_phases(ring, v + 1, n);
+        next = split_ring(ring, v + 1, n);
         next_phase0 = next.phase[0];
       }
       if (gradient.data) {
         float* out = gradient.data + c * gradient.channel_stride + v * lanes;
-        bias_sum = _mm512_add_ps(
-            bias_sum, store_gradient_transform(current.phase, out, gradient.point_stride));
+        bias_sum += store_gradient_transform(current.phase, out, gradient.point_stride);
       }
       if (input.data) {
-        __m512 phase0 = current.phase[0];
-        if (v == last && tiles.last_lanes < lanes)
-          phase0 = _mm512_mask_mov_ps(phase0, after_last, wrap_right);
-        const __m512 d[points] = {from_previous_lane(current.phase[3], previous_phase3),
+        Vector phase0 = current.phase[0];
+        if (v == last && partial) phase0 = with_lane(phase0, after_last, ring[0]);
+        const Vector d[points] = {from_previous_tile(current.phase[3], previous_phase3),
                                   current.phase[0],
                                   current.phase[1],
                                   current.phase[2],
                                   current.phase[3],
-                                  from_next_lane(phase0, next_phase0)};
+                                  from_next_tile(phase0, next_phase0)};
         store_input_transform(d, input.data + c * input.channel_stride + v * lanes,
                               input.point_stride);
       }
       previous_phase3 = current.phase[3];
       current = next;
     }
-    if (gradient.data) _mm512_store_ps(bias_lanes + c * lanes, bias_sum);
+    if (gradient.data) bias_sum.store_aligned(bias_lanes + c * lanes);
   }
 }
+
+#if WRNN_WINOGRAD_LANES == 16
 
 // Tap j of 16 consecutive channel pairs: lane l of the result = taps[3 l + j], from the three
 // vectors holding taps[0, 48), by two two-source permutes (stride-3 de-interleave).
@@ -327,13 +295,14 @@ inline void transform_weights(Index channels, const float* weights, bool transpo
   const __m512i lane = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
   const __m512 channel_count = _mm512_set1_ps(static_cast<float>(channels));
   for (Index first = 0; first < pairs; first += lanes) {
-    const __mmask16 mask = lanes_before(first, pairs);
+    const __mmask16 mask = first_lanes(lanes_before(first, pairs));
     __m512 tap[3];
     if (!transposed) {
       __m512 block[3];
       for (Index k = 0; k < 3; ++k)
-        block[k] = _mm512_maskz_loadu_ps(lanes_before(3 * first + k * lanes, 3 * pairs),
-                                         weights + 3 * first + k * lanes);
+        block[k] =
+            _mm512_maskz_loadu_ps(first_lanes(lanes_before(3 * first + k * lanes, 3 * pairs)),
+                                  weights + 3 * first + k * lanes);
       for (int j = 0; j < 3; ++j) tap[j] = pair_taps(block[0], block[1], block[2], j);
     } else {  // exact in float: q < 2^24
       const __m512 q =
@@ -356,6 +325,30 @@ inline void transform_weights(Index channels, const float* weights, bool transpo
   }
 }
 
+#else  // AVX2
+
+// U[x][c][c'] = sum_j G[x][j] u[c][c'][j], the forward's weights, or with `transposed` the
+// backward-to-state's transposed, tap-reversed ones, sum_j G[x][j] u[c'][c][2 - j]. One pair at a
+// time: it is O(C^2), next to the mixing's O(C^2 n) per sample, so not worth the AVX-512
+// version's shuffles and gathers. The same rounding as that version.
+inline void transform_weights(Index channels, const float* weights, bool transposed, float* out) {
+  const Index pairs = channels * channels;
+  for (Index c = 0; c < channels; ++c)
+    for (Index i = 0; i < channels; ++i) {
+      const Index pair = c * channels + i;
+      const float* u = weights + 3 * (transposed ? i * channels + c : pair);
+      const float tap[3] = {transposed ? u[2] : u[0], u[1], transposed ? u[0] : u[2]};
+      for (Index x = 0; x < points; ++x) {
+        float sum = float(weight_transform[x][0]) * tap[0];
+        sum = std::fma(float(weight_transform[x][1]), tap[1], sum);
+        sum = std::fma(float(weight_transform[x][2]), tap[2], sum);
+        out[x * pairs + pair] = sum;
+      }
+    }
+}
+
+#endif
+
 // One mixing tile at one transform point: Channels output channels x Vectors vectors of tiles,
 //   mixed[c][v] = sum_{c'} weights[c][c'] * input[c'][v]
 // `weights` at output channel c0 (rows of C), `input` at vector v0 of channel 0 (rows input_row
@@ -363,19 +356,20 @@ inline void transform_weights(Index channels, const float* weights, bool transpo
 template <int Channels, int Vectors>
 inline void mix_tile(const float* weights, Index channels, const float* input, Index input_row,
                      float* mixed, Index mixed_row) {
-  __m512 acc[Channels][Vectors];
+  Vector acc[Channels][Vectors];
   for (int c = 0; c < Channels; ++c)
-    for (int v = 0; v < Vectors; ++v) acc[c][v] = _mm512_setzero_ps();
+    for (int v = 0; v < Vectors; ++v) acc[c][v] = Vector(0.0f);
   for (Index i = 0; i < channels; ++i) {
-    __m512 x[Vectors];
-    for (int v = 0; v < Vectors; ++v) x[v] = _mm512_load_ps(input + i * input_row + v * lanes);
+    Vector x[Vectors];
+    for (int v = 0; v < Vectors; ++v)
+      x[v] = Vector::load_aligned(input + i * input_row + v * lanes);
     for (int c = 0; c < Channels; ++c) {
-      const __m512 w = _mm512_set1_ps(weights[c * channels + i]);
-      for (int v = 0; v < Vectors; ++v) acc[c][v] = _mm512_fmadd_ps(w, x[v], acc[c][v]);
+      const Vector w(weights[c * channels + i]);
+      for (int v = 0; v < Vectors; ++v) acc[c][v] = xsimd::fma(w, x[v], acc[c][v]);
     }
   }
   for (int c = 0; c < Channels; ++c)
-    for (int v = 0; v < Vectors; ++v) _mm512_store_ps(mixed + c * mixed_row + v * lanes, acc[c][v]);
+    for (int v = 0; v < Vectors; ++v) acc[c][v].store_aligned(mixed + c * mixed_row + v * lanes);
 }
 
 // How the output transform combines with what `out` holds.
@@ -386,46 +380,41 @@ enum class Combine { activate, add, overwrite };  // act(out + y), out + y, y
 inline void store_outputs(const Tiles& tiles, const float* mixed, Index count, Index point_stride,
                           const float* bias, float* out, Combine combine, Activation activation) {
   const Index n = tiles.ring_size;
-  const __m512 two = _mm512_set1_ps(2), four = _mm512_set1_ps(4), eight = _mm512_set1_ps(8);
-  const __m512 zero = _mm512_setzero_ps();
+  const Vector two(2.0f), four(4.0f), eight(8.0f), zero(0.0f);
   const bool relu = combine == Combine::activate && activation == Activation::relu;
   for (Index c = 0; c < count; ++c) {
-    const __m512 b = _mm512_set1_ps(bias ? bias[c] : 0.0f);
+    const Vector b(bias ? bias[c] : 0.0f);
     float* ring = out + c * n;
     for (Index v = 0; v < tiles.vectors; ++v) {
       const float* m = mixed + c * tiles.row + v * lanes;
-      __m512 point[points];
-      for (Index x = 0; x < points; ++x) point[x] = _mm512_load_ps(m + x * point_stride);
-      const __m512 sum12 = _mm512_add_ps(point[1], point[2]);
-      const __m512 difference12 = _mm512_sub_ps(point[1], point[2]);
-      const __m512 sum34 = _mm512_add_ps(point[3], point[4]);
-      const __m512 difference34 = _mm512_sub_ps(point[3], point[4]);
-      const __m512 phase[tile_units] = {
-          _mm512_add_ps(_mm512_add_ps(point[0], b), _mm512_add_ps(sum12, sum34)),
-          _mm512_add_ps(b, _mm512_fmadd_ps(two, difference34, difference12)),
-          _mm512_add_ps(b, _mm512_fmadd_ps(four, sum34, sum12)),
-          _mm512_add_ps(_mm512_add_ps(point[5], b),
-                        _mm512_fmadd_ps(eight, difference34, difference12))};
-      __m512 units[4];
+      Vector point[points];
+      for (Index x = 0; x < points; ++x) point[x] = Vector::load_aligned(m + x * point_stride);
+      const Vector sum12 = point[1] + point[2], difference12 = point[1] - point[2];
+      const Vector sum34 = point[3] + point[4], difference34 = point[3] - point[4];
+      const Vector phase[tile_units] = {
+          (point[0] + b) + (sum12 + sum34), b + xsimd::fma(two, difference34, difference12),
+          b + xsimd::fma(four, sum34, sum12),
+          (point[5] + b) + xsimd::fma(eight, difference34, difference12)};
+      Vector units[tile_units];
       merge_phases(phase, units);
-      for (Index k = 0; k < 4; ++k) {
+      for (Index k = 0; k < tile_units; ++k) {
         const Index first = v * block_units + k * lanes;
         if (first >= n) break;
         // Whole vectors with plain loads and stores: a later load of a masked store cannot be
         // forwarded from it and waits for it to reach the cache (the streaming step's copy of
         // the new state reads these at once).
         const bool whole = first + lanes <= n;
-        const __mmask16 mask = lanes_before(first, n);
-        __m512 value = units[k];
+        const Index inside = lanes_before(first, n);
+        Vector value = units[k];
         if (combine != Combine::overwrite)
-          value = _mm512_add_ps(
-              whole ? _mm512_loadu_ps(ring + first) : _mm512_maskz_loadu_ps(mask, ring + first),
-              value);
-        if (relu) value = _mm512_max_ps(value, zero);
+          value =
+              (whole ? Vector::load_unaligned(ring + first) : load_first(ring + first, inside)) +
+              value;
+        if (relu) value = xsimd::max(value, zero);
         if (whole)
-          _mm512_storeu_ps(ring + first, value);
+          value.store_unaligned(ring + first);
         else
-          _mm512_mask_storeu_ps(ring + first, mask, value);
+          store_first(ring + first, value, inside);
       }
     }
     // tanh: Eigen's vectorised float tanh (as the direct kernel), on the ring while in L1.
@@ -436,7 +425,7 @@ inline void store_outputs(const Tiles& tiles, const float* mixed, Index count, I
   }
 }
 
-// Scratch layout, in floats (each part 64-byte aligned):
+// Scratch layout, in floats (each part aligned to the vector):
 //   weights  U[6][C][C] (forward or transposed)
 //   input    one sample's transformed rings V[6][C][row]
 //   mixed    one channel block's mixed points M[6][mix_channels][row]
@@ -484,10 +473,12 @@ inline void mix_and_store(const Tiles& tiles, const Scratch& parts, Index channe
         const float* in = input + x * point_input;
         float* m = mixed + x * point_mixed;
         Index v = 0;
-        for (; v + 4 <= tiles.vectors; v += 4)
-          mix_tile<Channels, 4>(w, channels, in + v * lanes, tiles.row, m + v * lanes, tiles.row);
-        for (; v + 2 <= tiles.vectors; v += 2)
-          mix_tile<Channels, 2>(w, channels, in + v * lanes, tiles.row, m + v * lanes, tiles.row);
+        for (; v + mix_vectors <= tiles.vectors; v += mix_vectors)
+          mix_tile<Channels, mix_vectors>(w, channels, in + v * lanes, tiles.row, m + v * lanes,
+                                          tiles.row);
+        if constexpr (mix_vectors > 2)
+          for (; v + 2 <= tiles.vectors; v += 2)
+            mix_tile<Channels, 2>(w, channels, in + v * lanes, tiles.row, m + v * lanes, tiles.row);
         for (; v < tiles.vectors; ++v)
           mix_tile<Channels, 1>(w, channels, in + v * lanes, tiles.row, m + v * lanes, tiles.row);
       }
@@ -504,19 +495,20 @@ inline void mix_and_store(const Tiles& tiles, const Scratch& parts, Index channe
 template <int Channels, int Inputs>
 inline void weight_tile(const float* gradient, const float* input, Index row, Index vectors,
                         float* acc, Index acc_row) {
-  __m512 sum[Channels][Inputs];
+  Vector sum[Channels][Inputs];
   for (int c = 0; c < Channels; ++c)
-    for (int i = 0; i < Inputs; ++i) sum[c][i] = _mm512_load_ps(acc + c * acc_row + i * lanes);
+    for (int i = 0; i < Inputs; ++i)
+      sum[c][i] = Vector::load_aligned(acc + c * acc_row + i * lanes);
   for (Index v = 0; v < vectors; ++v) {
-    __m512 g[Channels];
-    for (int c = 0; c < Channels; ++c) g[c] = _mm512_load_ps(gradient + c * row + v * lanes);
+    Vector g[Channels];
+    for (int c = 0; c < Channels; ++c) g[c] = Vector::load_aligned(gradient + c * row + v * lanes);
     for (int i = 0; i < Inputs; ++i) {
-      const __m512 x = _mm512_load_ps(input + i * row + v * lanes);
-      for (int c = 0; c < Channels; ++c) sum[c][i] = _mm512_fmadd_ps(g[c], x, sum[c][i]);
+      const Vector x = Vector::load_aligned(input + i * row + v * lanes);
+      for (int c = 0; c < Channels; ++c) sum[c][i] = xsimd::fma(g[c], x, sum[c][i]);
     }
   }
   for (int c = 0; c < Channels; ++c)
-    for (int i = 0; i < Inputs; ++i) _mm512_store_ps(acc + c * acc_row + i * lanes, sum[c][i]);
+    for (int i = 0; i < Inputs; ++i) sum[c][i].store_aligned(acc + c * acc_row + i * lanes);
 }
 
 // Stages sample s of a group for the weight gradient: its transformed state rings and output
@@ -569,9 +561,7 @@ inline void weight_tiles(const ConvShape& shape, const Tiles& tiles, const Scrat
 inline void add_weight_gradient(const ConvShape& shape, const Scratch& parts, const float* base,
                                 float* grad_weights, float* grad_bias) {
   const Index C = shape.channels;
-  auto lane_sum = [](const float* lanes_of) {
-    return _mm512_reduce_add_ps(_mm512_load_ps(lanes_of));
-  };
+  auto lane_sum = [](const float* lanes_of) { return xsimd::hadd(Vector::load_aligned(lanes_of)); };
   for (Index c = 0; c < C; ++c) {
     for (Index i = 0; i < C; ++i) {
       double point_sums[points];
@@ -671,6 +661,6 @@ inline void backward(const ConvShape& shape, const float* weights, const float* 
                           batch, scratch);
 }
 
-#endif  // __AVX512F__
+#endif  // WRNN_WINOGRAD_COMPILED
 
 }  // namespace wrnn::winograd
