@@ -1,12 +1,13 @@
 // The circular-convolution kernels against independent oracles:
 // * the scalar reference against a naive evaluation of the formulas with `%` on every index;
-// * the dispatched kernels (direct xsimd, or Winograd F(4, 3) for k = 3 rings of 6+ channels
-//   in AVX-512 builds) against the reference evaluated in double precision on the same inputs,
-//   for ring sizes that are not multiples of the SIMD width (or of 64 units, the Winograd
-//   kernels' vector of tiles), C = 1 and C > 1, k in {1, 3, 5, 7}, batch 1 and an odd batch,
-//   with and without bias, and the fused activation.
-// The suite builds this file twice: portably (test_kernels) and for x86-64-v4
-// (test_kernels_avx512), where the Winograd kernels are compiled in.
+// * the dispatched kernels (direct xsimd, or Winograd F(4, 3) for k = 3 rings of
+//   winograd::min_channels+ channels in AVX-512 and AVX2 + FMA builds) against the reference
+//   evaluated in double precision on the same inputs, for ring sizes that are not multiples of
+//   the SIMD width (or of 64 or 32 units, the Winograd kernels' vector of tiles), C = 1 and
+//   C > 1, k in {1, 3, 5, 7}, batch 1 and an odd batch, with and without bias, and the fused
+//   activation.
+// The suite builds this file three times: portably (test_kernels) and for x86-64-v3 and v4
+// (test_kernels_avx2, test_kernels_avx512), where the Winograd kernels are compiled in.
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -184,13 +185,15 @@ std::vector<ConvShape> shapes_to_test() {
   for (const ConvShape& wide : {ConvShape{2, 13, 11}, ConvShape{3, 100, 9}, ConvShape{1, 7, 13},
                                 ConvShape{2, 6, 13}, ConvShape{5, 40, 41}})
     shapes.push_back(wide);
-  // Winograd shapes (k = 3, n a multiple of 4, C >= 6; C = 6, n = 100 above is one too): one
-  // tile, a partial vector of tiles (5, 25 and 17 tiles), whole vectors (n = 128: two of 16
-  // tiles), and C not a multiple of the mixing or weight tiles; beside them 12 channels that stay
+  // Winograd shapes (k = 3, n a multiple of 4, C >= winograd::min_channels: 6 on AVX-512, where
+  // C = 6, n = 100 above is one too, 8 on AVX2): one tile, partial last vectors of tiles (5, 6,
+  // 7, 17 and 25 tiles: vectors of 16 or 8), whole vectors (n = 128: two of 16 tiles or four of
+  // 8), and C not a multiple of the mixing or weight tiles; beside them 12 channels that stay
   // direct (k = 5, n = 13).
   for (const ConvShape& many :
        {ConvShape{12, 4, 3}, ConvShape{13, 20, 3}, ConvShape{12, 100, 3}, ConvShape{17, 68, 3},
-        ConvShape{16, 128, 3}, ConvShape{12, 20, 5}, ConvShape{12, 13, 3}})
+        ConvShape{16, 128, 3}, ConvShape{9, 24, 3}, ConvShape{8, 28, 3}, ConvShape{8, 100, 3},
+        ConvShape{12, 20, 5}, ConvShape{12, 13, 3}})
     shapes.push_back(many);
   return shapes;
 }
@@ -248,20 +251,29 @@ TEST_CASE("the SIMD kernels are the ones dispatched on x86-64", "[kernels]") {
 #endif
 }
 
-TEST_CASE("the Winograd kernels serve k = 3 rings of 6+ channels in AVX-512 builds, for float",
+TEST_CASE("Winograd serves k = 3 rings of min_channels+ channels on AVX-512 and AVX2, for float",
           "[kernels][winograd]") {
 #if defined(__AVX512F__)
   STATIC_REQUIRE(wrnn::winograd::compiled);
+  STATIC_REQUIRE(wrnn::winograd::min_channels == 6);
+#elif defined(__AVX2__) && defined(__FMA__)
+  STATIC_REQUIRE(wrnn::winograd::compiled);
+  STATIC_REQUIRE(wrnn::winograd::min_channels == 8);
+#else
+  STATIC_REQUIRE_FALSE(wrnn::winograd::compiled);
 #endif
   const bool compiled = wrnn::winograd::compiled;
   CHECK(wrnn::uses_winograd<float>(ConvShape{16, 256, 3}) == compiled);  // sMNIST
   CHECK(wrnn::uses_winograd<float>(ConvShape{27, 100, 3}) == compiled);  // adding
   CHECK(wrnn::uses_winograd<float>(ConvShape{12, 4, 3}) == compiled);
-  CHECK(wrnn::uses_winograd<float>(ConvShape{6, 100, 3}) == compiled);  // copy
-  CHECK_FALSE(wrnn::uses_winograd<float>(ConvShape{4, 100, 3}));        // too few channels
-  CHECK_FALSE(wrnn::uses_winograd<float>(ConvShape{16, 257, 3}));       // n not a multiple of 4
-  CHECK_FALSE(wrnn::uses_winograd<float>(ConvShape{16, 256, 5}));       // k != 3
-  CHECK_FALSE(wrnn::uses_winograd<double>(ConvShape{16, 256, 3}));      // float only
+  CHECK(wrnn::uses_winograd<float>(ConvShape{8, 100, 3}) == compiled);
+  // copy: Winograd only where it pays from 6 channels (AVX-512)
+  CHECK(wrnn::uses_winograd<float>(ConvShape{6, 100, 3}) ==
+        (compiled && wrnn::winograd::min_channels <= 6));
+  CHECK_FALSE(wrnn::uses_winograd<float>(ConvShape{4, 100, 3}));    // too few channels
+  CHECK_FALSE(wrnn::uses_winograd<float>(ConvShape{16, 257, 3}));   // n not a multiple of 4
+  CHECK_FALSE(wrnn::uses_winograd<float>(ConvShape{16, 256, 5}));   // k != 3
+  CHECK_FALSE(wrnn::uses_winograd<double>(ConvShape{16, 256, 3}));  // float only
   CHECK(wrnn::circular_conv_scratch_size<float>(ConvShape{16, 256, 3}) > 0);
 }
 
@@ -482,7 +494,7 @@ TEST_CASE("weight gradient over batches larger than one staging group", "[kernel
 
 TEST_CASE("kernels on a thread pool: bit-identical for any thread count, close to the reference",
           "[kernels][threads]") {
-  // direct, then (in AVX-512 builds) Winograd
+  // direct, then Winograd on AVX-512 (6 channels) and on both AVX-512 and AVX2 (16)
   const ConvShape shape =
       GENERATE(ConvShape{5, 100, 3}, ConvShape{6, 100, 3}, ConvShape{16, 64, 3});
   CAPTURE(shape.channels);
@@ -538,7 +550,7 @@ TEST_CASE("kernels on a thread pool: bit-identical for any thread count, close t
 }
 
 TEST_CASE("kernel calls allocate nothing once their scratch is in place", "[kernels][allocation]") {
-  // direct, then (in AVX-512 builds) Winograd
+  // direct, then Winograd on AVX-512 (6 channels) and on both AVX-512 and AVX2 (16)
   const ConvShape shape =
       GENERATE(ConvShape{5, 100, 3}, ConvShape{6, 100, 3}, ConvShape{16, 64, 3});
   CAPTURE(shape.channels);

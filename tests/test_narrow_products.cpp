@@ -6,8 +6,8 @@
 // and strides wider than the rows and columns they hold (a readout reads the first rows of a
 // longer state column). Also: a sample's outputs do not depend on the samples beside it, and
 // the Readout built on the kernels still matches Eigen's products.
-// The suite builds this file twice: portably and for x86-64-v4 (test_narrow_products_avx512),
-// where the tiles are wider.
+// The suite builds this file three times: portably and for x86-64-v3 and v4
+// (test_narrow_products_avx2, test_narrow_products_avx512), where the vectors are wider.
 #include <catch2/catch.hpp>
 
 #include <cmath>
