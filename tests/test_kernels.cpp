@@ -310,6 +310,39 @@ TEMPLATE_TEST_CASE("circular convolution kernels match the reference", "[kernels
           wrnn::circular_conv_forward_activation(shape, weights.data(), actual_bias, state.data(),
                                                  fused.data(), batch, activation);
           CHECK(relative_error(fused, fused_expected) <= tolerance<Scalar>());
+
+          // Winograd with the weights transformed once (as StreamingWaveCell keeps them): in
+          // place over the state with a separate addend, accumulating (addend = out), and with
+          // no addend (act(b + u (*) h)).
+          if constexpr (std::is_same<Scalar, float>::value && wrnn::winograd::compiled) {
+            if (wrnn::uses_winograd<float>(shape)) {
+              std::vector<float> transformed(
+                  static_cast<std::size_t>(wrnn::winograd::transformed_weights_size(shape)));
+              wrnn::winograd::transform_forward_weights(shape, weights.data(), transformed.data());
+              wrnn::ScratchBuffer<float> scratch(wrnn::winograd::scratch_size(shape));
+              std::vector<float> stepped = state, addend = cast<float>(data.out);
+              wrnn::winograd::forward_transformed(shape, transformed.data(), actual_bias,
+                                                  stepped.data(), addend.data(), stepped.data(),
+                                                  batch, activation, scratch);
+              CHECK(relative_error(stepped, fused_expected) <= tolerance<float>());
+              CHECK(addend == cast<float>(data.out));
+              std::vector<float> accumulated = cast<float>(data.out);
+              wrnn::winograd::forward_transformed(shape, transformed.data(), actual_bias,
+                                                  state.data(), accumulated.data(),
+                                                  accumulated.data(), batch, activation, scratch);
+              CHECK(relative_error(accumulated, fused_expected) <= tolerance<float>());
+              std::vector<double> plain_expected(data.out.size(), 0.0);
+              wrnn::reference::circular_conv_forward(shape, data.weights.data(), expected_bias,
+                                                     data.state.data(), plain_expected.data(),
+                                                     batch);
+              for (double& value : plain_expected) value = apply(activation, value);
+              std::vector<float> plain(data.out.size(), 7.0f);  // overwritten
+              wrnn::winograd::forward_transformed(shape, transformed.data(), actual_bias,
+                                                  state.data(), nullptr, plain.data(), batch,
+                                                  activation, scratch);
+              CHECK(relative_error(plain, plain_expected) <= tolerance<float>());
+            }
+          }
         }
 
         // backward to the state: grad_h += u^T (*) g

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <string>
 #include <vector>
 
 #include "support/allocation_counter.hpp"
@@ -90,7 +91,10 @@ TEST_CASE("StreamingWaveCell steps like the equations, written out in double", "
   };
   for (const Case& c :
        {Case{10, 6, 100, 3, wrnn::Activation::relu}, Case{1, 1, 37, 5, wrnn::Activation::tanh},
-        Case{3, 3, 17, 7, wrnn::Activation::identity}, Case{2, 4, 5, 1, wrnn::Activation::relu}}) {
+        Case{3, 3, 17, 7, wrnn::Activation::identity}, Case{2, 4, 5, 1, wrnn::Activation::relu},
+        // Winograd shapes in AVX2 and AVX-512 builds (test_streaming_avx2, _avx512): the
+        // snapshot keeps u transformed and steps the state in place.
+        Case{5, 8, 64, 3, wrnn::Activation::tanh}, Case{2, 16, 100, 3, wrnn::Activation::relu}}) {
     CAPTURE(c.d, c.C, c.n, c.k);
     wrnn::WaveCell<float> cell(wave_options(c.d, c.C, c.n, c.k, c.activation));
     wrnn::Rng rng(11);
@@ -120,34 +124,42 @@ TEST_CASE("StreamingWaveCell steps like the equations, written out in double", "
 
 TEST_CASE("StreamingWaveCell is a snapshot: it sees the cell's new weights only after load",
           "[streaming]") {
-  wrnn::WaveCell<float> cell(wave_options(4, 2, 9, 3, wrnn::Activation::tanh));
+  // C = 2 runs the direct kernels; C = 8, n = 12 the Winograd ones where they are compiled, whose
+  // transformed u the snapshot must renew on load.
+  const Index channels = GENERATE(Index{2}, Index{8});
+  const Index ring = channels == 2 ? 9 : 12, size = channels * ring;
+  CAPTURE(channels);
+  wrnn::WaveCell<float> cell(wave_options(4, channels, ring, 3, wrnn::Activation::tanh));
   wrnn::Rng rng(5);
   cell.init(rng);
   randomize_input_weights(cell, rng);
   wrnn::StreamingWaveCell<float> streaming(cell);
   const std::vector<float> x{0.5f, -1.0f, 0.25f, 2.0f};
-  const std::vector<double> zero(18, 0.0);
-  const std::vector<double> before = naive_wave_step(cell, x, zero);
+  std::vector<double> previous(static_cast<std::size_t>(size));
+  for (double& value : previous) value = static_cast<float>(rng.uniform(-1.0, 1.0));
+  const std::vector<double> before = naive_wave_step(cell, x, previous);
 
   cell.input_weight().value *= 2.0f;  // training moved the weights
+  cell.recurrent_weight().value *= -1.5f;
   cell.recurrent_bias().value.array() += 0.5f;
-  std::vector<float> state(18, 0.0f);
+  std::vector<float> state(previous.begin(), previous.end());
   streaming.step(x.data(), state.data());
   for (std::size_t i = 0; i < state.size(); ++i) CHECK(std::abs(state[i] - before[i]) <= 1e-5);
 
   streaming.load(cell);
-  const std::vector<double> after = naive_wave_step(cell, x, zero);
-  std::fill(state.begin(), state.end(), 0.0f);
+  const std::vector<double> after = naive_wave_step(cell, x, previous);
+  state.assign(previous.begin(), previous.end());
   streaming.step(x.data(), state.data());
   for (std::size_t i = 0; i < state.size(); ++i) CHECK(std::abs(state[i] - after[i]) <= 1e-5);
 
   // A cell of another shape is refused, naming what differs.
-  wrnn::WaveCell<float> wider(wave_options(4, 3, 9, 3, wrnn::Activation::tanh));
+  wrnn::WaveCell<float> wider(wave_options(4, channels + 1, ring, 3, wrnn::Activation::tanh));
   CHECK_THROWS_AS(streaming.load(wider), wrnn::ShapeError);
-  CHECK_THROWS_WITH(
-      streaming.load(wider),
-      Catch::Matchers::Contains("channels C of the cell loaded: expected 2, received 3"));
-  wrnn::WaveCell<float> longer_input(wave_options(5, 2, 9, 3, wrnn::Activation::tanh));
+  CHECK_THROWS_WITH(streaming.load(wider),
+                    Catch::Matchers::Contains("channels C of the cell loaded: expected " +
+                                              std::to_string(channels) + ", received " +
+                                              std::to_string(channels + 1)));
+  wrnn::WaveCell<float> longer_input(wave_options(5, channels, ring, 3, wrnn::Activation::tanh));
   CHECK_THROWS_AS(streaming.load(longer_input), wrnn::ShapeError);
 }
 
@@ -157,11 +169,13 @@ TEST_CASE("StreamingWaveCell never allocates in step, nor in load of a same-shap
     WARN("heap allocations cannot be counted in this build (sanitizer or not glibc); skipped");
     return;
   }
-  wrnn::WaveCell<float> cell(wave_options(10, 6, 100, 3, wrnn::Activation::relu));
+  // The copy task's shape, and one the Winograd kernels serve in AVX2 builds too.
+  const Index channels = GENERATE(Index{6}, Index{8});
+  wrnn::WaveCell<float> cell(wave_options(10, channels, 100, 3, wrnn::Activation::relu));
   wrnn::Rng rng(8);
   cell.init(rng);
   wrnn::StreamingWaveCell<float> streaming(cell);
-  std::vector<float> input(10, 0.0f), state(600, 0.0f);
+  std::vector<float> input(10, 0.0f), state(static_cast<std::size_t>(channels * 100), 0.0f);
   const long allocations = wrnn_test::count_allocations([&] {
     for (int t = 0; t < 50; ++t) {
       input[static_cast<std::size_t>(t) % input.size()] = 1.0f;

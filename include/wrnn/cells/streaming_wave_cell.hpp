@@ -3,9 +3,13 @@
 // WaveCell::step computes the same thing, but it reads Wx in the layout the cell trains with:
 // row-major [C*n, d], PyTorch's, whose columns are strided. Here Wx is kept column-major, so the
 // projection p = Wx x + b_V is d contiguous columns of C*n values scaled and summed, which
-// vectorises fully, with the columns of zero inputs skipped (column_projection.hpp). Measured at
-// n = 100, C = 6, d = 10 (bench_training, BM_Streaming*): 0.33 us a step with one-hot inputs
-// (WaveCell::step 0.46 us), 0.39 us with dense ones (WaveCell::step 1.69 us).
+// vectorises fully, with the columns of zero inputs skipped (column_projection.hpp). Where the
+// Winograd kernels serve the shape (circular_conv_winograd.hpp: AVX-512 builds from C = 6, AVX2
+// + FMA from C = 8), the snapshot also keeps u transformed (U = G u, renewed by load()), so a
+// step does not transform the weights again, and the kernel writes the new state over the old
+// one instead of into a buffer copied back. Measured at n = 100, C = 6, d = 10 with one-hot
+// inputs (bench_training BM_StreamingWaveCellStep, Zen 4 host, AVX-512, medians of 7 runs
+// alternating with the previous binary): 0.568 -> 0.459 us a step (WaveCell::step: 0.78 us).
 //
 // Forward, one step (the same equations as WaveCell, wave.hpp):
 //   p_t = V x_t + b_V
@@ -31,6 +35,9 @@ class StreamingWaveCell {
         shape_(cell.conv_shape()),
         projection_(Vector<Scalar>::Zero(shape_.state_size())),
         scratch_(circular_conv_scratch_size<Scalar>(shape_)) {
+    if constexpr (winograd_available<Scalar>)
+      if (winograd::applies(shape_))
+        transformed_weights_.resize(winograd::transformed_weights_size(shape_));
     load(cell);
   }
 
@@ -50,6 +57,10 @@ class StreamingWaveCell {
     input_bias_ = cell.input_bias().value;
     recurrent_weight_ = cell.recurrent_weight().value;
     recurrent_bias_ = cell.recurrent_bias().value;
+    if constexpr (winograd_available<Scalar>)
+      if (transformed_weights_.size() > 0)
+        winograd::transform_forward_weights(shape_, recurrent_weight_.data(),
+                                            transformed_weights_.data());
   }
 
   Index input_size() const { return options_.input_size; }
@@ -59,6 +70,16 @@ class StreamingWaveCell {
   // Advances one sample's state (C*n values, channel-major) by one input x (d values), in place.
   void step(const Scalar* x, Scalar* state) {
     project_on_columns(input_weight_, input_bias_, x, projection_);
+    if constexpr (winograd_available<Scalar>) {
+      if (transformed_weights_.size() > 0) {
+        // The new state straight over the old (the kernel transforms the old rings first) from
+        // weights transformed at load(): no transform of the weights per step, no copy back.
+        winograd::forward_transformed(shape_, transformed_weights_.data(), recurrent_bias_.data(),
+                                      state, projection_.data(), state, Index{1},
+                                      options_.activation, scratch_);
+        return;
+      }
+    }
     circular_conv_forward_activation(shape_, recurrent_weight_.data(), recurrent_bias_.data(),
                                      state, projection_.data(), Index{1}, options_.activation,
                                      scratch_);
@@ -71,6 +92,9 @@ class StreamingWaveCell {
   Matrix<Scalar> input_weight_;  // [C*n, d], column-major
   Vector<Scalar> input_bias_, recurrent_weight_, recurrent_bias_;
   Vector<Scalar> projection_;
+  // Where the Winograd kernels serve the shape: u's transform U = G u (circular_conv_winograd.hpp),
+  // kept with the snapshot; empty otherwise.
+  Vector<Scalar> transformed_weights_;
   ScratchBuffer<Scalar> scratch_;
 };
 

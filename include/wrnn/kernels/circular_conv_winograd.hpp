@@ -95,6 +95,22 @@ inline Index scratch_size(const ConvShape& shape);
 inline void forward_activation(const ConvShape& shape, const float* weights, const float* bias,
                                const float* state, float* inout, Index batch, Activation activation,
                                ScratchBuffer<float>& scratch);
+// Scalars of the forward's transformed weights U_x[c][c'] = (G u[c][c'])_x: 6 C^2.
+inline Index transformed_weights_size(const ConvShape& shape) {
+  return 6 * shape.channels * shape.channels;
+}
+// transformed (transformed_weights_size floats) <- the forward's weights as forward_transformed
+// reads them.
+inline void transform_forward_weights(const ConvShape& shape, const float* weights,
+                                      float* transformed);
+// out (C*n x B) <- act(addend + b_u + u (*) state), from weights transform_forward_weights has
+// already transformed: for a caller whose weights stay fixed over many calls (StreamingWaveCell),
+// which so skips transforming them at every call. bias may be null. out may be addend itself
+// (out accumulates) or state itself, in place: a sample's rings are all transformed into scratch
+// before any of its outputs is written. No other overlap.
+inline void forward_transformed(const ConvShape& shape, const float* transformed, const float* bias,
+                                const float* state, const float* addend, float* out, Index batch,
+                                Activation activation, ScratchBuffer<float>& scratch);
 // grad_state (C*n x B) += u^T (*) grad_out.
 inline void backward_state(const ConvShape& shape, const float* weights, const float* grad_out,
                            float* grad_state, Index batch, ScratchBuffer<float>& scratch);
@@ -373,18 +389,21 @@ inline void mix_tile(const float* weights, Index channels, const float* input, I
 }
 
 // How the output transform combines with what `out` holds.
-enum class Combine { activate, add, overwrite };  // act(out + y), out + y, y
+enum class Combine { activate, add, overwrite };  // act(addend + y), addend + y, y
 
 // out[c] for the channels [c0, c0 + count) of one sample from their mixed points
-// mixed[x][c - c0][row]: y = A^T M + bias, merged back to units, combined with out.
+// mixed[x][c - c0][row]: y = A^T M + bias, merged back to units, combined with addend (out's
+// layout; may be out itself; null reads as zeros; not read for Combine::overwrite).
 inline void store_outputs(const Tiles& tiles, const float* mixed, Index count, Index point_stride,
-                          const float* bias, float* out, Combine combine, Activation activation) {
+                          const float* bias, const float* addend, float* out, Combine combine,
+                          Activation activation) {
   const Index n = tiles.ring_size;
   const Vector two(2.0f), four(4.0f), eight(8.0f), zero(0.0f);
   const bool relu = combine == Combine::activate && activation == Activation::relu;
   for (Index c = 0; c < count; ++c) {
     const Vector b(bias ? bias[c] : 0.0f);
     float* ring = out + c * n;
+    const float* added = addend ? addend + c * n : nullptr;
     for (Index v = 0; v < tiles.vectors; ++v) {
       const float* m = mixed + c * tiles.row + v * lanes;
       Vector point[points];
@@ -406,9 +425,9 @@ inline void store_outputs(const Tiles& tiles, const float* mixed, Index count, I
         const bool whole = first + lanes <= n;
         const Index inside = lanes_before(first, n);
         Vector value = units[k];
-        if (combine != Combine::overwrite)
+        if (combine != Combine::overwrite && added)
           value =
-              (whole ? Vector::load_unaligned(ring + first) : load_first(ring + first, inside)) +
+              (whole ? Vector::load_unaligned(added + first) : load_first(added + first, inside)) +
               value;
         if (relu) value = xsimd::max(value, zero);
         if (whole)
@@ -457,11 +476,12 @@ struct Scratch {
 };
 
 // A forward (or backward-to-state) for one sample whose rings are already transformed in
-// scratch: mixes each block of output channels at the six points and stores it.
+// scratch: mixes each block of output channels at the six points with the transformed weights
+// U[6][C][C] and stores it (store_outputs: addend, combine).
 inline void mix_and_store(const Tiles& tiles, const Scratch& parts, Index channels, float* base,
-                          const float* bias, float* out, Combine combine, Activation activation) {
+                          const float* weights, const float* bias, const float* addend, float* out,
+                          Combine combine, Activation activation) {
   float* mixed = base + parts.mixed;
-  const float* weights = base + parts.weights;
   const float* input = base + parts.input;
   const Index point_input = channels * tiles.row, point_mixed = mix_channels * tiles.row;
   for (Index c0 = 0; c0 < channels; c0 += mix_channels) {
@@ -484,7 +504,8 @@ inline void mix_and_store(const Tiles& tiles, const Scratch& parts, Index channe
       }
     });
     store_outputs(tiles, mixed, count, point_mixed, bias ? bias + c0 : nullptr,
-                  out + c0 * tiles.ring_size, combine, activation);
+                  addend ? addend + c0 * tiles.ring_size : nullptr, out + c0 * tiles.ring_size,
+                  combine, activation);
   }
 }
 
@@ -577,21 +598,28 @@ inline void add_weight_gradient(const ConvShape& shape, const Scratch& parts, co
   }
 }
 
-// A forward (the forward's weights, or for the backward to the state the transposed ones) of
-// `batch` samples of `rings` into `out`.
-inline void forward_batch(const ConvShape& shape, const float* weights, bool transposed,
-                          const float* rings, const float* bias, float* out, Index batch,
-                          Combine combine, Activation activation, ScratchBuffer<float>& scratch) {
+// A forward with transformed weights U[6][C][C] (the forward's, or for the backward to the
+// state the transposed ones; null: `weights` transformed here into scratch) of `batch` samples
+// of `rings` into `out` (store_outputs: addend, combine). Sample b's rings are transformed before
+// any of its outputs is written, so out may be rings itself.
+inline void forward_batch(const ConvShape& shape, const float* transformed, const float* weights,
+                          bool transposed, const float* rings, const float* bias,
+                          const float* addend, float* out, Index batch, Combine combine,
+                          Activation activation, ScratchBuffer<float>& scratch) {
   shape.validate();
   const Tiles tiles(shape);
   const Scratch parts(shape, tiles);
   float* base = scratch.data(parts.total);
   const Index C = shape.channels, size = shape.state_size();
-  transform_weights(C, weights, transposed, base + parts.weights);
+  if (!transformed) {
+    transform_weights(C, weights, transposed, base + parts.weights);
+    transformed = base + parts.weights;
+  }
   for (Index b = 0; b < batch; ++b) {
     transform_rings(tiles, C, rings + b * size, parts.sample_input(base, C, tiles), Rows{},
                     nullptr);
-    mix_and_store(tiles, parts, C, base, bias, out + b * size, combine, activation);
+    mix_and_store(tiles, parts, C, base, transformed, bias, addend ? addend + b * size : nullptr,
+                  out + b * size, combine, activation);
   }
 }
 
@@ -616,8 +644,8 @@ inline void backward_groups(const ConvShape& shape, const float* weights, const 
       stage_sample(shape, tiles, parts, state + b * size, grad_out + b * size, s, base,
                    grad_state ? parts.sample_input(base, C, tiles) : Rows{});
       if (grad_state)
-        mix_and_store(tiles, parts, C, base, nullptr, grad_state + b * size, Combine::overwrite,
-                      Activation::identity);
+        mix_and_store(tiles, parts, C, base, base + parts.weights, nullptr, nullptr,
+                      grad_state + b * size, Combine::overwrite, Activation::identity);
     }
     prefetch_samples(shape, state + (first + samples) * size,
                      std::min(parts.group, batch - first - samples));
@@ -636,15 +664,27 @@ inline Index scratch_size(const ConvShape& shape) {
 inline void forward_activation(const ConvShape& shape, const float* weights, const float* bias,
                                const float* state, float* inout, Index batch, Activation activation,
                                ScratchBuffer<float>& scratch) {
-  detail::forward_batch(shape, weights, false, state, bias, inout, batch, detail::Combine::activate,
-                        activation, scratch);
+  detail::forward_batch(shape, nullptr, weights, false, state, bias, inout, inout, batch,
+                        detail::Combine::activate, activation, scratch);
+}
+
+inline void transform_forward_weights(const ConvShape& shape, const float* weights,
+                                      float* transformed) {
+  detail::transform_weights(shape.channels, weights, false, transformed);
+}
+
+inline void forward_transformed(const ConvShape& shape, const float* transformed, const float* bias,
+                                const float* state, const float* addend, float* out, Index batch,
+                                Activation activation, ScratchBuffer<float>& scratch) {
+  detail::forward_batch(shape, transformed, nullptr, false, state, bias, addend, out, batch,
+                        detail::Combine::activate, activation, scratch);
 }
 
 // grad_state (C*n x B) += u^T (*) grad_out: the forward with u'[c'][c][j] = u[c][c'][2 - j].
 inline void backward_state(const ConvShape& shape, const float* weights, const float* grad_out,
                            float* grad_state, Index batch, ScratchBuffer<float>& scratch) {
-  detail::forward_batch(shape, weights, true, grad_out, nullptr, grad_state, batch,
-                        detail::Combine::add, Activation::identity, scratch);
+  detail::forward_batch(shape, nullptr, weights, true, grad_out, nullptr, grad_state, grad_state,
+                        batch, detail::Combine::add, Activation::identity, scratch);
 }
 
 inline void backward_weights(const ConvShape& shape, const float* state, const float* grad_out,
