@@ -73,9 +73,10 @@ inline constexpr bool compiled = WRNN_WINOGRAD_COMPILED == 1;
 // forward and one fused backward per step), one thread, batch 128 (bench_kernels'
 // BM_Crossover*). AVX-512: the pair is 10-13% ahead at C = 6 (n = 100 and 256) and 20-43% from
 // C = 8 on; at C = 2 and 4 it is 5-7% behind at n = 256 (ahead at n = 100); docs/kernels.md has
-// the table. AVX2 (fwd + bwd pair against the direct kernels, n = 100 and 256): C = 6 is
-// 5-7% behind; C = 8 is 6% (n = 100) and 22% (n = 256) ahead, C = 10 4.5% and 18%,
-// C = 12 13% and 22%, C = 16 18% and 33%.
+// the table. AVX2 (fwd + bwd pair against the direct kernels, n = 100 and 256), on a Sapphire
+// Rapids: C = 6 is 5-7% behind; C = 8 is 6% (n = 100) and 22% (n = 256) ahead, C = 10 4.5% and
+// 18%, C = 12 13% and 22%, C = 16 18% and 33%; on a Zen 4: C = 6 even, C = 8 4% behind and 6%
+// ahead; at C = 16 and 27 (the sMNIST and adding shapes) the pair takes 31-35% less time.
 inline constexpr Index min_channels = WRNN_WINOGRAD_LANES >= 16 ? 6 : 8;
 
 // Whether circular_conv.hpp sends `shape` here (float only): k = 3, n a multiple of the tile.
