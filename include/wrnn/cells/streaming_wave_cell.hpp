@@ -9,7 +9,7 @@
 // step does not transform the weights again, and the kernel writes the new state over the old
 // one instead of into a buffer copied back. Measured at n = 100, C = 6, d = 10 with one-hot
 // inputs (bench_training BM_StreamingWaveCellStep, Zen 4 host, AVX-512, medians of 7 runs
-// alternating with the previous binary): 0.568 -> 0.459 us a step (WaveCell::step: 0.78 us).
+// alternating with the previous binary): 0.568 -> 0.459 us a step (WaveCell::step: 0.72-0.78).
 //
 // Forward, one step (the same equations as WaveCell, wave.hpp):
 //   p_t = V x_t + b_V
