@@ -17,23 +17,38 @@ flags="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-fr
 # -O2 -g: the builds are most of the suite's time, and this halves a test's compile. Measured
 # on test_lstm.cpp, the heaviest test, on a 2-core Zen 4: compile 127 -> 66 s; its run under
 # the sanitizers 207 -> 269 s.
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS="$flags" \
+# The per-level kernel tests (tests/CMakeLists.txt) only for levels this processor runs: the
+# others would be built only to be skipped.
+levels=()
+if grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo; then levels+=(avx2); fi
+if grep -qw avx512f /proc/cpuinfo; then levels+=(avx512); fi
+levels_list=$(IFS=';'; echo "${levels[*]}")
+cmake -S "$root" -B "$build" -DWRNN_TEST_SIMD_LEVELS="$levels_list" \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS="$flags" \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" \
   -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" -DWRNN_BUILD_EXAMPLES=OFF \
   -DWRNN_BUILD_BENCHMARKS=OFF -DWRNN_WARNINGS_AS_ERRORS=OFF
 
-# With "-R regex", build only the test programs that ctest will run.
-targets=()
+# With "-R regex", build only the test programs that ctest will run: the unity program wrnn_tests,
+# a level's program wrnn_tests_<level> for the <file>_<level> tests, or a program of its own
+# (tests/CMakeLists.txt says which).
+declare -A programs=()
 args=("$@")
 for ((i = 0; i < ${#args[@]}; ++i)); do
   if [[ "${args[$i]}" == "-R" && $((i + 1)) -lt ${#args[@]} ]]; then
-    regex="${args[$((i + 1))]}"
-    for source in "$root"/tests/test_*.cpp; do
-      name="$(basename "$source" .cpp)"
-      if [[ "$name" =~ $regex ]]; then targets+=(--target "$name"); fi
-    done
+    while read -r name; do
+      if [[ "$name" =~ _(avx2|avx512)$ ]]; then
+        programs["wrnn_tests_${BASH_REMATCH[1]}"]=1
+      elif [[ -d "$build/tests/CMakeFiles/$name.dir" ]]; then
+        programs["$name"]=1
+      else
+        programs[wrnn_tests]=1
+      fi
+    done < <(ctest --test-dir "$build" -N -R "${args[$((i + 1))]}" | sed -n 's/^ *Test *#[0-9]*: //p')
   fi
 done
+targets=()
+for program in "${!programs[@]}"; do targets+=(--target "$program"); done
 cmake --build "$build" -j "$jobs" "${targets[@]}"
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}"

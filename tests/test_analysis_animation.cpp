@@ -11,6 +11,8 @@
 
 #include "wrnn/analysis/animation.hpp"
 
+namespace test_analysis_animation {  // see "unity groups" in tests/CMakeLists.txt
+
 using namespace wrnn;
 using namespace wrnn::analysis;
 
@@ -157,3 +159,5 @@ TEST_CASE("animation options are validated", "[analysis][gif]") {
   CHECK(render_state_animation(states, 1, 8, options).frames.size() == 2);
   CHECK_THROWS_AS(write_state_animation_gif("/nonexistent-dir/a.gif", states, 1, 8), FormatError);
 }
+
+}  // namespace test_analysis_animation

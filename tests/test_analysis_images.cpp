@@ -14,9 +14,12 @@
 #pragma GCC diagnostic ignored "-Wunused-function"
 #endif
 #include <stb/stb_image.h>
+
 #if defined(__GNUC__)
 #pragma GCC diagnostic pop
 #endif
+
+namespace test_analysis_images {  // see "unity groups" in tests/CMakeLists.txt
 
 using namespace wrnn;
 using namespace wrnn::analysis;
@@ -168,3 +171,5 @@ TEST_CASE("space-time image rejects inconsistent shapes", "[analysis][image]") {
     CHECK(std::string(error.what()).find("channel 1, unit 2, step 3") != std::string::npos);
   }
 }
+
+}  // namespace test_analysis_images

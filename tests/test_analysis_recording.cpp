@@ -1,9 +1,11 @@
 // Getting one sample's states out of a batched buffer, and recording a streaming loop without
 // allocating per step.
 //
-// Eigen allocates with malloc, not operator new: EIGEN_RUNTIME_NO_MALLOC lets the test forbid heap
-// allocation inside Eigen at run time, and eigen_assert is made to throw (also in Release builds,
-// where the default one is compiled out) so that a forbidden allocation fails the test.
+// Two guards: the test programs' allocation counter (support/allocation_counter.hpp), and
+// EIGEN_RUNTIME_NO_MALLOC, which lets the test forbid heap allocation inside Eigen at run time
+// also under the sanitizers, where the counter cannot count; eigen_assert is made to throw (also
+// in Release builds, where the default one is compiled out) so that a forbidden allocation fails
+// the test. (Because of these two macros this file is a test program of its own.)
 #include <stdexcept>
 #define EIGEN_RUNTIME_NO_MALLOC
 #define eigen_assert(condition) \
@@ -11,42 +13,9 @@
 
 #include <catch2/catch.hpp>
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
-
+#include "support/allocation_counter.hpp"
 #include "wrnn/analysis/state_recording.hpp"
 #include "wrnn/analysis/wave_analysis.hpp"
-
-// Counts every allocation made through global operator new in this program. (Left out under
-// AddressSanitizer, which must own operator new itself; the Eigen guard still applies there.)
-#if defined(__SANITIZE_ADDRESS__)
-#define WRNN_TEST_COUNTS_NEW 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define WRNN_TEST_COUNTS_NEW 0
-#endif
-#endif
-#ifndef WRNN_TEST_COUNTS_NEW
-#define WRNN_TEST_COUNTS_NEW 1
-#endif
-
-namespace {
-std::atomic<long> allocation_count{0};
-}
-#if WRNN_TEST_COUNTS_NEW
-void* operator new(std::size_t size) {
-  ++allocation_count;
-  if (void* p = std::malloc(size ? size : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-#endif
 
 using namespace wrnn;
 using namespace wrnn::analysis;
@@ -75,22 +44,23 @@ TEST_CASE("StateRecorder appends one column per step and never allocates in reco
   Vector<double> state(state_size);
   Matrix<double> batch_states(state_size, 4);  // record a column of a batch: an expression
   batch_states.setZero();
-  if (WRNN_TEST_COUNTS_NEW) CHECK(allocation_count.load() > 0);  // the counter sees allocations
-  const long before = allocation_count.load();
-  Eigen::internal::set_is_malloc_allowed(false);
-  for (Index t = 0; t < 40; ++t) {
-    state.setConstant(static_cast<double>(t));
-    state(0) = -static_cast<double>(t);
-    if (t % 2 == 0)
-      recorder.record(state);
-    else
-      recorder.record(state.data());
-  }
-  batch_states.col(2).setConstant(7.0);
-  recorder.record(batch_states.col(2));
-  Eigen::internal::set_is_malloc_allowed(true);
-  const long after = allocation_count.load();
-  CHECK(after == before);
+  // Both guards: Eigen's (throws on an allocation inside Eigen, also under the sanitizers) and the
+  // test programs' allocation counter (every allocation, where it can count).
+  const long allocations = wrnn_test::count_allocations([&] {
+    Eigen::internal::set_is_malloc_allowed(false);
+    for (Index t = 0; t < 40; ++t) {
+      state.setConstant(static_cast<double>(t));
+      state(0) = -static_cast<double>(t);
+      if (t % 2 == 0)
+        recorder.record(state);
+      else
+        recorder.record(state.data());
+    }
+    batch_states.col(2).setConstant(7.0);
+    recorder.record(batch_states.col(2));
+    Eigen::internal::set_is_malloc_allowed(true);
+  });
+  if (wrnn_test::kCanCountAllocations) CHECK(allocations == 0);
   REQUIRE(recorder.steps() == 41);
   const auto recorded = recorder.states();
   CHECK(recorded.cols() == 41);

@@ -6,6 +6,8 @@
 
 #include "wrnn/analysis/spectrum.hpp"
 
+namespace test_analysis_spectrum {  // see "unity groups" in tests/CMakeLists.txt
+
 using namespace wrnn;
 using namespace wrnn::analysis;
 
@@ -168,3 +170,5 @@ TEST_CASE("spectrum image: one panel per channel, written as PNG", "[analysis][s
   std::remove(path.c_str());
   CHECK_THROWS_AS(compute_space_time_spectrum(states, 2, n, 2), ValueError);
 }
+
+}  // namespace test_analysis_spectrum

@@ -6,6 +6,8 @@
 
 #include "wrnn/analysis/wave_analysis.hpp"
 
+namespace test_analysis_wave_speed {  // see "unity groups" in tests/CMakeLists.txt
+
 using namespace wrnn;
 using namespace wrnn::analysis;
 
@@ -276,3 +278,5 @@ TEST_CASE("wave speed input checks", "[analysis][speed]") {
   bad.max_displacement_fraction = 0.6;
   CHECK_THROWS_AS(estimate_wave_speed(states, 1, 8, 0, bad), ValueError);
 }
+
+}  // namespace test_analysis_wave_speed

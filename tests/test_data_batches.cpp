@@ -8,6 +8,8 @@
 #include "wrnn/data/epoch_batches.hpp"
 #include "wrnn/data/split.hpp"
 
+namespace test_data_batches {  // see "unity groups" in tests/CMakeLists.txt
+
 using wrnn::Index;
 using wrnn::data::EpochBatches;
 using wrnn::data::split_train_validation;
@@ -105,3 +107,5 @@ TEST_CASE("evaluation batches keep the given order and every example", "[data][b
   CHECK(batches[1] == std::vector<Index>{7, 1});
   CHECK(batches[2] == std::vector<Index>{5});
 }
+
+}  // namespace test_data_batches

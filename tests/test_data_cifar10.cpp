@@ -7,6 +7,8 @@
 #include "data_test_files.hpp"
 #include "wrnn/data/cifar10.hpp"
 
+namespace test_data_cifar10 {  // see "unity groups" in tests/CMakeLists.txt
+
 using Catch::Matchers::Contains;
 using data_test::Bytes;
 using data_test::format_error_of;
@@ -157,3 +159,5 @@ TEST_CASE("appending CIFAR-10 records to an MNIST-shaped dataset is a ShapeError
   CHECK_THROWS_AS(wrnn::data::append_cifar10_file(dir.file("one.bin"), mnist_like),
                   wrnn::ShapeError);
 }
+
+}  // namespace test_data_cifar10

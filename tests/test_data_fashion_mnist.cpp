@@ -9,6 +9,8 @@
 #include "wrnn/data/idx.hpp"
 #include "wrnn/data/sequential_image.hpp"
 
+namespace test_data_fashion_mnist {  // see "unity groups" in tests/CMakeLists.txt
+
 namespace {
 
 bool fashion_mnist_installed() {
@@ -72,3 +74,5 @@ TEST_CASE("real Fashion-MNIST from /usr/share/datasets/fashion-mnist", "[data][f
   CHECK(labels == std::vector<int>{9});
   for (int c = 0; c < 28; ++c) CHECK(x(14 * 28 + c, 0, 0) == static_cast<float>(row14[c]) / 255.0f);
 }
+
+}  // namespace test_data_fashion_mnist

@@ -5,6 +5,8 @@
 #include "data_test_files.hpp"
 #include "wrnn/data/idx.hpp"
 
+namespace test_data_idx {  // see "unity groups" in tests/CMakeLists.txt
+
 using Catch::Matchers::Contains;
 using data_test::Bytes;
 using data_test::format_error_of;
@@ -211,3 +213,5 @@ TEST_CASE("corrupt IDX files are FormatErrors naming file, expected and received
 TEST_CASE("an invalid class count is a ValueError", "[data][idx]") {
   CHECK_THROWS_AS(wrnn::data::load_idx_labels("unused", 0), wrnn::ValueError);
 }
+
+}  // namespace test_data_idx

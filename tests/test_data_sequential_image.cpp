@@ -10,6 +10,8 @@
 #include "wrnn/core/rng.hpp"
 #include "wrnn/data/sequential_image.hpp"
 
+namespace test_data_sequential_image {  // see "unity groups" in tests/CMakeLists.txt
+
 using wrnn::Index;
 using wrnn::data::ImageDataset;
 using wrnn::data::SequentialImageKind;
@@ -233,3 +235,5 @@ TEST_CASE("task names, shape checks and bad indices", "[data][sequence]") {
   SequentialImageView::sequential_pixels().fill(mnist, {1, 0}, wrong, labels);
   CHECK(wrong.data() == storage);
 }
+
+}  // namespace test_data_sequential_image

@@ -4,6 +4,8 @@
 
 #include "wrnn/wrnn.hpp"
 
+namespace test_dense_cell {  // see "unity groups" in tests/CMakeLists.txt
+
 using wrnn::Index;
 
 TEST_CASE("dense identity init holds a state, shift init rotates it by one unit", "[dense][init]") {
@@ -70,3 +72,5 @@ TEST_CASE("dense forward equals a naive evaluation and the streaming step", "[de
     }
   }
 }
+
+}  // namespace test_dense_cell

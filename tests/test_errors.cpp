@@ -4,6 +4,8 @@
 
 #include "wrnn/wrnn.hpp"
 
+namespace test_errors {  // see "unity groups" in tests/CMakeLists.txt
+
 using Catch::Matchers::Contains;
 using wrnn::Index;
 
@@ -99,3 +101,5 @@ TEST_CASE("a non-finite loss stops training and names the step", "[errors]") {
   CHECK(model.parameter("cell.Wy.weight").value == before);
   CHECK(adam.step_count() == 0);
 }
+
+}  // namespace test_errors

@@ -5,6 +5,8 @@
 #include "support/gradient_check.hpp"
 #include "wrnn/wrnn.hpp"
 
+namespace test_gradients {  // see "unity groups" in tests/CMakeLists.txt
+
 namespace {
 
 // The wave and dense cells under each activation, with random recurrent and input inits.
@@ -55,3 +57,5 @@ TEST_CASE("dense cell gradients match finite differences", "[gradients][dense]")
   options.hidden_size = 6;
   check_all_activations<wrnn::DenseCell<double>>(options, "dense N=6");
 }
+
+}  // namespace test_gradients

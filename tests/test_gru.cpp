@@ -4,6 +4,8 @@
 #include "gated_test_support.hpp"
 #include "support/gradient_check.hpp"
 
+namespace test_gru {  // see "unity groups" in tests/CMakeLists.txt
+
 namespace {
 
 using wrnn::Index;
@@ -146,3 +148,5 @@ TEST_CASE("GRU matches torch.nn.GRU: states, loss and every gradient", "[gru][py
       {kTorchGruLoss, kTorchGruHidden, nullptr, kTorchGruGrad_weight_ih_l0,
        kTorchGruGrad_weight_hh_l0, kTorchGruGrad_bias_ih_l0, kTorchGruGrad_bias_hh_l0});
 }
+
+}  // namespace test_gru

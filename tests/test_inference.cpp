@@ -5,6 +5,8 @@
 #include "support/allocation_counter.hpp"
 #include "wrnn/wrnn.hpp"
 
+namespace test_inference {  // see "unity groups" in tests/CMakeLists.txt
+
 using wrnn::Index;
 
 namespace {
@@ -92,3 +94,5 @@ TEST_CASE("infer keeps two states per sample, not T + 1", "[model][inference]") 
   // The oracle for the bound: forward() does allocate the tape.
   CHECK(wrnn_test::count_allocated_bytes([&] { model.forward(x); }) > tape_bytes);
 }
+
+}  // namespace test_inference

@@ -10,59 +10,17 @@
 // (test_kernels_avx2, test_kernels_avx512), where the Winograd kernels are compiled in.
 #include <catch2/catch.hpp>
 
-#include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
-#include <new>
 #include <vector>
 
+#include "support/allocation_counter.hpp"
 #include "wrnn/core/rng.hpp"
 #include "wrnn/kernels/circular_conv.hpp"
 #include "wrnn/kernels/circular_conv_parallel.hpp"
 
-// Every allocation of this program goes through these, so a test can count the allocations a
-// kernel call makes (the streaming step must make none).
-namespace {
-std::atomic<long> allocation_count{0};
-}  // namespace
-
-// GCC follows the inlined delete into free() and, not seeing that the replaced operator new is
-// malloc, warns of a mismatch; the pairing is right by construction.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-void* operator new(std::size_t size) {
-  ++allocation_count;
-  if (void* block = std::malloc(size > 0 ? size : 1)) return block;
-  throw std::bad_alloc();
-}
-void* operator new(std::size_t size, std::align_val_t alignment) {
-  ++allocation_count;
-  const auto align = static_cast<std::size_t>(alignment);
-  if (void* block = std::aligned_alloc(align, (size + align - 1) / align * align)) return block;
-  throw std::bad_alloc();
-}
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-  ++allocation_count;
-  return std::malloc(size > 0 ? size : 1);
-}
-void operator delete(void* block) noexcept {
-  std::free(block);
-}
-void operator delete(void* block, std::size_t) noexcept {
-  std::free(block);
-}
-void operator delete(void* block, std::align_val_t) noexcept {
-  std::free(block);
-}
-void operator delete(void* block, std::size_t, std::align_val_t) noexcept {
-  std::free(block);
-}
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
+namespace test_kernels {  // see "unity groups" in tests/CMakeLists.txt
 
 namespace {
 
@@ -527,6 +485,12 @@ TEST_CASE("weight gradient over batches larger than one staging group", "[kernel
 
 TEST_CASE("kernels on a thread pool: bit-identical for any thread count, close to the reference",
           "[kernels][threads]") {
+  if (!wrnn_test::kCanCountAllocations) {
+    WARN("heap allocations cannot be counted in this build (sanitizer or not glibc); skipped");
+    return;
+  }
+  // The counter sees the scratch buffers' aligned operator new.
+  CHECK(wrnn_test::count_allocations([] { wrnn::ScratchBuffer<float> grown(1000); }) == 1);
   // direct, then Winograd on AVX-512 (6 channels) and on both AVX-512 and AVX2 (16)
   const ConvShape shape =
       GENERATE(ConvShape{5, 100, 3}, ConvShape{6, 100, 3}, ConvShape{16, 64, 3});
@@ -618,22 +582,20 @@ TEST_CASE("kernel calls allocate nothing once their scratch is in place", "[kern
   };
 
   // A caller-owned, reserved buffer: not even the first call allocates.
-  long before = allocation_count.load();
-  serial_calls(scratch);
-  CHECK(allocation_count.load() - before == 0);
+  CHECK(wrnn_test::count_allocations([&] { serial_calls(scratch); }) == 0);
 
   // This thread's own buffer: the first call may allocate, later ones never.
   serial_calls();
-  before = allocation_count.load();
-  for (int repeat = 0; repeat < 3; ++repeat) serial_calls();
-  CHECK(allocation_count.load() - before == 0);
+  CHECK(wrnn_test::count_allocations([&] {
+          for (int repeat = 0; repeat < 3; ++repeat) serial_calls();
+        }) == 0);
 
   // On a pool, each thread allocates its scratch (two slots: rows, and the weight gradient's
   // chunk partials) the first time it happens to run a task, which depends on scheduling; after
   // that never, so many calls allocate at most two buffers per thread in all.
-  before = allocation_count.load();
-  for (int repeat = 0; repeat < 20; ++repeat) parallel_calls();
-  CHECK(allocation_count.load() - before <= 2 * pool.thread_count());
+  CHECK(wrnn_test::count_allocations([&] {
+          for (int repeat = 0; repeat < 20; ++repeat) parallel_calls();
+        }) <= 2 * pool.thread_count());
 }
 
 TEST_CASE("kernels reject a shape whose padding exceeds the ring", "[kernels]") {
@@ -648,3 +610,5 @@ TEST_CASE("kernels reject a shape whose padding exceeds the ring", "[kernels]") 
       wrnn::circular_conv_backward_state(too_wide, weights.data(), state.data(), out.data(), 1),
       wrnn::ValueError);
 }
+
+}  // namespace test_kernels

@@ -4,6 +4,8 @@
 #include "gated_test_support.hpp"
 #include "support/gradient_check.hpp"
 
+namespace test_lstm {  // see "unity groups" in tests/CMakeLists.txt
+
 namespace {
 
 using wrnn::Index;
@@ -171,3 +173,5 @@ TEST_CASE("LSTM matches torch.nn.LSTM: states, loss and every gradient", "[lstm]
       {kTorchLstmLoss, kTorchLstmHidden, kTorchLstmFinalCell, kTorchLstmGrad_weight_ih_l0,
        kTorchLstmGrad_weight_hh_l0, kTorchLstmGrad_bias_ih_l0, kTorchLstmGrad_bias_hh_l0});
 }
+
+}  // namespace test_lstm

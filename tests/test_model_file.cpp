@@ -13,6 +13,8 @@
 #include "wrnn/io/io.hpp"
 #include "wrnn/wrnn.hpp"
 
+namespace test_model_file {  // see "unity groups" in tests/CMakeLists.txt
+
 namespace fs = std::filesystem;
 using Catch::Matchers::Contains;
 
@@ -273,3 +275,5 @@ TEST_CASE("a wrong shape, a missing or an extra tensor, or another structure is 
                         [](FileContents& c) { c.metadata["wrnn.cell.ring_size"] = "6x"; })),
                     Contains("'wrnn.cell.ring_size'"));
 }
+
+}  // namespace test_model_file

@@ -17,6 +17,8 @@
 #include "wrnn/kernels/narrow_products.hpp"
 #include "wrnn/model/readout.hpp"
 
+namespace test_narrow_products {  // see "unity groups" in tests/CMakeLists.txt
+
 namespace {
 
 using wrnn::Index;
@@ -210,3 +212,5 @@ TEST_CASE("a linear and an MLP Readout on the narrow kernels match Eigen's produ
     REQUIRE(grad_state.bottomRows(stride - units).isZero());  // rows the readout does not read
   }
 }
+
+}  // namespace test_narrow_products

@@ -17,6 +17,8 @@
 #include "wrnn/io/io.hpp"
 #include "wrnn/wrnn.hpp"
 
+namespace test_pytorch_roundtrip {  // see "unity groups" in tests/CMakeLists.txt
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -177,3 +179,5 @@ TEST_CASE("models saved by wrnn load into PyTorch and give wrnn's outputs") {
   fs::copy_file(directory / "gru.wrnn.io.safetensors", broken / "gru.wrnn.io.safetensors");
   CHECK(run_script("check", broken) == 1);
 }
+
+}  // namespace test_pytorch_roundtrip

@@ -16,6 +16,8 @@
 #include "wrnn/core/rng.hpp"
 #include "wrnn/io/safetensors.hpp"
 
+namespace test_safetensors {  // see "unity groups" in tests/CMakeLists.txt
+
 using Catch::Matchers::Contains;
 using wrnn::io::Dtype;
 using wrnn::io::SafetensorsFile;
@@ -458,3 +460,5 @@ TEST_CASE("random collections of tensors survive a write and a read unchanged") 
       CHECK(file.info(name).begin % wrnn::io::dtype_size(file.info(name).dtype) == 0);
   }
 }
+
+}  // namespace test_safetensors

@@ -20,6 +20,8 @@
 #include "wrnn/io/atomic_file.hpp"
 #include "wrnn/io/safetensors.hpp"
 
+namespace test_safetensors_atomic {  // see "unity groups" in tests/CMakeLists.txt
+
 namespace fs = std::filesystem;
 using Catch::Matchers::Contains;
 
@@ -149,3 +151,5 @@ TEST_CASE("a process killed at random moments while saving always leaves a valid
   CHECK(kills == 12);
   fs::remove_all(directory);
 }
+
+}  // namespace test_safetensors_atomic

@@ -12,6 +12,8 @@
 
 #include "wrnn/io/safetensors_reader.hpp"
 
+namespace test_safetensors_corpus {  // see "unity groups" in tests/CMakeLists.txt
+
 namespace {
 
 std::vector<unsigned char> read_bytes(const std::filesystem::path& path) {
@@ -60,3 +62,5 @@ TEST_CASE("every corpus input parses or raises wrnn::Error") {
   CHECK(valid >= 5);
   CHECK(rejected >= 20);
 }
+
+}  // namespace test_safetensors_corpus

@@ -9,6 +9,8 @@
 
 #include "wrnn/io/half.hpp"
 
+namespace test_safetensors_half {  // see "unity groups" in tests/CMakeLists.txt
+
 namespace {
 
 // Value of a binary float with the given field widths, from its definition.
@@ -89,3 +91,5 @@ TEST_CASE("bfloat16_to_float is float32 truncated to its upper 16 bits") {
   CHECK(std::isnan(bfloat16_to_float(0x7FC0)));
   CHECK(std::signbit(bfloat16_to_float(0x8000)));
 }
+
+}  // namespace test_safetensors_half

@@ -8,6 +8,8 @@
 #include "wrnn/io/parameters.hpp"
 #include "wrnn/io/safetensors.hpp"
 
+namespace test_safetensors_parameters {  // see "unity groups" in tests/CMakeLists.txt
+
 using Catch::Matchers::Contains;
 using wrnn::Parameter;
 using wrnn::ParameterList;
@@ -127,3 +129,5 @@ TEST_CASE("double parameters load from an F32 file and float ones from F64") {
   CHECK(as_float.value[0] == 0.1f);
   CHECK(as_float.value[3] == static_cast<float>(1e-300));
 }
+
+}  // namespace test_safetensors_parameters

@@ -12,6 +12,8 @@
 
 #include "common/seq_image_program.hpp"
 
+namespace test_seq_image {  // see "unity groups" in tests/CMakeLists.txt
+
 namespace fs = std::filesystem;
 using namespace wrnn;
 using wrnn::examples::count_correct;
@@ -391,3 +393,5 @@ TEST_CASE("seq_image resumed from its epoch checkpoint continues bit-identically
   other.push_back((interrupted / "checkpoint.safetensors").string());
   CHECK(run_program(other) == 2);
 }
+
+}  // namespace test_seq_image

@@ -10,6 +10,8 @@
 #include "support/naive_wave_step.hpp"
 #include "wrnn/wrnn.hpp"
 
+namespace test_streaming {  // see "unity groups" in tests/CMakeLists.txt
+
 using wrnn::Index;
 
 namespace {
@@ -186,3 +188,5 @@ TEST_CASE("StreamingWaveCell never allocates in step, nor in load of a same-shap
   });
   CHECK(allocations == 0);
 }
+
+}  // namespace test_streaming

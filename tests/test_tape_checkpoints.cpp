@@ -6,6 +6,8 @@
 #include "support/allocation_counter.hpp"
 #include "wrnn/wrnn.hpp"
 
+namespace test_tape_checkpoints {  // see "unity groups" in tests/CMakeLists.txt
+
 using wrnn::Index;
 
 namespace {
@@ -142,3 +144,5 @@ TEST_CASE("tape_checkpoint_every is validated, and sample_states needs every sta
   model.forward(shorter);
   CHECK(model.sample_states(1).cols() == 4);
 }
+
+}  // namespace test_tape_checkpoints

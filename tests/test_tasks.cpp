@@ -5,6 +5,8 @@
 
 #include "wrnn/wrnn.hpp"
 
+namespace test_tasks {  // see "unity groups" in tests/CMakeLists.txt
+
 using wrnn::Index;
 
 TEST_CASE("copy task batches follow the definition", "[tasks][copy]") {
@@ -84,3 +86,5 @@ TEST_CASE("adding task batches follow the definition", "[tasks][adding]") {
     }
   }
 }
+
+}  // namespace test_tasks

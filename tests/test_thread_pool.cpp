@@ -12,6 +12,8 @@
 
 #include "wrnn/core/thread_pool.hpp"
 
+namespace test_thread_pool {  // see "unity groups" in tests/CMakeLists.txt
+
 using wrnn::Index;
 
 TEST_CASE("every task runs exactly once, call after call", "[thread_pool]") {
@@ -102,3 +104,5 @@ TEST_CASE("thread counts: the constructor checks, WRNN_NUM_THREADS sets the defa
   const unsigned hardware = std::thread::hardware_concurrency();
   CHECK(wrnn::default_thread_count() == std::max<Index>(1, static_cast<Index>(hardware)));
 }
+
+}  // namespace test_thread_pool

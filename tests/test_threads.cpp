@@ -5,6 +5,8 @@
 
 #include "wrnn/wrnn.hpp"
 
+namespace test_threads {  // see "unity groups" in tests/CMakeLists.txt
+
 using wrnn::Index;
 
 namespace {
@@ -58,3 +60,5 @@ TEST_CASE("outputs and gradients are bit-identical for any thread count", "[thre
     check_thread_independence<wrnn::GRUCell<float>>(wrnn::GRUCellOptions{3, 9}, mode);
   }
 }
+
+}  // namespace test_threads

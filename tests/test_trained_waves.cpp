@@ -14,6 +14,8 @@
 #include "wrnn/analysis/analysis.hpp"
 #include "wrnn/wrnn.hpp"
 
+namespace test_trained_waves {  // see "unity groups" in tests/CMakeLists.txt
+
 namespace {
 
 using wrnn::Index;
@@ -102,3 +104,5 @@ TEST_CASE("An identity-initialised iRNN trained the same way shows no wave",
   CHECK(waves.wave_channels == 0);
   CHECK(std::isnan(waves.mean_abs_speed));
 }
+
+}  // namespace test_trained_waves

@@ -8,6 +8,8 @@
 
 #include "wrnn/wrnn.hpp"
 
+namespace test_training {  // see "unity groups" in tests/CMakeLists.txt
+
 namespace {
 
 using wrnn::Index;
@@ -145,3 +147,5 @@ TEST_CASE("wave-RNN learns the copy task faster than the iRNN", "[training][end-
   CHECK(wave_loss < irnn_loss);
   CHECK(wave_loss < 0.2 * irnn_loss);
 }
+
+}  // namespace test_training

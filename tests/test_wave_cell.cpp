@@ -6,6 +6,8 @@
 #include "support/naive_wave_step.hpp"
 #include "wrnn/wrnn.hpp"
 
+namespace test_wave_cell {  // see "unity groups" in tests/CMakeLists.txt
+
 namespace {
 
 using wrnn::Index;
@@ -131,3 +133,5 @@ TEST_CASE("wave forward equals a naive evaluation of the formula", "[wave][forwa
       }
     }
 }
+
+}  // namespace test_wave_cell

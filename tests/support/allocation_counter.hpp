@@ -1,57 +1,34 @@
 // Counts heap allocations, to prove that a streaming path never allocates (and how many bytes a
-// path asks for).
-//
-// Include from exactly one translation unit per test program: it defines malloc.
+// path asks for). The counting malloc itself is defined once per test program, in
+// allocation_counter.cpp (part of the tests' shared main library).
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 
-namespace wrnn_test {
+#include "sanitizer.hpp"
 
-// Counts calls of malloc while counting_enabled is set: operator new and Eigen's allocator both
-// end in malloc. glibc only (it exports __libc_malloc for exactly this kind of interposition), and
-// not under AddressSanitizer or ThreadSanitizer, whose own malloc must stay in place (there the
-// counting tests say so and pass; the ordinary build runs them).
-inline bool counting_enabled = false;
-inline long malloc_calls = 0;
-inline long long malloc_bytes = 0;
-
-}  // namespace wrnn_test
-
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define WRNN_TEST_UNDER_SANITIZER 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define WRNN_TEST_UNDER_SANITIZER 1
-#endif
-#endif
 #if defined(__GLIBC__) && !defined(WRNN_TEST_UNDER_SANITIZER)
 #define WRNN_TEST_COUNTS_MALLOC 1
 #endif
 
 namespace wrnn_test {
+
+// Counts calls of malloc, from every thread, while counting_enabled is set: operator new and
+// Eigen's allocator both end in malloc. glibc only (it exports __libc_malloc for exactly this kind
+// of interposition), and not under AddressSanitizer or ThreadSanitizer, whose own malloc must stay
+// in place (there the counting tests say so and pass; the ordinary build runs them).
+inline std::atomic<bool> counting_enabled{false};
+inline std::atomic<long> malloc_calls{0};
+inline std::atomic<long long> malloc_bytes{0};
+
 #if defined(WRNN_TEST_COUNTS_MALLOC)
 constexpr bool kCanCountAllocations = true;
 #else
 constexpr bool kCanCountAllocations = false;
 #endif
 
-}  // namespace wrnn_test
-
-#if defined(WRNN_TEST_COUNTS_MALLOC)
-extern "C" void* __libc_malloc(std::size_t size);
-extern "C" void* malloc(std::size_t size) noexcept {
-  if (wrnn_test::counting_enabled) {
-    ++wrnn_test::malloc_calls;
-    wrnn_test::malloc_bytes += static_cast<long long>(size);
-  }
-  return __libc_malloc(size);
-}
-#endif
-
-namespace wrnn_test {
-
-// Heap allocations made by f().
+// Heap allocations made by f() (on any thread while it runs).
 template <class F>
 long count_allocations(F&& f) {
   malloc_calls = 0;
