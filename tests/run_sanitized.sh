@@ -16,7 +16,8 @@ flags="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-fr
 # -O1 -g1 (line tables, enough for the reports' file:line stacks) rather than RelWithDebInfo's
 # -O2 -g: the builds are most of the suite's time, and this halves a test's compile. Measured
 # on test_lstm.cpp, the heaviest test, on a 2-core Zen 4: compile 127 -> 66 s; its run under
-# the sanitizers 207 -> 269 s.
+# the sanitizers 207 -> 269 s. -O0 (tried on the unity build, 2-core Zen 2) builds in 4.5 min
+# instead of about 7, but runs far slower: test_training alone took 600 s.
 # The per-level kernel tests (tests/CMakeLists.txt) only for levels this processor runs: the
 # others would be built only to be skipped.
 levels=()
@@ -36,6 +37,7 @@ declare -A programs=()
 args=("$@")
 for ((i = 0; i < ${#args[@]}; ++i)); do
   if [[ "${args[$i]}" == "-R" && $((i + 1)) -lt ${#args[@]} ]]; then
+    regex="${args[$((i + 1))]}"
     while read -r name; do
       if [[ "$name" =~ _(avx2|avx512)$ ]]; then
         programs["wrnn_tests_${BASH_REMATCH[1]}"]=1
@@ -44,7 +46,7 @@ for ((i = 0; i < ${#args[@]}; ++i)); do
       else
         programs[wrnn_tests]=1
       fi
-    done < <(ctest --test-dir "$build" -N -R "${args[$((i + 1))]}" | sed -n 's/^ *Test *#[0-9]*: //p')
+    done < <(ctest --test-dir "$build" -N -R "$regex" | sed -n 's/^ *Test *#[0-9]*: //p')
   fi
 done
 targets=()
