@@ -1,5 +1,5 @@
 // Counts heap allocations, to prove that a streaming path never allocates (and how many bytes a
-// path asks for). The counting malloc itself is defined once per test program, in
+// path asks for). The counting allocator itself is defined once per test program, in
 // allocation_counter.cpp (part of the tests' shared main library).
 #pragma once
 
@@ -14,9 +14,10 @@
 
 namespace wrnn_test {
 
-// Counts calls of malloc, from every thread, while counting_enabled is set: operator new and
-// Eigen's allocator both end in malloc. glibc only (it exports __libc_malloc for exactly this kind
-// of interposition), and not under AddressSanitizer or ThreadSanitizer, whose own malloc must stay
+// Counts heap allocation calls (malloc, calloc, realloc and the aligned allocators, where operator
+// new, aligned operator new and Eigen's allocator all end), from every thread, while
+// counting_enabled is set. glibc only (it exports __libc_malloc and its siblings for exactly this
+// kind of interposition), and not under AddressSanitizer or ThreadSanitizer, whose own malloc must stay
 // in place (there the counting tests say so and pass; the ordinary build runs them).
 inline std::atomic<bool> counting_enabled{false};
 inline std::atomic<long> malloc_calls{0};
