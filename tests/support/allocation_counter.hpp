@@ -17,8 +17,8 @@ namespace wrnn_test {
 // Counts heap allocation calls (malloc, calloc, realloc and the aligned allocators, where operator
 // new, aligned operator new and Eigen's allocator all end), from every thread, while
 // counting_enabled is set. glibc only (it exports __libc_malloc and its siblings for exactly this
-// kind of interposition), and not under AddressSanitizer or ThreadSanitizer, whose own malloc must stay
-// in place (there the counting tests say so and pass; the ordinary build runs them).
+// kind of interposition), and not under AddressSanitizer or ThreadSanitizer, whose own malloc must
+// stay in place (there the counting tests say so and pass; the ordinary build runs them).
 inline std::atomic<bool> counting_enabled{false};
 inline std::atomic<long> malloc_calls{0};
 inline std::atomic<long long> malloc_bytes{0};
