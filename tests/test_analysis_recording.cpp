@@ -44,6 +44,8 @@ TEST_CASE("StateRecorder appends one column per step and never allocates in reco
   Vector<double> state(state_size);
   Matrix<double> batch_states(state_size, 4);  // record a column of a batch: an expression
   batch_states.setZero();
+  if (wrnn_test::kCanCountAllocations)  // the counter sees allocations in this program too
+    CHECK(wrnn_test::count_allocations([] { Vector<double> v(100); }) > 0);
   // Both guards: Eigen's (throws on an allocation inside Eigen, also under the sanitizers) and the
   // test programs' allocation counter (every allocation, where it can count).
   const long allocations = wrnn_test::count_allocations([&] {
