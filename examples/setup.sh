@@ -4,14 +4,15 @@
 set -euo pipefail
 
 packages=(
-  g++ cmake make pkg-config            # toolchain
-  libeigen3-dev libxsimd-dev xtl-dev   # the library's own dependencies
-  catch2 libbenchmark-dev              # tests and benchmarks
-  libcli11-dev nlohmann-json3-dev      # example programs: flags, results.json
-  zlib1g-dev dataset-fashion-mnist     # sequential-image data (IDX, gzip)
-  libstb-dev libgif-dev libfftw3-dev   # pictures, animations, spectra
-  gnuplot-nox                          # learning-curve plots
-  python3-torch python3-numpy          # PyTorch comparisons and round trips
+  g++ cmake make ninja-build pkg-config  # toolchain
+  clang-14 libclang-rt-14-dev            # the tests' sanitizer pass and the fuzzer
+  libeigen3-dev libxsimd-dev xtl-dev     # the library's own dependencies
+  catch2 libbenchmark-dev                # tests and benchmarks
+  libcli11-dev nlohmann-json3-dev        # example programs: flags, results.json
+  zlib1g-dev dataset-fashion-mnist       # sequential-image data (IDX, gzip)
+  libstb-dev libgif-dev libfftw3-dev     # pictures, animations, spectra
+  gnuplot-nox                            # learning-curve plots
+  python3-torch python3-numpy            # PyTorch comparisons and round trips
 )
 
 missing=()
