@@ -6,7 +6,11 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build-tests}
 
 bash "$root/examples/setup.sh"
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DWRNN_BUILD_TESTS=ON \
+# Ninja for a new build directory (it starts a target's compiles before the targets it links
+# against are built, where Make waits for them); an existing one keeps its generator.
+generator=()
+[ -f "$build/CMakeCache.txt" ] || generator=(-G Ninja)
+cmake -S "$root" -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -DWRNN_BUILD_TESTS=ON \
   -DWRNN_BUILD_EXAMPLES=ON -DWRNN_BUILD_BENCHMARKS=ON -DWRNN_WARNINGS_AS_ERRORS=ON
 cmake --build "$build" -j "$(nproc)"
 ctest --test-dir "$build" --output-on-failure -j "$(nproc)"
