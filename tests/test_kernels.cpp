@@ -356,9 +356,15 @@ TEMPLATE_TEST_CASE("kernels give the same result with a dirty caller-owned scrat
   using Scalar = TestType;
   const auto [large, shape] =
       GENERATE(std::pair<ConvShape, ConvShape>{{6, 257, 7}, {3, 13, 5}},
-               std::pair<ConvShape, ConvShape>{{16, 256, 3}, {13, 20, 3}});  // the second: Winograd
+               std::pair<ConvShape, ConvShape>{{6, 257, 7}, {6, 100, 3}},  // the copy task's
+               std::pair<ConvShape, ConvShape>{{6, 257, 7}, {2, 3, 3}},    // a ring < one vector
+               // n = 1 mod W, r = 2: the weight tiles read the padded rows' zeros past the ring
+               std::pair<ConvShape, ConvShape>{{6, 257, 7}, {2, 17, 5}},
+               std::pair<ConvShape, ConvShape>{{16, 256, 3}, {13, 20, 3}});  // Winograd
   CAPTURE(shape.channels, shape.ring_size, shape.kernel_size);
-  const Index batch = 5;
+  // More samples than one staging group of the backward to the weights (at most 8): the rows'
+  // zero ends, set once per call, must hold for every group.
+  const Index batch = 11;
   wrnn::ScratchBuffer<Scalar> scratch(wrnn::circular_conv_scratch_size<Scalar>(large));
   const Index capacity = scratch.capacity();
   REQUIRE(capacity >= wrnn::circular_conv_scratch_size<Scalar>(shape));

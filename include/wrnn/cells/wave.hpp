@@ -3,15 +3,14 @@
 // State: C channels, each a ring of n units; one sample's state is C*n values, channel-major.
 //
 // Forward, one step (PAPER.md section 1):
-//   p_t     = V x_t + b_V                                   (input projection, done by
-//                                                            SequenceModel)
-//   z_t     = u (*) h_{t-1} + b_u + p_t                      (u (*) h: circular Conv1d over the
-//   ring) h_t     = act(z_t)
+//   p_t     = V x_t + b_V                    (the input projection, done by SequenceModel)
+//   z_t     = u (*) h_{t-1} + b_u + p_t      (u (*) h: circular Conv1d over the ring)
+//   h_t     = act(z_t)
 // Backward, one step (dL/dh_t arrives from the readout and from step t+1):
-//   dz_t    = dL/dh_t * act'(z_t)                            (act' from h_t, see activation.hpp)
-//   dL/dp_t = dz_t                                           (V, b_V gradients: by the model)
+//   dz_t    = dL/dh_t * act'(z_t)            (act' from h_t, see activation.hpp)
+//   dL/dp_t = dz_t                           (V, b_V gradients: by the model)
 //   dL/du  += correlation of dz_t with h_{t-1},  dL/db_u += sum over units of dz_t
-//   dL/dh_{t-1} = u^T (*) dz_t                               (the transposed convolution)
+//   dL/dh_{t-1} = u^T (*) dz_t               (the transposed convolution)
 //
 // Parameters (the authors' names, PyTorch layouts): Wx.weight [C*n, d], Wx.bias [C*n],
 // Wy.weight [C, C, k], Wy.bias [C].

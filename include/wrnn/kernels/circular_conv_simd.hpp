@@ -94,12 +94,17 @@ struct RingLayout {
   }
 };
 
-// row[from, stride) = 0 for a SIMD-aligned row whose stride is a multiple of W: whole aligned
-// vectors from the one holding `from` on; call it before writing row[0, from).
+// row[from, stride) = 0 for `rows` SIMD-aligned rows, `stride` apart, whose stride is a multiple
+// of W: whole aligned vectors from the one holding `from` on; call it before writing
+// row[0, from). The kernels zero their staging rows' ends once per call, not once per ring:
+// nothing they write per sample reaches there, and GCC makes each row's few stores a call to
+// memset (3.5% of the copy training step on an AVX2 host when it ran per ring, `perf record`).
 template <class Scalar>
-inline void zero_row_end(Scalar* row, Index from, Index stride) {
+inline void zero_row_ends(Scalar* first_row, Index rows, Index from, Index stride) {
   constexpr Index W = lanes<Scalar>;
-  for (Index i = from / W * W; i < stride; i += W) Batch<Scalar>(Scalar(0)).store_aligned(row + i);
+  for (Index row = 0; row < rows; ++row)
+    for (Index i = from / W * W; i < stride; i += W)
+      Batch<Scalar>(Scalar(0)).store_aligned(first_row + row * stride + i);
 }
 
 // The lane numbers 0, 1, ..., W-1 as a vector, to mask the first or last lanes of a vector that
@@ -114,8 +119,12 @@ inline Batch<Scalar> lane_numbers() {
 
 // Copies the C rings of one sample into padded rows and returns where padded ring 0 starts:
 // row c from there on = [h[n-r..n) | h[0..n) | h[0..r) | 0 ...] (r <= n by
-// ConvShape::validate), rows padded_stride apart. Unit 0 sits at the aligned offset `lead`,
-// so the n-unit copy is made of aligned stores (an unaligned 64-byte store splits two lines).
+// ConvShape::validate), rows padded_stride apart. The zeros from unit lead + n + r on are the
+// caller's to write (zero_padded_ends; pad_rings writes nothing but zeros there): the weight
+// gradient's tiles read them, times zero gradients, up to the row's last whole vector; the
+// forward tiles never read them except into the lanes of a ring shorter than one vector that
+// are thrown away. Unit 0 sits at the aligned offset `lead`, so the n-unit copy is made of
+// aligned stores (an unaligned 64-byte store splits two lines).
 // A ring of at least W units (every paper shape) is copied with whole vectors only: its last,
 // partial vector as the ring's last W units stored over the previous vector's end, the left
 // halo as that same vector stored so it ends at unit 0 (its first W - r lanes land ahead of
@@ -131,7 +140,6 @@ Scalar* pad_rings(const RingLayout<Scalar>& layout, Index channels, const Scalar
   for (Index c = 0; c < channels; ++c) {
     const Scalar* source = rings + c * n;
     Scalar* row = padded + c * layout.padded_stride;
-    zero_row_end(row, lead + n + r, layout.padded_stride);
     Index i = 0;
     for (; i + W <= n; i += W) B::load_unaligned(source + i).store_aligned(row + lead + i);
     if (whole_vectors) {
@@ -154,11 +162,18 @@ Scalar* pad_rings(const RingLayout<Scalar>& layout, Index channels, const Scalar
   return padded + layout.row_start;
 }
 
+// Zeroes the ends of `rows` padded rows (padded_stride apart) that pad_rings leaves to its caller.
+template <class Scalar>
+void zero_padded_ends(const RingLayout<Scalar>& layout, Index rows, Scalar* padded) {
+  zero_row_ends(padded, rows, layout.lead + layout.ring_size + layout.halo, layout.padded_stride);
+}
+
 // Runs compute(b, padded rows of sample b) for the samples [first, end) of `rings` (samples
 // C*n apart), padding sample b + 1 into the other of two buffers (each C * padded_stride)
 // before sample b is computed. The tiles' unaligned loads then read rows stored a whole sample
 // earlier: a load that spans two stores still in flight cannot be forwarded from them and
-// waits until both have reached the cache.
+// waits until both have reached the cache. For forward tiles only: the rows' ends are not
+// zeroed (see pad_rings).
 template <class Scalar, class Compute>
 void for_each_padded_sample(const RingLayout<Scalar>& layout, Index channels, const Scalar* rings,
                             Index first, Index end, Scalar* buffers, Compute&& compute) {
@@ -439,17 +454,17 @@ void backward_state_samples(const RingLayout<Scalar>& layout, Index channels, In
                          });
 }
 
-// Copies one ring of the output gradient into a zero-extended row of whole vectors and adds it
-// to the ring's bias lane sums. The sums are taken from the vectors as they are loaded, not
-// from the row: reading the row back at once would load vectors that span two stores still in
-// flight (the ring's end is written by an overlapping store), which the core cannot forward.
+// Copies one ring of the output gradient into a zero-extended row of whole vectors (the zeros
+// past n are the caller's, zero_row_ends) and adds it to the ring's bias lane sums. The sums are
+// taken from the vectors as they are loaded, not from the row: reading the row back at once
+// would load vectors that span two stores still in flight (the ring's end is written by an
+// overlapping store), which the core cannot forward.
 template <class Scalar>
 inline void stage_gradient_ring(const RingLayout<Scalar>& layout, const Scalar* source, Scalar* row,
                                 Scalar* bias_lanes) {
   using B = Batch<Scalar>;
   constexpr Index W = lanes<Scalar>;
   const Index n = layout.ring_size, done = layout.full_vectors * W;
-  zero_row_end(row, n, layout.plain_stride);
   B bias_sum = B::load_aligned(bias_lanes);
   if (n < W) {  // a ring shorter than one vector: one scalar pass
     for (Index i = 0; i < n; ++i) row[i] = source[i];
@@ -469,6 +484,18 @@ inline void stage_gradient_ring(const RingLayout<Scalar>& layout, const Scalar* 
         xsimd::select(lane_numbers<Scalar>() >= B(Scalar(W - (n - done))), last, B(Scalar(0)));
   }
   bias_sum.store_aligned(bias_lanes);
+}
+
+// Readies the backward-to-the-weights scratch for a call over `batch` samples: lane accumulators
+// zeroed, and the ends of the staging rows (a group's padded state rings and zero-extended
+// gradient rings) that weight_group's staging leaves to it.
+template <class Scalar>
+void clear_weight_scratch(const ConvShape& shape, const WeightScratch<Scalar>& parts,
+                          const RingLayout<Scalar>& layout, Index batch, Scalar* base) {
+  std::fill(base + parts.acc, base + parts.transposed, Scalar(0));
+  const Index rows = std::min(parts.group, batch) * shape.channels;
+  zero_padded_ends(layout, rows, base + parts.padded);
+  zero_row_ends(base + parts.grads, rows, shape.ring_size, layout.plain_stride);
 }
 
 // Stages samples [first, first + samples) of a group into scratch (padded state rings,
@@ -592,7 +619,7 @@ void circular_conv_backward_weights(const ConvShape& shape, const Scalar* state,
   const detail::RingLayout<Scalar> layout(shape);
   const detail::WeightScratch<Scalar> parts(shape, layout);
   Scalar* base = scratch.data(simd::circular_conv_scratch_size<Scalar>(shape));
-  std::fill(base + parts.acc, base + parts.transposed, Scalar(0));
+  detail::clear_weight_scratch(shape, parts, layout, batch, base);
   for (Index first = 0; first < batch; first += parts.group)
     detail::weight_group(shape, parts, layout, state, grad_out, first,
                          std::min(parts.group, batch - first), batch, base);
@@ -614,7 +641,7 @@ void circular_conv_backward(const ConvShape& shape, const Scalar* weights, const
   const detail::WeightScratch<Scalar> parts(shape, layout);
   const Index C = shape.channels;
   Scalar* base = scratch.data(simd::circular_conv_scratch_size<Scalar>(shape));
-  std::fill(base + parts.acc, base + parts.transposed, Scalar(0));
+  detail::clear_weight_scratch(shape, parts, layout, batch, base);
   Scalar* transposed = base + parts.transposed;
   detail::transpose_weights(shape, weights, transposed);
   for (Index first = 0; first < batch; first += parts.group) {
