@@ -208,26 +208,27 @@ inline Phases split_ring(const float* ring, Index v, Index n) {
 inline void store_input_transform(const Vector d[points], float* out, Index point_stride) {
   const Vector two(2.0f), four(4.0f), five(5.0f);
   const Vector d4_minus_d2 = d[4] - d[2], d3_minus_d1 = d[3] - d[1];
-  xsimd::fnma(five, d[2], xsimd::fma(four, d[0], d[4])).store_aligned(out);
-  xsimd::fnma(four, d[1] + d[2], d[3] + d[4]).store_aligned(out + point_stride);
-  xsimd::fma(four, d[1] - d[2], d[4] - d[3]).store_aligned(out + 2 * point_stride);
-  xsimd::fma(two, d3_minus_d1, d4_minus_d2).store_aligned(out + 3 * point_stride);
-  xsimd::fnma(two, d3_minus_d1, d4_minus_d2).store_aligned(out + 4 * point_stride);
-  xsimd::fnma(five, d[3], xsimd::fma(four, d[1], d[5])).store_aligned(out + 5 * point_stride);
+  negative_multiply_add(five, d[2], multiply_add(four, d[0], d[4])).store_aligned(out);
+  negative_multiply_add(four, d[1] + d[2], d[3] + d[4]).store_aligned(out + point_stride);
+  multiply_add(four, d[1] - d[2], d[4] - d[3]).store_aligned(out + 2 * point_stride);
+  multiply_add(two, d3_minus_d1, d4_minus_d2).store_aligned(out + 3 * point_stride);
+  negative_multiply_add(two, d3_minus_d1, d4_minus_d2).store_aligned(out + 4 * point_stride);
+  negative_multiply_add(five, d[3], multiply_add(four, d[1], d[5]))
+      .store_aligned(out + 5 * point_stride);
 }
 
 // dM = A g for a vector of tiles (g the four phases), written to rows point_stride apart;
 // returns dM_1 = g_0 + g_1 + g_2 + g_3, the tiles' sums (for the bias gradient).
 inline Vector store_gradient_transform(const Vector g[tile_units], float* out, Index point_stride) {
   const Vector two(2.0f), four(4.0f);
-  const Vector even = g[0] + g[2], even_4 = xsimd::fma(four, g[2], g[0]);
-  const Vector odd = g[1] + g[3], odd_4 = xsimd::fma(four, g[3], g[1]);
+  const Vector even = g[0] + g[2], even_4 = multiply_add(four, g[2], g[0]);
+  const Vector odd = g[1] + g[3], odd_4 = multiply_add(four, g[3], g[1]);
   const Vector sum = even + odd;
   g[0].store_aligned(out);
   sum.store_aligned(out + point_stride);
   (even - odd).store_aligned(out + 2 * point_stride);
-  xsimd::fma(two, odd_4, even_4).store_aligned(out + 3 * point_stride);
-  xsimd::fnma(two, odd_4, even_4).store_aligned(out + 4 * point_stride);
+  multiply_add(two, odd_4, even_4).store_aligned(out + 3 * point_stride);
+  negative_multiply_add(two, odd_4, even_4).store_aligned(out + 4 * point_stride);
   g[3].store_aligned(out + 5 * point_stride);
   return sum;
 }
@@ -382,7 +383,7 @@ inline void mix_tile(const float* weights, Index channels, const float* input, I
       x[v] = Vector::load_aligned(input + i * input_row + v * lanes);
     for (int c = 0; c < Channels; ++c) {
       const Vector w(weights[c * channels + i]);
-      for (int v = 0; v < Vectors; ++v) acc[c][v] = xsimd::fma(w, x[v], acc[c][v]);
+      for (int v = 0; v < Vectors; ++v) acc[c][v] = multiply_add(w, x[v], acc[c][v]);
     }
   }
   for (int c = 0; c < Channels; ++c)
@@ -412,9 +413,9 @@ inline void store_outputs(const Tiles& tiles, const float* mixed, Index count, I
       const Vector sum12 = point[1] + point[2], difference12 = point[1] - point[2];
       const Vector sum34 = point[3] + point[4], difference34 = point[3] - point[4];
       const Vector phase[tile_units] = {
-          (point[0] + b) + (sum12 + sum34), b + xsimd::fma(two, difference34, difference12),
-          b + xsimd::fma(four, sum34, sum12),
-          (point[5] + b) + xsimd::fma(eight, difference34, difference12)};
+          (point[0] + b) + (sum12 + sum34), b + multiply_add(two, difference34, difference12),
+          b + multiply_add(four, sum34, sum12),
+          (point[5] + b) + multiply_add(eight, difference34, difference12)};
       Vector units[tile_units];
       merge_phases(phase, units);
       for (Index k = 0; k < tile_units; ++k) {
@@ -526,7 +527,7 @@ inline void weight_tile(const float* gradient, const float* input, Index row, In
     for (int c = 0; c < Channels; ++c) g[c] = Vector::load_aligned(gradient + c * row + v * lanes);
     for (int i = 0; i < Inputs; ++i) {
       const Vector x = Vector::load_aligned(input + i * row + v * lanes);
-      for (int c = 0; c < Channels; ++c) sum[c][i] = xsimd::fma(g[c], x, sum[c][i]);
+      for (int c = 0; c < Channels; ++c) sum[c][i] = multiply_add(g[c], x, sum[c][i]);
     }
   }
   for (int c = 0; c < Channels; ++c)

@@ -55,6 +55,17 @@ constexpr Index tile_lane(Index t) {
 
 #if WRNN_WINOGRAD_LANES == 16
 
+// a * b + c and c - a * b, each rounded once. Not xsimd::fma and xsimd::fnma: xsimd 8 has no
+// AVX-512 kernel for them and computes x * y + z, which GCC (-ffp-contract=fast) fuses into one
+// instruction or not depending on the code around it. Two copies of one transform then rounded
+// differently, and the fused backward's state gradient missed the separate pass's bits.
+inline Vector multiply_add(Vector a, Vector b, Vector c) {
+  return _mm512_fmadd_ps(a, b, c);
+}
+inline Vector negative_multiply_add(Vector a, Vector b, Vector c) {
+  return _mm512_fnmadd_ps(a, b, c);
+}
+
 inline __mmask16 first_lanes(Index count) {
   return static_cast<__mmask16>((1u << count) - 1u);
 }
@@ -117,6 +128,15 @@ inline Vector from_next_tile(Vector current, Vector next) {
 }
 
 #else  // AVX2 + FMA
+
+// a * b + c and c - a * b, each rounded once (as the AVX-512 ones; xsimd's FMA3 kernels would
+// do, but one form for both builds reads more plainly).
+inline Vector multiply_add(Vector a, Vector b, Vector c) {
+  return _mm256_fmadd_ps(a, b, c);
+}
+inline Vector negative_multiply_add(Vector a, Vector b, Vector c) {
+  return _mm256_fnmadd_ps(a, b, c);
+}
 
 // Lanes whose number is below `count`, as the sign bits maskload and maskstore read.
 inline __m256i first_lanes(Index count) {
