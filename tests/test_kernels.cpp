@@ -360,7 +360,9 @@ TEMPLATE_TEST_CASE("kernels give the same result with a dirty caller-owned scrat
                std::pair<ConvShape, ConvShape>{{6, 257, 7}, {2, 3, 3}},    // a ring < one vector
                // n = 1 mod W, r = 2: the weight tiles read the padded rows' zeros past the ring
                std::pair<ConvShape, ConvShape>{{6, 257, 7}, {2, 17, 5}},
-               std::pair<ConvShape, ConvShape>{{16, 256, 3}, {13, 20, 3}});  // Winograd
+               std::pair<ConvShape, ConvShape>{{16, 256, 3}, {13, 20, 3}},  // Winograd
+               // Winograd, packed: 11 samples of 5 tiles in a group's row of 8 samples
+               std::pair<ConvShape, ConvShape>{{27, 256, 3}, {16, 20, 3}});
   CAPTURE(shape.channels, shape.ring_size, shape.kernel_size);
   // More samples than one staging group of the backward to the weights (at most 8): the rows'
   // zero ends, set once per call, must hold for every group.
@@ -426,20 +428,29 @@ TEMPLATE_TEST_CASE("kernels give the same result with a dirty caller-owned scrat
 TEST_CASE("forward and backward-to-state results of a sample do not depend on its batch",
           "[kernels]") {
   // Splitting a batch across threads must give bit-identical results: each sample is computed
-  // on its own, so running it alone gives exactly the same bits as inside a batch.
-  const ConvShape shape =
-      GENERATE(ConvShape{5, 100, 3}, ConvShape{6, 100, 3}, ConvShape{16, 100, 3});
-  CAPTURE(shape.channels);
-  const Index batch = 7;
+  // on its own, so running it alone gives exactly the same bits as inside a batch. From 16
+  // channels on, the Winograd kernels pack up to 8 samples into one row where a ring leaves
+  // lanes empty (n = 100: 25 tiles in 32 lanes; n = 20: 5 tiles; n = 68: 17), so 19 samples
+  // make two full groups and a partial one, and every sample sits at another place in its
+  // group than when alone. The fused backward's state gradient mixes the same groups.
+  const ConvShape shape = GENERATE(
+      ConvShape{5, 100, 3}, ConvShape{6, 100, 3}, ConvShape{16, 100, 3}, ConvShape{27, 100, 3},
+      ConvShape{16, 20, 3}, ConvShape{17, 68, 3}, ConvShape{13, 20, 3}, ConvShape{16, 256, 3});
+  CAPTURE(shape.channels, shape.ring_size);
+  const Index batch = 19;
   const Case data = make_case<float>(shape, batch, 3);
   const std::vector<float> weights = cast<float>(data.weights), bias = cast<float>(data.bias),
-                           state = cast<float>(data.state);
+                           state = cast<float>(data.state), grad_out = cast<float>(data.grad_out);
   std::vector<float> together = cast<float>(data.out), alone = cast<float>(data.out);
   wrnn::circular_conv_forward_activation(shape, weights.data(), bias.data(), state.data(),
                                          together.data(), batch, wrnn::Activation::tanh);
   std::vector<float> grad_together = cast<float>(data.out), grad_alone = grad_together;
   wrnn::circular_conv_backward_state(shape, weights.data(), state.data(), grad_together.data(),
                                      batch);
+  std::vector<float> fused_together(data.out.size()), fused_alone(data.out.size());
+  std::vector<float> grad_u(data.grad_weights.size()), grad_b(data.grad_bias.size());
+  wrnn::circular_conv_backward(shape, weights.data(), state.data(), grad_out.data(), grad_u.data(),
+                               grad_b.data(), fused_together.data(), batch);
   const Index size = shape.state_size();
   for (Index b = batch - 1; b >= 0; --b) {
     wrnn::circular_conv_forward_activation(shape, weights.data(), bias.data(),
@@ -447,20 +458,36 @@ TEST_CASE("forward and backward-to-state results of a sample do not depend on it
                                            wrnn::Activation::tanh);
     wrnn::circular_conv_backward_state(shape, weights.data(), state.data() + b * size,
                                        grad_alone.data() + b * size, 1);
+    wrnn::circular_conv_backward(shape, weights.data(), state.data() + b * size,
+                                 grad_out.data() + b * size, grad_u.data(), grad_b.data(),
+                                 fused_alone.data() + b * size, 1);
   }
   CHECK(together == alone);
   CHECK(grad_together == grad_alone);
+  CHECK(fused_together == fused_alone);
+  // and right: against the reference, for the whole batch
+  std::vector<double> expected = data.out;
+  wrnn::reference::circular_conv_backward_state(shape, data.weights.data(), data.state.data(),
+                                                expected.data(), batch);
+  CHECK(relative_error(grad_together, expected) <= tolerance<float>());
+  std::vector<double> expected_fused(data.out.size(), 0.0);
+  wrnn::reference::circular_conv_backward_state(shape, data.weights.data(), data.grad_out.data(),
+                                                expected_fused.data(), batch);
+  CHECK(relative_error(fused_together, expected_fused) <= tolerance<float>());
 }
 
 TEST_CASE("weight gradient over batches larger than one staging group", "[kernels]") {
   // The weight-gradient kernel stages up to 8 samples at once (fewer for large C*n): batches of
   // several groups plus a remainder, and a shape whose group is a single sample.
   // The Winograd kernels stage up to 8 too: several groups at n = 256, one-sample groups at
-  // C = 27, n = 1024.
+  // C = 27, n = 1024, and packed groups where a ring leaves lanes empty (C >= 16 at n = 100
+  // and 20).
   for (const auto& [shape, batch] :
        {std::pair<ConvShape, Index>{{3, 13, 5}, 19}, std::pair<ConvShape, Index>{{6, 100, 3}, 17},
         std::pair<ConvShape, Index>{{27, 257, 3}, 3}, std::pair<ConvShape, Index>{{16, 256, 3}, 19},
-        std::pair<ConvShape, Index>{{27, 1024, 3}, 3}}) {
+        std::pair<ConvShape, Index>{{27, 1024, 3}, 3},
+        std::pair<ConvShape, Index>{{27, 100, 3}, 19},
+        std::pair<ConvShape, Index>{{16, 20, 3}, 19}}) {
     CAPTURE(shape.channels, shape.ring_size, shape.kernel_size, batch);
     const Case data = make_case<float>(shape, batch, 5);
     std::vector<double> expected_u = data.grad_weights, expected_b = data.grad_bias;

@@ -45,8 +45,13 @@
 // d_5 = h[4t + 4] are the neighbouring tiles' phases moved by one tile (from_previous_tile,
 // from_next_tile), with the ring's wrap-around as a broadcast of h[n-1] and h[0]. Lanes past the
 // last tile (n = 100 has 25 tiles in two vectors of 16, or four of 8) read zeros and are never
-// stored. Each sample is computed on its own, as in the direct kernels: a sample's result never
-// depends on its batch or thread.
+// stored. From pack_channels (16) channels on, where a ring leaves such lanes, a group of up to
+// 8 samples is packed into one row per point and channel, each sample Tiles::width floats after
+// the one before (25 at n = 100), so that the mixing and the weight tiles, which are lane-wise
+// and do not care which sample a lane holds, run over 13 vectors for 8 samples instead of 16.
+// The forward and the backward to the state still compute each sample on its own, as in the
+// direct kernels: the mixing's sums over channels run in the same order in every lane, so a
+// sample's result never depends on its batch, its place in a group or its thread.
 #pragma once
 
 #include <algorithm>
@@ -167,16 +172,44 @@ inline Index round_up(Index value, Index multiple) {
   return (value + multiple - 1) / multiple * multiple;
 }
 
-// Where one ring's tiles sit: T tiles in `vectors` vectors of `lanes`; a transformed ring is one
-// row of `row` floats per transform point.
+// Fewest channels for which the kernels pack a group's samples into the lanes a ring leaves
+// empty (Tiles::width). Packing spares the mixing and the weight tiles their idle lanes, but
+// most samples then start mid-vector, so their transforms' stores and the output transform's
+// loads split cache lines, which costs about what it saves below 16 channels. Measured with
+// bench_kernels on a Zen 4, n = 100, batch 128 (docs/kernels.md): from C = 6 to 12 within the
+// noise either way (BM_Crossover*; a threshold of 8 made the AVX-512 forward 7-13% slower at
+// C = 8 to 12); at C = 27, the adding shape, the forward is 4% faster, the weight gradient 9%
+// and the fused backward 9% (AVX-512), and 13%, 18% and 12% in the AVX2 build.
+constexpr Index pack_channels = 16;
+
+// Where one ring's tiles sit: T tiles in `vectors` vectors of `lanes`, so a transformed ring
+// fills `row` floats per transform point. From pack_channels channels on, its tiles take only
+// the first `width` of them (up to the last tile's lane in the last vector), and that is how
+// far apart the samples of a group sit in a packed row (packed_row), so that the mixing and the
+// weight tiles do not spend lanes on empty ones (n = 100: 25 tiles in 32 lanes; 8 samples
+// packed: 200 tiles in 13 vectors, not 16). Otherwise width = row: every sample starts on a
+// vector.
 struct Tiles {
-  Index ring_size, tiles, vectors, row, last_lanes;
+  Index ring_size, tiles, vectors, row, last_lanes, width;
   explicit Tiles(const ConvShape& shape)
       : ring_size(shape.ring_size),
         tiles(shape.ring_size / tile_units),
         vectors((tiles + lanes - 1) / lanes),
         row(vectors * lanes),
-        last_lanes(tiles - (vectors - 1) * lanes) {}
+        last_lanes(tiles - (vectors - 1) * lanes),
+        width(shape.channels >= pack_channels ? (vectors - 1) * lanes + last_lane_end(last_lanes)
+                                              : row) {}
+  // One past the highest lane that the first `count` tiles of a vector take.
+  static Index last_lane_end(Index count) {
+    Index end = 0;
+    for (Index t = 0; t < count; ++t) end = std::max(end, tile_lane(t) + 1);
+    return end;
+  }
+  // Floats of a row that packs `samples` samples `width` apart: the last one's full vectors
+  // too, rounded up to whole vectors.
+  Index packed_row(Index samples) const { return round_up((samples - 1) * width + row, lanes); }
+  // Whole vectors that cover `samples` packed samples' tiles.
+  Index packed_vectors(Index samples) const { return (samples * width + lanes - 1) / lanes; }
 };
 
 // How many lanes of a vector starting at index `first` lie before `end` (a ring's units, or the
@@ -208,13 +241,13 @@ inline Phases split_ring(const float* ring, Index v, Index n) {
 inline void store_input_transform(const Vector d[points], float* out, Index point_stride) {
   const Vector two(2.0f), four(4.0f), five(5.0f);
   const Vector d4_minus_d2 = d[4] - d[2], d3_minus_d1 = d[3] - d[1];
-  negative_multiply_add(five, d[2], multiply_add(four, d[0], d[4])).store_aligned(out);
-  negative_multiply_add(four, d[1] + d[2], d[3] + d[4]).store_aligned(out + point_stride);
-  multiply_add(four, d[1] - d[2], d[4] - d[3]).store_aligned(out + 2 * point_stride);
-  multiply_add(two, d3_minus_d1, d4_minus_d2).store_aligned(out + 3 * point_stride);
-  negative_multiply_add(two, d3_minus_d1, d4_minus_d2).store_aligned(out + 4 * point_stride);
+  negative_multiply_add(five, d[2], multiply_add(four, d[0], d[4])).store_unaligned(out);
+  negative_multiply_add(four, d[1] + d[2], d[3] + d[4]).store_unaligned(out + point_stride);
+  multiply_add(four, d[1] - d[2], d[4] - d[3]).store_unaligned(out + 2 * point_stride);
+  multiply_add(two, d3_minus_d1, d4_minus_d2).store_unaligned(out + 3 * point_stride);
+  negative_multiply_add(two, d3_minus_d1, d4_minus_d2).store_unaligned(out + 4 * point_stride);
   negative_multiply_add(five, d[3], multiply_add(four, d[1], d[5]))
-      .store_aligned(out + 5 * point_stride);
+      .store_unaligned(out + 5 * point_stride);
 }
 
 // dM = A g for a vector of tiles (g the four phases), written to rows point_stride apart;
@@ -224,21 +257,35 @@ inline Vector store_gradient_transform(const Vector g[tile_units], float* out, I
   const Vector even = g[0] + g[2], even_4 = multiply_add(four, g[2], g[0]);
   const Vector odd = g[1] + g[3], odd_4 = multiply_add(four, g[3], g[1]);
   const Vector sum = even + odd;
-  g[0].store_aligned(out);
-  sum.store_aligned(out + point_stride);
-  (even - odd).store_aligned(out + 2 * point_stride);
-  multiply_add(two, odd_4, even_4).store_aligned(out + 3 * point_stride);
-  negative_multiply_add(two, odd_4, even_4).store_aligned(out + 4 * point_stride);
-  g[3].store_aligned(out + 5 * point_stride);
+  g[0].store_unaligned(out);
+  sum.store_unaligned(out + point_stride);
+  (even - odd).store_unaligned(out + 2 * point_stride);
+  multiply_add(two, odd_4, even_4).store_unaligned(out + 3 * point_stride);
+  negative_multiply_add(two, odd_4, even_4).store_unaligned(out + 4 * point_stride);
+  g[3].store_unaligned(out + 5 * point_stride);
   return sum;
 }
 
 // Where transform_rings writes a transformed ring: point x of channel c at
-// data + x * point_stride + c * channel_stride (rows of Tiles::row floats). data may be null.
+// data + x * point_stride + c * channel_stride (a ring's Tiles::row floats, in a row of at least
+// that many). data may be null.
 struct Rows {
   float* data = nullptr;
   Index point_stride = 0, channel_stride = 0;
 };
+
+// Zeros the floats [used, the next whole vector) of the rows of `channels` channels: the lanes
+// past a group's last packed sample, which the mixing and the weight tiles read. The weight
+// tiles need them zero; in the mixing it keeps stale scratch (NaN, subnormals) out of lanes it
+// computes and never stores.
+inline void zero_packed_tail(Rows rows, Index channels, Index used) {
+  const Index count = round_up(used, lanes) - used;
+  if (count == 0) return;
+  for (Index x = 0; x < points; ++x)
+    for (Index c = 0; c < channels; ++c)
+      store_first(rows.data + x * rows.point_stride + c * rows.channel_stride + used, Vector(0.0f),
+                  count);
+}
 
 // Transforms the C rings of one sample. For every channel c and vector of tiles v:
 //   input:    V_x = (B^T d)_x, d the tiles' 6 wrapped inputs (for the forward's mixing)
@@ -248,6 +295,9 @@ struct Rows {
 // which at compile time, so that each copy does only its own work: one copy that tested at run
 // time, which GCC 12 stopped inlining into forward_batch, made the forward 10% slower at
 // n = 100, C = 6.
+// It writes whole vectors, Tiles::row floats of a row, so the samples packed into one row
+// (Tiles::width apart) must be transformed first to last: each sample overwrites the empty
+// lanes its predecessor wrote past its width.
 enum class Transform { input, gradient, both };
 
 template <Transform what>
@@ -401,11 +451,12 @@ inline void mix_tile(const float* weights, Index channels, const float* input, I
 enum class Combine { activate, add, overwrite };  // act(addend + y), addend + y, y
 
 // out[c] for the channels [c0, c0 + count) of one sample from their mixed points
-// mixed[x][c - c0][row]: y = A^T M + bias, merged back to units, combined with addend (out's
+// mixed[x * point_stride + (c - c0) * channel_stride + column] (the sample's columns of a packed
+// row; any alignment): y = A^T M + bias, merged back to units, combined with addend (out's
 // layout; may be out itself; null reads as zeros; not read for Combine::overwrite).
 inline void store_outputs(const Tiles& tiles, const float* mixed, Index count, Index point_stride,
-                          const float* bias, const float* addend, float* out, Combine combine,
-                          Activation activation) {
+                          Index channel_stride, const float* bias, const float* addend, float* out,
+                          Combine combine, Activation activation) {
   const Index n = tiles.ring_size;
   const Vector two(2.0f), four(4.0f), eight(8.0f), zero(0.0f);
   const bool relu = combine == Combine::activate && activation == Activation::relu;
@@ -414,9 +465,9 @@ inline void store_outputs(const Tiles& tiles, const float* mixed, Index count, I
     float* ring = out + c * n;
     const float* added = addend ? addend + c * n : nullptr;
     for (Index v = 0; v < tiles.vectors; ++v) {
-      const float* m = mixed + c * tiles.row + v * lanes;
+      const float* m = mixed + c * channel_stride + v * lanes;
       Vector point[points];
-      for (Index x = 0; x < points; ++x) point[x] = Vector::load_aligned(m + x * point_stride);
+      for (Index x = 0; x < points; ++x) point[x] = Vector::load_unaligned(m + x * point_stride);
       const Vector sum12 = point[1] + point[2], difference12 = point[1] - point[2];
       const Vector sum34 = point[3] + point[4], difference34 = point[3] - point[4];
       const Vector phase[tile_units] = {
@@ -455,66 +506,86 @@ inline void store_outputs(const Tiles& tiles, const float* mixed, Index count, I
 
 // Scratch layout, in floats (each part aligned to the vector):
 //   weights  U[6][C][C] (forward or transposed)
-//   input    one sample's transformed rings V[6][C][row]
-//   mixed    one channel block's mixed points M[6][mix_channels][row]
-//   staged   a group of samples for the weight gradient: V[6][C][group * row], dM likewise
+//   input    a mixing group's transformed rings V[6][C][mix_row], packed (Tiles::packed_row)
+//   mixed    one channel block's mixed points M[6][mix_channels][mix_row]
+//   staged   a group of samples for the weight gradient: V[6][C][staged_row] packed, dM likewise
 //   acc      weight-gradient lane accumulators [6][C][C'] vectors, bias [C] vectors
 struct Scratch {
-  Index group, staged_row;
+  Index group, staged_row, mix_group, mix_row;
   Index weights, input, mixed, staged_input, staged_gradient, acc, bias_acc, total;
   Scratch(const ConvShape& shape, const Tiles& tiles) {
     const Index C = shape.channels;
     auto aligned = [](Index size) { return round_up(size, lanes); };
-    // A group keeps its staged rows within about 96 KiB (L2); at most 8 samples.
+    // A group keeps its staged rows within about 512 KiB (of a 1 MiB or 512 KiB L2); at most 8
+    // samples, the fixed chunk of circular_conv_parallel.hpp.
     const Index sample_bytes = 2 * points * C * tiles.row * Index(sizeof(float));
     group = std::max<Index>(1, std::min<Index>(8, (512 * 1024) / sample_bytes));
-    staged_row = group * tiles.row;
+    staged_row = tiles.packed_row(group);
+    // The mixing takes a group's samples at once where they are packed; elsewhere (a ring's
+    // tiles fill their vectors, as at n = 256, or fewer than pack_channels channels) one sample
+    // at a time, which keeps its rows in L1.
+    mix_group = tiles.width < tiles.row ? group : 1;
+    mix_row = tiles.packed_row(mix_group);
     weights = 0;
     input = weights + aligned(points * C * C);
-    mixed = input + aligned(points * C * tiles.row);
-    staged_input = mixed + aligned(points * mix_channels * tiles.row);
+    mixed = input + aligned(points * C * mix_row);
+    staged_input = mixed + aligned(points * mix_channels * mix_row);
     staged_gradient = staged_input + aligned(points * C * staged_row);
     acc = staged_gradient + aligned(points * C * staged_row);
     bias_acc = acc + points * C * C * lanes;
     total = bias_acc + C * lanes;
   }
-  // The one-sample transformed rings the forward machinery mixes.
-  Rows sample_input(float* base, Index channels, const Tiles& tiles) const {
-    return Rows{base + input, channels * tiles.row, tiles.row};
+  // Where the mixing's transformed rings of sample s of a mixing group go.
+  Rows mixing_input(float* base, Index channels, const Tiles& tiles, Index s) const {
+    return Rows{base + input + s * tiles.width, channels * mix_row, mix_row};
+  }
+  Rows staged_inputs(float* base, Index channels) const {
+    return Rows{base + staged_input, channels * staged_row, staged_row};
+  }
+  Rows staged_gradients(float* base, Index channels) const {
+    return Rows{base + staged_gradient, channels * staged_row, staged_row};
   }
 };
 
-// A forward (or backward-to-state) for one sample whose rings are already transformed in
-// scratch: mixes each block of output channels at the six points with the transformed weights
-// U[6][C][C] and stores it (store_outputs: addend, combine).
+// mixed[c][column] = sum_{c'} weights[c][c'] * input[c'][column] over `vectors` vectors of
+// columns, in the widest tiles that fit.
+template <int Channels>
+inline void mix_columns(const float* weights, Index channels, const float* input, float* mixed,
+                        Index row, Index vectors) {
+  Index v = 0;
+  for (; v + mix_vectors <= vectors; v += mix_vectors)
+    mix_tile<Channels, mix_vectors>(weights, channels, input + v * lanes, row, mixed + v * lanes,
+                                    row);
+  if constexpr (mix_vectors > 2)
+    for (; v + 2 <= vectors; v += 2)
+      mix_tile<Channels, 2>(weights, channels, input + v * lanes, row, mixed + v * lanes, row);
+  for (; v < vectors; ++v)
+    mix_tile<Channels, 1>(weights, channels, input + v * lanes, row, mixed + v * lanes, row);
+}
+
+// A forward (or backward-to-state) for `samples` samples (at most mix_group) whose rings are
+// already transformed and packed in scratch (zero_packed_tail done): mixes each block of output
+// channels at the six points with the transformed weights U[6][C][C] and stores each sample's
+// outputs (store_outputs: addend, combine; sample s at addend / out + s C n).
 inline void mix_and_store(const Tiles& tiles, const Scratch& parts, Index channels, float* base,
-                          const float* weights, const float* bias, const float* addend, float* out,
-                          Combine combine, Activation activation) {
+                          const float* weights, Index samples, const float* bias,
+                          const float* addend, float* out, Combine combine, Activation activation) {
   float* mixed = base + parts.mixed;
   const float* input = base + parts.input;
-  const Index point_input = channels * tiles.row, point_mixed = mix_channels * tiles.row;
+  const Index row = parts.mix_row, point_input = channels * row, point_mixed = mix_channels * row;
+  const Index vectors = tiles.packed_vectors(samples), n = tiles.ring_size, size = channels * n;
   for (Index c0 = 0; c0 < channels; c0 += mix_channels) {
     const Index count = std::min(mix_channels, channels - c0);
     with_constant<mix_channels>(count, [&](auto block) {
-      constexpr int Channels = decltype(block)::value;
-      for (Index x = 0; x < points; ++x) {
-        const float* w = weights + (x * channels + c0) * channels;
-        const float* in = input + x * point_input;
-        float* m = mixed + x * point_mixed;
-        Index v = 0;
-        for (; v + mix_vectors <= tiles.vectors; v += mix_vectors)
-          mix_tile<Channels, mix_vectors>(w, channels, in + v * lanes, tiles.row, m + v * lanes,
-                                          tiles.row);
-        if constexpr (mix_vectors > 2)
-          for (; v + 2 <= tiles.vectors; v += 2)
-            mix_tile<Channels, 2>(w, channels, in + v * lanes, tiles.row, m + v * lanes, tiles.row);
-        for (; v < tiles.vectors; ++v)
-          mix_tile<Channels, 1>(w, channels, in + v * lanes, tiles.row, m + v * lanes, tiles.row);
-      }
+      for (Index x = 0; x < points; ++x)
+        mix_columns<decltype(block)::value>(weights + (x * channels + c0) * channels, channels,
+                                            input + x * point_input, mixed + x * point_mixed, row,
+                                            vectors);
     });
-    store_outputs(tiles, mixed, count, point_mixed, bias ? bias + c0 : nullptr,
-                  addend ? addend + c0 * tiles.ring_size : nullptr, out + c0 * tiles.ring_size,
-                  combine, activation);
+    for (Index s = 0; s < samples; ++s)
+      store_outputs(tiles, mixed + s * tiles.width, count, point_mixed, row,
+                    bias ? bias + c0 : nullptr, addend ? addend + s * size + c0 * n : nullptr,
+                    out + s * size + c0 * n, combine, activation);
   }
 }
 
@@ -541,17 +612,18 @@ inline void weight_tile(const float* gradient, const float* input, Index row, In
     for (int i = 0; i < Inputs; ++i) sum[c][i].store_aligned(acc + c * acc_row + i * lanes);
 }
 
-// Stages sample s of a group for the weight gradient: its transformed state rings and output
-// gradient (and the gradient's tile sums into the bias lanes); `gradient_input`, if not null,
-// also receives the output gradient's input transform (for the fused backward to the state).
+// Stages sample s of a group for the weight gradient (samples in order, packed): its
+// transformed state rings and output gradient (and the gradient's tile sums into the bias
+// lanes); `gradient_input`, if not null, also receives the output gradient's input transform
+// (for the fused backward to the state).
 inline void stage_sample(const ConvShape& shape, const Tiles& tiles, const Scratch& parts,
                          const float* state, const float* grad_out, Index s, float* base,
                          Rows gradient_input) {
-  const Index C = shape.channels, point_stride = C * parts.staged_row, offset = s * tiles.row;
-  transform_rings<Transform::input>(
-      tiles, C, state, Rows{base + parts.staged_input + offset, point_stride, parts.staged_row},
-      Rows{}, nullptr);
-  const Rows gradient{base + parts.staged_gradient + offset, point_stride, parts.staged_row};
+  const Index C = shape.channels, offset = s * tiles.width;
+  Rows input = parts.staged_inputs(base, C), gradient = parts.staged_gradients(base, C);
+  input.data += offset;
+  gradient.data += offset;
+  transform_rings<Transform::input>(tiles, C, state, input, Rows{}, nullptr);
   if (gradient_input.data)
     transform_rings<Transform::both>(tiles, C, grad_out, gradient_input, gradient,
                                      base + parts.bias_acc);
@@ -568,12 +640,12 @@ inline void prefetch_samples(const ConvShape& shape, const float* state, Index s
   for (; line < end; line += 64) __builtin_prefetch(line, 0, 1);
 }
 
-// Runs the weight tiles over a group of `samples` staged samples:
+// Runs the weight tiles over a group of `samples` staged samples (zero_packed_tail done):
 //   acc[x][c][c'] (lane-wise) += sum over the group's tiles of dM_x[c] * V_x[c']
 inline void weight_tiles(const ConvShape& shape, const Tiles& tiles, const Scratch& parts,
                          Index samples, float* base) {
   const Index C = shape.channels, row = parts.staged_row, point_stride = C * row;
-  const Index vectors = samples * tiles.vectors, acc_row = C * lanes;
+  const Index vectors = tiles.packed_vectors(samples), acc_row = C * lanes;
   for (Index x = 0; x < points; ++x) {
     const float* gradient = base + parts.staged_gradient + x * point_stride;
     const float* input = base + parts.staged_input + x * point_stride;
@@ -613,8 +685,8 @@ inline void add_weight_gradient(const ConvShape& shape, const Scratch& parts, co
 
 // A forward with transformed weights U[6][C][C] (the forward's, or for the backward to the
 // state the transposed ones; null: `weights` transformed here into scratch) of `batch` samples
-// of `rings` into `out` (store_outputs: addend, combine). Sample b's rings are transformed before
-// any of its outputs is written, so out may be rings itself.
+// of `rings` into `out` (store_outputs: addend, combine), mix_group samples at a time. A group's
+// rings are all transformed before any of its outputs is written, so out may be rings itself.
 inline void forward_batch(const ConvShape& shape, const float* transformed, const float* weights,
                           bool transposed, const float* rings, const float* bias,
                           const float* addend, float* out, Index batch, Combine combine,
@@ -628,18 +700,23 @@ inline void forward_batch(const ConvShape& shape, const float* transformed, cons
     transform_weights(C, weights, transposed, base + parts.weights);
     transformed = base + parts.weights;
   }
-  for (Index b = 0; b < batch; ++b) {
-    transform_rings<Transform::input>(tiles, C, rings + b * size,
-                                      parts.sample_input(base, C, tiles), Rows{}, nullptr);
-    mix_and_store(tiles, parts, C, base, transformed, bias, addend ? addend + b * size : nullptr,
-                  out + b * size, combine, activation);
+  for (Index first = 0; first < batch; first += parts.mix_group) {
+    const Index samples = std::min(parts.mix_group, batch - first);
+    for (Index s = 0; s < samples; ++s)
+      transform_rings<Transform::input>(tiles, C, rings + (first + s) * size,
+                                        parts.mixing_input(base, C, tiles, s), Rows{}, nullptr);
+    zero_packed_tail(parts.mixing_input(base, C, tiles, 0), C, samples * tiles.width);
+    mix_and_store(tiles, parts, C, base, transformed, samples, bias,
+                  addend ? addend + first * size : nullptr, out + first * size, combine,
+                  activation);
   }
 }
 
 // The weight gradient group by group, and with grad_state not null the backward to the state
 // (overwriting grad_state) in the same sweep, while a group's output gradient is in cache: each
 // sample's output gradient is split once for both, its gradient transform staged for the weight
-// tiles and its input transform mixed at once into grad_state.
+// tiles and its input transform packed for the mixing, which runs as soon as a mixing group
+// (mix_group samples: the whole group, or each sample where packing gains nothing) is in.
 inline void backward_groups(const ConvShape& shape, const float* weights, const float* state,
                             const float* grad_out, float* grad_weights, float* grad_bias,
                             float* grad_state, Index batch, ScratchBuffer<float>& scratch) {
@@ -653,13 +730,18 @@ inline void backward_groups(const ConvShape& shape, const float* weights, const 
   for (Index first = 0; first < batch; first += parts.group) {
     const Index samples = std::min(parts.group, batch - first);
     for (Index s = 0; s < samples; ++s) {
-      const Index b = first + s;
+      const Index b = first + s, in_mixing = s % parts.mix_group;
       stage_sample(shape, tiles, parts, state + b * size, grad_out + b * size, s, base,
-                   grad_state ? parts.sample_input(base, C, tiles) : Rows{});
-      if (grad_state)
-        mix_and_store(tiles, parts, C, base, base + parts.weights, nullptr, nullptr,
-                      grad_state + b * size, Combine::overwrite, Activation::identity);
+                   grad_state ? parts.mixing_input(base, C, tiles, in_mixing) : Rows{});
+      if (grad_state && (in_mixing + 1 == parts.mix_group || s + 1 == samples)) {
+        const Index mixing = in_mixing + 1, mixing_first = b + 1 - mixing;
+        zero_packed_tail(parts.mixing_input(base, C, tiles, 0), C, mixing * tiles.width);
+        mix_and_store(tiles, parts, C, base, base + parts.weights, mixing, nullptr, nullptr,
+                      grad_state + mixing_first * size, Combine::overwrite, Activation::identity);
+      }
     }
+    zero_packed_tail(parts.staged_inputs(base, C), C, samples * tiles.width);
+    zero_packed_tail(parts.staged_gradients(base, C), C, samples * tiles.width);
     prefetch_samples(shape, state + (first + samples) * size,
                      std::min(parts.group, batch - first - samples));
     weight_tiles(shape, tiles, parts, samples, base);
