@@ -37,10 +37,10 @@
 // (row 1 of A is all ones: dM_1 is the tile's sum of g).
 //
 // How it is vectorised: the lanes of a vector (16 on AVX-512, 8 on AVX2) run over as many tiles
-// of one sample; the arithmetic is lane-wise xsimd, the moves between lanes are in
-// winograd_lanes.hpp. Splitting 4 x lanes consecutive units into the four phases h[4t],
-// h[4t+1], h[4t+2], h[4t+3] takes eight two-source permutes on AVX-512 and an in-half 4 x 4
-// transpose on AVX2, which leaves the tiles in the lane order 0 2 4 6 1 3 5 7 (tile_lane;
+// of one sample; the arithmetic is lane-wise xsimd, the moves between lanes and the fused
+// multiply-adds are in winograd_lanes.hpp. Splitting 4 x lanes consecutive units into the four
+// phases h[4t], h[4t+1], h[4t+2], h[4t+3] takes eight two-source permutes on AVX-512 and an in-half
+// 4 x 4 transpose on AVX2, which leaves the tiles in the lane order 0 2 4 6 1 3 5 7 (tile_lane;
 // merging the four output phases back is the inverse); the halo inputs d_0 = h[4t - 1] and
 // d_5 = h[4t + 4] are the neighbouring tiles' phases moved by one tile (from_previous_tile,
 // from_next_tile), with the ring's wrap-around as a broadcast of h[n-1] and h[0]. Lanes past the

@@ -1,8 +1,9 @@
 // The target-specific lane moves of the Winograd F(4, 3) kernels (circular_conv_winograd.hpp):
 // which builds have them, how many tiles a vector holds and in which lanes, and the shuffles that
 // put a ring's units into tile lanes and back. Everything lane-wise (the transforms, the channel
-// mixing, the weight tiles) is plain xsimd in the kernel file; only the moves between lanes need
-// an instruction set, and each has one implementation for AVX-512 and one for AVX2 + FMA.
+// mixing, the weight tiles) is plain xsimd in the kernel file but for its fused multiply-adds,
+// which are here too (multiply_add: xsimd 8 has no AVX-512 one); only these need an instruction
+// set, and each has one implementation for AVX-512 and one for AVX2 + FMA.
 //
 // The tile order in a vector. AVX-512 keeps tile t in lane t. AVX2 splits 32 units into the four
 // phases h[4t + p] with a 4 x 4 transpose inside each 128-bit half (unpack, then shuffle: six
