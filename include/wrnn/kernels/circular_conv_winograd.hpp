@@ -293,8 +293,8 @@ inline void zero_packed_tail(Rows rows, Index channels, Index used) {
 //             bias_lanes[c] += the tiles' sums (for the weight gradient)
 // One ring can give both (the fused backward needs both of the output gradient). `what` says
 // which at compile time, so that each copy does only its own work: one copy that tested at run
-// time, which GCC 12 stopped inlining into forward_batch, made the forward 10% slower at
-// n = 100, C = 6.
+// time, which GCC 12 stopped inlining into forward_batch, made the forward 5-12% slower at
+// n = 100, C = 6 (docs/kernels.md, seventeenth session).
 // It writes whole vectors, Tiles::row floats of a row, so the samples packed into one row
 // (Tiles::width apart) must be transformed first to last: each sample overwrites the empty
 // lanes its predecessor wrote past its width.
