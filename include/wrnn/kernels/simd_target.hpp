@@ -3,7 +3,12 @@
 // (which sets the kernels' register tiles).
 #pragma once
 
+#include <cmath>
+#include <type_traits>
 #include <xsimd/xsimd.hpp>
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 
 #include "wrnn/core/types.hpp"
 
@@ -28,6 +33,32 @@ inline constexpr int vector_registers = 32;
 #else
 inline constexpr int vector_registers = 16;
 #endif
+
+// a * b + c, rounded once wherever the target has fused multiply-adds (twice where it has none):
+// the same instruction in every kernel that calls it. Not xsimd::fma alone: xsimd 8 has no
+// AVX-512 kernel for it and computes a * b + c, which GCC (-ffp-contract=fast) fuses or not
+// depending on the code around it, so two instantiations of one tile could round differently.
+template <class Scalar>
+inline Batch<Scalar> multiply_add(const Batch<Scalar>& a, const Batch<Scalar>& b,
+                                  const Batch<Scalar>& c) {
+#if defined(__AVX512F__)
+  if constexpr (std::is_same<Scalar, float>::value && Batch<Scalar>::size == 16)
+    return _mm512_fmadd_ps(a, b, c);
+  if constexpr (std::is_same<Scalar, double>::value && Batch<Scalar>::size == 8)
+    return _mm512_fmadd_pd(a, b, c);
+#endif
+  return xsimd::fma(a, b, c);
+}
+
+// The same for one scalar: one rounding where the target has fused multiply-adds.
+template <class Scalar>
+inline Scalar multiply_add_scalar(Scalar a, Scalar b, Scalar c) {
+#if defined(__FMA__)
+  return std::fma(a, b, c);
+#else
+  return a * b + c;
+#endif
+}
 
 }  // namespace detail
 }  // namespace wrnn::simd

@@ -8,9 +8,13 @@
 //   linear: dW += dy h^T, db += sum dy, dh = W^T dy
 //   mlp:    dW2 += dy r^T, db2 += sum dy, da = (W2^T dy) * [r > 0],
 //           dW0 += da h^T, db0 += sum da, dh = W0^T da
-// Every call works on M columns at once (the samples of a batch at one step): y = W h + b and
-// dW += dy h^T on the narrow kernels for weights of 2 to 100 rows (the paper's readouts, and the
-// MLP's layers), else on Eigen's GEMM; dh = W^T dy always on Eigen's GEMM.
+// Every call works on M samples at once (a batch's, at one step), its matrices (h, dh, the MLP's
+// r and dr, y and dy) in the cell's state layout (state_layout.hpp):
+// * samples in columns (column-major): y = W h + b and dW += dy h^T on the narrow kernels for
+//   weights of 2 to 100 rows (the paper's readouts, and the MLP's layers), else on Eigen's GEMM;
+//   dh = W^T dy always on Eigen's GEMM;
+// * samples in lanes (row-major, the wave cell's): all three on the lanes products
+//   (kernels/lane_products.hpp).
 #pragma once
 
 #include <string>
@@ -18,6 +22,7 @@
 
 #include "wrnn/cells/initialization.hpp"
 #include "wrnn/core/parameter.hpp"
+#include "wrnn/kernels/lane_products.hpp"
 #include "wrnn/kernels/narrow_products.hpp"
 
 namespace wrnn {
@@ -88,8 +93,8 @@ class Readout {
   }
 
   // outputs (o x M) = readout(inputs (N x M)); hidden (H x M) keeps relu(a) for the MLP.
-  template <class Inputs>
-  void forward(const Inputs& inputs, MatrixMap<Scalar> hidden, MatrixMap<Scalar> outputs) const {
+  template <class Inputs, class Layer>
+  void forward(const Inputs& inputs, Layer hidden, Layer outputs) const {
     if (options_.kind == ReadoutKind::linear) {
       affine(0, inputs, outputs);
     } else {
@@ -102,19 +107,19 @@ class Readout {
   // Adds parameter gradients into grads (in parameters() order) and dL/dinputs into grad_inputs
   // (the model's dL/dh_t, which already holds what step t+1 sends back: one GEMM accumulates
   // into it, with no buffer and no extra pass). grad_hidden (H x M) is scratch for the MLP.
-  template <class Inputs>
-  void backward(const Inputs& inputs, ConstMatrixMap<Scalar> hidden,
-                ConstMatrixMap<Scalar> grad_outputs, MatrixMap<Scalar> grad_hidden,
-                StridedMatrixMap<Scalar> grad_inputs, Scalar* const* grads) const {
+  template <class Inputs, class ConstLayer, class Layer, class GradInputs>
+  void backward(const Inputs& inputs, ConstLayer hidden, ConstLayer grad_outputs, Layer grad_hidden,
+                GradInputs grad_inputs, Scalar* const* grads) const {
     if (options_.kind == ReadoutKind::linear) {
       affine_backward(0, inputs, grad_outputs, grads);
-      grad_inputs.noalias() += layers_[0].matrix().transpose() * grad_outputs;
+      add_input_gradient(0, grad_outputs, grad_inputs);
     } else {
       affine_backward(2, hidden, grad_outputs, grads);
-      grad_hidden.noalias() = layers_[2].matrix().transpose() * grad_outputs;
+      grad_hidden.setZero();
+      add_input_gradient(2, grad_outputs, grad_hidden);
       grad_hidden = (hidden.array() > Scalar(0)).select(grad_hidden.array(), Scalar(0)).matrix();
       affine_backward(0, inputs, grad_hidden, grads);
-      grad_inputs.noalias() += layers_[0].matrix().transpose() * grad_hidden;
+      add_input_gradient(0, grad_hidden, grad_inputs);
     }
   }
 
@@ -132,7 +137,8 @@ class Readout {
   // faster (bench_readout, docs/kernels.md). One row is a matrix-vector product, which Eigen
   // does well.
   static constexpr Index narrow_max_rows = 100;
-  // (Only asked where simd::available<Scalar>; elsewhere the kernels do not compile.)
+  // (Only asked where simd::available<Scalar> and for column-major inputs; elsewhere the kernels
+  // do not compile.)
   bool narrow(std::size_t layer) const {
     const Index rows = layers_[layer].shape[0];
     return rows >= 2 && rows <= narrow_max_rows;
@@ -143,7 +149,14 @@ class Readout {
   void affine(std::size_t layer, const In& in, Out& out) const {
     const Parameter<Scalar>& weight = layers_[layer];
     const Vector<Scalar>& bias = layers_[layer + 1].value;
-    if constexpr (simd::available<Scalar>) {
+    if constexpr (In::IsRowMajor) {
+      static_assert(Out::IsRowMajor, "samples in lanes in and out");
+      const Index cols = weight.shape[1];
+      lanes::affine(weight.value.data(), cols, weight.shape[0], bias.data(), in.data(),
+                    static_cast<const Index*>(nullptr), cols, out.data(), in.cols());
+      return;
+    }
+    if constexpr (simd::available<Scalar> && !In::IsRowMajor) {
       if (narrow(layer)) {
         simd::narrow_affine(weight.value.data(), weight.shape[1], bias.data(), weight.shape[0],
                             weight.shape[1], in.data(), in.outerStride(), in.cols(), out.data(),
@@ -161,7 +174,12 @@ class Readout {
     const Parameter<Scalar>& weight = layers_[layer];
     const Index rows = weight.shape[0], cols = weight.shape[1];
     VectorMap<Scalar>(grads[layer + 1], rows) += grad_out.rowwise().sum();
-    if constexpr (simd::available<Scalar>) {
+    if constexpr (In::IsRowMajor) {
+      lanes::add_sample_products(grad_out.data(), rows, in.data(), cols, grads[layer], cols,
+                                 in.cols());
+      return;
+    }
+    if constexpr (simd::available<Scalar> && !In::IsRowMajor) {
       if (narrow(layer)) {
         simd::narrow_weight_gradient(grad_out.data(), grad_out.outerStride(), rows, in.data(),
                                      in.outerStride(), cols, in.cols(), grads[layer], cols);
@@ -169,6 +187,20 @@ class Readout {
       }
     }
     RowMatrixMap<Scalar>(grads[layer], rows, cols).noalias() += grad_out * in.transpose();
+  }
+
+  // grad_in += W^T grad_out for the layer whose weight is layers_[layer].
+  template <class Grad, class GradIn>
+  void add_input_gradient(std::size_t layer, const Grad& grad_out, GradIn& grad_in) const {
+    const Parameter<Scalar>& weight = layers_[layer];
+    if constexpr (GradIn::IsRowMajor) {
+      static_assert(Grad::IsRowMajor, "samples in lanes in and out");
+      lanes::add_transposed_product(weight.value.data(), weight.shape[1], weight.shape[0],
+                                    weight.shape[1], grad_out.data(), grad_in.data(),
+                                    grad_in.cols());
+    } else {
+      grad_in.noalias() += weight.matrix().transpose() * grad_out;
+    }
   }
 
   ReadoutOptions options_;

@@ -1,0 +1,552 @@
+// The circular convolution for states laid out with the samples in SIMD lanes: a block of B
+// samples' states is C*n rows of B values, unit i of channel c of sample s at
+// ((c * n + i) * B + s), an (C*n) x B row-major matrix (StateLayout::sample_lanes,
+// core/state_layout.hpp). The wave cell keeps its states so during training; the kernels of
+// circular_conv.hpp take the other layout, one sample's C*n values after the other, which the
+// streaming step (batch 1) uses. Both compute what circular_conv_reference.hpp defines:
+//
+//   forward:        out[c][i]     = act(out[c][i] + b_u[c] + sum_{c', j} u[c][c'][j] h[c'][(i + j -
+//   r) mod n]) backward state: grad_h[c'][m] (+)= sum_{c, j} u[c][c'][j] g[c][(m - j + r) mod n]
+//   backward u, b:  grad_u[c][c'][j] += sum_{s, i} g[c][i] h[c'][(i + j - r) mod n]
+//                   grad_b[c]        += sum_{s, i} g[c][i]
+//
+// How (measurements in docs/kernels.md, "Samples in lanes"):
+// * A tap is a whole row. Output row (c, i) reads input rows (c', (i + j - r) mod n): every
+//   load is a plain vector of W samples, the wrap-around only picks which row a tile reads, and
+//   nothing is padded, copied or shuffled. (Lanes over units, the other layout, need padded
+//   copies of every ring and unaligned loads.)
+// * Register tile, forward: 6 output channels x R rows x V vectors of samples in accumulators
+//   (R x V = 4 with 32 vector registers, 2 with 16); each input vector loaded feeds 6 FMAs per
+//   row of the tile that reads it, each broadcast weight R x V. The backward to the state is the
+//   same tile with transposed, tap-reversed weights u'[c'][c][j'] = u[c][c'][k-1-j']: the same
+//   array read at other strides (WeightView).
+// * Register tile, weight gradient: 6 output channels x 3 taps accumulators (3 x 3 with 16
+//   registers) for one input channel, each lane summing its own samples over every row; the
+//   lanes are added up once per call.
+// * The samples past the last whole vector (B mod W of them) are copied into W-wide rows in
+//   scratch, zeros in the lanes past them, and run through the same tiles: no scalar tail.
+//   Every lane does the same arithmetic in the same order (fused multiply-adds by intrinsic,
+//   simd_target.hpp), so a sample's forward and state gradient are the same bits wherever it
+//   sits in its batch; the weight gradient's rounding depends on the batch (a sum over it).
+#pragma once
+
+#include <algorithm>
+#include <vector>
+
+#include "wrnn/core/activation.hpp"
+#include "wrnn/kernels/circular_conv_reference.hpp"
+#include "wrnn/kernels/circular_conv_simd.hpp"
+#include "wrnn/kernels/scratch_buffer.hpp"
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
+namespace wrnn::lanes {
+
+// Scalars of scratch the kernels need for `shape`: the weights packed for the tiles (or the
+// weight gradient's lane sums, W per weight and bias), and two blocks of W-wide rows for the
+// samples past the last whole vector.
+template <class Scalar>
+Index scratch_size(const ConvShape& shape) {
+  if constexpr (simd::available<Scalar>) {
+    constexpr Index W = simd::detail::lanes<Scalar>;
+    return (shape.weight_count() + shape.channels) * W + 2 * shape.state_size() * W;
+  } else {
+    return 0;
+  }
+}
+
+namespace detail {
+
+using simd::detail::Batch;
+using simd::detail::lanes;
+using simd::detail::multiply_add;
+using simd::detail::vector_registers;
+
+// Forward tile: 6 output channels x rows x vectors of samples (6 x 4 + 1 input vector + 1
+// weight = 26 of 32 registers; 6 x 2 + 1 + 1 = 14 of 16).
+inline constexpr int tile_channels = 6;
+inline constexpr int tile_cells = vector_registers >= 32 ? 4 : 2;  // rows x vectors
+inline constexpr int pair_vectors = 2;  // vectors of samples a tile takes where there are two
+template <int Vectors>
+inline constexpr int tile_rows = tile_cells / Vectors;
+
+// Weight-gradient tile: output channels x taps accumulators, plus one gradient vector per
+// channel and one input vector (6 x 3 + 6 + 1 = 25 of 32; 3 x 3 + 3 + 1 = 13 of 16).
+inline constexpr int weight_channels = vector_registers >= 32 ? 6 : 3;
+inline constexpr int weight_taps = 3;
+
+// Rows of one block of samples: the value of row `row` for the block's first sample is at
+// data[row * stride], the block's other samples follow it.
+template <class Scalar>
+struct Rows {
+  Scalar* data;
+  Index stride;
+  Scalar* row(Index index) const { return data + index * stride; }
+};
+
+// The weights as a tile reads them: weight(o, i, j) for output channel o, input channel i, tap
+// j. The forward reads u[o][i][j]; the backward to the state reads u'[o][i][j] =
+// u[i][o][k-1-j], the same array at other strides.
+template <class Scalar>
+struct WeightView {
+  const Scalar* first;
+  Index output_stride, input_stride, tap_stride;
+  Scalar operator()(Index output, Index input, Index tap) const {
+    return first[output * output_stride + input * input_stride + tap * tap_stride];
+  }
+};
+
+template <class Scalar>
+WeightView<Scalar> forward_weights(const ConvShape& shape, const Scalar* u) {
+  const Index C = shape.channels, k = shape.kernel_size;
+  return {u, C * k, k, 1};
+}
+
+template <class Scalar>
+WeightView<Scalar> transposed_weights(const ConvShape& shape, const Scalar* u) {
+  const Index C = shape.channels, k = shape.kernel_size;
+  return {u + (k - 1), k, C * k, -1};
+}
+
+// The weights of a call, packed in the order the tiles read them: for each block of channels
+// (from c0, `block` channels), for each input channel c' and tap j, the block's `block` weights
+// weight(c0 .. c0 + block - 1, c', j) side by side, at packed[c0 * C * k + (c' * k + j) * block].
+// C * C * k scalars, rewritten every call (the weights change between calls).
+template <class Scalar>
+void pack_weights(const ConvShape& shape, const WeightView<Scalar>& weight, Scalar* packed) {
+  const Index C = shape.channels, k = shape.kernel_size;
+  for (Index c0 = 0; c0 < C; c0 += tile_channels) {
+    const Index block = std::min<Index>(tile_channels, C - c0);
+    Scalar* to = packed + c0 * C * k;
+    for (Index ci = 0; ci < C; ++ci)
+      for (Index j = 0; j < k; ++j)
+        for (Index c = 0; c < block; ++c) *to++ = weight(c0 + c, ci, j);
+  }
+}
+
+// One tile: Channels output channels from c0 (their packed weights at `weights`), RowsPerTile
+// output rows from i0, Vectors vectors of the block's samples:
+//   out = act(out + bias + sum_{c', j} weight(c, c', j) * in[c'][(i + j - r) mod n])
+// with out's old value only if `accumulate`, bias only if not null. Every output adds its
+// products in the order (c', j), one fused multiply-add each, and every tile is whole vectors,
+// activation included: the same bits from every tile.
+// `input_row(c', p)` points at input row (c', (i0 + p - r) mod n) of the block's first sample:
+// plain arithmetic for rows away from the ring's ends, a wrap near them.
+template <class Scalar, int Channels, int RowsPerTile, int Vectors, int Taps, class InputRow>
+void convolve_tile(const ConvShape& shape, const Scalar* weights, const Scalar* bias,
+                   InputRow&& input_row, Rows<Scalar> out, Index c0, Index i0, bool accumulate,
+                   Activation activation) {
+  using B = Batch<Scalar>;
+  constexpr Index W = lanes<Scalar>;
+  const Index C = shape.channels, n = shape.ring_size, k = Taps > 0 ? Taps : shape.kernel_size;
+  B acc[Channels][RowsPerTile][Vectors];
+  for (int c = 0; c < Channels; ++c)
+    for (int q = 0; q < RowsPerTile; ++q)
+      for (int v = 0; v < Vectors; ++v) {
+        acc[c][q][v] =
+            accumulate ? B::load_unaligned(out.row((c0 + c) * n + i0 + q) + v * W) : B(Scalar(0));
+        if (bias) acc[c][q][v] += B(bias[c0 + c]);
+      }
+  for (Index ci = 0; ci < C; ++ci) {
+    const Scalar* w = weights + ci * k * Channels;
+    for (Index j = 0; j < k; ++j, w += Channels) {
+      B x[RowsPerTile][Vectors];
+      for (int q = 0; q < RowsPerTile; ++q) {
+        const Scalar* row = input_row(ci, j + q);
+        for (int v = 0; v < Vectors; ++v) x[q][v] = B::load_unaligned(row + v * W);
+      }
+      for (int c = 0; c < Channels; ++c) {
+        const B weight(w[c]);
+        for (int q = 0; q < RowsPerTile; ++q)
+          for (int v = 0; v < Vectors; ++v)
+            acc[c][q][v] = multiply_add(weight, x[q][v], acc[c][q][v]);
+      }
+    }
+  }
+  for (int c = 0; c < Channels; ++c)
+    for (int q = 0; q < RowsPerTile; ++q) {
+      Scalar* row = out.row((c0 + c) * n + i0 + q);
+      if (std::is_same<Scalar, float>::value && activation == Activation::tanh) {
+        // Eigen's vectorised float tanh (a rational approximation), about twice as fast as
+        // xsimd's, on the tile's row while it is in L1 (as circular_conv_simd.hpp does).
+        for (int v = 0; v < Vectors; ++v) acc[c][q][v].store_unaligned(row + v * W);
+        Eigen::Map<Eigen::Array<Scalar, Vectors * W, 1>> values(row);
+        values = values.tanh();
+      } else {
+        for (int v = 0; v < Vectors; ++v)
+          simd::detail::activate(activation, acc[c][q][v]).store_unaligned(row + v * W);
+      }
+    }
+}
+
+// Every output row and channel of one block of Vectors vectors of samples. Rows away from the
+// ring's ends (r <= i < n - r) read their inputs at fixed distances and run in tiles of
+// tile_rows<Vectors> rows; the r rows at each end wrap around, one row a tile. Channels in blocks
+// of 6, then the remainder. The rows are the outer loop, so the C x (rows + k - 1) input rows a
+// row of tiles reads stay in L1 across its channel blocks.
+template <class Scalar, int Vectors>
+void convolve_block(const ConvShape& shape, const Scalar* packed_weights, const Scalar* bias,
+                    Rows<const Scalar> in, Rows<Scalar> out, bool accumulate,
+                    Activation activation) {
+  static_assert(tile_channels == 6, "the remainder switch below handles 1..5 channels");
+  constexpr int R = tile_rows<Vectors>;
+  const Index C = shape.channels, n = shape.ring_size, k = shape.kernel_size,
+              r = shape.half_width();
+  auto row_of_tiles = [&](auto rows, Index i0, const auto& input_row) {
+    constexpr int Rs = decltype(rows)::value;
+    auto tile = [&](auto channels, Index c0) {
+      if (k == 3)
+        convolve_tile<Scalar, decltype(channels)::value, Rs, Vectors, 3>(
+            shape, packed_weights + c0 * C * k, bias, input_row, out, c0, i0, accumulate,
+            activation);
+      else
+        convolve_tile<Scalar, decltype(channels)::value, Rs, Vectors, 0>(
+            shape, packed_weights + c0 * C * k, bias, input_row, out, c0, i0, accumulate,
+            activation);
+    };
+    Index c0 = 0;
+    for (; c0 + tile_channels <= C; c0 += tile_channels)
+      tile(std::integral_constant<int, tile_channels>{}, c0);
+    switch (C - c0) {
+      case 5:
+        return tile(std::integral_constant<int, 5>{}, c0);
+      case 4:
+        return tile(std::integral_constant<int, 4>{}, c0);
+      case 3:
+        return tile(std::integral_constant<int, 3>{}, c0);
+      case 2:
+        return tile(std::integral_constant<int, 2>{}, c0);
+      case 1:
+        return tile(std::integral_constant<int, 1>{}, c0);
+      default:
+        return;
+    }
+  };
+  auto interior = [&](auto rows, Index i0) {
+    const Scalar* first = in.row(i0 - r);
+    const Index ring = n * in.stride;
+    row_of_tiles(rows, i0, [first, ring, &in](Index ci, Index p) {
+      return first + ci * ring + p * in.stride;
+    });
+  };
+  auto wrapping = [&](Index i0) {
+    row_of_tiles(std::integral_constant<int, 1>{}, i0, [&](Index ci, Index p) {
+      return in.row(ci * n + wrap_index(i0 + p - r, n));  // |i0 + p - r| within one turn
+    });
+  };
+  const Index interior_end = std::max(n - r, Index(0));
+  Index i = 0;
+  for (; i < std::min(r, n); ++i) wrapping(i);
+  for (; i + R <= interior_end; i += R) interior(std::integral_constant<int, R>{}, i);
+  for (; i < interior_end; ++i) interior(std::integral_constant<int, 1>{}, i);
+  for (; i < n; ++i) wrapping(i);
+}
+
+// Copies samples [first, first + count) (count < W) of `rows` rows of a block of `batch`
+// samples into W-wide rows, zeros in the lanes past count.
+template <class Scalar>
+void pack_samples(const Scalar* source, Index rows, Index batch, Index first, Index count,
+                  Scalar* packed) {
+  constexpr Index W = lanes<Scalar>;
+  for (Index row = 0; row < rows; ++row) {
+    const Scalar* from = source + row * batch + first;
+    Scalar* to = packed + row * W;
+    std::copy(from, from + count, to);
+    std::fill(to + count, to + W, Scalar(0));
+  }
+}
+
+// The inverse of pack_samples for the first count lanes.
+template <class Scalar>
+void unpack_samples(const Scalar* packed, Index rows, Index batch, Index first, Index count,
+                    Scalar* target) {
+  constexpr Index W = lanes<Scalar>;
+  for (Index row = 0; row < rows; ++row)
+    std::copy(packed + row * W, packed + row * W + count, target + row * batch + first);
+}
+
+// out = act(out? + bias? + weight (*) in) over the whole batch: pairs of vectors, a last single
+// vector, then the samples past the last vector packed into scratch.
+template <class Scalar>
+void convolve(const ConvShape& shape, const WeightView<Scalar>& weight, const Scalar* bias,
+              const Scalar* in, Scalar* out, Index batch, bool accumulate, Activation activation,
+              ScratchBuffer<Scalar>& scratch) {
+  constexpr Index W = lanes<Scalar>;
+  const Index rows = shape.state_size(), whole = batch / W * W;
+  Scalar* packed_weights = scratch.data(scratch_size<Scalar>(shape));
+  pack_weights(shape, weight, packed_weights);
+  Index s = 0;
+  for (; s + pair_vectors * W <= whole; s += pair_vectors * W)
+    convolve_block<Scalar, pair_vectors>(shape, packed_weights, bias, {in + s, batch},
+                                         {out + s, batch}, accumulate, activation);
+  for (; s < whole; s += W)
+    convolve_block<Scalar, 1>(shape, packed_weights, bias, {in + s, batch}, {out + s, batch},
+                              accumulate, activation);
+  if (whole < batch) {
+    Scalar* packed_in = packed_weights + (shape.weight_count() + shape.channels) * W;
+    Scalar* packed_out = packed_in + rows * W;
+    pack_samples(in, rows, batch, whole, batch - whole, packed_in);
+    if (accumulate) pack_samples(out, rows, batch, whole, batch - whole, packed_out);
+    convolve_block<Scalar, 1>(shape, packed_weights, bias, {packed_in, W}, {packed_out, W},
+                              accumulate, activation);
+    unpack_samples(packed_out, rows, batch, whole, batch - whole, out);
+  }
+}
+
+// The weight gradient's tile: for Channels output channels from c0, one input channel ci and
+// Taps taps from j0, adds g[c][i] * h[ci][(i + j - r) mod n] over every row and `vectors`
+// vectors of samples into the lane sums of grad_u[c][ci][j] (W lanes each, at
+// lane_sums[((c * C + ci) * k + j) * W]); with WithBias also g[c][i] into those of grad_b[c]
+// (at bias_sums[c * W]). The sums stay in registers over the whole ring: blocks of 4 to 64 rows
+// with the sums stored between them measured slower, 16 rows by 20% at C = 6 and 40% at C = 27
+// (a tile's 6 x 16 x b gradient values fit L1, but storing and reloading 18 sums cost more).
+// Rows away from the ring's ends read their taps at fixed distances, the r rows at each end wrap.
+template <class Scalar, int Channels, int Taps, bool WithBias>
+void weight_tile(const ConvShape& shape, Rows<const Scalar> state, Rows<const Scalar> grad,
+                 Index vectors, Index c0, Index ci, Index j0, Scalar* lane_sums,
+                 Scalar* bias_sums) {
+  using B = Batch<Scalar>;
+  constexpr Index W = lanes<Scalar>;
+  const Index C = shape.channels, n = shape.ring_size, k = shape.kernel_size,
+              r = shape.half_width();
+  auto sums_of = [&](int c, int t) { return lane_sums + (((c0 + c) * C + ci) * k + j0 + t) * W; };
+  B acc[Channels][Taps], bias_acc[WithBias ? Channels : 1];
+  for (int c = 0; c < Channels; ++c) {
+    for (int t = 0; t < Taps; ++t) acc[c][t] = B::load_aligned(sums_of(c, t));
+    if constexpr (WithBias) bias_acc[c] = B::load_aligned(bias_sums + (c0 + c) * W);
+  }
+  const Scalar* ring = state.row(ci * n);
+  for (Index i = 0; i < n; ++i) {
+    const bool wraps = i < r || i >= n - r;
+    const Scalar* first_tap = ring + (i + j0 - r) * state.stride;
+    for (Index v = 0; v < vectors; ++v) {
+      B g[Channels];
+      for (int c = 0; c < Channels; ++c) {
+        g[c] = B::load_unaligned(grad.row((c0 + c) * n + i) + v * W);
+        if constexpr (WithBias) bias_acc[c] += g[c];
+      }
+      for (int t = 0; t < Taps; ++t) {
+        const Scalar* row = wraps ? ring + wrap_index(i + j0 + t - r, n) * state.stride
+                                  : first_tap + t * state.stride;
+        const B x = B::load_unaligned(row + v * W);
+        for (int c = 0; c < Channels; ++c) acc[c][t] = multiply_add(g[c], x, acc[c][t]);
+      }
+    }
+  }
+  for (int c = 0; c < Channels; ++c) {
+    for (int t = 0; t < Taps; ++t) acc[c][t].store_aligned(sums_of(c, t));
+    if constexpr (WithBias) bias_acc[c].store_aligned(bias_sums + (c0 + c) * W);
+  }
+}
+
+// Adds the weight (and, with bias_sums, the bias) gradients of one block of `vectors` vectors
+// of samples into their lane sums.
+template <class Scalar>
+void weight_gradient_block(const ConvShape& shape, Rows<const Scalar> state,
+                           Rows<const Scalar> grad, Index vectors, Scalar* lane_sums,
+                           Scalar* bias_sums) {
+  static_assert(weight_channels <= 6 && weight_taps == 3,
+                "the remainder switches below handle 1..5 channels and 1..2 taps");
+  const Index C = shape.channels, k = shape.kernel_size;
+  auto tile = [&](auto channels, auto taps, Index c0, Index ci, Index j0) {
+    constexpr int Cs = decltype(channels)::value, Ts = decltype(taps)::value;
+    if (bias_sums && ci == 0 && j0 == 0)
+      weight_tile<Scalar, Cs, Ts, true>(shape, state, grad, vectors, c0, ci, j0, lane_sums,
+                                        bias_sums);
+    else
+      weight_tile<Scalar, Cs, Ts, false>(shape, state, grad, vectors, c0, ci, j0, lane_sums,
+                                         bias_sums);
+  };
+  auto taps_of = [&](auto channels, Index c0, Index ci) {
+    Index j0 = 0;
+    for (; j0 + weight_taps <= k; j0 += weight_taps)
+      tile(channels, std::integral_constant<int, weight_taps>{}, c0, ci, j0);
+    if (k - j0 == 2) tile(channels, std::integral_constant<int, 2>{}, c0, ci, j0);
+    if (k - j0 == 1) tile(channels, std::integral_constant<int, 1>{}, c0, ci, j0);
+  };
+  for (Index ci = 0; ci < C; ++ci) {
+    Index c0 = 0;
+    for (; c0 + weight_channels <= C; c0 += weight_channels)
+      taps_of(std::integral_constant<int, weight_channels>{}, c0, ci);
+    switch (C - c0) {
+      case 5:
+        taps_of(std::integral_constant<int, 5>{}, c0, ci);
+        break;
+      case 4:
+        taps_of(std::integral_constant<int, 4>{}, c0, ci);
+        break;
+      case 3:
+        taps_of(std::integral_constant<int, 3>{}, c0, ci);
+        break;
+      case 2:
+        taps_of(std::integral_constant<int, 2>{}, c0, ci);
+        break;
+      case 1:
+        taps_of(std::integral_constant<int, 1>{}, c0, ci);
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+// The weight and bias gradients over the whole batch: lane sums over the whole vectors, then
+// over the samples past them packed into scratch (zeros in the other lanes add nothing), then
+// each sum's lanes added up into grad_u and grad_b.
+template <class Scalar>
+void weight_gradients(const ConvShape& shape, const Scalar* state, const Scalar* grad_out,
+                      Scalar* grad_weights, Scalar* grad_bias, Index batch,
+                      ScratchBuffer<Scalar>& scratch) {
+  using B = Batch<Scalar>;
+  constexpr Index W = lanes<Scalar>;
+  const Index rows = shape.state_size(), vectors = batch / W, whole = vectors * W;
+  const Index weights = shape.weight_count(), C = shape.channels;
+  Scalar* lane_sums = scratch.data(scratch_size<Scalar>(shape));
+  Scalar* bias_sums = grad_bias ? lane_sums + weights * W : nullptr;
+  std::fill(lane_sums, lane_sums + (weights + C) * W, Scalar(0));
+  if (vectors > 0)
+    weight_gradient_block<Scalar>(shape, {state, batch}, {grad_out, batch}, vectors, lane_sums,
+                                  bias_sums);
+  if (whole < batch) {
+    Scalar* packed_state = lane_sums + (weights + C) * W;
+    Scalar* packed_grad = packed_state + rows * W;
+    pack_samples(state, rows, batch, whole, batch - whole, packed_state);
+    pack_samples(grad_out, rows, batch, whole, batch - whole, packed_grad);
+    weight_gradient_block<Scalar>(shape, {packed_state, W}, {packed_grad, W}, 1, lane_sums,
+                                  bias_sums);
+  }
+  for (Index w = 0; w < weights; ++w)
+    grad_weights[w] += xsimd::hadd(B::load_aligned(lane_sums + w * W));
+  if (grad_bias)
+    for (Index c = 0; c < C; ++c) grad_bias[c] += xsimd::hadd(B::load_aligned(bias_sums + c * W));
+}
+
+// Where xsimd has no register for Scalar: the reference, on copies in its layout.
+template <class Scalar>
+struct ColumnCopies {
+  std::vector<Scalar> a, b;
+  ColumnCopies(const ConvShape& shape, Index batch, const Scalar* lanes_a, const Scalar* lanes_b)
+      : a(to_columns(shape, batch, lanes_a)), b(to_columns(shape, batch, lanes_b)) {}
+  static std::vector<Scalar> to_columns(const ConvShape& shape, Index batch, const Scalar* data) {
+    const Index rows = shape.state_size();
+    std::vector<Scalar> columns(static_cast<std::size_t>(rows * batch), Scalar(0));
+    if (data)
+      MatrixMap<Scalar>(columns.data(), rows, batch) = ConstRowMatrixMap<Scalar>(data, rows, batch);
+    return columns;
+  }
+  static void to_lanes(const ConvShape& shape, Index batch, const std::vector<Scalar>& columns,
+                       Scalar* data) {
+    const Index rows = shape.state_size();
+    RowMatrixMap<Scalar>(data, rows, batch) = ConstMatrixMap<Scalar>(columns.data(), rows, batch);
+  }
+};
+
+}  // namespace detail
+
+// inout (C*n x B, samples in lanes) <- act(inout + b_u + u (*) state). bias may be null; state
+// and inout must not overlap.
+template <class Scalar>
+void forward_activation(const ConvShape& shape, const Scalar* weights, const Scalar* bias,
+                        const Scalar* state, Scalar* inout, Index batch, Activation activation,
+                        ScratchBuffer<Scalar>& scratch) {
+  shape.validate();
+  if constexpr (simd::available<Scalar>) {
+    detail::convolve(shape, detail::forward_weights(shape, weights), bias, state, inout, batch,
+                     true, activation, scratch);
+  } else {
+    detail::ColumnCopies<Scalar> copies(shape, batch, state, inout);
+    reference::circular_conv_forward(shape, weights, bias, copies.a.data(), copies.b.data(), batch);
+    MatrixMap<Scalar> values(copies.b.data(), shape.state_size(), batch);
+    apply_activation(activation, values);
+    copies.to_lanes(shape, batch, copies.b, inout);
+  }
+}
+
+// grad_state (C*n x B, samples in lanes) += u^T (*) grad_out
+template <class Scalar>
+void backward_state(const ConvShape& shape, const Scalar* weights, const Scalar* grad_out,
+                    Scalar* grad_state, Index batch, ScratchBuffer<Scalar>& scratch) {
+  shape.validate();
+  if constexpr (simd::available<Scalar>) {
+    detail::convolve(shape, detail::transposed_weights(shape, weights),
+                     static_cast<const Scalar*>(nullptr), grad_out, grad_state, batch, true,
+                     Activation::identity, scratch);
+  } else {
+    detail::ColumnCopies<Scalar> copies(shape, batch, grad_out, grad_state);
+    reference::circular_conv_backward_state(shape, weights, copies.a.data(), copies.b.data(),
+                                            batch);
+    copies.to_lanes(shape, batch, copies.b, grad_state);
+  }
+}
+
+// grad_u += correlation of grad_out with state, grad_b += sum of grad_out over units and samples
+// (grad_bias may be null). Summation order fixed for a given batch size.
+template <class Scalar>
+void backward_weights(const ConvShape& shape, const Scalar* state, const Scalar* grad_out,
+                      Scalar* grad_weights, Scalar* grad_bias, Index batch,
+                      ScratchBuffer<Scalar>& scratch) {
+  shape.validate();
+  if constexpr (simd::available<Scalar>) {
+    detail::weight_gradients(shape, state, grad_out, grad_weights, grad_bias, batch, scratch);
+  } else {
+    detail::ColumnCopies<Scalar> copies(shape, batch, state, grad_out);
+    reference::circular_conv_backward_weights(shape, copies.a.data(), copies.b.data(), grad_weights,
+                                              grad_bias, batch);
+  }
+}
+
+// The wave cell's backward step: the weight and bias gradients added as above, and
+// grad_state = u^T (*) grad_out (overwritten, not added to).
+template <class Scalar>
+void backward(const ConvShape& shape, const Scalar* weights, const Scalar* state,
+              const Scalar* grad_out, Scalar* grad_weights, Scalar* grad_bias, Scalar* grad_state,
+              Index batch, ScratchBuffer<Scalar>& scratch) {
+  backward_weights(shape, state, grad_out, grad_weights, grad_bias, batch, scratch);
+  if constexpr (simd::available<Scalar>) {
+    detail::convolve(shape, detail::transposed_weights(shape, weights),
+                     static_cast<const Scalar*>(nullptr), grad_out, grad_state, batch, false,
+                     Activation::identity, scratch);
+  } else {
+    RowMatrixMap<Scalar>(grad_state, shape.state_size(), batch).setZero();
+    backward_state(shape, weights, grad_out, grad_state, batch, scratch);
+  }
+}
+
+// ---- the same, on this thread's scratch buffer ----
+
+template <class Scalar>
+void forward_activation(const ConvShape& shape, const Scalar* weights, const Scalar* bias,
+                        const Scalar* state, Scalar* inout, Index batch, Activation activation) {
+  forward_activation(shape, weights, bias, state, inout, batch, activation,
+                     thread_scratch<Scalar>());
+}
+
+template <class Scalar>
+void backward_state(const ConvShape& shape, const Scalar* weights, const Scalar* grad_out,
+                    Scalar* grad_state, Index batch) {
+  backward_state(shape, weights, grad_out, grad_state, batch, thread_scratch<Scalar>());
+}
+
+template <class Scalar>
+void backward_weights(const ConvShape& shape, const Scalar* state, const Scalar* grad_out,
+                      Scalar* grad_weights, Scalar* grad_bias, Index batch) {
+  backward_weights(shape, state, grad_out, grad_weights, grad_bias, batch,
+                   thread_scratch<Scalar>());
+}
+
+template <class Scalar>
+void backward(const ConvShape& shape, const Scalar* weights, const Scalar* state,
+              const Scalar* grad_out, Scalar* grad_weights, Scalar* grad_bias, Scalar* grad_state,
+              Index batch) {
+  backward(shape, weights, state, grad_out, grad_weights, grad_bias, grad_state, batch,
+           thread_scratch<Scalar>());
+}
+
+}  // namespace wrnn::lanes
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
