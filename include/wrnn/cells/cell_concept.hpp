@@ -3,6 +3,11 @@
 //
 // A Cell type provides:
 //   using Scalar;  using Options;            float for speed, double for gradient checks
+//   static constexpr StateLayout state_layout
+//                           how the model lays out a batch's states and the matrices shaped
+//                           like them (state_layout.hpp): sample_columns, where the maps below
+//                           are column-major (MatrixMap), or sample_lanes, row-major
+//                           (RowMatrixMap); "MatrixMap" below means the layout's map
 //   explicit Cell(const Options&);          validates sizes, throws wrnn::ValueError
 //   Index input_size()      d
 //   Index state_size()      S: values per sample in the recurrent state (LSTM: [h; c] = 2H)

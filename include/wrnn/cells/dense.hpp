@@ -19,6 +19,7 @@
 #include "wrnn/core/activation.hpp"
 #include "wrnn/core/parameter.hpp"
 #include "wrnn/core/rng.hpp"
+#include "wrnn/core/state_layout.hpp"
 
 namespace wrnn {
 
@@ -40,6 +41,8 @@ class DenseCell : public CellParameters<Scalar_> {
  public:
   using Scalar = Scalar_;
   using Options = DenseCellOptions;
+  // A sample's state is a column: the step is a matrix product (state_layout.hpp).
+  static constexpr StateLayout state_layout = StateLayout::sample_columns;
 
   explicit DenseCell(const DenseCellOptions& options)
       : Parameters(named_parameters(validated(options))),

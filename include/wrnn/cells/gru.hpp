@@ -37,6 +37,7 @@
 #include "wrnn/core/error.hpp"
 #include "wrnn/core/parameter.hpp"
 #include "wrnn/core/rng.hpp"
+#include "wrnn/core/state_layout.hpp"
 
 namespace wrnn {
 
@@ -55,6 +56,8 @@ class GRUCell : public CellParameters<Scalar_> {
  public:
   using Scalar = Scalar_;
   using Options = GRUCellOptions;
+  // A sample's state is a column: the step is a matrix product (state_layout.hpp).
+  static constexpr StateLayout state_layout = StateLayout::sample_columns;
   static constexpr Index kGates = 3;  // r, z, n
 
   explicit GRUCell(const GRUCellOptions& options)

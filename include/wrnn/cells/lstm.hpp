@@ -32,6 +32,7 @@
 #include "wrnn/core/error.hpp"
 #include "wrnn/core/parameter.hpp"
 #include "wrnn/core/rng.hpp"
+#include "wrnn/core/state_layout.hpp"
 
 namespace wrnn {
 
@@ -50,6 +51,8 @@ class LSTMCell : public CellParameters<Scalar_> {
  public:
   using Scalar = Scalar_;
   using Options = LSTMCellOptions;
+  // A sample's state is a column: the step is a matrix product (state_layout.hpp).
+  static constexpr StateLayout state_layout = StateLayout::sample_columns;
   static constexpr Index kGates = 4;  // i, f, g, o
 
   explicit LSTMCell(const LSTMCellOptions& options)

@@ -23,7 +23,9 @@
 #include "wrnn/core/activation.hpp"
 #include "wrnn/core/parameter.hpp"
 #include "wrnn/core/rng.hpp"
+#include "wrnn/core/state_layout.hpp"
 #include "wrnn/kernels/circular_conv.hpp"
+#include "wrnn/kernels/circular_conv_lanes.hpp"
 
 namespace wrnn {
 
@@ -47,6 +49,9 @@ class WaveCell : public CellParameters<Scalar_> {
  public:
   using Scalar = Scalar_;
   using Options = WaveCellOptions;
+  // A batch's states are rows of samples: the convolution runs SIMD lanes over them, each tap a
+  // whole row (circular_conv_lanes.hpp, state_layout.hpp). step() has one sample, either way.
+  static constexpr StateLayout state_layout = StateLayout::sample_lanes;
 
   explicit WaveCell(const WaveCellOptions& options)
       : Parameters(named_parameters(validated(options))),
@@ -83,28 +88,28 @@ class WaveCell : public CellParameters<Scalar_> {
   }
 
   // One step over a batch: state_next = act(u (*) state_prev + b_u + projected). All matrices
-  // are (rows x B) column-major; `tape` is unused (tape_size() == 0).
-  void forward_step(ConstMatrixMap<Scalar> projected, ConstMatrixMap<Scalar> state_prev,
-                    MatrixMap<Scalar> state_next, MatrixMap<Scalar> /*tape*/) const {
+  // are (rows x B) row-major, samples in lanes; `tape` is unused (tape_size() == 0).
+  void forward_step(ConstRowMatrixMap<Scalar> projected, ConstRowMatrixMap<Scalar> state_prev,
+                    RowMatrixMap<Scalar> state_next, RowMatrixMap<Scalar> /*tape*/) const {
     if (state_next.data() != projected.data()) state_next = projected;  // may alias, see concept
-    circular_conv_forward_activation(shape_, recurrent_weight_.value.data(),
-                                     recurrent_bias_.value.data(), state_prev.data(),
-                                     state_next.data(), state_prev.cols(), options_.activation);
+    lanes::forward_activation(shape_, recurrent_weight_.value.data(), recurrent_bias_.value.data(),
+                              state_prev.data(), state_next.data(), state_prev.cols(),
+                              options_.activation);
   }
 
   // One reverse step. grad_state_next holds dL/dh_t on entry and is used as scratch.
   // Writes dL/dp_t into grad_projected and dL/dh_{t-1} into grad_state_prev (overwriting both);
   // adds the recurrent weight and bias gradients into grads[kRecurrentWeight],
   // grads[kRecurrentBias].
-  void backward_step(ConstMatrixMap<Scalar> state_prev, ConstMatrixMap<Scalar> state_next,
-                     ConstMatrixMap<Scalar> /*tape*/, MatrixMap<Scalar> grad_state_next,
-                     MatrixMap<Scalar> grad_projected, MatrixMap<Scalar> grad_state_prev,
+  void backward_step(ConstRowMatrixMap<Scalar> state_prev, ConstRowMatrixMap<Scalar> state_next,
+                     ConstRowMatrixMap<Scalar> /*tape*/, RowMatrixMap<Scalar> grad_state_next,
+                     RowMatrixMap<Scalar> grad_projected, RowMatrixMap<Scalar> grad_state_prev,
                      Scalar* const* grads) const {
     const Index batch = state_prev.cols();
     activation_gradient(options_.activation, state_next, grad_state_next, grad_projected);
-    circular_conv_backward(shape_, recurrent_weight_.value.data(), state_prev.data(),
-                           grad_projected.data(), grads[kRecurrentWeight], grads[kRecurrentBias],
-                           grad_state_prev.data(), batch);
+    lanes::backward(shape_, recurrent_weight_.value.data(), state_prev.data(),
+                    grad_projected.data(), grads[kRecurrentWeight], grads[kRecurrentBias],
+                    grad_state_prev.data(), batch);
   }
 
   // Streaming: advance one sample's state by one input x (d values), in place. Never allocates:

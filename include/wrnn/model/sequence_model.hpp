@@ -45,7 +45,9 @@
 #include "wrnn/core/parameter.hpp"
 #include "wrnn/core/rng.hpp"
 #include "wrnn/core/sequence.hpp"
+#include "wrnn/core/state_layout.hpp"
 #include "wrnn/core/thread_pool.hpp"
+#include "wrnn/kernels/lane_products.hpp"
 #include "wrnn/model/readout.hpp"
 
 namespace wrnn {
@@ -69,6 +71,8 @@ class SequenceModel {
  public:
   using Scalar = typename Cell::Scalar;
   using CellOptions = typename Cell::Options;
+  // How the cell wants a chunk's states and their gradients laid out (state_layout.hpp).
+  static constexpr StateLayout state_layout = Cell::state_layout;
 
   SequenceModel(const CellOptions& cell_options, const ReadoutOptions& readout_options,
                 const ModelOptions& model_options = {})
@@ -166,7 +170,8 @@ class SequenceModel {
       if (sample < chunk.first || sample >= chunk.first + chunk.size) continue;
       Matrix<Scalar> states(cell_.state_size(), steps_ + 1);
       for (Index t = 0; t <= steps_; ++t)
-        states.col(t) = chunk.states.col(state_slot(t) * chunk.size + sample - chunk.first);
+        states.col(t) = const_state_block(chunk.states, state_slot(t) * chunk.size, chunk.size)
+                            .col(sample - chunk.first);
       return states;
     }
     return {};
@@ -192,20 +197,29 @@ class SequenceModel {
   }
 
  private:
+  using StateMap = typename LayoutMaps<Scalar, state_layout>::Map;
+  using ConstStateMap = typename LayoutMaps<Scalar, state_layout>::ConstMap;
+
+  // Every matrix marked [layout] holds blocks of b columns in the cell's state_layout: block m
+  // of an R-row matrix is the R*b scalars from m*R*b on, an R x b matrix column- or row-major.
+  // The others are column-major.
   struct Chunk {
-    Index first = 0, size = 0;      // samples [first, first + size) of the batch
-    Matrix<Scalar> inputs;          // d x T*b: this chunk's inputs, kept for dWx (tape only)
-    Matrix<Scalar> projected;       // P x b: p_t = Wx x_t + bx (unless P == S, see below)
-    Matrix<Scalar> states;          // S x slots*b: h_0 .. h_T, or checkpoints + a segment
-    Matrix<Scalar> tape;            // cell's extra tape x T*b (see tape_slot)
+    Index first = 0, size = 0;         // samples [first, first + size) of the batch
+    Matrix<Scalar> inputs;             // d x T*b: this chunk's inputs, kept for dWx (tape only)
+    RowMatrix<Scalar> input_rows;      // d x b: x_t, a row per input (sample_lanes, narrow inputs)
+    std::vector<Index> active_inputs;  // the rows of input_rows that are not all zero
+    Vector<Scalar> ones;               // b ones: sums over samples as products (sample_lanes)
+    Matrix<Scalar> projected;          // P x b [layout]: p_t = Wx x_t + bx (unless P == S, below)
+    Matrix<Scalar> states;          // S x slots*b [layout]: h_0 .. h_T, or checkpoints + a segment
+    Matrix<Scalar> tape;            // cell's extra tape x T*b [layout] (see tape_slot)
     Index resident_segment = -1;    // the checkpoint segment whose states are in place
-    Matrix<Scalar> readout_hidden;  // readout hidden x T'*b
-    Matrix<Scalar> outputs;         // o x T'*b
-    Matrix<Scalar> grad_outputs;    // o x T'*b
+    Matrix<Scalar> readout_hidden;  // readout hidden x T'*b [layout]
+    Matrix<Scalar> outputs;         // o x T'*b [layout]
+    Matrix<Scalar> grad_outputs;    // o x T'*b [layout]
     // Per-step scratch of the reverse sweep, b columns each:
-    Matrix<Scalar> grad_readout_hidden;          // readout hidden x b
-    Matrix<Scalar> grad_projected;               // P x b: dL/dp_t
-    Matrix<Scalar> grad_state, grad_state_prev;  // S x b: dL/dh_t, dL/dh_{t-1}
+    Matrix<Scalar> grad_readout_hidden;          // readout hidden x b [layout]
+    Matrix<Scalar> grad_projected;               // P x b [layout]: dL/dp_t
+    Matrix<Scalar> grad_state, grad_state_prev;  // S x b [layout]: dL/dh_t, dL/dh_{t-1}
     Matrix<Scalar> grad_input_weight_columns;    // P x d: dWx column-major (narrow inputs)
     std::vector<Vector<Scalar>> grads;  // per-parameter gradient of this chunk (several chunks)
 
@@ -255,17 +269,34 @@ class SequenceModel {
   bool narrow_input() const { return cell_.input_size() <= kNarrowInput; }
 
   // p = Wx x + bx for one step of a chunk (x: d x b, p: P x b), each value written once.
-  void project_step(ConstMatrixMap<Scalar> x, MatrixMap<Scalar> p) const {
+  void project_step(Chunk& chunk, ConstMatrixMap<Scalar> x, StateMap p) const {
     const Vector<Scalar>& bias = cell_.input_bias().value;
-    if (narrow_input()) {
+    if (!narrow_input()) {
+      p.colwise() = bias;
+      p.noalias() += cell_.input_weight().matrix() * x;
+    } else if constexpr (state_layout == StateLayout::sample_columns) {
       // With a few inputs (10 in the copy task, 1 in sMNIST) Eigen's GEMM spends more time
       // packing than multiplying: per sample on the column-major copy (column_projection.hpp).
       for (Index i = 0; i < x.cols(); ++i)
         project_on_columns(input_weight_columns_, bias, x.col(i).data(), p.col(i));
     } else {
-      p.colwise() = bias;
-      p.noalias() += cell_.input_weight().matrix() * x;
+      // Samples in lanes: row u of p is b[u] plus Wx[u][j] times row j of x for each input j
+      // that is not zero in every sample (column_projection.hpp says why skipping pays).
+      const Index active = nonzero_input_rows(chunk, x);
+      lanes::affine(cell_.input_weight().value.data(), cell_.input_size(), p.rows(), bias.data(),
+                    chunk.input_rows.data(), chunk.active_inputs.data(), active, p.data(),
+                    x.cols());
     }
+  }
+
+  // Copies x (d x b) into the chunk's rows of inputs and lists the inputs that are not zero in
+  // every sample (samples in lanes, narrow inputs). Returns how many there are.
+  static Index nonzero_input_rows(Chunk& chunk, ConstMatrixMap<Scalar> x) {
+    chunk.input_rows = x;
+    chunk.active_inputs.clear();
+    for (Index j = 0; j < x.rows(); ++j)
+      if (!chunk.input_rows.row(j).isZero(0)) chunk.active_inputs.push_back(j);
+    return static_cast<Index>(chunk.active_inputs.size());
   }
 
   std::vector<Scalar*> parameter_grad_pointers() {
@@ -309,6 +340,11 @@ class SequenceModel {
       chunk.grad_state.resize(cell_.state_size(), b);
       chunk.grad_state_prev.resize(cell_.state_size(), b);
       if (narrow_input()) chunk.grad_input_weight_columns.resize(P, cell_.input_size());
+      if (state_layout == StateLayout::sample_lanes) chunk.ones.setOnes(b);
+      if (narrow_input() && state_layout == StateLayout::sample_lanes) {
+        chunk.input_rows.resize(cell_.input_size(), b);
+        chunk.active_inputs.reserve(static_cast<std::size_t>(cell_.input_size()));
+      }
       if (chunk_count > 1)
         for (auto& named : parameters_)
           chunk.grads.push_back(Vector<Scalar>::Zero(named.parameter->size()));
@@ -333,15 +369,25 @@ class SequenceModel {
   }
 
   // Columns [first, first + count) of a column-major matrix, as a writable or read-only view.
-  static MatrixMap<Scalar> columns(Matrix<Scalar>& m, Index first, Index count) {
-    return {m.data() + first * m.rows(), m.rows(), count};
-  }
   static ConstMatrixMap<Scalar> const_columns(const Matrix<Scalar>& m, Index first, Index count) {
     return {m.data() + first * m.rows(), m.rows(), count};
   }
-  static MatrixMap<Scalar> all_columns(Matrix<Scalar>& m) { return columns(m, 0, m.cols()); }
-  static ConstMatrixMap<Scalar> const_all_columns(const Matrix<Scalar>& m) {
-    return const_columns(m, 0, m.cols());
+
+  // The same for the matrices in the cell's state layout (Chunk): the block of `count` columns
+  // from column `first` (a multiple of count), as an R x count matrix in that layout.
+  static StateMap state_block(Matrix<Scalar>& m, Index first, Index count) {
+    return {m.data() + first * m.rows(), m.rows(), count};
+  }
+  static ConstStateMap const_state_block(const Matrix<Scalar>& m, Index first, Index count) {
+    return {m.data() + first * m.rows(), m.rows(), count};
+  }
+  static StateMap whole_state_block(Matrix<Scalar>& m) { return state_block(m, 0, m.cols()); }
+
+  // Asks the processor to bring a block into its caches (L2), one request per cache line; the
+  // loads that follow do not wait for it.
+  static void prefetch(const ConstStateMap& block) {
+    constexpr Index line = 64 / static_cast<Index>(sizeof(Scalar));
+    for (Index i = 0; i < block.size(); i += line) __builtin_prefetch(block.data() + i, 0, 2);
   }
 
   // Where h_t sits in a chunk's states (in blocks of b columns). With a tape: checkpoint slot
@@ -357,10 +403,10 @@ class SequenceModel {
   Index segment_of(Index t) const { return (t - 1) / segment_; }
 
   // Rows [0, output_size) of h_t for the b samples of a chunk: what the readout reads.
-  ConstStridedMatrixMap<Scalar> visible_state(const Chunk& chunk, Index t) const {
+  auto visible_state(const Chunk& chunk, Index t) const {
     const Index S = cell_.state_size();
-    return {chunk.states.data() + state_slot(t) * chunk.size * S, cell_.output_size(), chunk.size,
-            Eigen::OuterStride<>(S)};
+    return LayoutMaps<Scalar, state_layout>::leading_rows(
+        chunk.states.data() + state_slot(t) * chunk.size * S, S, cell_.output_size(), chunk.size);
   }
 
   void run_forward(const Sequence<Scalar>& inputs, bool with_tape) {
@@ -385,16 +431,17 @@ class SequenceModel {
   void forward_chunk(Chunk& chunk, const Sequence<Scalar>& inputs) {
     const Index b = chunk.size;
     if (chunks_have_tape_) gather_inputs(chunk, inputs);
-    columns(chunk.states, 0, b).setZero();
+    state_block(chunk.states, 0, b).setZero();
     for (Index t = 1; t <= steps_; ++t) {
       cell_step(chunk, step_inputs(chunk, inputs, t), t);
       const Index block = readout_block(t);
       if (block >= 0)
-        readout_.forward(visible_state(chunk, t), columns(chunk.readout_hidden, block * b, b),
-                         columns(chunk.outputs, block * b, b));
+        readout_.forward(visible_state(chunk, t), state_block(chunk.readout_hidden, block * b, b),
+                         state_block(chunk.outputs, block * b, b));
     }
     for (Index block = 0; block < output_steps(); ++block)
-      outputs_.middleCols(block * batch_ + chunk.first, b) = chunk.outputs.middleCols(block * b, b);
+      outputs_.middleCols(block * batch_ + chunk.first, b) =
+          const_state_block(chunk.outputs, block * b, b);
     chunk.resident_segment = segment_of(steps_);
   }
 
@@ -402,14 +449,14 @@ class SequenceModel {
   // h_{t-1}, each into its slot. The forward and the recomputation of a segment both run this.
   void cell_step(Chunk& chunk, ConstMatrixMap<Scalar> x, Index t) {
     const Index b = chunk.size;
-    MatrixMap<Scalar> state = columns(chunk.states, state_slot(t) * b, b);
+    StateMap state = state_block(chunk.states, state_slot(t) * b, b);
     // Where p_t has the state's size (wave, dense) it is written straight into h_t's slot and
     // the cell turns it into h_t in place: no separate buffer and no copy.
-    MatrixMap<Scalar> projected = projects_into_states() ? state : all_columns(chunk.projected);
-    project_step(x, projected);
-    cell_.forward_step(ConstMatrixMap<Scalar>(projected.data(), projected.rows(), b),
-                       const_columns(chunk.states, state_slot(t - 1) * b, b), state,
-                       columns(chunk.tape, tape_slot(t) * b, b));
+    StateMap projected = projects_into_states() ? state : whole_state_block(chunk.projected);
+    project_step(chunk, x, projected);
+    cell_.forward_step(ConstStateMap(projected.data(), projected.rows(), b),
+                       const_state_block(chunk.states, state_slot(t - 1) * b, b), state,
+                       state_block(chunk.tape, tape_slot(t) * b, b));
   }
 
   // Puts the states and tapes of checkpoint segment m back in place, from h_mK and the kept
@@ -435,47 +482,70 @@ class SequenceModel {
     VectorMap<Scalar> grad_input_bias(cell_grads[1], input_weight.shape[0]);
 
     for (Index block = 0; block < output_steps(); ++block)
-      chunk.grad_outputs.middleCols(block * b, b) =
+      state_block(chunk.grad_outputs, block * b, b) =
           grad_outputs.middleCols(block * batch_ + chunk.first, b);
     const Index visible = cell_.output_size();
     chunk.grad_state.setZero();
     if (narrow_input()) chunk.grad_input_weight_columns.setZero();
     for (Index t = steps_; t >= 1; --t) {
       if (segment_of(t) != chunk.resident_segment) recompute_segment(chunk, segment_of(t));
+      // h_{t-1} was written by the forward long ago and left the caches (the tape is 40 MB at
+      // the copy shape); the cell's backward reads it once the readout's and the activation's
+      // gradients are done. Asking for it now brings it in meanwhile: the copy training step
+      // 23.1 -> 21.1 ms, adding 527 -> 494 ms (medians of 4, old and new binaries alternately,
+      // bench_training, Zen 5).
+      prefetch(const_state_block(chunk.states, state_slot(t - 1) * b, b));
       const Index block = readout_block(t);
       if (block >= 0) {
-        readout_.backward(
-            visible_state(chunk, t), const_columns(chunk.readout_hidden, block * b, b),
-            const_columns(chunk.grad_outputs, block * b, b), all_columns(chunk.grad_readout_hidden),
-            StridedMatrixMap<Scalar>(chunk.grad_state.data(), visible, b,
-                                     Eigen::OuterStride<>(cell_.state_size())),
-            readout_grads);
+        readout_.backward(visible_state(chunk, t),
+                          const_state_block(chunk.readout_hidden, block * b, b),
+                          const_state_block(chunk.grad_outputs, block * b, b),
+                          whole_state_block(chunk.grad_readout_hidden),
+                          LayoutMaps<Scalar, state_layout>::leading_rows(
+                              chunk.grad_state.data(), cell_.state_size(), visible, b),
+                          readout_grads);
       }
-      cell_.backward_step(const_columns(chunk.states, state_slot(t - 1) * b, b),
-                          const_columns(chunk.states, state_slot(t) * b, b),
-                          const_columns(chunk.tape, tape_slot(t) * b, b),
-                          all_columns(chunk.grad_state), all_columns(chunk.grad_projected),
-                          all_columns(chunk.grad_state_prev), cell_grads);
-      add_input_weight_gradient(chunk, const_columns(chunk.inputs, (t - 1) * b, b),
-                                grad_input_weight);
-      grad_input_bias += chunk.grad_projected.rowwise().sum();
+      cell_.backward_step(const_state_block(chunk.states, state_slot(t - 1) * b, b),
+                          const_state_block(chunk.states, state_slot(t) * b, b),
+                          const_state_block(chunk.tape, tape_slot(t) * b, b),
+                          whole_state_block(chunk.grad_state),
+                          whole_state_block(chunk.grad_projected),
+                          whole_state_block(chunk.grad_state_prev), cell_grads);
+      add_input_gradients(chunk, const_columns(chunk.inputs, (t - 1) * b, b), grad_input_weight,
+                          grad_input_bias);
       chunk.grad_state.swap(chunk.grad_state_prev);
     }
     if (narrow_input()) grad_input_weight += chunk.grad_input_weight_columns;
   }
 
-  // dWx += dL/dp_t x_t^T for one step of a chunk. Narrow inputs (see project_step) go per sample
-  // into the chunk's column-major accumulator (added to the row-major gradient once, at the end
-  // of the sweep).
-  void add_input_weight_gradient(Chunk& chunk, ConstMatrixMap<Scalar> x,
-                                 RowMatrixMap<Scalar> grad_input_weight) const {
+  // dWx += dL/dp_t x_t^T and dbx += the sum of dL/dp_t over the samples, for one step of a
+  // chunk. Narrow inputs (see project_step) go into the chunk's column-major accumulator (added
+  // to the row-major gradient once, at the end of the sweep): per sample with samples in
+  // columns, per input that is not zero in every sample with samples in lanes.
+  void add_input_gradients(Chunk& chunk, ConstMatrixMap<Scalar> x,
+                           RowMatrixMap<Scalar> grad_input_weight,
+                           VectorMap<Scalar> grad_input_bias) const {
+    const ConstStateMap grad_projected(chunk.grad_projected.data(), chunk.grad_projected.rows(),
+                                       chunk.size);
+    if constexpr (state_layout == StateLayout::sample_lanes)
+      lanes::add_sample_products(chunk.ones.data(), 1, grad_projected.data(), grad_projected.rows(),
+                                 grad_input_bias.data(), grad_projected.rows(), chunk.size);
+    else
+      grad_input_bias += grad_projected.rowwise().sum();
     if (!narrow_input()) {
-      grad_input_weight.noalias() += chunk.grad_projected * x.transpose();
-      return;
+      grad_input_weight.noalias() += grad_projected * x.transpose();
+    } else if constexpr (state_layout == StateLayout::sample_columns) {
+      for (Index i = 0; i < x.cols(); ++i)
+        add_column_gradient(x.col(i).data(), chunk.grad_projected.col(i),
+                            chunk.grad_input_weight_columns);
+    } else {
+      const Index active = nonzero_input_rows(chunk, x), P = grad_projected.rows();
+      for (Index a = 0; a < active; ++a) {
+        const Index j = chunk.active_inputs[static_cast<std::size_t>(a)];
+        lanes::add_sample_products(chunk.input_rows.row(j).data(), 1, grad_projected.data(), P,
+                                   chunk.grad_input_weight_columns.col(j).data(), P, chunk.size);
+      }
     }
-    for (Index i = 0; i < x.cols(); ++i)
-      add_column_gradient(x.col(i).data(), chunk.grad_projected.col(i),
-                          chunk.grad_input_weight_columns);
   }
 
   Cell cell_;
