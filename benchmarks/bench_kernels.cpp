@@ -4,9 +4,12 @@
 //   FLOPs of each kernel per call = 2 * C * C * k * n * B  (one multiply-add per tap, channel
 //   pair, unit and sample; the bias adds C*n*B more, not counted)
 //
-// Three implementations: `dispatched` is what the library runs (wrnn::circular_conv_*: the
+// Three implementations for states with each sample's values together (samples in columns):
+// `dispatched` is what the streaming step and the kernel API run (wrnn::circular_conv_*: the
 // Winograd F(4, 3) kernels where they apply, counter winograd=1, else the direct xsimd ones),
 // `direct` the direct xsimd kernels always (wrnn::simd::), `reference` the scalar definition.
+// And BM_Lanes*: the kernels for states with the samples in SIMD lanes (wrnn::lanes::, what a
+// wave model trains on), called on chunks of the batch as SequenceModel calls them.
 // The FLOP/s of every one are the direct convolution's count above over the time taken: for the
 // Winograd kernels, which do about half those multiply-adds, an effective rate (how fast the
 // convolution gets done), not the rate of the arithmetic they actually do.
@@ -20,6 +23,7 @@
 
 #include "wrnn/core/rng.hpp"
 #include "wrnn/kernels/circular_conv.hpp"
+#include "wrnn/kernels/circular_conv_lanes.hpp"
 #include "wrnn/kernels/circular_conv_parallel.hpp"
 
 namespace {
@@ -210,6 +214,85 @@ BENCHMARK_TEMPLATE(BM_BackwardFused, Implementation::direct)->Apply(paper_sizes)
 BENCHMARK_TEMPLATE(BM_Forward, Implementation::reference)->Apply(paper_sizes);
 BENCHMARK_TEMPLATE(BM_BackwardState, Implementation::reference)->Apply(paper_sizes);
 BENCHMARK_TEMPLATE(BM_BackwardWeights, Implementation::reference)->Apply(paper_sizes);
+
+// The kernels for states with the samples in lanes, as SequenceModel runs them: the batch of
+// range(2) samples in chunks of range(3) (the model's batch_chunk, 32 by default), one call per
+// chunk, each on its own block of rows (the layout is per chunk).
+struct LanesData : KernelData {
+  Index chunk;
+  explicit LanesData(const benchmark::State& bench) : KernelData(bench), chunk(bench.range(3)) {}
+  template <class Call>
+  void for_each_chunk(Call&& call) {
+    const Index rows = shape.state_size();
+    for (Index first = 0; first < batch; first += chunk)
+      call(first * rows, std::min(chunk, batch - first));
+  }
+};
+
+void BM_LanesForward(benchmark::State& bench) {
+  LanesData d(bench);
+  for (auto _ : bench) {
+    d.for_each_chunk([&](Index offset, Index samples) {
+      wrnn::lanes::forward_activation(d.shape, d.weights.data(), d.bias.data(),
+                                      d.state.data() + offset, d.out.data() + offset, samples,
+                                      wrnn::Activation::relu);
+    });
+    benchmark::ClobberMemory();
+  }
+  set_flop_rate(bench, d.flops());
+}
+
+void BM_LanesBackwardState(benchmark::State& bench) {
+  LanesData d(bench);
+  for (auto _ : bench) {
+    d.for_each_chunk([&](Index offset, Index samples) {
+      wrnn::lanes::backward_state(d.shape, d.weights.data(), d.state.data() + offset,
+                                  d.out.data() + offset, samples);
+    });
+    benchmark::ClobberMemory();
+  }
+  set_flop_rate(bench, d.flops());
+}
+
+void BM_LanesBackwardWeights(benchmark::State& bench) {
+  LanesData d(bench);
+  for (auto _ : bench) {
+    d.for_each_chunk([&](Index offset, Index samples) {
+      wrnn::lanes::backward_weights(d.shape, d.state.data() + offset, d.out.data() + offset,
+                                    d.grad_weights.data(), d.grad_bias.data(), samples);
+    });
+    benchmark::ClobberMemory();
+  }
+  set_flop_rate(bench, d.flops());
+}
+
+// What the wave cell's backward step runs: both, the state gradient overwritten.
+void BM_LanesBackward(benchmark::State& bench) {
+  LanesData d(bench);
+  std::vector<float> grad_state(d.out.size());
+  for (auto _ : bench) {
+    d.for_each_chunk([&](Index offset, Index samples) {
+      wrnn::lanes::backward(d.shape, d.weights.data(), d.state.data() + offset,
+                            d.out.data() + offset, d.grad_weights.data(), d.grad_bias.data(),
+                            grad_state.data() + offset, samples);
+    });
+    benchmark::ClobberMemory();
+  }
+  set_flop_rate(bench, 2 * d.flops());
+}
+
+// The paper's sizes, batch 128 in the model's chunks of 32, and the copy size in one chunk.
+void lanes_sizes(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"n", "C", "B", "chunk"});
+  b->Args({100, 6, 128, 32})->Args({100, 27, 128, 32})->Args({256, 16, 128, 32});
+  b->Args({100, 6, 128, 128});
+  b->Unit(benchmark::kMicrosecond);
+}
+
+BENCHMARK(BM_LanesForward)->Apply(lanes_sizes);
+BENCHMARK(BM_LanesBackwardState)->Apply(lanes_sizes);
+BENCHMARK(BM_LanesBackwardWeights)->Apply(lanes_sizes);
+BENCHMARK(BM_LanesBackward)->Apply(lanes_sizes);
 
 // Where the Winograd kernels start to pay (winograd::min_channels): the forward + relu and the
 // fused backward, direct (false) against Winograd (true) whatever the dispatch would pick, for C
