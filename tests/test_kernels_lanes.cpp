@@ -1,7 +1,9 @@
 // The circular-convolution kernels for states with their samples in SIMD lanes
-// (wrnn/kernels/circular_conv_lanes.hpp) against the scalar reference, evaluated in double
-// precision on the same inputs in the other layout (samples in columns): every shape the
-// column kernels are tested on, for batches of a single sample, of one vector of samples and a
+// (wrnn/kernels/circular_conv_lanes.hpp, and its Winograd passes for k = 3 rings of 8+ channels,
+// circular_conv_lanes_winograd.hpp) against the scalar reference, evaluated in double precision
+// on the same inputs in the other layout (samples in columns): every shape the column kernels
+// are tested on (the Winograd ones among them: 8 to 17 channels, one to 32 tiles, odd and even
+// counts of tiles), for batches of a single sample, of one vector of samples and a
 // few more, and of two vectors (a pair) and a few more, where the samples past the last whole
 // vector run packed in scratch. Also: a sample's forward and state gradient are the same bits
 // alone and in any place of a batch, a dirty scratch buffer changes nothing, calls with their
@@ -84,6 +86,16 @@ std::vector<double> absolute(std::vector<double> values) {
 }
 
 }  // namespace
+
+TEST_CASE("the lanes kernels' Winograd passes serve k = 3 rings of 8+ channels, n = 4m",
+          "[kernels][lanes]") {
+  CHECK(wrnn::lanes::winograd::applies(ConvShape{16, 256, 3}));  // sMNIST
+  CHECK(wrnn::lanes::winograd::applies(ConvShape{27, 100, 3}));  // adding
+  CHECK(wrnn::lanes::winograd::applies(ConvShape{8, 4, 3}));
+  CHECK_FALSE(wrnn::lanes::winograd::applies(ConvShape{6, 100, 3}));   // copy: direct tiles
+  CHECK_FALSE(wrnn::lanes::winograd::applies(ConvShape{16, 258, 3}));  // n not a multiple of 4
+  CHECK_FALSE(wrnn::lanes::winograd::applies(ConvShape{16, 256, 5}));  // k != 3
+}
 
 TEMPLATE_TEST_CASE("lanes kernels match the reference", "[kernels][lanes]", float, double) {
   using Scalar = TestType;
@@ -215,8 +227,11 @@ TEMPLATE_TEST_CASE("lanes kernels give the same bits with a dirty caller-owned s
   // A scratch buffer reused from a larger shape holds stale values; NaN makes any stale value a
   // kernel reads show up. Batches with samples past the last vector use the packed rows.
   using Scalar = TestType;
-  const ConvShape large{8, 257, 7};
-  const ConvShape shape = GENERATE(ConvShape{6, 100, 3}, ConvShape{3, 13, 5}, ConvShape{2, 3, 3});
+  const ConvShape large{16, 257, 7};
+  // direct tiles (k = 3, 5), a ring shorter than a tile, the Winograd passes (12 channels: two
+  // pairs of tiles and a single one)
+  const ConvShape shape =
+      GENERATE(ConvShape{6, 100, 3}, ConvShape{3, 13, 5}, ConvShape{2, 3, 3}, ConvShape{12, 20, 3});
   const Index batch = GENERATE(Index{1}, 2 * lanes<Scalar>() + 3);
   CAPTURE(shape.channels, shape.ring_size, shape.kernel_size, batch);
   const Index rows = shape.state_size();
@@ -262,7 +277,7 @@ TEMPLATE_TEST_CASE("lanes kernels give the same bits with a dirty caller-owned s
 
 TEST_CASE("lanes kernel calls allocate nothing once their scratch is in place",
           "[kernels][lanes][allocation]") {
-  const ConvShape shape = GENERATE(ConvShape{6, 100, 3}, ConvShape{16, 64, 3});
+  const ConvShape shape = GENERATE(ConvShape{6, 100, 3}, ConvShape{16, 64, 3});  // direct, Winograd
   const Index batch = lanes<float>() + 3, rows = shape.state_size();
   const Case data = make_case<float>(shape, batch, 13);
   const std::vector<float> weights = cast<float>(data.weights), bias = cast<float>(data.bias),

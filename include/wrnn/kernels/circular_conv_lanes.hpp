@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "wrnn/core/activation.hpp"
+#include "wrnn/kernels/circular_conv_lanes_winograd.hpp"
 #include "wrnn/kernels/circular_conv_reference.hpp"
 #include "wrnn/kernels/circular_conv_simd.hpp"
 #include "wrnn/kernels/scratch_buffer.hpp"
@@ -45,25 +46,13 @@
 
 namespace wrnn::lanes {
 
-// Scalars of scratch the kernels need for `shape`: the weights packed for the tiles (or the
-// weight gradient's lane sums, W per weight and bias), and two blocks of W-wide rows for the
-// samples past the last whole vector.
-template <class Scalar>
-Index scratch_size(const ConvShape& shape) {
-  if constexpr (simd::available<Scalar>) {
-    constexpr Index W = simd::detail::lanes<Scalar>;
-    return (shape.weight_count() + shape.channels) * W + 2 * shape.state_size() * W;
-  } else {
-    return 0;
-  }
-}
-
 namespace detail {
 
 using simd::detail::Batch;
 using simd::detail::lanes;
 using simd::detail::multiply_add;
 using simd::detail::vector_registers;
+using simd::detail::with_constant;
 
 // Forward tile: 6 output channels x rows x vectors of samples (6 x 4 + 1 input vector + 1
 // weight = 26 of 32 registers; 6 x 2 + 1 + 1 = 14 of 16).
@@ -191,7 +180,6 @@ template <class Scalar, int Vectors>
 void convolve_block(const ConvShape& shape, const Scalar* packed_weights, const Scalar* bias,
                     Rows<const Scalar> in, Rows<Scalar> out, bool accumulate,
                     Activation activation) {
-  static_assert(tile_channels == 6, "the remainder switch below handles 1..5 channels");
   constexpr int R = tile_rows<Vectors>;
   const Index C = shape.channels, n = shape.ring_size, k = shape.kernel_size,
               r = shape.half_width();
@@ -207,23 +195,9 @@ void convolve_block(const ConvShape& shape, const Scalar* packed_weights, const 
             shape, packed_weights + c0 * C * k, bias, input_row, out, c0, i0, accumulate,
             activation);
     };
-    Index c0 = 0;
-    for (; c0 + tile_channels <= C; c0 += tile_channels)
-      tile(std::integral_constant<int, tile_channels>{}, c0);
-    switch (C - c0) {
-      case 5:
-        return tile(std::integral_constant<int, 5>{}, c0);
-      case 4:
-        return tile(std::integral_constant<int, 4>{}, c0);
-      case 3:
-        return tile(std::integral_constant<int, 3>{}, c0);
-      case 2:
-        return tile(std::integral_constant<int, 2>{}, c0);
-      case 1:
-        return tile(std::integral_constant<int, 1>{}, c0);
-      default:
-        return;
-    }
+    for (Index c0 = 0; c0 < C; c0 += tile_channels)
+      with_constant<tile_channels>(std::min<Index>(tile_channels, C - c0),
+                                   [&](auto channels) { tile(channels, c0); });
   };
   auto interior = [&](auto rows, Index i0) {
     const Scalar* first = in.row(i0 - r);
@@ -268,32 +242,73 @@ void unpack_samples(const Scalar* packed, Index rows, Index batch, Index first, 
     std::copy(packed + row * W, packed + row * W + count, target + row * batch + first);
 }
 
-// out = act(out? + bias? + weight (*) in) over the whole batch: pairs of vectors, a last single
-// vector, then the samples past the last vector packed into scratch.
+// Calls block(vectors, in, out, stride) over a whole batch: pairs of vectors of samples, a last
+// single vector, then the samples past the last vector packed into W-wide rows of scratch
+// (`packed`, 2 x rows x W scalars) and unpacked after (out's old values packed too if
+// `accumulate`). vectors is a std::integral_constant.
+template <class Scalar, class Block>
+void for_each_sample_block(Index rows, Index batch, const Scalar* in, Scalar* out, bool accumulate,
+                           Scalar* packed, Block&& block) {
+  constexpr Index W = lanes<Scalar>;
+  const Index whole = batch / W * W;
+  Index s = 0;
+  for (; s + pair_vectors * W <= whole; s += pair_vectors * W)
+    block(std::integral_constant<int, pair_vectors>{}, in + s, out + s, batch);
+  for (; s < whole; s += W) block(std::integral_constant<int, 1>{}, in + s, out + s, batch);
+  if (whole < batch) {
+    Scalar* packed_in = packed;
+    Scalar* packed_out = packed + rows * W;
+    pack_samples(in, rows, batch, whole, batch - whole, packed_in);
+    if (accumulate) pack_samples(out, rows, batch, whole, batch - whole, packed_out);
+    block(std::integral_constant<int, 1>{}, packed_in, packed_out, W);
+    unpack_samples(packed_out, rows, batch, whole, batch - whole, out);
+  }
+}
+
+// Where a call's scratch goes: the weights as the tiles read them (packed, Winograd-transformed,
+// or the weight gradient's lane sums), a Winograd pass's transformed inputs and mixed points,
+// and the packed samples past the last vector.
+template <class Scalar>
+struct ScratchLayout {
+  Index weights, pass, packed;
+  explicit ScratchLayout(const ConvShape& shape) {
+    constexpr Index W = lanes<Scalar>;
+    const Index C = shape.channels;
+    weights = std::max((shape.weight_count() + C) * W, winograd::points * C * C);
+    pass = winograd::applies(shape) ? winograd::pass_scratch_size<Scalar>(shape) : 0;
+    packed = 2 * shape.state_size() * W;
+  }
+  Index size() const { return weights + pass + packed; }
+};
+
+// out = act(out? + bias? + weight (*) in) over the whole batch: on the Winograd passes for the
+// shapes they serve, else on the direct tiles.
 template <class Scalar>
 void convolve(const ConvShape& shape, const WeightView<Scalar>& weight, const Scalar* bias,
               const Scalar* in, Scalar* out, Index batch, bool accumulate, Activation activation,
               ScratchBuffer<Scalar>& scratch) {
-  constexpr Index W = lanes<Scalar>;
-  const Index rows = shape.state_size(), whole = batch / W * W;
-  Scalar* packed_weights = scratch.data(scratch_size<Scalar>(shape));
-  pack_weights(shape, weight, packed_weights);
-  Index s = 0;
-  for (; s + pair_vectors * W <= whole; s += pair_vectors * W)
-    convolve_block<Scalar, pair_vectors>(shape, packed_weights, bias, {in + s, batch},
-                                         {out + s, batch}, accumulate, activation);
-  for (; s < whole; s += W)
-    convolve_block<Scalar, 1>(shape, packed_weights, bias, {in + s, batch}, {out + s, batch},
-                              accumulate, activation);
-  if (whole < batch) {
-    Scalar* packed_in = packed_weights + (shape.weight_count() + shape.channels) * W;
-    Scalar* packed_out = packed_in + rows * W;
-    pack_samples(in, rows, batch, whole, batch - whole, packed_in);
-    if (accumulate) pack_samples(out, rows, batch, whole, batch - whole, packed_out);
-    convolve_block<Scalar, 1>(shape, packed_weights, bias, {packed_in, W}, {packed_out, W},
-                              accumulate, activation);
-    unpack_samples(packed_out, rows, batch, whole, batch - whole, out);
+  const ScratchLayout<Scalar> layout(shape);
+  Scalar* weights = scratch.data(layout.size());
+  Scalar* pass = weights + layout.weights;
+  Scalar* packed = pass + layout.pass;
+  const Index rows = shape.state_size();
+  if (winograd::applies(shape)) {
+    winograd::transform_weights(shape, weight, weights);
+    for_each_sample_block(
+        rows, batch, in, out, accumulate, packed,
+        [&](auto vectors, const Scalar* block_in, Scalar* block_out, Index stride) {
+          winograd::convolve_block<Scalar, decltype(vectors)::value>(
+              shape, weights, bias, block_in, block_out, stride, accumulate, activation, pass);
+        });
+    return;
   }
+  pack_weights(shape, weight, weights);
+  for_each_sample_block(rows, batch, in, out, accumulate, packed,
+                        [&](auto vectors, const Scalar* block_in, Scalar* block_out, Index stride) {
+                          convolve_block<Scalar, decltype(vectors)::value>(
+                              shape, weights, bias, {block_in, stride}, {block_out, stride},
+                              accumulate, activation);
+                        });
 }
 
 // The weight gradient's tile: for Channels output channels from c0, one input channel ci and
@@ -348,8 +363,6 @@ template <class Scalar>
 void weight_gradient_block(const ConvShape& shape, Rows<const Scalar> state,
                            Rows<const Scalar> grad, Index vectors, Scalar* lane_sums,
                            Scalar* bias_sums) {
-  static_assert(weight_channels <= 6 && weight_taps == 3,
-                "the remainder switches below handle 1..5 channels and 1..2 taps");
   const Index C = shape.channels, k = shape.kernel_size;
   auto tile = [&](auto channels, auto taps, Index c0, Index ci, Index j0) {
     constexpr int Cs = decltype(channels)::value, Ts = decltype(taps)::value;
@@ -360,37 +373,14 @@ void weight_gradient_block(const ConvShape& shape, Rows<const Scalar> state,
       weight_tile<Scalar, Cs, Ts, false>(shape, state, grad, vectors, c0, ci, j0, lane_sums,
                                          bias_sums);
   };
-  auto taps_of = [&](auto channels, Index c0, Index ci) {
-    Index j0 = 0;
-    for (; j0 + weight_taps <= k; j0 += weight_taps)
-      tile(channels, std::integral_constant<int, weight_taps>{}, c0, ci, j0);
-    if (k - j0 == 2) tile(channels, std::integral_constant<int, 2>{}, c0, ci, j0);
-    if (k - j0 == 1) tile(channels, std::integral_constant<int, 1>{}, c0, ci, j0);
-  };
-  for (Index ci = 0; ci < C; ++ci) {
-    Index c0 = 0;
-    for (; c0 + weight_channels <= C; c0 += weight_channels)
-      taps_of(std::integral_constant<int, weight_channels>{}, c0, ci);
-    switch (C - c0) {
-      case 5:
-        taps_of(std::integral_constant<int, 5>{}, c0, ci);
-        break;
-      case 4:
-        taps_of(std::integral_constant<int, 4>{}, c0, ci);
-        break;
-      case 3:
-        taps_of(std::integral_constant<int, 3>{}, c0, ci);
-        break;
-      case 2:
-        taps_of(std::integral_constant<int, 2>{}, c0, ci);
-        break;
-      case 1:
-        taps_of(std::integral_constant<int, 1>{}, c0, ci);
-        break;
-      default:
-        break;
-    }
-  }
+  for (Index ci = 0; ci < C; ++ci)
+    for (Index c0 = 0; c0 < C; c0 += weight_channels)
+      for (Index j0 = 0; j0 < k; j0 += weight_taps)
+        with_constant<weight_channels>(
+            std::min<Index>(weight_channels, C - c0), [&](auto channels) {
+              with_constant<weight_taps>(std::min<Index>(weight_taps, k - j0),
+                                         [&](auto taps) { tile(channels, taps, c0, ci, j0); });
+            });
 }
 
 // The weight and bias gradients over the whole batch: lane sums over the whole vectors, then
@@ -404,14 +394,15 @@ void weight_gradients(const ConvShape& shape, const Scalar* state, const Scalar*
   constexpr Index W = lanes<Scalar>;
   const Index rows = shape.state_size(), vectors = batch / W, whole = vectors * W;
   const Index weights = shape.weight_count(), C = shape.channels;
-  Scalar* lane_sums = scratch.data(scratch_size<Scalar>(shape));
+  const ScratchLayout<Scalar> layout(shape);
+  Scalar* lane_sums = scratch.data(layout.size());
   Scalar* bias_sums = grad_bias ? lane_sums + weights * W : nullptr;
   std::fill(lane_sums, lane_sums + (weights + C) * W, Scalar(0));
   if (vectors > 0)
     weight_gradient_block<Scalar>(shape, {state, batch}, {grad_out, batch}, vectors, lane_sums,
                                   bias_sums);
   if (whole < batch) {
-    Scalar* packed_state = lane_sums + (weights + C) * W;
+    Scalar* packed_state = lane_sums + layout.weights + layout.pass;
     Scalar* packed_grad = packed_state + rows * W;
     pack_samples(state, rows, batch, whole, batch - whole, packed_state);
     pack_samples(grad_out, rows, batch, whole, batch - whole, packed_grad);
@@ -445,6 +436,15 @@ struct ColumnCopies {
 };
 
 }  // namespace detail
+
+// Scalars of scratch the kernels need for `shape`.
+template <class Scalar>
+Index scratch_size(const ConvShape& shape) {
+  if constexpr (simd::available<Scalar>)
+    return detail::ScratchLayout<Scalar>(shape).size();
+  else
+    return 0;
+}
 
 // inout (C*n x B, samples in lanes) <- act(inout + b_u + u (*) state). bias may be null; state
 // and inout must not overlap.

@@ -158,15 +158,7 @@ constexpr int mix_vectors = many_registers ? 4 : 2;
 constexpr Index weight_channels = many_registers ? 4 : 2;
 constexpr Index weight_inputs = 6;
 
-// Calls run(std::integral_constant<int, count>{}) for a runtime count in [1, Max]: how the edge
-// tiles get their compile-time sizes (the accumulators must be registers).
-template <int Max, class Run>
-inline void with_constant(Index count, Run&& run) {
-  if constexpr (Max >= 1) {
-    if (count == Max) return run(std::integral_constant<int, Max>{});
-    with_constant<Max - 1>(count, run);
-  }
-}
+using simd::detail::with_constant;
 
 inline Index round_up(Index value, Index multiple) {
   return (value + multiple - 1) / multiple * multiple;

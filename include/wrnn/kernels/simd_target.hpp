@@ -50,6 +50,16 @@ inline Batch<Scalar> multiply_add(const Batch<Scalar>& a, const Batch<Scalar>& b
   return xsimd::fma(a, b, c);
 }
 
+// Calls run(std::integral_constant<int, count>{}) for a runtime count in [1, Max]: how the tiles
+// at the edge of a block get their compile-time sizes (their accumulators must be registers).
+template <int Max, class Run>
+inline void with_constant(Index count, Run&& run) {
+  if constexpr (Max >= 1) {
+    if (count == Max) return run(std::integral_constant<int, Max>{});
+    with_constant<Max - 1>(count, run);
+  }
+}
+
 // The same for one scalar: one rounding where the target has fused multiply-adds.
 template <class Scalar>
 inline Scalar multiply_add_scalar(Scalar a, Scalar b, Scalar c) {

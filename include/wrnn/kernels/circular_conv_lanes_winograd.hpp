@@ -1,0 +1,248 @@
+// Winograd's F(4, 3) for the circular convolution of states with the samples in SIMD lanes
+// (circular_conv_lanes.hpp): the forward and the backward to the state of k = 3 rings whose
+// length is a multiple of 4, from min_channels channels on, with about half the multiply-adds of
+// the direct tiles. The algorithm and its matrices are those of circular_conv_winograd.hpp (the
+// same for states with the samples in columns):
+//
+//   tile t of a ring: outputs 4t .. 4t+3, inputs d_m = h[(4t - 1 + m) mod n], m = 0..5
+//   V_x[c'] = (B^T d[c'])_x,   U_x[c][c'] = (G u[c][c'])_x,   x = 0..5
+//   M_x[c]  = sum_{c'} U_x[c][c'] V_x[c'],   y[c] = A^T M[c] (+ b_u[c])
+//
+// With the samples in lanes every one of these is lane-wise: a tile's inputs are 6 whole rows,
+// its transforms plain vector arithmetic, no shuffles. A pass takes two tiles (8 rows) of one
+// block of vectors of samples: it transforms the 2 x 6 input rows of every input channel into
+// scratch (V), mixes them point by point in register tiles of 6 output channels x 2 tiles x the
+// block's vectors (as the direct tiles, with one tap per point and the transformed weights U_x
+// as broadcasts), and transforms each block of 6 output channels back (y = A^T M) into its 8
+// output rows. Per output row, channel and vector that is 1.5 C multiply-adds and the
+// transforms, against 3 C multiply-adds in the direct tiles.
+//
+// The backward to the state is the same with the transposed, tap-reversed weights (WeightView).
+// The backward to the weights stays direct: its Winograd form sums outer products of the
+// transformed gradient and input over every tile and sample, which would keep 6 C^2 lane sums
+// in memory, not registers.
+//
+// Rounding: each output is computed by the same operations in every lane, so a sample's result
+// does not depend on its place in the batch; it differs from the direct tiles' in the last
+// bits (the transforms' rounding).
+#pragma once
+
+#include <algorithm>
+
+#include "wrnn/core/activation.hpp"
+#include "wrnn/kernels/circular_conv_simd.hpp"
+#include "wrnn/kernels/conv_shape.hpp"
+#include "wrnn/kernels/simd_target.hpp"
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
+namespace wrnn::lanes::winograd {
+
+using simd::detail::Batch;
+using simd::detail::lanes;
+using simd::detail::multiply_add;
+
+constexpr Index points = 6;      // transform points per tile: 4 + 3 - 1
+constexpr Index tile_units = 4;  // output rows per tile
+// Tiles a pass mixes at once: 6 channels x 2 tiles x 2 vectors = 24 accumulators with 32 vector
+// registers, 6 x 1 x 2 = 12 with 16.
+constexpr Index pass_tiles = simd::detail::vector_registers >= 32 ? 2 : 1;
+constexpr int block_channels = 6;
+
+// Fewest channels from which these kernels beat the direct tiles (bench_kernels,
+// BM_LanesCrossover*; docs/kernels.md).
+constexpr Index min_channels = 8;
+
+inline bool applies(const ConvShape& shape) {
+  return shape.kernel_size == 3 && shape.ring_size % tile_units == 0 &&
+         shape.channels >= min_channels;
+}
+
+// Scalars of scratch a pass needs (beside the 6 C^2 transformed weights): the transformed inputs
+// (6 x 2 tiles x C rows of up to 2 vectors) and the mixed points of a block of output channels
+// (6 x 6 x 2 x 2 vectors).
+template <class Scalar>
+Index pass_scratch_size(const ConvShape& shape) {
+  const Index C = shape.channels, W = lanes<Scalar>;
+  return points * pass_tiles * C * 2 * W + points * block_channels * pass_tiles * 2 * W;
+}
+
+// U_x[c][c'] = (G u[c][c'])_x for the weights as `weight` views them, packed in the order the
+// mixing reads them: for each point x and each block of 6 output channels (from c0, `block`
+// wide), for each input channel c', the block's weights side by side, at
+// packed[x * C * C + c0 * C + c' * block + c].
+template <class Scalar, class WeightView>
+void transform_weights(const ConvShape& shape, const WeightView& weight, Scalar* packed) {
+  const Index C = shape.channels;
+  for (Index c0 = 0; c0 < C; c0 += block_channels) {
+    const Index block = std::min<Index>(block_channels, C - c0);
+    for (Index ci = 0; ci < C; ++ci)
+      for (Index c = 0; c < block; ++c) {
+        const Scalar u0 = weight(c0 + c, ci, 0), u1 = weight(c0 + c, ci, 1),
+                     u2 = weight(c0 + c, ci, 2);
+        const Scalar U[points] = {u0 / Scalar(4),
+                                  -(u0 + u1 + u2) / Scalar(6),
+                                  -(u0 - u1 + u2) / Scalar(6),
+                                  u0 / Scalar(24) + u1 / Scalar(12) + u2 / Scalar(6),
+                                  u0 / Scalar(24) - u1 / Scalar(12) + u2 / Scalar(6),
+                                  u2};
+        for (Index x = 0; x < points; ++x) packed[x * C * C + c0 * C + ci * block + c] = U[x];
+      }
+  }
+}
+
+// V = B^T d for one vector, stored `stride` apart (point x at out + x * stride). Forced inline:
+// GCC kept it a call per vector, 3% of the C = 27 forward.
+template <class Scalar>
+[[gnu::always_inline]] inline void store_input_transform(const Batch<Scalar>* d, Scalar* out,
+                                                         Index stride) {
+  using B = Batch<Scalar>;
+  const B two(Scalar(2)), four(Scalar(4)), five(Scalar(5));
+  const B d4_minus_d2 = d[4] - d[2], d3_minus_d1 = d[3] - d[1];
+  (multiply_add(four, d[0], d[4]) - five * d[2]).store_aligned(out);
+  ((d[3] + d[4]) - four * (d[1] + d[2])).store_aligned(out + stride);
+  multiply_add(four, d[1] - d[2], d[4] - d[3]).store_aligned(out + 2 * stride);
+  multiply_add(two, d3_minus_d1, d4_minus_d2).store_aligned(out + 3 * stride);
+  (d4_minus_d2 - two * d3_minus_d1).store_aligned(out + 4 * stride);
+  (multiply_add(four, d[1], d[5]) - five * d[3]).store_aligned(out + 5 * stride);
+}
+
+// One mixing tile at point x: Channels output channels x Tiles tiles x Vectors vectors,
+//   M[c][q][v] = sum_{c'} U_x[c][c'] V_x[q][c'][v]
+// `weights` at the block's packed U_x (rows of Channels per input channel), `inputs` at V_x of
+// tile 0, input channel 0 (tile q at + q * tile_stride, channel c' at + c' * Vectors * W);
+// stores M to `mixed` at + ((c * Tiles + q) * Vectors + v) * W.
+template <class Scalar, int Channels, int Tiles, int Vectors>
+void mix_tile(Index C, const Scalar* weights, const Scalar* inputs, Index tile_stride,
+              Scalar* mixed) {
+  using B = Batch<Scalar>;
+  constexpr Index W = lanes<Scalar>;
+  B acc[Channels][Tiles][Vectors];
+  for (int c = 0; c < Channels; ++c)
+    for (int q = 0; q < Tiles; ++q)
+      for (int v = 0; v < Vectors; ++v) acc[c][q][v] = B(Scalar(0));
+  for (Index ci = 0; ci < C; ++ci) {
+    B x[Tiles][Vectors];
+    for (int q = 0; q < Tiles; ++q)
+      for (int v = 0; v < Vectors; ++v)
+        x[q][v] = B::load_aligned(inputs + q * tile_stride + (ci * Vectors + v) * W);
+    const Scalar* w = weights + ci * Channels;
+    for (int c = 0; c < Channels; ++c) {
+      const B weight(w[c]);
+      for (int q = 0; q < Tiles; ++q)
+        for (int v = 0; v < Vectors; ++v)
+          acc[c][q][v] = multiply_add(weight, x[q][v], acc[c][q][v]);
+    }
+  }
+  for (int c = 0; c < Channels; ++c)
+    for (int q = 0; q < Tiles; ++q)
+      for (int v = 0; v < Vectors; ++v)
+        acc[c][q][v].store_aligned(mixed + ((c * Tiles + q) * Vectors + v) * W);
+}
+
+// One pass: Tiles tiles from tile t0 of one block of Vectors vectors of samples (`in` and `out`
+// at the block's first sample; rows `stride` apart), every output channel:
+//   out = act(out? + bias? + A^T [U . (B^T d)])
+// `transformed` is the packed U of transform_weights.
+template <class Scalar, int Tiles, int Vectors>
+void convolve_pass(const ConvShape& shape, const Scalar* transformed, const Scalar* bias,
+                   const Scalar* in, Scalar* out, Index stride, Index t0, bool accumulate,
+                   Activation activation, Scalar* scratch) {
+  using B = Batch<Scalar>;
+  constexpr Index W = lanes<Scalar>;
+  const Index C = shape.channels, n = shape.ring_size;
+  // Transformed inputs: V_x[q][c'][v] at inputs + ((x * Tiles + q) * C + c') * Vectors * W.
+  Scalar* inputs = scratch;
+  Scalar* mixed = scratch + points * pass_tiles * C * 2 * W;
+  const Index point_stride = Tiles * C * Vectors * W, tile_stride = C * Vectors * W;
+  // The pass reads input rows t0 * 4 - 1 .. (t0 + Tiles) * 4 (wrapped): tile q's d_m is row
+  // (t0 + q) * 4 - 1 + m, so neighbouring tiles share two.
+  constexpr Index span = Tiles * tile_units + 2;
+  Index row_offset[span];
+  for (Index m = 0; m < span; ++m) row_offset[m] = wrap_index(t0 * tile_units - 1 + m, n) * stride;
+  for (Index ci = 0; ci < C; ++ci) {
+    const Scalar* ring = in + ci * n * stride;
+    for (int v = 0; v < Vectors; ++v) {
+      B d[span];
+      for (Index m = 0; m < span; ++m) d[m] = B::load_unaligned(ring + row_offset[m] + v * W);
+      for (int q = 0; q < Tiles; ++q)
+        store_input_transform<Scalar>(
+            d + q * tile_units, inputs + q * tile_stride + (ci * Vectors + v) * W, point_stride);
+    }
+  }
+  const B two(Scalar(2)), four(Scalar(4)), eight(Scalar(8)), zero(Scalar(0));
+  for (Index c0 = 0; c0 < C; c0 += block_channels) {
+    const Index block = std::min<Index>(block_channels, C - c0);
+    for (Index x = 0; x < points; ++x) {
+      const Scalar* weights = transformed + x * C * C + c0 * C;
+      Scalar* mixed_x = mixed + x * block_channels * Tiles * Vectors * W;
+      const Scalar* inputs_x = inputs + x * point_stride;
+      simd::detail::with_constant<block_channels>(block, [&](auto channels) {
+        mix_tile<Scalar, decltype(channels)::value, Tiles, Vectors>(C, weights, inputs_x,
+                                                                    tile_stride, mixed_x);
+      });
+    }
+    // y = A^T M (+ bias), added to out where accumulating, activated, stored.
+    for (Index c = 0; c < block; ++c) {
+      const B b(bias ? bias[c0 + c] : Scalar(0));
+      for (int q = 0; q < Tiles; ++q)
+        for (int v = 0; v < Vectors; ++v) {
+          B M[points];
+          for (Index x = 0; x < points; ++x)
+            M[x] = B::load_aligned(mixed + x * block_channels * Tiles * Vectors * W +
+                                   ((c * Tiles + q) * Vectors + v) * W);
+          const B sum12 = M[1] + M[2], difference12 = M[1] - M[2];
+          const B sum34 = M[3] + M[4], difference34 = M[3] - M[4];
+          const B y[tile_units] = {(M[0] + b) + (sum12 + sum34),
+                                   b + multiply_add(two, difference34, difference12),
+                                   b + multiply_add(four, sum34, sum12),
+                                   (M[5] + b) + multiply_add(eight, difference34, difference12)};
+          Scalar* target = out + ((c0 + c) * n + (t0 + q) * tile_units) * stride + v * W;
+          B z[tile_units];
+          for (Index i = 0; i < tile_units; ++i)
+            z[i] = accumulate ? B::load_unaligned(target + i * stride) + y[i] : y[i];
+          if (activation == Activation::relu)
+            for (Index i = 0; i < tile_units; ++i) z[i] = xsimd::max(z[i], zero);
+          for (Index i = 0; i < tile_units; ++i) z[i].store_unaligned(target + i * stride);
+        }
+    }
+  }
+  if (activation == Activation::tanh)
+    for (Index c = 0; c < C; ++c)
+      for (int q = 0; q < Tiles; ++q)
+        for (Index i = 0; i < tile_units; ++i) {
+          Scalar* row = out + (c * n + (t0 + q) * tile_units + i) * stride;
+          if constexpr (std::is_same<Scalar, float>::value) {
+            Eigen::Map<Eigen::Array<Scalar, Vectors * W, 1>> values(row);
+            values = values.tanh();
+          } else {
+            for (int v = 0; v < Vectors; ++v)
+              simd::detail::activate(Activation::tanh, B::load_unaligned(row + v * W))
+                  .store_unaligned(row + v * W);
+          }
+        }
+}
+
+// Every tile of one block of Vectors vectors of samples: pairs of tiles, then a last single one.
+template <class Scalar, int Vectors>
+void convolve_block(const ConvShape& shape, const Scalar* transformed, const Scalar* bias,
+                    const Scalar* in, Scalar* out, Index stride, bool accumulate,
+                    Activation activation, Scalar* scratch) {
+  const Index tiles = shape.ring_size / tile_units;
+  Index t = 0;
+  for (; t + pass_tiles <= tiles; t += pass_tiles)
+    convolve_pass<Scalar, pass_tiles, Vectors>(shape, transformed, bias, in, out, stride, t,
+                                               accumulate, activation, scratch);
+  for (; t < tiles; ++t)
+    convolve_pass<Scalar, 1, Vectors>(shape, transformed, bias, in, out, stride, t, accumulate,
+                                      activation, scratch);
+}
+
+}  // namespace wrnn::lanes::winograd
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
