@@ -13,6 +13,7 @@
 #include <cmath>
 #include <vector>
 
+#include "support/naive_sums.hpp"
 #include "wrnn/core/rng.hpp"
 #include "wrnn/kernels/lane_products.hpp"
 #include "wrnn/model/readout.hpp"
@@ -23,19 +24,8 @@ namespace {
 
 using wrnn::Index;
 
-template <class Scalar>
-std::vector<Scalar> random_values(Index count, wrnn::Rng& rng) {
-  std::vector<Scalar> values(static_cast<std::size_t>(count));
-  for (Scalar& value : values) value = static_cast<Scalar>(rng.uniform(-1.0, 1.0));
-  return values;
-}
-
-// |got - want| <= tolerance * (1 + scale), scale the sum of |terms| behind want.
-template <class Scalar>
-bool close(Scalar got, double want, double scale) {
-  const double tolerance = std::is_same<Scalar, float>::value ? 1e-5 : 1e-13;
-  return std::abs(static_cast<double>(got) - want) <= tolerance * (1.0 + scale);
-}
+using wrnn_test::close_to_sum;
+using wrnn_test::random_values;
 
 template <class Scalar>
 Index lanes() {
@@ -92,7 +82,7 @@ TEMPLATE_TEST_CASE("lanes affine products match a naive evaluation", "[kernels][
               want += term;
               scale += std::abs(term);
             }
-            all_close = all_close && close(out[m * z.batch + s], want, scale);
+            all_close = all_close && close_to_sum(out[m * z.batch + s], want, scale);
           }
         CHECK(all_close);
       }
@@ -122,7 +112,7 @@ TEMPLATE_TEST_CASE("lanes transposed products match a naive evaluation", "[kerne
           want += term;
           scale += std::abs(term);
         }
-        all_close = all_close && close(out[k * z.batch + s], want, scale);
+        all_close = all_close && close_to_sum(out[k * z.batch + s], want, scale);
       }
     CHECK(all_close);
   }
@@ -151,7 +141,7 @@ TEMPLATE_TEST_CASE("lanes sample products match a naive evaluation", "[kernels][
           want += term;
           scale += std::abs(term);
         }
-        all_close = all_close && close(out[m * out_stride + k], want, scale);
+        all_close = all_close && close_to_sum(out[m * out_stride + k], want, scale);
       }
       for (Index k = z.cols; k < out_stride; ++k)
         gaps_kept = gaps_kept && out[m * out_stride + k] == before[m * out_stride + k];

@@ -13,6 +13,7 @@
 #include <cmath>
 #include <vector>
 
+#include "support/naive_sums.hpp"
 #include "wrnn/core/rng.hpp"
 #include "wrnn/kernels/narrow_products.hpp"
 #include "wrnn/model/readout.hpp"
@@ -23,23 +24,12 @@ namespace {
 
 using wrnn::Index;
 
-template <class Scalar>
-std::vector<Scalar> random_values(Index count, wrnn::Rng& rng) {
-  std::vector<Scalar> values(static_cast<std::size_t>(count));
-  for (Scalar& value : values) value = static_cast<Scalar>(rng.uniform(-1.0, 1.0));
-  return values;
-}
+using wrnn_test::random_values;
 
-// |got - want| <= tolerance * (1 + scale), scale the sum of |terms| behind want.
 template <class Scalar>
-void require_close(Scalar got, double want, double scale, double tolerance) {
+void require_close(Scalar got, double want, double scale) {
   INFO("got " << got << ", want " << want);
-  REQUIRE(std::abs(static_cast<double>(got) - want) <= tolerance * (1.0 + scale));
-}
-
-template <class Scalar>
-double tolerance() {
-  return std::is_same<Scalar, float>::value ? 1e-5 : 1e-13;
+  REQUIRE(wrnn_test::close_to_sum(got, want, scale));
 }
 
 struct Case {
@@ -73,7 +63,7 @@ void check_affine(const Case& c, wrnn::Rng& rng) {
         want += term;
         scale += std::abs(term);
       }
-      require_close(y[m * y_stride + r], want, scale, tolerance<Scalar>());
+      require_close(y[m * y_stride + r], want, scale);
     }
     for (Index r = c.rows; r < y_stride; ++r) REQUIRE(y[m * y_stride + r] == Scalar(7));
   }
@@ -96,7 +86,7 @@ void check_weight_gradient(const Case& c, wrnn::Rng& rng) {
         want += term;
         scale += std::abs(term);
       }
-      require_close(dw[r * dw_stride + i], want, scale, tolerance<Scalar>());
+      require_close(dw[r * dw_stride + i], want, scale);
     }
     for (Index i = c.units; i < dw_stride; ++i)
       REQUIRE(dw[r * dw_stride + i] == dw_before[r * dw_stride + i]);

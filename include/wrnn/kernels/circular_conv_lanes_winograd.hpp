@@ -18,9 +18,19 @@
 // transforms, against 3 C multiply-adds in the direct tiles.
 //
 // The backward to the state is the same with the transposed, tap-reversed weights (WeightView).
-// The backward to the weights stays direct: its Winograd form sums outer products of the
-// transformed gradient and input over every tile and sample, which would keep 6 C^2 lane sums
-// in memory, not registers.
+// The backward to the weights is the transpose of the forward's chain:
+//   dM_x[c] = (A g[c])_x,   dU_x[c][c'] = sum over tiles and samples of dM_x[c] V_x[c'],
+//   grad_u[c][c'][j] += sum_x G[x][j] dU_x[c][c'],   grad_b[c] += sum of dM_1[c] (A's row 1 is
+//   all ones: a tile's sum of g)
+// Its 6 C^2 sums dU (W lanes each: every lane sums its own samples) live in scratch between
+// groups of up to 32 tiles: a group's transformed inputs and gradients (128 rows of every
+// channel: a whole ring of 100 or half of 256) go to scratch, then register tiles of 4 x 6
+// channel pairs at one point load their sums, add the group's products, and store them back.
+// 6 C^2 multiply-adds per tile and vector of samples, against 12 C^2 in the direct tiles; the
+// sums' loads and stores, once a group, are what keeps the groups large (a timing loop over
+// backward_weights, batch 128 in chunks of 32: groups of 4 tiles were 10-25% slower than the
+// direct tiles at C = 8 and 16, groups of 32 are 1.1-1.4x faster at C = 8, 16 and 27). The
+// scratch is large for it: 2 x 6 x C x 32 x 2 vectors, 1.3 MB at C = 27.
 //
 // Rounding: each output is computed by the same operations in every lane, so a sample's result
 // does not depend on its place in the batch; it differs from the direct tiles' in the last
@@ -239,6 +249,128 @@ void convolve_block(const ConvShape& shape, const Scalar* transformed, const Sca
   for (; t < tiles; ++t)
     convolve_pass<Scalar, 1, Vectors>(shape, transformed, bias, in, out, stride, t, accumulate,
                                       activation, scratch);
+}
+
+// Tiles a weight-gradient group transforms at once, and its register tile: 4 output channels x
+// 6 input channels of sums at one point (24 of 32 registers; 2 x 5 of 16).
+constexpr Index group_tiles = 32;
+constexpr int weight_outputs = simd::detail::vector_registers >= 32 ? 4 : 2;
+constexpr int weight_inputs = simd::detail::vector_registers >= 32 ? 6 : 5;
+
+// The transform points of G, taps to points (circular_conv_winograd.hpp).
+constexpr double weight_transform[points][3] = {{1.0 / 4, 0, 0},
+                                                {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+                                                {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+                                                {1.0 / 24, 1.0 / 12, 1.0 / 6},
+                                                {1.0 / 24, -1.0 / 12, 1.0 / 6},
+                                                {0, 0, 1}};
+
+// Scalars of scratch the weight gradient needs: the sums dU (6 C^2 x W) and grad_b (C x W), and a
+// group's transformed inputs and gradients (2 x 6 x C x 4 tiles x 2 vectors x W).
+template <class Scalar>
+Index weight_scratch_size(const ConvShape& shape) {
+  const Index C = shape.channels, W = lanes<Scalar>;
+  return (points * C * C + C) * W + 2 * points * C * group_tiles * 2 * W;
+}
+
+// sums[((x * C + c) * C + ci) * W ...] += sum over the group's K = tiles x vectors columns of
+// gradients[x][c][k] * inputs[x][ci][k], for Outputs output channels from c0 and Inputs input
+// channels from i0 (columns of K vectors: channel c at + c * K * W).
+template <class Scalar, int Outputs, int Inputs>
+void weight_tile(Index C, Index K, const Scalar* gradients, const Scalar* inputs, Scalar* sums,
+                 Index c0, Index i0) {
+  using B = Batch<Scalar>;
+  constexpr Index W = lanes<Scalar>;
+  B acc[Outputs][Inputs];
+  for (int c = 0; c < Outputs; ++c)
+    for (int i = 0; i < Inputs; ++i)
+      acc[c][i] = B::load_aligned(sums + ((c0 + c) * C + i0 + i) * W);
+  for (Index k = 0; k < K; ++k) {
+    B g[Outputs];
+    for (int c = 0; c < Outputs; ++c) g[c] = B::load_aligned(gradients + ((c0 + c) * K + k) * W);
+    for (int i = 0; i < Inputs; ++i) {
+      const B x = B::load_aligned(inputs + ((i0 + i) * K + k) * W);
+      for (int c = 0; c < Outputs; ++c) acc[c][i] = multiply_add(g[c], x, acc[c][i]);
+    }
+  }
+  for (int c = 0; c < Outputs; ++c)
+    for (int i = 0; i < Inputs; ++i) acc[c][i].store_aligned(sums + ((c0 + c) * C + i0 + i) * W);
+}
+
+// Adds one block of Vectors vectors of samples (`state` and `grad` at its first sample, rows
+// `stride` apart) into the sums dU (sums) and grad_b (bias_sums, or null). `group` is scratch for
+// a group's transforms.
+template <class Scalar, int Vectors>
+void weight_sums_block(const ConvShape& shape, const Scalar* state, const Scalar* grad,
+                       Index stride, Scalar* sums, Scalar* bias_sums, Scalar* group) {
+  using B = Batch<Scalar>;
+  constexpr Index W = lanes<Scalar>;
+  const Index C = shape.channels, n = shape.ring_size, tiles = n / tile_units;
+  const B two(Scalar(2)), four(Scalar(4));
+  for (Index t0 = 0; t0 < tiles; t0 += group_tiles) {
+    const Index count = std::min(group_tiles, tiles - t0), K = count * Vectors;
+    // inputs[x][c][k], gradients[x][c][k], k = q * Vectors + v: point x at + x * C * K * W
+    Scalar* inputs = group;
+    Scalar* gradients = group + points * C * K * W;
+    const Index point_stride = C * K * W;
+    for (Index c = 0; c < C; ++c) {
+      const Scalar* ring = state + c * n * stride;
+      const Scalar* g_ring = grad + c * n * stride;
+      B bias_sum = bias_sums ? B::load_aligned(bias_sums + c * W) : B(Scalar(0));
+      for (Index q = 0; q < count; ++q)
+        for (int v = 0; v < Vectors; ++v) {
+          const Index first_row = (t0 + q) * tile_units, k = q * Vectors + v;
+          B d[points], g[tile_units];
+          for (Index m = 0; m < points; ++m)
+            d[m] = B::load_unaligned(ring + wrap_index(first_row - 1 + m, n) * stride + v * W);
+          store_input_transform<Scalar>(d, inputs + (c * K + k) * W, point_stride);
+          for (Index i = 0; i < tile_units; ++i)
+            g[i] = B::load_unaligned(g_ring + (first_row + i) * stride + v * W);
+          const B even = g[0] + g[2], even_4 = multiply_add(four, g[2], g[0]);
+          const B odd = g[1] + g[3], odd_4 = multiply_add(four, g[3], g[1]);
+          const B sum = even + odd;
+          Scalar* out = gradients + (c * K + k) * W;
+          g[0].store_aligned(out);
+          sum.store_aligned(out + point_stride);
+          (even - odd).store_aligned(out + 2 * point_stride);
+          multiply_add(two, odd_4, even_4).store_aligned(out + 3 * point_stride);
+          (even_4 - two * odd_4).store_aligned(out + 4 * point_stride);
+          g[3].store_aligned(out + 5 * point_stride);
+          bias_sum += sum;
+        }
+      if (bias_sums) bias_sum.store_aligned(bias_sums + c * W);
+    }
+    for (Index x = 0; x < points; ++x)
+      for (Index c0 = 0; c0 < C; c0 += weight_outputs)
+        for (Index i0 = 0; i0 < C; i0 += weight_inputs)
+          simd::detail::with_constant<weight_outputs>(
+              std::min<Index>(weight_outputs, C - c0), [&](auto outputs) {
+                simd::detail::with_constant<weight_inputs>(
+                    std::min<Index>(weight_inputs, C - i0), [&](auto inputs_count) {
+                      weight_tile<Scalar, decltype(outputs)::value, decltype(inputs_count)::value>(
+                          C, K, gradients + x * point_stride, inputs + x * point_stride,
+                          sums + x * C * C * W, c0, i0);
+                    });
+              });
+  }
+}
+
+// grad_u[c][c'][j] += sum_x G[x][j] dU_x[c][c'], each dU's lanes added up first.
+template <class Scalar>
+void add_weight_sums(const ConvShape& shape, const Scalar* sums, Scalar* grad_weights) {
+  using B = Batch<Scalar>;
+  constexpr Index W = lanes<Scalar>;
+  const Index C = shape.channels;
+  for (Index pair = 0; pair < C * C; ++pair) {
+    Scalar dU[points];
+    for (Index x = 0; x < points; ++x)
+      dU[x] = xsimd::hadd(B::load_aligned(sums + (x * C * C + pair) * W));
+    for (Index j = 0; j < 3; ++j) {
+      Scalar sum(0);
+      for (Index x = 0; x < points; ++x) sum += static_cast<Scalar>(weight_transform[x][j]) * dU[x];
+      grad_weights[pair * 3 + j] += sum;
+    }
+  }
 }
 
 }  // namespace wrnn::lanes::winograd

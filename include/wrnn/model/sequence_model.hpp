@@ -368,7 +368,7 @@ class SequenceModel {
             chunk.size};
   }
 
-  // Columns [first, first + count) of a column-major matrix, as a writable or read-only view.
+  // Columns [first, first + count) of a column-major matrix (the inputs), read-only.
   static ConstMatrixMap<Scalar> const_columns(const Matrix<Scalar>& m, Index first, Index count) {
     return {m.data() + first * m.rows(), m.rows(), count};
   }
