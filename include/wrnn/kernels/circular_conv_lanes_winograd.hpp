@@ -43,6 +43,7 @@
 #include "wrnn/kernels/circular_conv_simd.hpp"
 #include "wrnn/kernels/conv_shape.hpp"
 #include "wrnn/kernels/simd_target.hpp"
+#include "wrnn/kernels/winograd_f43.hpp"
 
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
@@ -55,8 +56,9 @@ using simd::detail::Batch;
 using simd::detail::lanes;
 using simd::detail::multiply_add;
 
-constexpr Index points = 6;      // transform points per tile: 4 + 3 - 1
-constexpr Index tile_units = 4;  // output rows per tile
+using winograd_f43::points;            // transform points per tile: 4 + 3 - 1
+using winograd_f43::weight_transform;  // G, taps to points
+constexpr Index tile_units = 4;        // output rows per tile
 // Tiles a pass mixes at once: 6 channels x 2 tiles x 2 vectors = 24 accumulators with 32 vector
 // registers, 6 x 1 x 2 = 12 with 16.
 constexpr Index pass_tiles = simd::detail::vector_registers >= 32 ? 2 : 1;
@@ -91,15 +93,12 @@ void transform_weights(const ConvShape& shape, const WeightView& weight, Scalar*
     const Index block = std::min<Index>(block_channels, C - c0);
     for (Index ci = 0; ci < C; ++ci)
       for (Index c = 0; c < block; ++c) {
-        const Scalar u0 = weight(c0 + c, ci, 0), u1 = weight(c0 + c, ci, 1),
-                     u2 = weight(c0 + c, ci, 2);
-        const Scalar U[points] = {u0 / Scalar(4),
-                                  -(u0 + u1 + u2) / Scalar(6),
-                                  -(u0 - u1 + u2) / Scalar(6),
-                                  u0 / Scalar(24) + u1 / Scalar(12) + u2 / Scalar(6),
-                                  u0 / Scalar(24) - u1 / Scalar(12) + u2 / Scalar(6),
-                                  u2};
-        for (Index x = 0; x < points; ++x) packed[x * C * C + c0 * C + ci * block + c] = U[x];
+        const Scalar u[3] = {weight(c0 + c, ci, 0), weight(c0 + c, ci, 1), weight(c0 + c, ci, 2)};
+        for (Index x = 0; x < points; ++x) {
+          Scalar U = 0;
+          for (Index j = 0; j < 3; ++j) U += static_cast<Scalar>(weight_transform[x][j]) * u[j];
+          packed[x * C * C + c0 * C + ci * block + c] = U;
+        }
       }
   }
 }
@@ -223,17 +222,9 @@ void convolve_pass(const ConvShape& shape, const Scalar* transformed, const Scal
   if (activation == Activation::tanh)
     for (Index c = 0; c < C; ++c)
       for (int q = 0; q < Tiles; ++q)
-        for (Index i = 0; i < tile_units; ++i) {
-          Scalar* row = out + (c * n + (t0 + q) * tile_units + i) * stride;
-          if constexpr (std::is_same<Scalar, float>::value) {
-            Eigen::Map<Eigen::Array<Scalar, Vectors * W, 1>> values(row);
-            values = values.tanh();
-          } else {
-            for (int v = 0; v < Vectors; ++v)
-              simd::detail::activate(Activation::tanh, B::load_unaligned(row + v * W))
-                  .store_unaligned(row + v * W);
-          }
-        }
+        for (Index i = 0; i < tile_units; ++i)
+          simd::detail::tanh_in_place<Scalar, Vectors * W>(
+              out + (c * n + (t0 + q) * tile_units + i) * stride);
 }
 
 // Every tile of one block of Vectors vectors of samples: pairs of tiles, then a last single one.
@@ -256,14 +247,6 @@ void convolve_block(const ConvShape& shape, const Scalar* transformed, const Sca
 constexpr Index group_tiles = 32;
 constexpr int weight_outputs = simd::detail::vector_registers >= 32 ? 4 : 2;
 constexpr int weight_inputs = simd::detail::vector_registers >= 32 ? 6 : 5;
-
-// The transform points of G, taps to points (circular_conv_winograd.hpp).
-constexpr double weight_transform[points][3] = {{1.0 / 4, 0, 0},
-                                                {-1.0 / 6, -1.0 / 6, -1.0 / 6},
-                                                {-1.0 / 6, 1.0 / 6, -1.0 / 6},
-                                                {1.0 / 24, 1.0 / 12, 1.0 / 6},
-                                                {1.0 / 24, -1.0 / 12, 1.0 / 6},
-                                                {0, 0, 1}};
 
 // Scalars of scratch the weight gradient needs: the sums dU (6 C^2 x W) and grad_b (C x W), and a
 // group's transformed inputs and gradients (2 x 6 x C x 4 tiles x 2 vectors x W).

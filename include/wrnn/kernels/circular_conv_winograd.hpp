@@ -61,6 +61,7 @@
 #include "wrnn/kernels/conv_shape.hpp"
 #include "wrnn/kernels/scratch_buffer.hpp"
 #include "wrnn/kernels/simd_target.hpp"
+#include "wrnn/kernels/winograd_f43.hpp"
 #include "wrnn/kernels/winograd_lanes.hpp"
 
 #if WRNN_WINOGRAD_COMPILED
@@ -136,15 +137,8 @@ inline void backward(const ConvShape& shape, const float* weights, const float* 
 
 namespace detail {
 
-constexpr Index points = 6;  // transform points per tile: 4 + 3 - 1
-
-// The transform points of G (taps to points).
-constexpr double weight_transform[points][3] = {{1.0 / 4, 0, 0},
-                                                {-1.0 / 6, -1.0 / 6, -1.0 / 6},
-                                                {-1.0 / 6, 1.0 / 6, -1.0 / 6},
-                                                {1.0 / 24, 1.0 / 12, 1.0 / 6},
-                                                {1.0 / 24, -1.0 / 12, 1.0 / 6},
-                                                {0, 0, 1}};
+using winograd_f43::points;            // transform points per tile
+using winograd_f43::weight_transform;  // G (taps to points)
 
 // The register tiles, sized for the target's vector registers (simd_target.hpp); the last block
 // of a C that is not a multiple of a tile's channels takes a narrower tile.
