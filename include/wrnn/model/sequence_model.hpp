@@ -74,8 +74,11 @@ class SequenceModel {
   // How the cell wants a chunk's states and their gradients laid out (state_layout.hpp).
   static constexpr StateLayout state_layout = Cell::state_layout;
 
+  // model_options by value: three integers. By const reference, the defaulted argument is a
+  // temporary whose address GCC 12 sees reach the constructor, and at -O3 in a large translation
+  // unit it warned of a dangling pointer (-Wdangling-pointer) at the model's later uses.
   SequenceModel(const CellOptions& cell_options, const ReadoutOptions& readout_options,
-                const ModelOptions& model_options = {})
+                ModelOptions model_options = {})
       : cell_(cell_options),
         readout_(readout_options, cell_.output_size()),
         model_options_(validated(model_options)),
