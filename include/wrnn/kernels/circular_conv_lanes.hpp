@@ -170,9 +170,10 @@ void convolve_tile(const ConvShape& shape, const Scalar* weights, const Scalar* 
 
 // Every output row and channel of one block of Vectors vectors of samples. Rows away from the
 // ring's ends (r <= i < n - r) read their inputs at fixed distances and run in tiles of
-// tile_rows<Vectors> rows; the r rows at each end wrap around, one row a tile. Channels in blocks
-// of 6, then the remainder. The rows are the outer loop, so the C x (rows + k - 1) input rows a
-// row of tiles reads stay in L1 across its channel blocks.
+// tile_rows<Vectors> rows; the r rows at each end wrap around, and they and the interior's last
+// rows short of a whole tile run one row a tile. Channels in blocks of 6, then the remainder.
+// The rows are the outer loop, so the C x (rows + k - 1) input rows a row of tiles reads stay in
+// L1 across its channel blocks.
 template <class Scalar, int Vectors>
 void convolve_block(const ConvShape& shape, const Scalar* packed_weights, const Scalar* bias,
                     Rows<const Scalar> in, Rows<Scalar> out, bool accumulate,
@@ -180,45 +181,47 @@ void convolve_block(const ConvShape& shape, const Scalar* packed_weights, const 
   constexpr int R = tile_rows<Vectors>;
   const Index C = shape.channels, n = shape.ring_size, k = shape.kernel_size,
               r = shape.half_width();
-  auto row_of_tiles = [&](auto rows, Index i0, const auto& input_row) {
+  // Unrolled: k = 3 (every paper shape) with its tap loop unrolled, 8-10% faster at C = 6. Only
+  // for float's whole tiles of interior rows, where nearly all the work is: the single rows take
+  // the generic tile, and double (the gradient checks) does throughout. Each tile is one
+  // instantiation per channel count; this halves them (a test file instantiating both scalars
+  // compiles in 21 s, not 33).
+  auto row_of_tiles = [&](auto rows, auto unrolled, Index i0, const auto& input_row) {
     constexpr int Rs = decltype(rows)::value;
     auto tile = [&](auto channels, Index c0) {
-      // k = 3 (every paper shape) with its tap loop unrolled: 8-10% faster at C = 6. For float
-      // only: double (the gradient checks) takes the generic tile, which halves the tiles a test
-      // program compiles (a file instantiating both: 33 -> 21 s).
-      if constexpr (std::is_same<Scalar, float>::value) {
+      constexpr int Channels = decltype(channels)::value;
+      if constexpr (decltype(unrolled)::value && std::is_same<Scalar, float>::value) {
         if (k == 3) {
-          convolve_tile<Scalar, decltype(channels)::value, Rs, Vectors, 3>(
-              shape, packed_weights + c0 * C * k, bias, input_row, out, c0, i0, accumulate,
-              activation);
+          convolve_tile<Scalar, Channels, Rs, Vectors, 3>(shape, packed_weights + c0 * C * k, bias,
+                                                          input_row, out, c0, i0, accumulate,
+                                                          activation);
           return;
         }
       }
-      convolve_tile<Scalar, decltype(channels)::value, Rs, Vectors, 0>(
+      convolve_tile<Scalar, Channels, Rs, Vectors, 0>(
           shape, packed_weights + c0 * C * k, bias, input_row, out, c0, i0, accumulate, activation);
     };
     for (Index c0 = 0; c0 < C; c0 += tile_channels)
       with_constant<tile_channels>(std::min<Index>(tile_channels, C - c0),
                                    [&](auto channels) { tile(channels, c0); });
   };
-  auto interior = [&](auto rows, Index i0) {
+  auto whole_tile = [&](Index i0) {
     const Scalar* first = in.row(i0 - r);
     const Index ring = n * in.stride;
-    row_of_tiles(rows, i0, [first, ring, &in](Index ci, Index p) {
-      return first + ci * ring + p * in.stride;
-    });
+    row_of_tiles(
+        std::integral_constant<int, R>{}, std::true_type{}, i0,
+        [first, ring, &in](Index ci, Index p) { return first + ci * ring + p * in.stride; });
   };
-  auto wrapping = [&](Index i0) {
-    row_of_tiles(std::integral_constant<int, 1>{}, i0, [&](Index ci, Index p) {
+  auto single_row = [&](Index i0) {
+    row_of_tiles(std::integral_constant<int, 1>{}, std::false_type{}, i0, [&](Index ci, Index p) {
       return in.row(ci * n + wrap_index(i0 + p - r, n));  // |i0 + p - r| within one turn
     });
   };
   const Index interior_end = std::max(n - r, Index(0));
   Index i = 0;
-  for (; i < std::min(r, n); ++i) wrapping(i);
-  for (; i + R <= interior_end; i += R) interior(std::integral_constant<int, R>{}, i);
-  for (; i < interior_end; ++i) interior(std::integral_constant<int, 1>{}, i);
-  for (; i < n; ++i) wrapping(i);
+  for (; i < std::min(r, n); ++i) single_row(i);
+  for (; i + R <= interior_end; i += R) whole_tile(i);
+  for (; i < n; ++i) single_row(i);
 }
 
 // Copies samples [first, first + count) (count < W) of `rows` rows of a block of `batch`
