@@ -15,6 +15,8 @@
 // travelling wave (the paper's "speed 1") reads -1 here.
 //
 // `wave_gallery --help` lists the flags and their defaults.
+#pragma once
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cmath>
@@ -32,7 +34,8 @@
 #include "wrnn/wrnn.hpp"
 
 namespace wrnn::examples {
-namespace {
+// The gallery's own pieces, apart from the other programs' (program_mains.cpp compiles them all).
+namespace gallery {
 
 struct GalleryOptions {
   std::string task = "copy";  // copy or adding
@@ -67,7 +70,7 @@ struct ModelResult {
   analysis::WaveAnalysis waves;
 };
 
-std::string html_escape(const std::string& text) {
+inline std::string html_escape(const std::string& text) {
   std::string out;
   for (char c : text) {
     switch (c) {
@@ -90,7 +93,7 @@ std::string html_escape(const std::string& text) {
   return out;
 }
 
-std::string format(double value, int digits = 3) {
+inline std::string format(double value, int digits = 3) {
   if (!std::isfinite(value)) return "&ndash;";
   char text[32];
   std::snprintf(text, sizeof text, "%.*g", digits, value);
@@ -98,20 +101,20 @@ std::string format(double value, int digits = 3) {
 }
 
 // Speeds with a fixed three decimals: "-1.000", not "-1".
-std::string format_speed(double value) {
+inline std::string format_speed(double value) {
   if (!std::isfinite(value)) return "&ndash;";
   char text[32];
   std::snprintf(text, sizeof text, "%.3f", value);
   return text;
 }
 
-nlohmann::json number_or_null(double x) {
+inline nlohmann::json number_or_null(double x) {
   return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr);
 }
 
 // Colour range [min(0, lowest), 98th percentile]: a few very active units would otherwise wash
 // out the bands of the wave. Shared by the space-time picture and the animation.
-std::pair<double, double> colour_range(const Matrix<float>& states) {
+inline std::pair<double, double> colour_range(const Matrix<float>& states) {
   std::vector<float> sorted(states.data(), states.data() + states.size());
   std::sort(sorted.begin(), sorted.end());
   const double low = std::min(0.0f, sorted.front());
@@ -119,8 +122,8 @@ std::pair<double, double> colour_range(const Matrix<float>& states) {
   return {low, std::max(high, low + 1e-6)};
 }
 
-void write_pictures(const Matrix<float>& states, const ModelResult& result,
-                    const std::string& dir) {
+inline void write_pictures(const Matrix<float>& states, const ModelResult& result,
+                           const std::string& dir) {
   const auto [low, high] = colour_range(states);
   analysis::SpaceTimeOptions space_time;
   space_time.value_min = low;
@@ -172,7 +175,7 @@ ModelResult train_and_draw(Model& model, const Task& task, const TaskBatch<float
   return result;
 }
 
-nlohmann::json to_json(const ModelResult& result) {
+inline nlohmann::json to_json(const ModelResult& result) {
   nlohmann::json channels = nlohmann::json::array();
   for (const auto& c : result.waves.channels)
     channels.push_back({{"channel", c.channel},
@@ -210,7 +213,7 @@ nlohmann::json to_json(const ModelResult& result) {
 }
 
 // What the reader sees, stated from the measurements rather than assumed.
-std::string summary_sentence(const ModelResult& wave, const ModelResult& irnn) {
+inline std::string summary_sentence(const ModelResult& wave, const ModelResult& irnn) {
   std::ostringstream out;
   if (wave.waves.is_wave)
     out << "The wRNN's hidden state carries travelling waves: in the space-time picture the "
@@ -232,8 +235,8 @@ std::string summary_sentence(const ModelResult& wave, const ModelResult& irnn) {
   return out.str();
 }
 
-void write_html(const std::string& path, const GalleryOptions& options, const ModelResult& wave,
-                const ModelResult& irnn, double total_seconds) {
+inline void write_html(const std::string& path, const GalleryOptions& options,
+                       const ModelResult& wave, const ModelResult& irnn, double total_seconds) {
   const std::vector<const ModelResult*> models{&wave, &irnn};
   const bool copy = options.task == "copy";
   std::ofstream html(path);
@@ -376,7 +379,7 @@ int run_gallery(const GalleryOptions& options, const Task& task) {
   return 0;
 }
 
-int gallery_main(int argc, char** argv) {
+inline int gallery_main(int argc, char** argv) {
   GalleryOptions options;
   CLI::App app{
       "Train a wave-RNN (shift init) and an iRNN (identity init) on a memory task and write "
@@ -432,9 +435,5 @@ int gallery_main(int argc, char** argv) {
   }
 }
 
-}  // namespace
+}  // namespace gallery
 }  // namespace wrnn::examples
-
-int main(int argc, char** argv) {
-  return wrnn::examples::gallery_main(argc, argv);
-}
