@@ -51,6 +51,37 @@ TEST_CASE("input projection gradients match finite differences for wide inputs",
                                                                         "wave d=17 C=2 n=3");
 }
 
+TEST_CASE("input projection gradients match finite differences with many inputs in use",
+          "[gradients][wave]") {
+  // With samples in lanes and at least lanes::transposing_rows inputs not zero at a step, dWx
+  // takes one pass over dL/dp_t for all inputs (sequence_model.hpp, add_input_gradients); the
+  // other tests use 3 inputs. Batch 19: two whole vectors of doubles and a remainder on AVX-512,
+  // nine on SSE2; P = 10 rows, past one vector's transposed block.
+  wrnn::WaveCellOptions options;
+  options.input_size = 6;
+  options.channels = 2;
+  options.ring_size = 5;
+  options.recurrent_init = wrnn::RecurrentInit::random;
+  options.input_init = wrnn::InputInit::normal;
+  const wrnn::Index T = 4, B = 19, classes = 3;
+  wrnn::SequenceModel<wrnn::WaveCell<double>> model(
+      options, wrnn::ReadoutOptions{classes, wrnn::ReadoutKind::linear,
+                                    wrnn::ReadoutMode::every_step});
+  wrnn::Rng rng(7);
+  model.init(rng);
+  wrnn::Sequence<double> x(T, B, options.input_size);
+  // Input 4 is zero at every step of every sample (a zero row inside the pass), the others are
+  // not.
+  for (wrnn::Index t = 0; t < T; ++t)
+    for (wrnn::Index b = 0; b < B; ++b)
+      for (wrnn::Index j = 0; j < options.input_size; ++j)
+        x(t, b, j) = j == 4 ? 0.0 : rng.uniform(-1.5, 1.5);
+  wrnn::Targets<double> targets;
+  for (wrnn::Index m = 0; m < T * B; ++m)
+    targets.classes.push_back(static_cast<int>(rng.uniform_int(0, classes)));
+  wrnn_test::check_gradients(model, x, targets, wrnn::LossKind::cross_entropy);
+}
+
 TEST_CASE("dense cell gradients match finite differences", "[gradients][dense]") {
   wrnn::DenseCellOptions options;
   options.input_size = 3;

@@ -170,7 +170,14 @@ Batch<Scalar> lane_sums(Batch<Scalar> (&vectors)[lanes<Scalar>]) {
 // Rows of `a` whose sums add_sample_products keeps in registers beside the W transposed vectors
 // of b (10 + 16 + 1 = 27 of 32; 6 + 8 + 1 = 15 of 16); from 4 rows of `a` on it transposes.
 inline constexpr int sample_product_rows = vector_registers >= 32 ? 10 : 6;
+
+}  // namespace detail
+
+// From this many rows of `a` on, add_sample_products transposes b's blocks (one pass over b for
+// all of a's rows); below, it makes a pass over b per row of a.
 inline constexpr Index transposing_rows = 4;
+
+namespace detail {
 
 // out rows [m0, m0 + Rows), columns [k0, k0 + W): out[m][k] += sum over the whole vectors of
 // samples of a[m][s] * b[k][s], with b's W x W blocks transposed so that a[m][s] is a broadcast
@@ -286,7 +293,7 @@ void add_sample_products(const Scalar* a, Index a_rows, const Scalar* b, Index b
     constexpr Index W = detail::lanes<Scalar>;
     const Index vectors = batch / W, whole = vectors * W;
     Index k_done = 0;  // columns of out the transposing path has covered
-    if (a_rows >= detail::transposing_rows && vectors > 0) {
+    if (a_rows >= transposing_rows && vectors > 0) {
       k_done = b_rows / W * W;
       for (Index k0 = 0; k0 < k_done; k0 += W)
         detail::for_row_blocks<detail::sample_product_rows>(a_rows, [&](auto rows, Index m0) {
