@@ -147,12 +147,7 @@ void convolve_tile(const ConvShape& shape, const Scalar* weights, const Scalar* 
         const Scalar* row = input_row(ci, j + q);
         for (int v = 0; v < Vectors; ++v) x[q][v] = B::load_unaligned(row + v * W);
       }
-      for (int c = 0; c < Channels; ++c) {
-        const B weight(w[c]);
-        for (int q = 0; q < RowsPerTile; ++q)
-          for (int v = 0; v < Vectors; ++v)
-            acc[c][q][v] = multiply_add(weight, x[q][v], acc[c][q][v]);
-      }
+      simd::detail::add_outer_product(acc, w, x);
     }
   }
   for (int c = 0; c < Channels; ++c)

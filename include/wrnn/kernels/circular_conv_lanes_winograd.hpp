@@ -138,13 +138,7 @@ void mix_tile(Index C, const Scalar* weights, const Scalar* inputs, Index tile_s
     for (int q = 0; q < Tiles; ++q)
       for (int v = 0; v < Vectors; ++v)
         x[q][v] = B::load_aligned(inputs + q * tile_stride + (ci * Vectors + v) * W);
-    const Scalar* w = weights + ci * Channels;
-    for (int c = 0; c < Channels; ++c) {
-      const B weight(w[c]);
-      for (int q = 0; q < Tiles; ++q)
-        for (int v = 0; v < Vectors; ++v)
-          acc[c][q][v] = multiply_add(weight, x[q][v], acc[c][q][v]);
-    }
+    simd::detail::add_outer_product(acc, weights + ci * Channels, x);
   }
   for (int c = 0; c < Channels; ++c)
     for (int q = 0; q < Tiles; ++q)

@@ -50,6 +50,21 @@ inline Batch<Scalar> multiply_add(const Batch<Scalar>& a, const Batch<Scalar>& b
   return xsimd::fma(a, b, c);
 }
 
+// acc[c][q][v] += w[c] x[q][v] for every output channel c, row or tile q and vector v: the
+// rank-one update of a register tile, one broadcast weight per channel, that the lanes tiles
+// (direct and Winograd) make for each input channel and tap. Always inlined: acc must stay in
+// registers.
+template <class Scalar, int Channels, int Rows, int Vectors>
+[[gnu::always_inline]] inline void add_outer_product(Batch<Scalar> (&acc)[Channels][Rows][Vectors],
+                                                     const Scalar* w,
+                                                     const Batch<Scalar> (&x)[Rows][Vectors]) {
+  for (int c = 0; c < Channels; ++c) {
+    const Batch<Scalar> weight(w[c]);
+    for (int q = 0; q < Rows; ++q)
+      for (int v = 0; v < Vectors; ++v) acc[c][q][v] = multiply_add(weight, x[q][v], acc[c][q][v]);
+  }
+}
+
 // Calls run(std::integral_constant<int, count>{}) for a runtime count in [1, Max]: how the tiles
 // at the edge of a block get their compile-time sizes (their accumulators must be registers).
 template <int Max, class Run>
