@@ -143,17 +143,22 @@ void convolve_tile(const ConvShape& shape, const Scalar* weights, const Scalar* 
         acc[c][q][v] =
             accumulate ? B::load_unaligned(out.row((c0 + c) * n + i0 + q) + v * W) + start : start;
   }
-  for (Index ci = 0; ci < C; ++ci) {
+  // Do-whiles over the input channels and taps (C, k >= 1) for the reason winograd::mix_tile
+  // gives (with Taps = 3 the tap loop unrolls whole).
+  Index ci = 0;
+  do {
     const Scalar* w = weights + ci * k * Channels;
-    for (Index j = 0; j < k; ++j, w += Channels) {
+    Index j = 0;
+    do {
       B x[RowsPerTile][Vectors];
       for (int q = 0; q < RowsPerTile; ++q) {
         const Scalar* row = input_row(ci, j + q);
         for (int v = 0; v < Vectors; ++v) x[q][v] = B::load_unaligned(row + v * W);
       }
       simd::detail::add_outer_product(acc, w, x);
-    }
-  }
+      w += Channels;
+    } while (++j < k);
+  } while (++ci < C);
   for (int c = 0; c < Channels; ++c)
     for (int q = 0; q < RowsPerTile; ++q)
       simd::detail::store_activated(activation, acc[c][q], out.row((c0 + c) * n + i0 + q));
@@ -334,10 +339,13 @@ void weight_tile(const ConvShape& shape, Rows<const Scalar> state, Rows<const Sc
     if constexpr (WithBias) bias_acc[c] = B::load_aligned(bias_sums + (c0 + c) * W);
   }
   const Scalar* ring = state.row(ci * n);
-  for (Index i = 0; i < n; ++i) {
+  // Do-whiles (n >= 1, vectors >= 1) for the reason winograd::mix_tile gives.
+  Index i = 0;
+  do {
     const bool wraps = i < r || i >= n - r;
     const Scalar* first_tap = ring + (i + j0 - r) * state.stride;
-    for (Index v = 0; v < vectors; ++v) {
+    Index v = 0;
+    do {
       B g[Channels];
       for (int c = 0; c < Channels; ++c) {
         g[c] = B::load_unaligned(grad.row((c0 + c) * n + i) + v * W);
@@ -349,8 +357,8 @@ void weight_tile(const ConvShape& shape, Rows<const Scalar> state, Rows<const Sc
         const B x = B::load_unaligned(row + v * W);
         for (int c = 0; c < Channels; ++c) acc[c][t] = multiply_add(g[c], x, acc[c][t]);
       }
-    }
-  }
+    } while (++v < vectors);
+  } while (++i < n);
   for (int c = 0; c < Channels; ++c) {
     for (int t = 0; t < Taps; ++t) acc[c][t].store_aligned(sums_of(c, t));
     if constexpr (WithBias) bias_acc[c].store_aligned(bias_sums + (c0 + c) * W);

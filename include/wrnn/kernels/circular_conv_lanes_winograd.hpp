@@ -133,13 +133,16 @@ void mix_tile(Index C, const Scalar* weights, const Scalar* inputs, Index tile_s
   for (int c = 0; c < Channels; ++c)
     for (int q = 0; q < Tiles; ++q)
       for (int v = 0; v < Vectors; ++v) acc[c][q][v] = B(Scalar(0));
-  for (Index ci = 0; ci < C; ++ci) {
+  // A do-while (C >= 1 always): with a for loop GCC 12 kept the accumulators on the stack for
+  // the path that skips it, storing and reloading all of them on every call.
+  Index ci = 0;
+  do {
     B x[Tiles][Vectors];
     for (int q = 0; q < Tiles; ++q)
       for (int v = 0; v < Vectors; ++v)
         x[q][v] = B::load_aligned(inputs + q * tile_stride + (ci * Vectors + v) * W);
     simd::detail::add_outer_product(acc, weights + ci * Channels, x);
-  }
+  } while (++ci < C);
   for (int c = 0; c < Channels; ++c)
     for (int q = 0; q < Tiles; ++q)
       for (int v = 0; v < Vectors; ++v)
@@ -262,14 +265,15 @@ void weight_tile(Index C, Index K, const Scalar* gradients, const Scalar* inputs
   for (int c = 0; c < Outputs; ++c)
     for (int i = 0; i < Inputs; ++i)
       acc[c][i] = B::load_aligned(sums + ((c0 + c) * C + i0 + i) * W);
-  for (Index k = 0; k < K; ++k) {
+  Index k = 0;
+  do {  // K >= 1; a do-while for the reason mix_tile gives
     B g[Outputs];
     for (int c = 0; c < Outputs; ++c) g[c] = B::load_aligned(gradients + ((c0 + c) * K + k) * W);
     for (int i = 0; i < Inputs; ++i) {
       const B x = B::load_aligned(inputs + ((i0 + i) * K + k) * W);
       for (int c = 0; c < Outputs; ++c) acc[c][i] = multiply_add(g[c], x, acc[c][i]);
     }
-  }
+  } while (++k < K);
   for (int c = 0; c < Outputs; ++c)
     for (int i = 0; i < Inputs; ++i) acc[c][i].store_aligned(sums + ((c0 + c) * C + i0 + i) * W);
 }
