@@ -58,15 +58,18 @@ TEMPLATE_TEST_CASE("lanes affine products match a naive evaluation", "[kernels][
   wrnn::Rng rng(21);
   for (const Sizes& z : sizes<Scalar>()) {
     for (bool with_bias : {true, false}) {
-      for (bool listed : {false, true}) {
-        CAPTURE(z.rows, z.cols, z.batch, with_bias, listed);
+      // every input (no list); every other one listed (the projection's inputs that are not
+      // all zero); none listed (every input zero at that step: the bias alone)
+      for (const char* listing : {"all", "every other", "none"}) {
+        const bool listed = listing[0] != 'a';
+        CAPTURE(z.rows, z.cols, z.batch, with_bias, listing);
         const Index weight_stride = z.cols + 2;  // wider than the columns it holds
         const auto weight = random_values<Scalar>(z.rows * weight_stride, rng);
         const auto bias = random_values<Scalar>(z.rows, rng);
         const auto in = random_values<Scalar>(z.cols * z.batch, rng);
-        // listed: every other input (the projection's inputs that are not all zero)
         std::vector<Index> inputs;
-        for (Index k = 0; k < z.cols; k += listed ? 2 : 1) inputs.push_back(k);
+        if (listing[0] != 'n')
+          for (Index k = 0; k < z.cols; k += listed ? 2 : 1) inputs.push_back(k);
         std::vector<Scalar> out(static_cast<std::size_t>(z.rows * z.batch), Scalar(7));
         wrnn::lanes::affine(weight.data(), weight_stride, z.rows,
                             with_bias ? bias.data() : static_cast<const Scalar*>(nullptr),

@@ -68,16 +68,22 @@ void for_row_blocks(Index count, Block&& block) {
 
 // out rows [m0, m0 + Rows), samples [s, s + Vectors * W):
 //   out[m] = bias[m] + sum over the listed inputs k of weight[m][k] * in[k]
+// input_count >= 1 (affine() writes the bias alone itself): a do-while, for the reason
+// circular_conv_lanes_winograd.hpp's mix_tile gives.
 template <class Scalar, int Rows, int Vectors>
 void affine_block(const Scalar* weight, Index weight_stride, const Scalar* bias, const Scalar* in,
                   const Index* inputs, Index input_count, Scalar* out, Index batch, Index m0,
                   Index s) {
   using B = Batch<Scalar>;
   constexpr Index W = lanes<Scalar>;
+  // The bias rows or zeros, chosen once: a choice per row kept the accumulators on the stack.
+  static constexpr Scalar no_bias[Rows] = {};
+  const Scalar* start = bias ? bias + m0 : no_bias;
   B acc[Rows][Vectors];
   for (int m = 0; m < Rows; ++m)
-    for (int v = 0; v < Vectors; ++v) acc[m][v] = B(bias ? bias[m0 + m] : Scalar(0));
-  for (Index a = 0; a < input_count; ++a) {
+    for (int v = 0; v < Vectors; ++v) acc[m][v] = B(start[m]);
+  Index a = 0;
+  do {
     const Index k = inputs ? inputs[a] : a;
     B x[Vectors];
     for (int v = 0; v < Vectors; ++v) x[v] = B::load_unaligned(in + k * batch + s + v * W);
@@ -85,7 +91,7 @@ void affine_block(const Scalar* weight, Index weight_stride, const Scalar* bias,
       const B w(weight[(m0 + m) * weight_stride + k]);
       for (int v = 0; v < Vectors; ++v) acc[m][v] = multiply_add(w, x[v], acc[m][v]);
     }
-  }
+  } while (++a < input_count);
   for (int m = 0; m < Rows; ++m)
     for (int v = 0; v < Vectors; ++v) acc[m][v].store_unaligned(out + (m0 + m) * batch + s + v * W);
 }
@@ -189,7 +195,8 @@ void sample_product_block(const Scalar* a, const Scalar* b, Scalar* out, Index o
   constexpr Index W = lanes<Scalar>;
   B acc[Rows];
   for (int m = 0; m < Rows; ++m) acc[m] = B(Scalar(0));
-  for (Index v = 0; v < vectors; ++v) {
+  Index v = 0;
+  do {  // vectors >= 1: a do-while, as in affine_block
     B columns[W];
     for (Index q = 0; q < W; ++q) columns[q] = B::load_unaligned(b + (k0 + q) * batch + v * W);
     transpose<Scalar>(columns);
@@ -197,7 +204,7 @@ void sample_product_block(const Scalar* a, const Scalar* b, Scalar* out, Index o
       const Scalar* a_row = a + (m0 + m) * batch + v * W;
       for (Index s = 0; s < W; ++s) acc[m] = multiply_add(B(a_row[s]), columns[s], acc[m]);
     }
-  }
+  } while (++v < vectors);
   for (int m = 0; m < Rows; ++m) {
     Scalar* target = out + (m0 + m) * out_stride + k0;
     (B::load_unaligned(target) + acc[m]).store_unaligned(target);
@@ -225,6 +232,11 @@ template <class Scalar>
 void affine(const Scalar* weight, Index weight_stride, Index rows, const Scalar* bias,
             const Scalar* in, const Index* inputs, Index input_count, Scalar* out, Index batch) {
   auto input = [&](Index a) { return inputs ? inputs[a] : a; };
+  if (input_count == 0) {  // no input in use: the bias alone
+    for (Index m = 0; m < rows; ++m)
+      std::fill(out + m * batch, out + (m + 1) * batch, bias ? bias[m] : Scalar(0));
+    return;
+  }
   if constexpr (simd::available<Scalar>) {
     const Index done = detail::for_sample_vectors<Scalar>(batch, [&](auto vectors, Index s) {
       constexpr int V = decltype(vectors)::value;
