@@ -65,8 +65,8 @@ TEST_CASE("input projection gradients match finite differences with many inputs 
   options.input_init = wrnn::InputInit::normal;
   const wrnn::Index T = 4, B = 19, classes = 3;
   wrnn::SequenceModel<wrnn::WaveCell<double>> model(
-      options, wrnn::ReadoutOptions{classes, wrnn::ReadoutKind::linear,
-                                    wrnn::ReadoutMode::every_step});
+      options,
+      wrnn::ReadoutOptions{classes, wrnn::ReadoutKind::linear, wrnn::ReadoutMode::every_step});
   wrnn::Rng rng(7);
   model.init(rng);
   wrnn::Sequence<double> x(T, B, options.input_size);

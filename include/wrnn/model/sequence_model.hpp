@@ -551,14 +551,13 @@ class SequenceModel {
         // throwaway timing loop, minimum of 50). The copy task's own inputs use one or two
         // symbols a step after the first ten: those keep the pass per input.
         lanes::add_sample_products(chunk.input_rows.data(), chunk.input_rows.rows(),
-                                   grad_projected.data(), P,
-                                   chunk.grad_input_weight_columns.data(), P, chunk.size);
+                                   grad_projected.data(), P, chunk.grad_input_weight_columns.data(),
+                                   P, chunk.size);
       } else {
         for (Index a = 0; a < active; ++a) {
           const Index j = chunk.active_inputs[static_cast<std::size_t>(a)];
-          lanes::add_sample_products(chunk.input_rows.row(j).data(), 1, grad_projected.data(),
-                                     P, chunk.grad_input_weight_columns.col(j).data(), P,
-                                     chunk.size);
+          lanes::add_sample_products(chunk.input_rows.row(j).data(), 1, grad_projected.data(), P,
+                                     chunk.grad_input_weight_columns.col(j).data(), P, chunk.size);
         }
       }
     }
