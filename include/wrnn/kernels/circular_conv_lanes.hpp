@@ -132,16 +132,19 @@ void convolve_tile(const ConvShape& shape, const Scalar* weights, const Scalar* 
   constexpr Index W = lanes<Scalar>;
   const Index C = shape.channels, n = shape.ring_size, k = Taps > 0 ? Taps : shape.kernel_size;
   B acc[Channels][RowsPerTile][Vectors];
-  // The accumulators' start, one expression each: with the bias added in a branch after the
-  // load, GCC 12 built them on the stack in a loop it did not unroll; like this the forward at
-  // n = 100, C = 6 (BM_LanesForward, chunks of 32) 20.3 -> 17.1 us and the backward to the
-  // state 19.0 -> 16.5 us (minima of 9-12, alternated with the old binary, Zen 5).
+  // The accumulators' start, one expression each and no branch between them: out's old row, or
+  // a row of zeros, plus the bias or zero. With the bias added in a branch after the load GCC 12
+  // built them on the stack in a loop it did not unroll (the forward at n = 100, C = 6,
+  // BM_LanesForward in chunks of 32, 20.3 -> 17.1 us, the backward to the state 19.0 -> 16.5 us
+  // without it; minima of 9-12, alternated with the old binary, Zen 5); with
+  // `accumulate ? load + start : start` it still stored and reloaded them.
+  static constexpr Scalar zero_row[Vectors * W] = {};
   for (int c = 0; c < Channels; ++c) {
     const B start = bias ? B(bias[c0 + c]) : B(Scalar(0));
-    for (int q = 0; q < RowsPerTile; ++q)
-      for (int v = 0; v < Vectors; ++v)
-        acc[c][q][v] =
-            accumulate ? B::load_unaligned(out.row((c0 + c) * n + i0 + q) + v * W) + start : start;
+    for (int q = 0; q < RowsPerTile; ++q) {
+      const Scalar* old_row = accumulate ? out.row((c0 + c) * n + i0 + q) : zero_row;
+      for (int v = 0; v < Vectors; ++v) acc[c][q][v] = B::load_unaligned(old_row + v * W) + start;
+    }
   }
   // Do-whiles over the input channels and taps (C, k >= 1) for the reason winograd::mix_tile
   // gives (with Taps = 3 the tap loop unrolls whole).
