@@ -25,6 +25,7 @@
 #include "wrnn/kernels/circular_conv.hpp"
 #include "wrnn/kernels/circular_conv_lanes.hpp"
 #include "wrnn/kernels/circular_conv_parallel.hpp"
+#include "wrnn/kernels/simd_target.hpp"
 
 namespace {
 
@@ -58,6 +59,25 @@ void BM_EigenGemm(benchmark::State& state) {
                            static_cast<double>(size));
 }
 BENCHMARK(BM_EigenGemm)->Arg(512)->Unit(benchmark::kMicrosecond);
+
+// The core's arithmetic peak for this build's SIMD width: 16 independent chains of vector fused
+// multiply-adds (enough to cover the FMA latency of every x86 and Arm core), nothing loaded or
+// stored. What no kernel can beat; Eigen's GEMM above is what a well-tuned one reaches.
+void BM_FmaPeak(benchmark::State& state) {
+  using B = wrnn::simd::detail::Batch<float>;
+  constexpr int chains = 16, rounds = 1024;
+  B acc[chains];
+  for (int c = 0; c < chains; ++c) acc[c] = B(1.0f + 1e-7f * static_cast<float>(c));
+  const B factor(0.999999f), term(1e-7f);
+  for (auto _ : state) {
+    for (int r = 0; r < rounds; ++r)
+      for (int c = 0; c < chains; ++c)
+        acc[c] = wrnn::simd::detail::multiply_add(acc[c], factor, term);
+    for (int c = 0; c < chains; ++c) benchmark::DoNotOptimize(acc[c]);
+  }
+  set_flop_rate(state, 2.0 * chains * rounds * static_cast<double>(B::size));
+}
+BENCHMARK(BM_FmaPeak)->Unit(benchmark::kMicrosecond);
 
 // One kernel at one shape: range(0) = n, range(1) = C, range(2) = batch, k = 3.
 struct KernelData {
