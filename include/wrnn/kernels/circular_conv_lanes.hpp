@@ -138,11 +138,11 @@ void convolve_tile(const ConvShape& shape, const Scalar* weights, const Scalar* 
   // BM_LanesForward in chunks of 32, 20.3 -> 17.1 us, the backward to the state 19.0 -> 16.5 us
   // without it; minima of 9-12, alternated with the old binary, Zen 5); with
   // `accumulate ? load + start : start` it still stored and reloaded them.
-  static constexpr Scalar zero_row[Vectors * W] = {};
   for (int c = 0; c < Channels; ++c) {
     const B start = bias ? B(bias[c0 + c]) : B(Scalar(0));
     for (int q = 0; q < RowsPerTile; ++q) {
-      const Scalar* old_row = accumulate ? out.row((c0 + c) * n + i0 + q) : zero_row;
+      const Scalar* old_row =
+          accumulate ? out.row((c0 + c) * n + i0 + q) : simd::detail::zeros<Scalar, Vectors * W>;
       for (int v = 0; v < Vectors; ++v) acc[c][q][v] = B::load_unaligned(old_row + v * W) + start;
     }
   }

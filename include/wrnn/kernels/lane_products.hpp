@@ -77,8 +77,7 @@ void affine_block(const Scalar* weight, Index weight_stride, const Scalar* bias,
   using B = Batch<Scalar>;
   constexpr Index W = lanes<Scalar>;
   // The bias rows or zeros, chosen once: a choice per row kept the accumulators on the stack.
-  static constexpr Scalar no_bias[Rows] = {};
-  const Scalar* start = bias ? bias + m0 : no_bias;
+  const Scalar* start = bias ? bias + m0 : simd::detail::zeros<Scalar, Rows>;
   B acc[Rows][Vectors];
   for (int m = 0; m < Rows; ++m)
     for (int v = 0; v < Vectors; ++v) acc[m][v] = B(start[m]);

@@ -50,6 +50,11 @@ inline Batch<Scalar> multiply_add(const Batch<Scalar>& a, const Batch<Scalar>& b
   return xsimd::fma(a, b, c);
 }
 
+// Count zeros, where a tile's start reads a row of zeros instead of branching (see the lanes
+// convolution tile and lanes::affine).
+template <class Scalar, int Count>
+inline constexpr Scalar zeros[Count] = {};
+
 // acc[c][q][v] += w[c] x[q][v] for every output channel c, row or tile q and vector v: the
 // rank-one update of a register tile, one broadcast weight per channel, that the lanes tiles
 // (direct and Winograd) make for each input channel and tap. Always inlined: acc must stay in
