@@ -12,6 +12,7 @@ packages=(
   zlib1g-dev dataset-fashion-mnist       # sequential-image data (IDX, gzip)
   libstb-dev libgif-dev libfftw3-dev     # pictures, animations, spectra
   gnuplot-nox                            # learning-curve plots
+  doxygen                                # the API reference (the docs target)
   python3-torch python3-numpy            # PyTorch comparisons and round trips
 )
 
