@@ -1,8 +1,10 @@
-// Pointwise activations of the recurrent cells, and their derivatives written in terms of the
-// activation's output y = act(z), which is what the BPTT tape keeps:
-//   relu:     y = max(z, 0)   dy/dz = [y > 0]      (PyTorch's convention: 0 at z = 0)
-//   tanh:     y = tanh(z)     dy/dz = 1 - y^2
-//   identity: y = z           dy/dz = 1
+/// \file
+/// Pointwise activations of the recurrent cells, and their derivatives written in terms of the
+/// activation's output y = act(z), which is what the BPTT tape keeps:
+///
+///     relu:     y = max(z, 0)   dy/dz = [y > 0]      (PyTorch's convention: 0 at z = 0)
+///     tanh:     y = tanh(z)     dy/dz = 1 - y^2
+///     identity: y = z           dy/dz = 1
 #pragma once
 
 #include <string>
@@ -12,8 +14,14 @@
 
 namespace wrnn {
 
-enum class Activation { relu, tanh, identity };
+/// The pointwise activation of a recurrent cell's state update.
+enum class Activation {
+  relu,     ///< y = max(z, 0)
+  tanh,     ///< y = tanh(z)
+  identity  ///< y = z
+};
 
+/// The activation's name as parse_activation() reads it: "relu", "tanh" or "identity".
 inline std::string to_string(Activation activation) {
   switch (activation) {
     case Activation::relu:
@@ -26,6 +34,8 @@ inline std::string to_string(Activation activation) {
   return "unknown";
 }
 
+/// The activation named `name` ("relu", "tanh", "identity" or its synonym "linear").
+/// \throws ValueError for any other name.
 inline Activation parse_activation(const std::string& name) {
   if (name == "relu") return Activation::relu;
   if (name == "tanh") return Activation::tanh;
@@ -33,7 +43,7 @@ inline Activation parse_activation(const std::string& name) {
   throw ValueError("activation: expected one of relu, tanh, identity, received '" + name + "'");
 }
 
-// values <- act(values), in place.
+/// values <- act(values), in place.
 template <class Derived>
 void apply_activation(Activation activation, Eigen::DenseBase<Derived>& values) {
   using Scalar = typename Derived::Scalar;
@@ -49,8 +59,8 @@ void apply_activation(Activation activation, Eigen::DenseBase<Derived>& values) 
   }
 }
 
-// result = gradient * act'(z), with act'(z) computed from the output y = act(z): one pass
-// over the three (result may be gradient itself).
+/// result = gradient * act'(z), with act'(z) computed from the output y = act(z): one pass
+/// over the three (result may be gradient itself). All three have the same shape.
 template <class OutputDerived, class GradientDerived, class ResultDerived>
 void activation_gradient(Activation activation, const Eigen::MatrixBase<OutputDerived>& output,
                          const Eigen::MatrixBase<GradientDerived>& gradient,
