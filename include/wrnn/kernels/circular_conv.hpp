@@ -1,17 +1,22 @@
-// The circular-convolution kernels the wave cell calls. Each forwards to the fastest
-// implementation available for Scalar and the shape under the compiler's target flags:
-// * Winograd F(4, 3) (circular_conv_winograd.hpp) for float on AVX-512 and AVX2 + FMA builds,
-//   where k = 3, n is a multiple of 4 and C >= winograd::min_channels (6 on AVX-512: all three
-//   paper shapes; 8 on AVX2: the adding and sMNIST shapes, the copy task's 6 stay direct);
-// * otherwise the hand-written direct xsimd kernels (circular_conv_simd.hpp) for float and double
-//   wherever xsimd has a register for them;
-// * otherwise the plain scalar reference (circular_conv_reference.hpp), which defines what every
-//   implementation must compute.
-//
-// Every function has two forms: one using this thread's grow-only scratch buffer (allocates only
-// on the first call for the largest shape seen by the thread), and one taking the caller's
-// ScratchBuffer, for paths that must never allocate (reserve circular_conv_scratch_size(shape)
-// scalars once, up front).
+/// \file
+/// The circular-convolution kernels for states laid out sample by sample: a batch is (C*n) x B
+/// column-major, each sample's C*n values together. The wave cell's single-sample step
+/// (WaveCell::step, StreamingWaveCell::step) runs circular_conv_forward_activation on one such
+/// column; training runs the lanes kernels instead (circular_conv_lanes.hpp, samples in SIMD
+/// lanes). Each function forwards to the fastest implementation available for Scalar and the
+/// shape under the compiler's target flags:
+///   - Winograd F(4, 3) (circular_conv_winograd.hpp) for float on AVX-512 and AVX2 + FMA builds,
+///     where k = 3, n is a multiple of 4 and C >= winograd::min_channels (6 on AVX-512: all three
+///     paper shapes; 8 on AVX2: the adding and sMNIST shapes, the copy task's 6 stay direct);
+///   - otherwise the hand-written direct xsimd kernels (circular_conv_simd.hpp) for float and
+///     double wherever xsimd has a register for them;
+///   - otherwise the plain scalar reference (circular_conv_reference.hpp), which defines what
+///     every implementation must compute.
+///
+/// Every function has two forms: one using this thread's grow-only scratch buffer (allocates only
+/// on the first call for the largest shape seen by the thread), and one taking the caller's
+/// ScratchBuffer, for paths that must never allocate (reserve circular_conv_scratch_size(shape)
+/// scalars once, up front).
 #pragma once
 
 #include "wrnn/core/activation.hpp"
@@ -22,17 +27,18 @@
 
 namespace wrnn {
 
-// Whether this build has Winograd kernels for Scalar, and whether `shape` runs on them.
+/// Whether this build has Winograd kernels for Scalar (float on AVX2 + FMA and AVX-512 builds).
 template <class Scalar>
 inline constexpr bool winograd_available = (winograd::compiled &&
                                             std::is_same<Scalar, float>::value);
 
+/// Whether `shape` runs on the Winograd kernels in this build.
 template <class Scalar>
 bool uses_winograd(const ConvShape& shape) {
   return winograd_available<Scalar> && winograd::applies(shape);
 }
 
-// Scalars of scratch the kernels need for `shape` (0 where the reference runs).
+/// Scalars of scratch the kernels need for `shape` (0 where the reference runs).
 template <class Scalar>
 Index circular_conv_scratch_size(const ConvShape& shape) {
   if constexpr (winograd_available<Scalar>)
@@ -43,7 +49,7 @@ Index circular_conv_scratch_size(const ConvShape& shape) {
     return 0;
 }
 
-// out (C*n x B) += b_u + u (*) state. bias may be null.
+/// out (C*n x B) += b_u + u (*) state. bias may be null.
 template <class Scalar>
 void circular_conv_forward(const ConvShape& shape, const Scalar* weights, const Scalar* bias,
                            const Scalar* state, Scalar* out, Index batch,
@@ -58,8 +64,8 @@ void circular_conv_forward(const ConvShape& shape, const Scalar* weights, const 
     reference::circular_conv_forward(shape, weights, bias, state, out, batch);
 }
 
-// inout (C*n x B) <- act(inout + b_u + u (*) state), in one pass. bias may be null;
-// state and inout must not overlap.
+/// inout (C*n x B) <- act(inout + b_u + u (*) state), in one pass. bias may be null;
+/// state and inout must not overlap.
 template <class Scalar>
 void circular_conv_forward_activation(const ConvShape& shape, const Scalar* weights,
                                       const Scalar* bias, const Scalar* state, Scalar* inout,
@@ -79,7 +85,7 @@ void circular_conv_forward_activation(const ConvShape& shape, const Scalar* weig
   }
 }
 
-// grad_state (C*n x B) += u^T (*) grad_out
+/// grad_state (C*n x B) += u^T (*) grad_out
 template <class Scalar>
 void circular_conv_backward_state(const ConvShape& shape, const Scalar* weights,
                                   const Scalar* grad_out, Scalar* grad_state, Index batch,
@@ -93,9 +99,9 @@ void circular_conv_backward_state(const ConvShape& shape, const Scalar* weights,
     reference::circular_conv_backward_state(shape, weights, grad_out, grad_state, batch);
 }
 
-// grad_u += correlation of grad_out with state, grad_b += sum of grad_out (over the batch).
-// grad_bias may be null. Summation order: fixed for a given call (any batch split into several
-// calls changes the rounding, so split a batch the same way whatever the thread count).
+/// grad_u += correlation of grad_out with state, grad_b += sum of grad_out (over the batch).
+/// grad_bias may be null. Summation order: fixed for a given call (any batch split into several
+/// calls changes the rounding, so split a batch the same way whatever the thread count).
 template <class Scalar>
 void circular_conv_backward_weights(const ConvShape& shape, const Scalar* state,
                                     const Scalar* grad_out, Scalar* grad_weights, Scalar* grad_bias,
@@ -112,10 +118,13 @@ void circular_conv_backward_weights(const ConvShape& shape, const Scalar* state,
                                               batch);
 }
 
-// Both backward passes of a step at once (the wave cell's backward step):
-//   grad_u += correlation of grad_out with state, grad_b += sum of grad_out (may be null),
-//   grad_state = u^T (*) grad_out   (overwritten, not added to)
-// The same bits as backward_weights, then backward_state into a zeroed grad_state; faster.
+/// Both backward passes of a step at once, for this layout (the wave cell trains with
+/// lanes::backward, circular_conv_lanes.hpp):
+///
+///     grad_u += correlation of grad_out with state, grad_b += sum of grad_out (may be null),
+///     grad_state = u^T (*) grad_out   (overwritten, not added to)
+///
+/// The same bits as backward_weights, then backward_state into a zeroed grad_state; faster.
 template <class Scalar>
 void circular_conv_backward(const ConvShape& shape, const Scalar* weights, const Scalar* state,
                             const Scalar* grad_out, Scalar* grad_weights, Scalar* grad_bias,
@@ -137,12 +146,14 @@ void circular_conv_backward(const ConvShape& shape, const Scalar* weights, const
 
 // ---- the same, on this thread's scratch buffer ----
 
+/// circular_conv_forward on this thread's scratch buffer.
 template <class Scalar>
 void circular_conv_forward(const ConvShape& shape, const Scalar* weights, const Scalar* bias,
                            const Scalar* state, Scalar* out, Index batch) {
   circular_conv_forward(shape, weights, bias, state, out, batch, thread_scratch<Scalar>());
 }
 
+/// circular_conv_forward_activation on this thread's scratch buffer.
 template <class Scalar>
 void circular_conv_forward_activation(const ConvShape& shape, const Scalar* weights,
                                       const Scalar* bias, const Scalar* state, Scalar* inout,
@@ -151,6 +162,7 @@ void circular_conv_forward_activation(const ConvShape& shape, const Scalar* weig
                                    thread_scratch<Scalar>());
 }
 
+/// circular_conv_backward_state on this thread's scratch buffer.
 template <class Scalar>
 void circular_conv_backward_state(const ConvShape& shape, const Scalar* weights,
                                   const Scalar* grad_out, Scalar* grad_state, Index batch) {
@@ -158,6 +170,7 @@ void circular_conv_backward_state(const ConvShape& shape, const Scalar* weights,
                                thread_scratch<Scalar>());
 }
 
+/// circular_conv_backward_weights on this thread's scratch buffer.
 template <class Scalar>
 void circular_conv_backward_weights(const ConvShape& shape, const Scalar* state,
                                     const Scalar* grad_out, Scalar* grad_weights, Scalar* grad_bias,
@@ -166,6 +179,7 @@ void circular_conv_backward_weights(const ConvShape& shape, const Scalar* state,
                                  thread_scratch<Scalar>());
 }
 
+/// circular_conv_backward on this thread's scratch buffer.
 template <class Scalar>
 void circular_conv_backward(const ConvShape& shape, const Scalar* weights, const Scalar* state,
                             const Scalar* grad_out, Scalar* grad_weights, Scalar* grad_bias,

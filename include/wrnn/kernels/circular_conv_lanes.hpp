@@ -1,33 +1,36 @@
-// The circular convolution for states laid out with the samples in SIMD lanes: a block of B
-// samples' states is C*n rows of B values, unit i of channel c of sample s at
-// ((c * n + i) * B + s), an (C*n) x B row-major matrix (StateLayout::sample_lanes,
-// core/state_layout.hpp). The wave cell keeps its states so during training; the kernels of
-// circular_conv.hpp take the other layout, one sample's C*n values after the other, which the
-// streaming step (batch 1) uses. Both compute what circular_conv_reference.hpp defines:
-//
-//   forward:        out[c][i]     = act(out[c][i] + b_u[c] + sum_{c', j} u[c][c'][j] h[c'][(i + j -
-//   r) mod n]) backward state: grad_h[c'][m] (+)= sum_{c, j} u[c][c'][j] g[c][(m - j + r) mod n]
-//   backward u, b:  grad_u[c][c'][j] += sum_{s, i} g[c][i] h[c'][(i + j - r) mod n]
-//                   grad_b[c]        += sum_{s, i} g[c][i]
-//
-// How (measurements in docs/kernels.md, "Samples in lanes"):
-// * A tap is a whole row. Output row (c, i) reads input rows (c', (i + j - r) mod n): every
-//   load is a plain vector of W samples, the wrap-around only picks which row a tile reads, and
-//   nothing is padded, copied or shuffled. (Lanes over units, the other layout, need padded
-//   copies of every ring and unaligned loads.)
-// * Register tile, forward: 6 output channels x R rows x V vectors of samples in accumulators
-//   (R x V = 4 with 32 vector registers, 2 with 16); each input vector loaded feeds 6 FMAs per
-//   row of the tile that reads it, each broadcast weight R x V. The backward to the state is the
-//   same tile with transposed, tap-reversed weights u'[c'][c][j'] = u[c][c'][k-1-j']: the same
-//   array read at other strides (WeightView).
-// * Register tile, weight gradient: 6 output channels x 3 taps accumulators (3 x 3 with 16
-//   registers) for one input channel, each lane summing its own samples over every row; the
-//   lanes are added up once per call.
-// * The samples past the last whole vector (B mod W of them) are copied into W-wide rows in
-//   scratch, zeros in the lanes past them, and run through the same tiles: no scalar tail.
-//   Every lane does the same arithmetic in the same order (fused multiply-adds by intrinsic,
-//   simd_target.hpp), so a sample's forward and state gradient are the same bits wherever it
-//   sits in its batch; the weight gradient's rounding depends on the batch (a sum over it).
+// clang-format off
+/// \file
+/// The circular convolution for states laid out with the samples in SIMD lanes: a block of B
+/// samples' states is C*n rows of B values, unit i of channel c of sample s at
+/// ((c * n + i) * B + s), an (C*n) x B row-major matrix (StateLayout::sample_lanes,
+/// core/state_layout.hpp). The wave cell keeps its states so during training; the kernels of
+/// circular_conv.hpp take the other layout, one sample's C*n values after the other, which the
+/// streaming step (batch 1) uses. Both compute what circular_conv_reference.hpp defines:
+///
+///     forward:        out[c][i]        = act(out[c][i] + b_u[c] + sum_{c', j} u[c][c'][j] h[c'][(i + j - r) mod n])
+///     backward state: grad_h[c'][m]  (+)= sum_{c, j} u[c][c'][j] g[c][(m - j + r) mod n]
+///     backward u, b:  grad_u[c][c'][j] += sum_{s, i} g[c][i] h[c'][(i + j - r) mod n]
+///                     grad_b[c]        += sum_{s, i} g[c][i]
+///
+/// How (measurements in docs/kernels.md, "Samples in lanes"):
+///   - A tap is a whole row. Output row (c, i) reads input rows (c', (i + j - r) mod n): every
+///     load is a plain vector of W samples, the wrap-around only picks which row a tile reads,
+///     and nothing is padded, copied or shuffled. (Lanes over units, the other layout, need
+///     padded copies of every ring and unaligned loads.)
+///   - Register tile, forward: 6 output channels x R rows x V vectors of samples in accumulators
+///     (R x V = 4 with 32 vector registers, 2 with 16); each input vector loaded feeds 6 FMAs per
+///     row of the tile that reads it, each broadcast weight R x V. The backward to the state is
+///     the same tile with transposed, tap-reversed weights u'[c'][c][j'] = u[c][c'][k-1-j']: the
+///     same array read at other strides (WeightView).
+///   - Register tile, weight gradient: 6 output channels x 3 taps accumulators (3 x 3 with 16
+///     registers) for one input channel, each lane summing its own samples over every row; the
+///     lanes are added up once per call.
+///   - The samples past the last whole vector (B mod W of them) are copied into W-wide rows in
+///     scratch, zeros in the lanes past them, and run through the same tiles: no scalar tail.
+///     Every lane does the same arithmetic in the same order (fused multiply-adds by intrinsic,
+///     simd_target.hpp), so a sample's forward and state gradient are the same bits wherever it
+///     sits in its batch; the weight gradient's rounding depends on the batch (a sum over it).
+// clang-format on
 #pragma once
 
 #include <algorithm>
@@ -44,6 +47,9 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
 
+/// Kernels for states with the samples in SIMD lanes (StateLayout::sample_lanes): the wave
+/// cell's training convolution (circular_conv_lanes.hpp) and the model's matrix products
+/// (lane_products.hpp).
 namespace wrnn::lanes {
 
 namespace detail {
@@ -133,11 +139,10 @@ void convolve_tile(const ConvShape& shape, const Scalar* weights, const Scalar* 
   const Index C = shape.channels, n = shape.ring_size, k = Taps > 0 ? Taps : shape.kernel_size;
   B acc[Channels][RowsPerTile][Vectors];
   // The accumulators' start, one expression each and no branch between them: out's old row, or
-  // a row of zeros, plus the bias or zero. With the bias added in a branch after the load GCC 12
-  // built them on the stack in a loop it did not unroll (the forward at n = 100, C = 6,
-  // BM_LanesForward in chunks of 32, 20.3 -> 17.1 us, the backward to the state 19.0 -> 16.5 us
-  // without it; minima of 9-12, alternated with the old binary, Zen 5); with
-  // `accumulate ? load + start : start` it still stored and reloaded them.
+  // a row of zeros, plus the bias or zero. GCC 12 keeps them in registers only so: with the bias
+  // added in a branch after the load, or with `accumulate ? load + start : start`, it builds them
+  // on the stack, and the forward and the backward to the state at n = 100, C = 6 take about a
+  // sixth longer (bench_kernels BM_LanesForward, BM_LanesBackwardState).
   for (int c = 0; c < Channels; ++c) {
     const B start = bias ? B(bias[c0 + c]) : B(Scalar(0));
     for (int q = 0; q < RowsPerTile; ++q) {
@@ -466,7 +471,7 @@ struct ColumnCopies {
 
 }  // namespace detail
 
-// Scalars of scratch the kernels need for `shape`.
+/// Scalars of scratch the kernels need for `shape`.
 template <class Scalar>
 Index scratch_size(const ConvShape& shape) {
   if constexpr (simd::available<Scalar>)
@@ -475,8 +480,8 @@ Index scratch_size(const ConvShape& shape) {
     return 0;
 }
 
-// inout (C*n x B, samples in lanes) <- act(inout + b_u + u (*) state). bias may be null; state
-// and inout must not overlap.
+/// inout (C*n x B, samples in lanes) <- act(inout + b_u + u (*) state). bias may be null; state
+/// and inout must not overlap. \throws ValueError when `shape` is not valid (ConvShape::validate).
 template <class Scalar>
 void forward_activation(const ConvShape& shape, const Scalar* weights, const Scalar* bias,
                         const Scalar* state, Scalar* inout, Index batch, Activation activation,
@@ -494,7 +499,8 @@ void forward_activation(const ConvShape& shape, const Scalar* weights, const Sca
   }
 }
 
-// grad_state (C*n x B, samples in lanes) += u^T (*) grad_out
+/// grad_state (C*n x B, samples in lanes) += u^T (*) grad_out.
+/// \throws ValueError when `shape` is not valid (ConvShape::validate).
 template <class Scalar>
 void backward_state(const ConvShape& shape, const Scalar* weights, const Scalar* grad_out,
                     Scalar* grad_state, Index batch, ScratchBuffer<Scalar>& scratch) {
@@ -511,8 +517,9 @@ void backward_state(const ConvShape& shape, const Scalar* weights, const Scalar*
   }
 }
 
-// grad_u += correlation of grad_out with state, grad_b += sum of grad_out over units and samples
-// (grad_bias may be null). Summation order fixed for a given batch size.
+/// grad_u += correlation of grad_out with state, grad_b += sum of grad_out over units and samples
+/// (grad_bias may be null). Summation order fixed for a given batch size.
+/// \throws ValueError when `shape` is not valid (ConvShape::validate).
 template <class Scalar>
 void backward_weights(const ConvShape& shape, const Scalar* state, const Scalar* grad_out,
                       Scalar* grad_weights, Scalar* grad_bias, Index batch,
@@ -527,8 +534,9 @@ void backward_weights(const ConvShape& shape, const Scalar* state, const Scalar*
   }
 }
 
-// The wave cell's backward step: the weight and bias gradients added as above, and
-// grad_state = u^T (*) grad_out (overwritten, not added to).
+/// The wave cell's backward step: the weight and bias gradients added as backward_weights adds
+/// them, and grad_state = u^T (*) grad_out (overwritten, not added to).
+/// \throws ValueError when `shape` is not valid (ConvShape::validate).
 template <class Scalar>
 void backward(const ConvShape& shape, const Scalar* weights, const Scalar* state,
               const Scalar* grad_out, Scalar* grad_weights, Scalar* grad_bias, Scalar* grad_state,
@@ -546,6 +554,7 @@ void backward(const ConvShape& shape, const Scalar* weights, const Scalar* state
 
 // ---- the same, on this thread's scratch buffer ----
 
+/// forward_activation on this thread's scratch buffer.
 template <class Scalar>
 void forward_activation(const ConvShape& shape, const Scalar* weights, const Scalar* bias,
                         const Scalar* state, Scalar* inout, Index batch, Activation activation) {
@@ -553,12 +562,14 @@ void forward_activation(const ConvShape& shape, const Scalar* weights, const Sca
                      thread_scratch<Scalar>());
 }
 
+/// backward_state on this thread's scratch buffer.
 template <class Scalar>
 void backward_state(const ConvShape& shape, const Scalar* weights, const Scalar* grad_out,
                     Scalar* grad_state, Index batch) {
   backward_state(shape, weights, grad_out, grad_state, batch, thread_scratch<Scalar>());
 }
 
+/// backward_weights on this thread's scratch buffer.
 template <class Scalar>
 void backward_weights(const ConvShape& shape, const Scalar* state, const Scalar* grad_out,
                       Scalar* grad_weights, Scalar* grad_bias, Index batch) {
@@ -566,6 +577,7 @@ void backward_weights(const ConvShape& shape, const Scalar* state, const Scalar*
                    thread_scratch<Scalar>());
 }
 
+/// backward on this thread's scratch buffer.
 template <class Scalar>
 void backward(const ConvShape& shape, const Scalar* weights, const Scalar* state,
               const Scalar* grad_out, Scalar* grad_weights, Scalar* grad_bias, Scalar* grad_state,

@@ -1,40 +1,43 @@
-// Winograd's F(4, 3) for the circular convolution of states with the samples in SIMD lanes
-// (circular_conv_lanes.hpp): the forward and the backward to the state of k = 3 rings whose
-// length is a multiple of 4, from min_channels channels on, with about half the multiply-adds of
-// the direct tiles. The algorithm and its matrices are those of circular_conv_winograd.hpp (the
-// same for states with the samples in columns):
-//
-//   tile t of a ring: outputs 4t .. 4t+3, inputs d_m = h[(4t - 1 + m) mod n], m = 0..5
-//   V_x[c'] = (B^T d[c'])_x,   U_x[c][c'] = (G u[c][c'])_x,   x = 0..5
-//   M_x[c]  = sum_{c'} U_x[c][c'] V_x[c'],   y[c] = A^T M[c] (+ b_u[c])
-//
-// With the samples in lanes every one of these is lane-wise: a tile's inputs are 6 whole rows,
-// its transforms plain vector arithmetic, no shuffles. A pass takes two tiles (8 rows) of one
-// block of vectors of samples: it transforms the 2 x 6 input rows of every input channel into
-// scratch (V), mixes them point by point in register tiles of 6 output channels x 2 tiles x the
-// block's vectors (as the direct tiles, with one tap per point and the transformed weights U_x
-// as broadcasts), and transforms each block of 6 output channels back (y = A^T M) into its 8
-// output rows. Per output row, channel and vector that is 1.5 C multiply-adds and the
-// transforms, against 3 C multiply-adds in the direct tiles.
-//
-// The backward to the state is the same with the transposed, tap-reversed weights (WeightView).
-// The backward to the weights is the transpose of the forward's chain:
-//   dM_x[c] = (A g[c])_x,   dU_x[c][c'] = sum over tiles and samples of dM_x[c] V_x[c'],
-//   grad_u[c][c'][j] += sum_x G[x][j] dU_x[c][c'],   grad_b[c] += sum of dM_1[c] (A's row 1 is
-//   all ones: a tile's sum of g)
-// Its 6 C^2 sums dU (W lanes each: every lane sums its own samples) live in scratch between
-// groups of up to 32 tiles: a group's transformed inputs and gradients (128 rows of every
-// channel: a whole ring of 100 or half of 256) go to scratch, then register tiles of 4 x 6
-// channel pairs at one point load their sums, add the group's products, and store them back.
-// 6 C^2 multiply-adds per tile and vector of samples, against 12 C^2 in the direct tiles; the
-// sums' loads and stores, once a group, are what keeps the groups large (a timing loop over
-// backward_weights, batch 128 in chunks of 32: groups of 4 tiles were 10-25% slower than the
-// direct tiles at C = 8 and 16, groups of 32 are 1.1-1.4x faster at C = 8, 16 and 27). The
-// scratch is large for it: 2 x 6 x C x 32 x 2 vectors, 1.3 MB at C = 27.
-//
-// Rounding: each output is computed by the same operations in every lane, so a sample's result
-// does not depend on its place in the batch; it differs from the direct tiles' in the last
-// bits (the transforms' rounding).
+/// \file
+/// Winograd's F(4, 3) for the circular convolution of states with the samples in SIMD lanes
+/// (circular_conv_lanes.hpp): the forward and the backward to the state of k = 3 rings whose
+/// length is a multiple of 4, from min_channels channels on, with about half the multiply-adds
+/// of the direct tiles. The algorithm and its matrices are those of circular_conv_winograd.hpp
+/// (the same for states with the samples in columns):
+///
+///     tile t of a ring: outputs 4t .. 4t+3, inputs d_m = h[(4t - 1 + m) mod n], m = 0..5
+///     V_x[c'] = (B^T d[c'])_x,   U_x[c][c'] = (G u[c][c'])_x,   x = 0..5
+///     M_x[c]  = sum_{c'} U_x[c][c'] V_x[c'],   y[c] = A^T M[c] (+ b_u[c])
+///
+/// With the samples in lanes every one of these is lane-wise: a tile's inputs are 6 whole rows,
+/// its transforms plain vector arithmetic, no shuffles. A pass takes two tiles (8 rows) of one
+/// block of vectors of samples: it transforms the 2 x 6 input rows of every input channel into
+/// scratch (V), mixes them point by point in register tiles of 6 output channels x 2 tiles x the
+/// block's vectors (as the direct tiles, with one tap per point and the transformed weights U_x
+/// as broadcasts), and transforms each block of 6 output channels back (y = A^T M) into its 8
+/// output rows. Per output row, channel and vector that is 1.5 C multiply-adds and the
+/// transforms, against 3 C multiply-adds in the direct tiles.
+///
+/// The backward to the state is the same with the transposed, tap-reversed weights
+/// (WeightView). The backward to the weights is the transpose of the forward's chain:
+///
+///     dM_x[c] = (A g[c])_x,   dU_x[c][c'] = sum over tiles and samples of dM_x[c] V_x[c'],
+///     grad_u[c][c'][j] += sum_x G[x][j] dU_x[c][c']
+///     grad_b[c] += sum of dM_1[c]   (A's row 1 is all ones: a tile's sum of g)
+///
+/// Its 6 C^2 sums dU (W lanes each: every lane sums its own samples) live in scratch between
+/// groups of up to 32 tiles: a group's transformed inputs and gradients (128 rows of every
+/// channel: a whole ring of 100 or half of 256) go to scratch, then register tiles of 4 x 6
+/// channel pairs at one point load their sums, add the group's products, and store them back.
+/// 6 C^2 multiply-adds per tile and vector of samples, against 12 C^2 in the direct tiles; the
+/// sums' loads and stores, once a group, are what keeps the groups large (a timing loop over
+/// backward_weights, batch 128 in chunks of 32: groups of 4 tiles are 10-25% slower than the
+/// direct tiles at C = 8 and 16, groups of 32 are 1.1-1.4x faster at C = 8, 16 and 27). The
+/// scratch is large for it: 2 x 6 x C x 32 x 2 vectors, 1.3 MB at C = 27.
+///
+/// Rounding: each output is computed by the same operations in every lane, so a sample's result
+/// does not depend on its place in the batch; it differs from the direct tiles' in the last
+/// bits (the transforms' rounding).
 #pragma once
 
 #include <algorithm>
@@ -50,6 +53,9 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
 
+/// Winograd F(4, 3) passes for states with the samples in SIMD lanes
+/// (circular_conv_lanes_winograd.hpp); lanes::forward_activation and lanes::backward choose them
+/// for the shapes where applies() holds.
 namespace wrnn::lanes::winograd {
 
 using simd::detail::Batch;
@@ -58,34 +64,35 @@ using simd::detail::multiply_add;
 
 using winograd_f43::points;            // transform points per tile: 4 + 3 - 1
 using winograd_f43::weight_transform;  // G, taps to points
-constexpr Index tile_units = 4;        // output rows per tile
-// Tiles a pass mixes at once: 6 channels x 2 tiles x 2 vectors = 24 accumulators with 32 vector
-// registers, 6 x 1 x 2 = 12 with 16.
+constexpr Index tile_units = 4;        ///< output rows per tile
+/// Tiles a pass mixes at once: 6 channels x 2 tiles x 2 vectors = 24 accumulators with 32 vector
+/// registers, 6 x 1 x 2 = 12 with 16.
 constexpr Index pass_tiles = simd::detail::vector_registers >= 32 ? 2 : 1;
-constexpr int block_channels = 6;
+constexpr int block_channels = 6;  ///< output channels a pass transforms back at once
 
-// Fewest channels from which these kernels beat the direct tiles (bench_kernels,
-// BM_LanesCrossover*; docs/kernels.md).
+/// Fewest channels from which these kernels beat the direct tiles (bench_kernels,
+/// BM_LanesCrossover*; docs/kernels.md).
 constexpr Index min_channels = 8;
 
+/// Whether these kernels serve `shape`: k = 3, n a multiple of 4, C >= min_channels.
 inline bool applies(const ConvShape& shape) {
   return shape.kernel_size == 3 && shape.ring_size % tile_units == 0 &&
          shape.channels >= min_channels;
 }
 
-// Scalars of scratch a pass needs (beside the 6 C^2 transformed weights): the transformed inputs
-// (6 x 2 tiles x C rows of up to 2 vectors) and the mixed points of a block of output channels
-// (6 x 6 x 2 x 2 vectors).
+/// Scalars of scratch a pass needs (beside the 6 C^2 transformed weights): the transformed inputs
+/// (6 x 2 tiles x C rows of up to 2 vectors) and the mixed points of a block of output channels
+/// (6 x 6 x 2 x 2 vectors).
 template <class Scalar>
 Index pass_scratch_size(const ConvShape& shape) {
   const Index C = shape.channels, W = lanes<Scalar>;
   return points * pass_tiles * C * 2 * W + points * block_channels * pass_tiles * 2 * W;
 }
 
-// U_x[c][c'] = (G u[c][c'])_x for the weights as `weight` views them, packed in the order the
-// mixing reads them: for each point x and each block of 6 output channels (from c0, `block`
-// wide), for each input channel c', the block's weights side by side, at
-// packed[x * C * C + c0 * C + c' * block + c].
+/// U_x[c][c'] = (G u[c][c'])_x for the weights as `weight` views them, packed in the order the
+/// mixing reads them: for each point x and each block of 6 output channels (from c0, `block`
+/// wide), for each input channel c', the block's weights side by side, at
+/// packed[x * C * C + c0 * C + c' * block + c].
 template <class Scalar, class WeightView>
 void transform_weights(const ConvShape& shape, const WeightView& weight, Scalar* packed) {
   const Index C = shape.channels;
@@ -103,8 +110,8 @@ void transform_weights(const ConvShape& shape, const WeightView& weight, Scalar*
   }
 }
 
-// V = B^T d for one vector, stored `stride` apart (point x at out + x * stride). Forced inline:
-// GCC kept it a call per vector, 3% of the C = 27 forward.
+/// V = B^T d for one vector, stored `stride` apart (point x at out + x * stride). Forced inline:
+/// GCC kept it a call per vector, 3% of the C = 27 forward.
 template <class Scalar>
 [[gnu::always_inline]] inline void store_input_transform(const Batch<Scalar>* d, Scalar* out,
                                                          Index stride) {
@@ -119,11 +126,11 @@ template <class Scalar>
   (multiply_add(four, d[1], d[5]) - five * d[3]).store_aligned(out + 5 * stride);
 }
 
-// One mixing tile at point x: Channels output channels x Tiles tiles x Vectors vectors,
-//   M[c][q][v] = sum_{c'} U_x[c][c'] V_x[q][c'][v]
-// `weights` at the block's packed U_x (rows of Channels per input channel), `inputs` at V_x of
-// tile 0, input channel 0 (tile q at + q * tile_stride, channel c' at + c' * Vectors * W);
-// stores M to `mixed` at + ((c * Tiles + q) * Vectors + v) * W.
+/// One mixing tile at point x: Channels output channels x Tiles tiles x Vectors vectors,
+///   M[c][q][v] = sum_{c'} U_x[c][c'] V_x[q][c'][v]
+/// `weights` at the block's packed U_x (rows of Channels per input channel), `inputs` at V_x of
+/// tile 0, input channel 0 (tile q at + q * tile_stride, channel c' at + c' * Vectors * W);
+/// stores M to `mixed` at + ((c * Tiles + q) * Vectors + v) * W.
 template <class Scalar, int Channels, int Tiles, int Vectors>
 void mix_tile(Index C, const Scalar* weights, const Scalar* inputs, Index tile_stride,
               Scalar* mixed) {
@@ -149,10 +156,10 @@ void mix_tile(Index C, const Scalar* weights, const Scalar* inputs, Index tile_s
         acc[c][q][v].store_aligned(mixed + ((c * Tiles + q) * Vectors + v) * W);
 }
 
-// One pass: Tiles tiles from tile t0 of one block of Vectors vectors of samples (`in` and `out`
-// at the block's first sample; rows `stride` apart), every output channel:
-//   out = act(out? + bias? + A^T [U . (B^T d)])
-// `transformed` is the packed U of transform_weights.
+/// One pass: Tiles tiles from tile t0 of one block of Vectors vectors of samples (`in` and `out`
+/// at the block's first sample; rows `stride` apart), every output channel:
+///   out = act(out? + bias? + A^T [U . (B^T d)])
+/// `transformed` is the packed U of transform_weights.
 template <class Scalar, int Tiles, int Vectors>
 void convolve_pass(const ConvShape& shape, const Scalar* transformed, const Scalar* bias,
                    const Scalar* in, Scalar* out, Index stride, Index t0, bool accumulate,
@@ -224,7 +231,7 @@ void convolve_pass(const ConvShape& shape, const Scalar* transformed, const Scal
               out + (c * n + (t0 + q) * tile_units + i) * stride);
 }
 
-// Every tile of one block of Vectors vectors of samples: pairs of tiles, then a last single one.
+/// Every tile of one block of Vectors vectors of samples: pairs of tiles, then a last single one.
 template <class Scalar, int Vectors>
 void convolve_block(const ConvShape& shape, const Scalar* transformed, const Scalar* bias,
                     const Scalar* in, Scalar* out, Index stride, bool accumulate,
@@ -239,23 +246,25 @@ void convolve_block(const ConvShape& shape, const Scalar* transformed, const Sca
                                       activation, scratch);
 }
 
-// Tiles a weight-gradient group transforms at once, and its register tile: 4 output channels x
-// 6 input channels of sums at one point (24 of 32 registers; 2 x 5 of 16).
+/// Tiles a weight-gradient group transforms at once.
 constexpr Index group_tiles = 32;
+/// Output channels of the weight-gradient register tile: 4 output channels x 6 input channels of
+/// sums at one point (24 of 32 registers; 2 x 5 of 16).
 constexpr int weight_outputs = simd::detail::vector_registers >= 32 ? 4 : 2;
+/// Input channels of the weight-gradient register tile (see weight_outputs).
 constexpr int weight_inputs = simd::detail::vector_registers >= 32 ? 6 : 5;
 
-// Scalars of scratch the weight gradient needs: the sums dU (6 C^2 x W) and grad_b (C x W), and a
-// group's transformed inputs and gradients (2 x 6 x C x 4 tiles x 2 vectors x W).
+/// Scalars of scratch the weight gradient needs: the sums dU (6 C^2 x W) and grad_b (C x W), and a
+/// group's transformed inputs and gradients (2 x 6 x C x 4 tiles x 2 vectors x W).
 template <class Scalar>
 Index weight_scratch_size(const ConvShape& shape) {
   const Index C = shape.channels, W = lanes<Scalar>;
   return (points * C * C + C) * W + 2 * points * C * group_tiles * 2 * W;
 }
 
-// sums[((x * C + c) * C + ci) * W ...] += sum over the group's K = tiles x vectors columns of
-// gradients[x][c][k] * inputs[x][ci][k], for Outputs output channels from c0 and Inputs input
-// channels from i0 (columns of K vectors: channel c at + c * K * W).
+/// sums[((x * C + c) * C + ci) * W ...] += sum over the group's K = tiles x vectors columns of
+/// gradients[x][c][k] * inputs[x][ci][k], for Outputs output channels from c0 and Inputs input
+/// channels from i0 (columns of K vectors: channel c at + c * K * W).
 template <class Scalar, int Outputs, int Inputs>
 void weight_tile(Index C, Index K, const Scalar* gradients, const Scalar* inputs, Scalar* sums,
                  Index c0, Index i0) {
@@ -278,9 +287,9 @@ void weight_tile(Index C, Index K, const Scalar* gradients, const Scalar* inputs
     for (int i = 0; i < Inputs; ++i) acc[c][i].store_aligned(sums + ((c0 + c) * C + i0 + i) * W);
 }
 
-// Adds one block of Vectors vectors of samples (`state` and `grad` at its first sample, rows
-// `stride` apart) into the sums dU (sums) and grad_b (bias_sums, or null). `group` is scratch for
-// a group's transforms.
+/// Adds one block of Vectors vectors of samples (`state` and `grad` at its first sample, rows
+/// `stride` apart) into the sums dU (sums) and grad_b (bias_sums, or null). `group` is scratch for
+/// a group's transforms.
 template <class Scalar, int Vectors>
 void weight_sums_block(const ConvShape& shape, const Scalar* state, const Scalar* grad,
                        Index stride, Scalar* sums, Scalar* bias_sums, Scalar* group) {
@@ -336,7 +345,7 @@ void weight_sums_block(const ConvShape& shape, const Scalar* state, const Scalar
   }
 }
 
-// grad_u[c][c'][j] += sum_x G[x][j] dU_x[c][c'], each dU's lanes added up first.
+/// grad_u[c][c'][j] += sum_x G[x][j] dU_x[c][c'], each dU's lanes added up first.
 template <class Scalar>
 void add_weight_sums(const ConvShape& shape, const Scalar* sums, Scalar* grad_weights) {
   using B = Batch<Scalar>;

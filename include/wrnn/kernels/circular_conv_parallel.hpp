@@ -1,17 +1,19 @@
-// The circular-convolution kernels with the batch split across a ThreadPool.
-//
-// Results are bit-identical for every thread count:
-// * forward and backward to the state compute each sample on its own (vectorised over its
-//   units), so which thread computes a sample cannot change a bit of it;
-// * the weight gradient sums over the batch, so the batch is cut into fixed chunks of
-//   weight_gradient_chunk samples whatever the thread count; each chunk is summed into its own
-//   partial gradient and the partials are added to grad_weights / grad_bias in chunk order.
-//   (The one-call serial kernel sums the whole batch at once, so its rounding can differ from
-//   these in the last bits; use one form consistently.)
-//
-// Scratch: every task uses the scratch buffer of the thread that runs it (thread_scratch), and
-// the per-chunk partial sums live in the calling thread's second scratch slot; both only grow,
-// so after the first call for the largest shape and batch nothing is allocated.
+/// \file
+/// The column-layout circular-convolution kernels (circular_conv.hpp) with the batch split across
+/// a ThreadPool.
+///
+/// Results are bit-identical for every thread count:
+///   - forward and backward to the state compute each sample on its own (vectorised over its
+///     units), so which thread computes a sample cannot change a bit of it;
+///   - the weight gradient sums over the batch, so the batch is cut into fixed chunks of
+///     weight_gradient_chunk samples whatever the thread count; each chunk is summed into its own
+///     partial gradient and the partials are added to grad_weights / grad_bias in chunk order.
+///     (The one-call serial kernel sums the whole batch at once, so its rounding can differ from
+///     these in the last bits; use one form consistently.)
+///
+/// Scratch: every task uses the scratch buffer of the thread that runs it (thread_scratch), and
+/// the per-chunk partial sums live in the calling thread's second scratch slot; both only grow,
+/// so after the first call for the largest shape and batch nothing is allocated.
 #pragma once
 
 #include <algorithm>
@@ -21,8 +23,8 @@
 
 namespace wrnn {
 
-// Samples per chunk of the weight gradient: fixed, so that the summation order never depends
-// on the thread count (and a multiple of the 8-sample staging group of the SIMD kernel).
+/// Samples per chunk of the weight gradient: fixed, so that the summation order never depends
+/// on the thread count (and a multiple of the 8-sample staging group of the SIMD kernel).
 inline constexpr Index weight_gradient_chunk = 8;
 
 namespace detail {
@@ -38,7 +40,7 @@ void for_sample_ranges(ThreadPool& pool, Index batch, Run&& run) {
 }
 }  // namespace detail
 
-// out (C*n x B) += b_u + u (*) state
+/// out (C*n x B) += b_u + u (*) state, the samples spread over `pool`.
 template <class Scalar>
 void circular_conv_forward(ThreadPool& pool, const ConvShape& shape, const Scalar* weights,
                            const Scalar* bias, const Scalar* state, Scalar* out, Index batch) {
@@ -48,7 +50,7 @@ void circular_conv_forward(ThreadPool& pool, const ConvShape& shape, const Scala
   });
 }
 
-// inout (C*n x B) <- act(inout + b_u + u (*) state)
+/// inout (C*n x B) <- act(inout + b_u + u (*) state), the samples spread over `pool`.
 template <class Scalar>
 void circular_conv_forward_activation(ThreadPool& pool, const ConvShape& shape,
                                       const Scalar* weights, const Scalar* bias,
@@ -61,7 +63,7 @@ void circular_conv_forward_activation(ThreadPool& pool, const ConvShape& shape,
   });
 }
 
-// grad_state (C*n x B) += u^T (*) grad_out
+/// grad_state (C*n x B) += u^T (*) grad_out, the samples spread over `pool`.
 template <class Scalar>
 void circular_conv_backward_state(ThreadPool& pool, const ConvShape& shape, const Scalar* weights,
                                   const Scalar* grad_out, Scalar* grad_state, Index batch) {
@@ -72,8 +74,8 @@ void circular_conv_backward_state(ThreadPool& pool, const ConvShape& shape, cons
   });
 }
 
-// grad_u += correlation of grad_out with state, grad_b += sum of grad_out, over the batch in
-// fixed chunks (see above). grad_bias may be null.
+/// grad_u += correlation of grad_out with state, grad_b += sum of grad_out, over the batch in
+/// fixed chunks of weight_gradient_chunk samples (see the file's comment). grad_bias may be null.
 template <class Scalar>
 void circular_conv_backward_weights(ThreadPool& pool, const ConvShape& shape, const Scalar* state,
                                     const Scalar* grad_out, Scalar* grad_weights, Scalar* grad_bias,

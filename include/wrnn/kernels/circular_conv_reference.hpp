@@ -1,23 +1,30 @@
-// Plain scalar circular convolution over a batch of ring states: the reference every optimised
-// kernel is tested against, and the implementation used when no faster one applies.
-//
-// Layout: a batch of states is (C*n) x B column-major; sample b, channel c, unit i is at
-// b*C*n + c*n + i. Weights u are [C_out][C_in][k] row-major (PyTorch Conv1d), bias b_u is [C].
-//
-// Forward (cross-correlation with circular padding r = k/2, PyTorch Conv1d semantics):
-//   out[c][i] += b_u[c] + sum_{c', j} u[c][c'][j] * h[c'][(i + j - r) mod n]
-// Backward to the state (the transposed convolution):
-//   grad_h[c'][m] += sum_{c, j} u[c][c'][j] * g[c][(m - j + r) mod n]
-// Backward to the weights and bias (summed over the batch):
-//   grad_u[c][c'][j] += sum_{b, i} g[c][i] * h[c'][(i + j - r) mod n],   grad_b[c] += sum_{b, i}
-//   g[c][i]
-//
-// The modulo is taken once per tap, not per element: a shift by s splits a ring into two
-// contiguous runs, [0, n - s) reading from s and [n - s, n) reading from 0.
+/// \file
+/// Plain scalar circular convolution over a batch of ring states: the reference every optimised
+/// kernel is tested against, and the implementation used when no faster one applies.
+///
+/// Layout: a batch of states is (C*n) x B column-major; sample b, channel c, unit i is at
+/// b*C*n + c*n + i. Weights u are [C_out][C_in][k] row-major (PyTorch Conv1d), bias b_u is [C].
+///
+/// Forward (cross-correlation with circular padding r = k/2, PyTorch Conv1d semantics):
+///
+///     out[c][i] += b_u[c] + sum_{c', j} u[c][c'][j] * h[c'][(i + j - r) mod n]
+///
+/// Backward to the state (the transposed convolution):
+///
+///     grad_h[c'][m] += sum_{c, j} u[c][c'][j] * g[c][(m - j + r) mod n]
+///
+/// Backward to the weights and bias (summed over the batch):
+///
+///     grad_u[c][c'][j] += sum_{b, i} g[c][i] * h[c'][(i + j - r) mod n]
+///     grad_b[c]        += sum_{b, i} g[c][i]
+///
+/// The modulo is taken once per tap, not per element: a shift by s splits a ring into two
+/// contiguous runs, [0, n - s) reading from s and [n - s, n) reading from 0.
 #pragma once
 
 #include "wrnn/kernels/conv_shape.hpp"
 
+/// The plain scalar circular convolution (circular_conv_reference.hpp): the oracle of the tests.
 namespace wrnn::reference {
 
 namespace detail {
@@ -28,6 +35,7 @@ inline Index tap_shift(const ConvShape& shape, Index tap) {
 }
 }  // namespace detail
 
+/// out += u (*) state + b_u for `batch` samples ((C*n) x batch column-major); `bias` may be null.
 template <class Scalar>
 void circular_conv_forward(const ConvShape& shape, const Scalar* weights, const Scalar* bias,
                            const Scalar* state, Scalar* out, Index batch) {
@@ -52,6 +60,7 @@ void circular_conv_forward(const ConvShape& shape, const Scalar* weights, const 
   }
 }
 
+/// grad_state += u^T (*) grad_out, the transposed convolution, for `batch` samples.
 template <class Scalar>
 void circular_conv_backward_state(const ConvShape& shape, const Scalar* weights,
                                   const Scalar* grad_out, Scalar* grad_state, Index batch) {
@@ -75,6 +84,8 @@ void circular_conv_backward_state(const ConvShape& shape, const Scalar* weights,
   }
 }
 
+/// grad_weights += the correlation of grad_out with state, grad_bias += grad_out summed over
+/// units, both summed over `batch` samples; `grad_bias` may be null.
 template <class Scalar>
 void circular_conv_backward_weights(const ConvShape& shape, const Scalar* state,
                                     const Scalar* grad_out, Scalar* grad_weights, Scalar* grad_bias,

@@ -1,34 +1,37 @@
-// Hand-written xsimd circular convolution: forward (with a fused bias + activation epilogue),
-// backward to the state, and backward to the weights and bias. They compute exactly what
-// circular_conv_reference.hpp defines (same layout, same equations), only faster:
-//
-//   forward:        out[c][i]   (+)= b_u[c] + sum_{c', j} u[c][c'][j] * h[c'][(i + j - r) mod n]
-//   backward state: grad_h[c'][m] += sum_{c, j} u[c][c'][j] * g[c][(m - j + r) mod n]
-//   backward u, b:  grad_u[c][c'][j] += sum_{b, i} g[c][i] * h[c'][(i + j - r) mod n]
-//                   grad_b[c]        += sum_{b, i} g[c][i]
-//
-// How (see docs/kernels.md for the measurements):
-// * Vectorised over the ring units i of one sample, so one sample (the streaming case) runs at
-//   the same speed per sample as a large batch, and the result for a sample never depends on
-//   the batch it came in.
-// * Wrap-around without a modulo: each sample's C input rings are first copied into padded rows
-//   [h[n-r..n) | h[0..n) | h[0..r) | zeros], so tap j of output unit i reads padded[i + j] for
-//   every i, and the last, partial SIMD vector reads zeros instead of running off the ring.
-//   The copy costs C*n moves against C*C*k*n multiply-adds.
-// * Register blocking: the forward keeps a tile of (output channels x SIMD vectors of units)
-//   accumulators in registers; every input vector loaded feeds one FMA per output channel of the
-//   tile and every broadcast weight feeds one FMA per vector, so loads per FMA are 1/4 + 1/V.
-// * The backward to the state is a forward convolution with transposed, tap-reversed weights,
-//   u'[c'][c][k-1-j] = u[c][c'][j], applied to the padded output gradient (substitute
-//   j' = k-1-j: (m - j + r) = m + j' - r since k - 1 = 2r), so it reuses the forward tile.
-// * The backward to the weights is a reduction over units and samples: a tile of
-//   (output channels x (input channel, tap) rows) keeps one SIMD accumulator each, and the
-//   lanes are summed only once per call, at the end.
-//
-// Scratch: the padded rows and small work arrays live in a ScratchBuffer (scratch_buffer.hpp)
-// of circular_conv_scratch_size<Scalar>(shape) scalars. The overloads without a scratch argument
-// use this thread's buffer, which allocates on the first call for the largest shape seen and
-// never again; a caller that must not allocate at all reserves its own buffer up front.
+/// \file
+/// Hand-written xsimd circular convolution for states laid out sample by sample ((C*n) x B
+/// column-major): forward (with a fused bias + activation epilogue), backward to the state, and
+/// backward to the weights and bias. They compute exactly what circular_conv_reference.hpp
+/// defines (same layout, same equations), only faster:
+///
+///     forward:        out[c][i]   (+)= b_u[c] + sum_{c', j} u[c][c'][j] * h[c'][(i + j - r) mod n]
+///     backward state: grad_h[c'][m] += sum_{c, j} u[c][c'][j] * g[c][(m - j + r) mod n]
+///     backward u, b:  grad_u[c][c'][j] += sum_{b, i} g[c][i] * h[c'][(i + j - r) mod n]
+///                     grad_b[c]        += sum_{b, i} g[c][i]
+///
+/// How (see docs/kernels.md for the measurements):
+///   - Vectorised over the ring units i of one sample, so one sample (the streaming case) runs
+///     at the same speed per sample as a large batch, and the result for a sample never depends
+///     on the batch it came in.
+///   - Wrap-around without a modulo: each sample's C input rings are first copied into padded
+///     rows [h[n-r..n) | h[0..n) | h[0..r) | zeros], so tap j of output unit i reads
+///     padded[i + j] for every i, and the last, partial SIMD vector reads zeros instead of
+///     running off the ring. The copy costs C*n moves against C*C*k*n multiply-adds.
+///   - Register blocking: the forward keeps a tile of (output channels x SIMD vectors of units)
+///     accumulators in registers; every input vector loaded feeds one FMA per output channel of
+///     the tile and every broadcast weight feeds one FMA per vector, so loads per FMA are
+///     1/4 + 1/V.
+///   - The backward to the state is a forward convolution with transposed, tap-reversed weights,
+///     u'[c'][c][k-1-j] = u[c][c'][j], applied to the padded output gradient (substitute
+///     j' = k-1-j: (m - j + r) = m + j' - r since k - 1 = 2r), so it reuses the forward tile.
+///   - The backward to the weights is a reduction over units and samples: a tile of
+///     (output channels x (input channel, tap) rows) keeps one SIMD accumulator each, and the
+///     lanes are summed only once per call, at the end.
+///
+/// Scratch: the padded rows and small work arrays live in a ScratchBuffer (scratch_buffer.hpp)
+/// of circular_conv_scratch_size<Scalar>(shape) scalars. The overloads without a scratch
+/// argument use this thread's buffer, which allocates on the first call for the largest shape
+/// seen and never again; a caller that must not allocate at all reserves its own buffer up front.
 #pragma once
 
 #include <Eigen/Core>
@@ -580,7 +583,7 @@ void add_lane_sums(const ConvShape& shape, const WeightScratch<Scalar>& parts, c
 
 }  // namespace detail
 
-// Scalars of scratch any of the kernels below needs for `shape`.
+/// Scalars of scratch any of the kernels below needs for `shape`.
 template <class Scalar>
 Index circular_conv_scratch_size(const ConvShape& shape) {
   const detail::RingLayout<Scalar> layout(shape);
@@ -591,8 +594,8 @@ Index circular_conv_scratch_size(const ConvShape& shape) {
   return std::max({forward, backward_state, backward_weights});
 }
 
-// inout (C*n x B) <- act(inout + b_u + u (*) state). bias may be null (no bias).
-// `state` and `inout` must not overlap.
+/// inout (C*n x B) <- act(inout + b_u + u (*) state). bias may be null (no bias).
+/// `state` and `inout` must not overlap.
 template <class Scalar>
 void circular_conv_forward_activation(const ConvShape& shape, const Scalar* weights,
                                       const Scalar* bias, const Scalar* state, Scalar* inout,
@@ -608,7 +611,7 @@ void circular_conv_forward_activation(const ConvShape& shape, const Scalar* weig
       });
 }
 
-// out (C*n x B) += b_u + u (*) state. bias may be null.
+/// out (C*n x B) += b_u + u (*) state. bias may be null.
 template <class Scalar>
 void circular_conv_forward(const ConvShape& shape, const Scalar* weights, const Scalar* bias,
                            const Scalar* state, Scalar* out, Index batch,
@@ -617,7 +620,7 @@ void circular_conv_forward(const ConvShape& shape, const Scalar* weights, const 
                                          Activation::identity, scratch);
 }
 
-// grad_state (C*n x B) += u^T (*) grad_out: a forward with u'[c'][c][k-1-j] = u[c][c'][j].
+/// grad_state (C*n x B) += u^T (*) grad_out: a forward with u'[c'][c][k-1-j] = u[c][c'][j].
 template <class Scalar>
 void circular_conv_backward_state(const ConvShape& shape, const Scalar* weights,
                                   const Scalar* grad_out, Scalar* grad_state, Index batch,
@@ -631,9 +634,9 @@ void circular_conv_backward_state(const ConvShape& shape, const Scalar* weights,
                                  padded, grad_state, true);
 }
 
-// grad_u += sum_b correlation of grad_out with state, grad_b += sum_{b, i} grad_out.
-// grad_bias may be null. The batch is summed lane-wise and the lanes once at the end, so the
-// rounding depends on how a batch is split into calls (never on threads inside one call).
+/// grad_u += sum_b correlation of grad_out with state, grad_b += sum_{b, i} grad_out.
+/// grad_bias may be null. The batch is summed lane-wise and the lanes once at the end, so the
+/// rounding depends on how a batch is split into calls (never on threads inside one call).
 template <class Scalar>
 void circular_conv_backward_weights(const ConvShape& shape, const Scalar* state,
                                     const Scalar* grad_out, Scalar* grad_weights, Scalar* grad_bias,
@@ -648,13 +651,13 @@ void circular_conv_backward_weights(const ConvShape& shape, const Scalar* state,
   detail::add_lane_sums(shape, parts, base, grad_weights, grad_bias);
 }
 
-// Both backward passes of one step in one sweep over the batch, each group of samples staged
-// once for both (the wave cell's backward step):
-//   grad_u += correlation of grad_out with state, grad_b += sum grad_out   (backward_weights)
-//   grad_state = u^T (*) grad_out, overwritten, not added to               (backward_state)
-// grad_bias may be null. Same results, bit for bit, as backward_weights followed by
-// backward_state into a zeroed grad_state, without the zeroing pass or a second read of
-// grad_out from beyond the core's caches.
+/// Both backward passes of one step in one sweep over the batch, each group of samples staged
+/// once for both (the column layout's backward step; the wave cell trains with lanes::backward):
+///   grad_u += correlation of grad_out with state, grad_b += sum grad_out   (backward_weights)
+///   grad_state = u^T (*) grad_out, overwritten, not added to               (backward_state)
+/// grad_bias may be null. Same results, bit for bit, as backward_weights followed by
+/// backward_state into a zeroed grad_state, without the zeroing pass or a second read of
+/// grad_out from beyond the core's caches.
 template <class Scalar>
 void circular_conv_backward(const ConvShape& shape, const Scalar* weights, const Scalar* state,
                             const Scalar* grad_out, Scalar* grad_weights, Scalar* grad_bias,
@@ -675,7 +678,7 @@ void circular_conv_backward(const ConvShape& shape, const Scalar* weights, const
   detail::add_lane_sums(shape, parts, base, grad_weights, grad_bias);
 }
 
-// The same kernels on this thread's scratch buffer.
+/// circular_conv_forward_activation on this thread's scratch buffer.
 template <class Scalar>
 void circular_conv_forward_activation(const ConvShape& shape, const Scalar* weights,
                                       const Scalar* bias, const Scalar* state, Scalar* inout,
@@ -683,17 +686,20 @@ void circular_conv_forward_activation(const ConvShape& shape, const Scalar* weig
   simd::circular_conv_forward_activation(shape, weights, bias, state, inout, batch, activation,
                                          thread_scratch<Scalar>());
 }
+/// circular_conv_forward on this thread's scratch buffer.
 template <class Scalar>
 void circular_conv_forward(const ConvShape& shape, const Scalar* weights, const Scalar* bias,
                            const Scalar* state, Scalar* out, Index batch) {
   simd::circular_conv_forward(shape, weights, bias, state, out, batch, thread_scratch<Scalar>());
 }
+/// circular_conv_backward_state on this thread's scratch buffer.
 template <class Scalar>
 void circular_conv_backward_state(const ConvShape& shape, const Scalar* weights,
                                   const Scalar* grad_out, Scalar* grad_state, Index batch) {
   simd::circular_conv_backward_state(shape, weights, grad_out, grad_state, batch,
                                      thread_scratch<Scalar>());
 }
+/// circular_conv_backward_weights on this thread's scratch buffer.
 template <class Scalar>
 void circular_conv_backward_weights(const ConvShape& shape, const Scalar* state,
                                     const Scalar* grad_out, Scalar* grad_weights, Scalar* grad_bias,
@@ -701,6 +707,7 @@ void circular_conv_backward_weights(const ConvShape& shape, const Scalar* state,
   simd::circular_conv_backward_weights(shape, state, grad_out, grad_weights, grad_bias, batch,
                                        thread_scratch<Scalar>());
 }
+/// circular_conv_backward on this thread's scratch buffer.
 template <class Scalar>
 void circular_conv_backward(const ConvShape& shape, const Scalar* weights, const Scalar* state,
                             const Scalar* grad_out, Scalar* grad_weights, Scalar* grad_bias,

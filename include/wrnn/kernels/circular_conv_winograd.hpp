@@ -1,57 +1,67 @@
-// Winograd's minimal filtering F(4, 3) for the wave cell's k = 3 circular convolution: half the
-// multiply-adds of the direct kernels (circular_conv_simd.hpp), for float on AVX-512 and AVX2 +
-// FMA builds.
-// It computes what circular_conv_reference.hpp defines, with a different rounding:
-//
-//   forward:        out[c][i]     (+)= b_u[c] + sum_{c', j} u[c][c'][j] * h[c'][(i + j - 1) mod n]
-//   backward state: grad_h[c'][m]  += sum_{c, j} u[c][c'][j] * g[c][(m - j + 1) mod n]
-//   backward u, b:  grad_u[c][c'][j] += sum_{b, i} g[c][i] * h[c'][(i + j - 1) mod n]
-//                   grad_b[c]        += sum_{b, i} g[c][i]
-//
-// The algorithm (Lavin & Gray 2016, "Fast algorithms for convolutional neural networks", in 1-D).
-// Cut each ring into T = n/4 tiles of 4 output units. Tile t reads the 6 inputs
-// d_m = h[4t - 1 + m], m = 0..5 (its 4 units and one halo unit on each side, wrapped), and
-//   y_i = sum_j u_j d_{i+j}  (i = 0..3)   =   A^T [ (G u) . (B^T d) ]
-// with the interpolation points 0, 1, -1, 2, -2 and infinity:
-//
-//   B^T = | 4  0 -5  0  1  0 |     G = |  1/4     0     0  |    A^T = | 1  1  1  1  1  0 |
-//         | 0 -4 -4  1  1  0 |         | -1/6  -1/6  -1/6  |          | 0  1 -1  2 -2  0 |
-//         | 0  4 -4 -1  1  0 |         | -1/6   1/6  -1/6  |          | 0  1  1  4  4  0 |
-//         | 0 -2 -1  2  1  0 |         |  1/24  1/12  1/6  |          | 0  1 -1  8 -8  1 |
-//         | 0  2 -1 -2  1  0 |         |  1/24 -1/12  1/6  |
-//         | 0  4  0 -5  0  1 |         |   0     0     1   |
-//
-// The channel mixing happens between the transforms, point by point: with the transformed input
-// V_x[c'][t] = (B^T d[c'][t])_x and the transformed weights U_x[c][c'] = (G u[c][c'])_x,
-//   M_x[c][t] = sum_{c'} U_x[c][c'] V_x[c'][t]     (x = 0..5: six C x C by C x T products)
-//   y[c][tile t] = A^T M[c][t] + b_u[c]
-// so each output tile costs 6 C multiply-adds per channel instead of 12 C (direct: 4 units x 3
-// taps x C), plus the transforms, whose cost does not grow with C. That is why it pays only from
-// about six channels on (min_channels; measured in bench_kernels and docs/kernels.md).
-//
-// The backward to the state is the same forward with u'[c'][c][j] = u[c][c'][2 - j] on the
-// output gradient (circular_conv_simd.hpp says why). The backward to the weights is the
-// transpose of the forward's chain:
-//   dM_x[c][t] = (A g[c][tile t])_x,  dU_x[c][c'] = sum_{b,t} dM_x[c][t] V_x[c'][t],
-//   grad_u[c][c'][j] += sum_x G[x][j] dU_x[c][c'],   grad_b[c] += sum_t dM_1[c][t]
-// (row 1 of A is all ones: dM_1 is the tile's sum of g).
-//
-// How it is vectorised: the lanes of a vector (16 on AVX-512, 8 on AVX2) run over as many tiles
-// of one sample; the arithmetic is lane-wise xsimd, the moves between lanes and the fused
-// multiply-adds are in winograd_lanes.hpp. Splitting 4 x lanes consecutive units into the four
-// phases h[4t], h[4t+1], h[4t+2], h[4t+3] takes eight two-source permutes on AVX-512 and an in-half
-// 4 x 4 transpose on AVX2, which leaves the tiles in the lane order 0 2 4 6 1 3 5 7 (tile_lane;
-// merging the four output phases back is the inverse); the halo inputs d_0 = h[4t - 1] and
-// d_5 = h[4t + 4] are the neighbouring tiles' phases moved by one tile (from_previous_tile,
-// from_next_tile), with the ring's wrap-around as a broadcast of h[n-1] and h[0]. Lanes past the
-// last tile (n = 100 has 25 tiles in two vectors of 16, or four of 8) read zeros and are never
-// stored. From pack_channels (16) channels on, where a ring leaves such lanes, a group of up to
-// 8 samples is packed into one row per point and channel, each sample Tiles::width floats after
-// the one before (25 at n = 100), so that the mixing and the weight tiles, which are lane-wise
-// and do not care which sample a lane holds, run over 13 vectors for 8 samples instead of 16.
-// The forward and the backward to the state still compute each sample on its own, as in the
-// direct kernels: the mixing's sums over channels run in the same order in every lane, so a
-// sample's result never depends on its batch, its place in a group or its thread.
+// clang-format off
+/// \file
+/// Winograd's minimal filtering F(4, 3) for the wave cell's k = 3 circular convolution, states
+/// laid out sample by sample: half the multiply-adds of the direct kernels
+/// (circular_conv_simd.hpp), for float on AVX-512 and AVX2 + FMA builds. It computes what
+/// circular_conv_reference.hpp defines, with a different rounding:
+///
+///     forward:        out[c][i]     (+)= b_u[c] + sum_{c', j} u[c][c'][j] * h[c'][(i + j - 1) mod n]
+///     backward state: grad_h[c'][m]  += sum_{c, j} u[c][c'][j] * g[c][(m - j + 1) mod n]
+///     backward u, b:  grad_u[c][c'][j] += sum_{b, i} g[c][i] * h[c'][(i + j - 1) mod n]
+///                     grad_b[c]        += sum_{b, i} g[c][i]
+///
+/// The algorithm (Lavin & Gray 2016, "Fast algorithms for convolutional neural networks", in
+/// 1-D). Cut each ring into T = n/4 tiles of 4 output units. Tile t reads the 6 inputs
+/// d_m = h[4t - 1 + m], m = 0..5 (its 4 units and one halo unit on each side, wrapped), and
+///
+///     y_i = sum_j u_j d_{i+j}  (i = 0..3)   =   A^T [ (G u) . (B^T d) ]
+///
+/// with the interpolation points 0, 1, -1, 2, -2 and infinity:
+///
+///     B^T = | 4  0 -5  0  1  0 |     G = |  1/4     0     0  |    A^T = | 1  1  1  1  1  0 |
+///           | 0 -4 -4  1  1  0 |         | -1/6  -1/6  -1/6  |          | 0  1 -1  2 -2  0 |
+///           | 0  4 -4 -1  1  0 |         | -1/6   1/6  -1/6  |          | 0  1  1  4  4  0 |
+///           | 0 -2 -1  2  1  0 |         |  1/24  1/12  1/6  |          | 0  1 -1  8 -8  1 |
+///           | 0  2 -1 -2  1  0 |         |  1/24 -1/12  1/6  |
+///           | 0  4  0 -5  0  1 |         |   0     0     1   |
+///
+/// The channel mixing happens between the transforms, point by point: with the transformed
+/// input V_x[c'][t] = (B^T d[c'][t])_x and the transformed weights U_x[c][c'] = (G u[c][c'])_x,
+///
+///     M_x[c][t] = sum_{c'} U_x[c][c'] V_x[c'][t]     (x = 0..5: six C x C by C x T products)
+///     y[c][tile t] = A^T M[c][t] + b_u[c]
+///
+/// so each output tile costs 6 C multiply-adds per channel instead of 12 C (direct: 4 units x 3
+/// taps x C), plus the transforms, whose cost does not grow with C. That is why it pays only
+/// from about six channels on (min_channels; measured in bench_kernels and docs/kernels.md).
+///
+/// The backward to the state is the same forward with u'[c'][c][j] = u[c][c'][2 - j] on the
+/// output gradient (circular_conv_simd.hpp says why). The backward to the weights is the
+/// transpose of the forward's chain:
+///
+///     dM_x[c][t] = (A g[c][tile t])_x,  dU_x[c][c'] = sum_{b,t} dM_x[c][t] V_x[c'][t],
+///     grad_u[c][c'][j] += sum_x G[x][j] dU_x[c][c'],   grad_b[c] += sum_t dM_1[c][t]
+///
+/// (row 1 of A is all ones: dM_1 is the tile's sum of g).
+///
+/// How it is vectorised: the lanes of a vector (16 on AVX-512, 8 on AVX2) run over as many
+/// tiles of one sample; the arithmetic is lane-wise xsimd, the moves between lanes and the fused
+/// multiply-adds are in winograd_lanes.hpp. Splitting 4 x lanes consecutive units into the four
+/// phases h[4t], h[4t+1], h[4t+2], h[4t+3] takes eight two-source permutes on AVX-512 and an
+/// in-half 4 x 4 transpose on AVX2, which leaves the tiles in the lane order 0 2 4 6 1 3 5 7
+/// (tile_lane; merging the four output phases back is the inverse); the halo inputs
+/// d_0 = h[4t - 1] and d_5 = h[4t + 4] are the neighbouring tiles' phases moved by one tile
+/// (from_previous_tile, from_next_tile), with the ring's wrap-around as a broadcast of h[n-1]
+/// and h[0]. Lanes past the last tile (n = 100 has 25 tiles in two vectors of 16, or four of 8)
+/// read zeros and are never stored. From pack_channels (16) channels on, where a ring leaves
+/// such lanes, a group of up to 8 samples is packed into one row per point and channel, each
+/// sample Tiles::width floats after the one before (25 at n = 100), so that the mixing and the
+/// weight tiles, which are lane-wise and do not care which sample a lane holds, run over 13
+/// vectors for 8 samples instead of 16. The forward and the backward to the state still compute
+/// each sample on its own, as in the direct kernels: the mixing's sums over channels run in the
+/// same order in every lane, so a sample's result never depends on its batch, its place in a
+/// group or its thread.
+// clang-format on
 #pragma once
 
 #include <algorithm>
@@ -69,23 +79,24 @@
 #include <cmath>
 #endif
 
+/// Winograd F(4, 3) kernels for states laid out sample by sample (circular_conv_winograd.hpp);
+/// circular_conv.hpp chooses them for float where applies() holds.
 namespace wrnn::winograd {
 
-// True where this file's kernels are compiled in: AVX-512 builds, and AVX2 builds with FMA
-// (winograd_lanes.hpp). Elsewhere circular_conv.hpp keeps the direct kernels for every shape.
+/// True where this file's kernels are compiled in: AVX-512 builds, and AVX2 builds with FMA
+/// (winograd_lanes.hpp). Elsewhere circular_conv.hpp keeps the direct kernels for every shape.
 inline constexpr bool compiled = WRNN_WINOGRAD_COMPILED == 1;
 
-// Fewest channels for which the Winograd kernels beat the direct ones in a training step (one
-// forward and one fused backward per step), one thread, batch 128 (bench_kernels'
-// BM_Crossover*). AVX-512: the pair is 10-13% ahead at C = 6 (n = 100 and 256) and 20-43% from
-// C = 8 on; at C = 2 and 4 it is 5-7% behind at n = 256 (ahead at n = 100); docs/kernels.md has
-// the table. AVX2 (fwd + bwd pair against the direct kernels, n = 100 and 256), on a Sapphire
-// Rapids: C = 6 is 5-7% behind; C = 8 is 6% (n = 100) and 22% (n = 256) ahead, C = 10 4.5% and
-// 18%, C = 12 13% and 22%, C = 16 18% and 33%; on a Zen 4: C = 6 even, C = 8 4% behind and 6%
-// ahead; at C = 16 and 27 (the sMNIST and adding shapes) the pair takes 31-35% less time.
+/// Fewest channels for which the Winograd kernels beat the direct ones in a training step (one
+/// forward and one fused backward per step), one thread, batch 128 (bench_kernels'
+/// BM_Crossover*; docs/kernels.md has the table). AVX-512: the pair is 10-13% ahead at C = 6
+/// (n = 100 and 256) and 20-43% from C = 8 on; at C = 2 and 4 it is 5-7% behind at n = 256
+/// (ahead at n = 100). AVX2 + FMA (n = 100 and 256, two different processors): C = 6 is even to
+/// 7% behind; C = 8 between 4% behind and 22% ahead; C = 10 to 16 5-33% ahead; at C = 16 and 27
+/// (the sMNIST and adding shapes) the pair takes 31-35% less time.
 inline constexpr Index min_channels = WRNN_WINOGRAD_LANES >= 16 ? 6 : 8;
 
-// Whether circular_conv.hpp sends `shape` here (float only): k = 3, n a multiple of the tile.
+/// Whether circular_conv.hpp sends `shape` here (float only): k = 3, n a multiple of the tile.
 inline bool applies(const ConvShape& shape) {
   return compiled && shape.kernel_size == 3 && shape.ring_size > 0 && shape.ring_size % 4 == 0 &&
          shape.channels >= min_channels;
@@ -95,40 +106,40 @@ inline bool applies(const ConvShape& shape) {
 // `if constexpr (compiled)`; defined below only where they are compiled. Each
 // does what the kernel of the same role in circular_conv.hpp documents, for float.
 
-// Scalars of scratch the kernels below need for `shape`.
+/// Scalars of scratch the kernels below need for `shape`.
 inline Index scratch_size(const ConvShape& shape);
-// inout (C*n x B) <- act(inout + b_u + u (*) state). bias may be null. state and inout must not
-// overlap.
+/// inout (C*n x B) <- act(inout + b_u + u (*) state). bias may be null. state and inout must not
+/// overlap.
 inline void forward_activation(const ConvShape& shape, const float* weights, const float* bias,
                                const float* state, float* inout, Index batch, Activation activation,
                                ScratchBuffer<float>& scratch);
-// Scalars of the forward's transformed weights U_x[c][c'] = (G u[c][c'])_x: 6 C^2.
+/// Scalars of the forward's transformed weights U_x[c][c'] = (G u[c][c'])_x: 6 C^2.
 inline Index transformed_weights_size(const ConvShape& shape) {
   return 6 * shape.channels * shape.channels;
 }
-// transformed (transformed_weights_size floats) <- the forward's weights as forward_transformed
-// reads them.
+/// transformed (transformed_weights_size floats) <- the forward's weights as forward_transformed
+/// reads them.
 inline void transform_forward_weights(const ConvShape& shape, const float* weights,
                                       float* transformed);
-// out (C*n x B) <- act(addend + b_u + u (*) state), from weights transform_forward_weights has
-// already transformed: for a caller whose weights stay fixed over many calls (StreamingWaveCell),
-// which so skips transforming them at every call. bias may be null. out may be addend itself
-// (out accumulates) or state itself, in place: a sample's rings are all transformed into scratch
-// before any of its outputs is written. No other overlap.
+/// out (C*n x B) <- act(addend + b_u + u (*) state), from weights transform_forward_weights has
+/// already transformed: for a caller whose weights stay fixed over many calls
+/// (StreamingWaveCell), which so skips transforming them at every call. bias may be null. out may
+/// be addend itself (out accumulates) or state itself, in place: a sample's rings are all
+/// transformed into scratch before any of its outputs is written. No other overlap.
 inline void forward_transformed(const ConvShape& shape, const float* transformed, const float* bias,
                                 const float* state, const float* addend, float* out, Index batch,
                                 Activation activation, ScratchBuffer<float>& scratch);
-// grad_state (C*n x B) += u^T (*) grad_out.
+/// grad_state (C*n x B) += u^T (*) grad_out.
 inline void backward_state(const ConvShape& shape, const float* weights, const float* grad_out,
                            float* grad_state, Index batch, ScratchBuffer<float>& scratch);
-// grad_u += sum_b correlation of grad_out with state, grad_b += sum_{b, i} grad_out (may be
-// null). Lane sums once per call: the rounding depends on how a batch is split into calls.
+/// grad_u += sum_b correlation of grad_out with state, grad_b += sum_{b, i} grad_out (may be
+/// null). Lane sums once per call: the rounding depends on how a batch is split into calls.
 inline void backward_weights(const ConvShape& shape, const float* state, const float* grad_out,
                              float* grad_weights, float* grad_bias, Index batch,
                              ScratchBuffer<float>& scratch);
-// Both backward passes in one sweep: grad_u, grad_b (may be null) += as backward_weights;
-// grad_state = u^T (*) grad_out (overwritten). The same bits as backward_weights, then
-// backward_state into a zeroed buffer.
+/// Both backward passes in one sweep: grad_u, grad_b (may be null) += as backward_weights;
+/// grad_state = u^T (*) grad_out (overwritten). The same bits as backward_weights, then
+/// backward_state into a zeroed buffer.
 inline void backward(const ConvShape& shape, const float* weights, const float* state,
                      const float* grad_out, float* grad_weights, float* grad_bias,
                      float* grad_state, Index batch, ScratchBuffer<float>& scratch);
@@ -162,9 +173,9 @@ inline Index round_up(Index value, Index multiple) {
 // empty (Tiles::width). Packing spares the mixing and the weight tiles their idle lanes, but
 // most samples then start mid-vector, so their transforms' stores and the output transform's
 // loads split cache lines, which costs about what it saves below 16 channels. Measured with
-// bench_kernels on a Zen 4, n = 100, batch 128 (docs/kernels.md): from C = 6 to 12 within the
-// noise either way (BM_Crossover*; a threshold of 8 made the AVX-512 forward 7-13% slower at
-// C = 8 to 12); at C = 27, the adding shape, the forward is 4% faster, the weight gradient 9%
+// bench_kernels, n = 100, batch 128 (docs/kernels.md): from C = 6 to 12 within the noise either
+// way (BM_Crossover*; a threshold of 8 makes the AVX-512 forward 7-13% slower at C = 8 to 12);
+// at C = 27, the adding shape, the forward is 4% faster, the weight gradient 9%
 // and the fused backward 9% (AVX-512), and 13%, 18% and 12% in the AVX2 build.
 constexpr Index pack_channels = 16;
 
@@ -278,9 +289,9 @@ inline void zero_packed_tail(Rows rows, Index channels, Index used) {
 //   gradient: dM_x = (A g)_x, g the tiles' 4 units (zero past the ring), and
 //             bias_lanes[c] += the tiles' sums (for the weight gradient)
 // One ring can give both (the fused backward needs both of the output gradient). `what` says
-// which at compile time, so that each copy does only its own work: one copy that tested at run
-// time, which GCC 12 stopped inlining into forward_batch, made the forward 5-12% slower at
-// n = 100, C = 6 (docs/kernels.md, seventeenth session).
+// which at compile time, so that each copy does only its own work: GCC 12 does not inline a
+// single copy that tests it at run time into forward_batch, and the forward is then 5-12% slower
+// at n = 100, C = 6 (bench_kernels BM_Forward).
 // It writes whole vectors, Tiles::row floats of a row, so the samples packed into one row
 // (Tiles::width apart) must be transformed first to last: each sample overwrites the empty
 // lanes its predecessor wrote past its width.

@@ -1,25 +1,25 @@
-// The matrix products of a model whose states keep their samples in SIMD lanes
-// (StateLayout::sample_lanes, core/state_layout.hpp): every operand with a sample dimension is a
-// row-major (rows x b) matrix, one row per unit or output, its b samples side by side. The
-// readout of the wave cell's states and their input projection run on these:
-//
-//   affine:                  out  = W in + bias           out (M x b), W (M x K), in (K x b)
-//   add_transposed_product:  out += W^T in                out (K x b), W (M x K), in (M x b)
-//   add_sample_products:     out += a b^T                 out (M x K), a (M x b), b (K x b)
-//
-// W and out of add_sample_products are row-major with their own row strides (PyTorch's
-// [out, in] weights, gradients in place); the others' rows are b apart.
-//
-// How: affine and add_transposed_product keep a block of output rows x vectors of samples in
-// registers and stream the other operand's rows through it, one broadcast weight per row and
-// vector, so their samples never leave the lanes. add_sample_products sums over the samples, the
-// lanes: b's rows go W at a time, their W x W blocks transposed in registers (or, for one to
-// three rows of a, the W vectors of lane products transposed and added up into one vector of W
-// sums). Samples past the last whole vector are added
-// one by one after the lanes. Every result adds its terms in a fixed order that depends only on
-// the sizes.
-//
-// Where xsimd has no register for Scalar, Eigen's products do the same.
+/// \file
+/// The matrix products of a model whose states keep their samples in SIMD lanes
+/// (StateLayout::sample_lanes, core/state_layout.hpp): every operand with a sample dimension is
+/// a row-major (rows x b) matrix, one row per unit or output, its b samples side by side. The
+/// readout of the wave cell's states and their input projection run on these:
+///
+///     affine:                  out  = W in + bias           out (M x b), W (M x K), in (K x b)
+///     add_transposed_product:  out += W^T in                out (K x b), W (M x K), in (M x b)
+///     add_sample_products:     out += a b^T                 out (M x K), a (M x b), b (K x b)
+///
+/// W and out of add_sample_products are row-major with their own row strides (PyTorch's
+/// [out, in] weights, gradients in place); the others' rows are b apart.
+///
+/// How: affine and add_transposed_product keep a block of output rows x vectors of samples in
+/// registers and stream the other operand's rows through it, one broadcast weight per row and
+/// vector, so their samples never leave the lanes. add_sample_products sums over the samples,
+/// the lanes: b's rows go W at a time, their W x W blocks transposed in registers (or, for one
+/// to three rows of a, the W vectors of lane products transposed and added up into one vector
+/// of W sums). Samples past the last whole vector are added one by one after the lanes. Every
+/// result adds its terms in a fixed order that depends only on the sizes.
+///
+/// Where xsimd has no register for Scalar, Eigen's products do the same.
 #pragma once
 
 #include <algorithm>
@@ -178,8 +178,8 @@ inline constexpr int sample_product_rows = vector_registers >= 32 ? 10 : 6;
 
 }  // namespace detail
 
-// From this many rows of `a` on, add_sample_products transposes b's blocks (one pass over b for
-// all of a's rows); below, it makes a pass over b per row of a.
+/// From this many rows of `a` on, add_sample_products transposes b's blocks (one pass over b for
+/// all of a's rows); below, it makes a pass over b per row of a.
 inline constexpr Index transposing_rows = 4;
 
 namespace detail {
@@ -224,9 +224,9 @@ Index for_sample_vectors(Index batch, Run&& run) {
 
 }  // namespace detail
 
-// out (M x b) = weight (M x K, rows weight_stride apart) in (K x b) + bias (may be null), over
-// the inputs k listed in inputs[0 .. input_count) (inputs null: every k < input_count; rows of
-// `in` not listed count as zero).
+/// out (M x b) = weight (M x K, rows weight_stride apart) in (K x b) + bias (may be null), over
+/// the inputs k listed in inputs[0 .. input_count) (inputs null: every k < input_count; rows of
+/// `in` not listed count as zero).
 template <class Scalar>
 void affine(const Scalar* weight, Index weight_stride, Index rows, const Scalar* bias,
             const Scalar* in, const Index* inputs, Index input_count, Scalar* out, Index batch) {
@@ -263,7 +263,7 @@ void affine(const Scalar* weight, Index weight_stride, Index rows, const Scalar*
   }
 }
 
-// out (K x b) += weight^T in, weight (M x K, rows weight_stride apart), in (M x b).
+/// out (K x b) += weight^T in, weight (M x K, rows weight_stride apart), in (M x b).
 template <class Scalar>
 void add_transposed_product(const Scalar* weight, Index weight_stride, Index rows, Index cols,
                             const Scalar* in, Scalar* out, Index batch) {
@@ -290,12 +290,12 @@ void add_transposed_product(const Scalar* weight, Index weight_stride, Index row
   }
 }
 
-// out (M x K, rows out_stride apart) += a (M x b) b^T (b: K x b): the sum over the samples of
-// a's rows times b's rows. From 4 rows of `a` on (a readout's weight gradient), b's rows go in
-// groups of W, each W x W block transposed so that the W sums of a row of `a` are the lanes of
-// one vector; with fewer (the input projection's gradients), the W lane products of W rows of b
-// are added up across their lanes at once (lane_sums), one transpose for all the vectors of
-// samples. Either way the samples past the last whole vector are added one by one at the end.
+/// out (M x K, rows out_stride apart) += a (M x b) b^T (b: K x b): the sum over the samples of
+/// a's rows times b's rows. From 4 rows of `a` on (a readout's weight gradient), b's rows go in
+/// groups of W, each W x W block transposed so that the W sums of a row of `a` are the lanes of
+/// one vector; with fewer (the input projection's gradients), the W lane products of W rows of b
+/// are added up across their lanes at once (lane_sums), one transpose for all the vectors of
+/// samples. Either way the samples past the last whole vector are added one by one at the end.
 template <class Scalar>
 void add_sample_products(const Scalar* a, Index a_rows, const Scalar* b, Index b_rows, Scalar* out,
                          Index out_stride, Index batch) {

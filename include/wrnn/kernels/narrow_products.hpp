@@ -1,26 +1,30 @@
-// Two of the three products of a readout with few output rows, hand-written with xsimd:
-//
-//   forward:          y[r][m]   = b[r] + sum_i w[r][i] * h[i][m]     y = W h + b
-//   weight gradient:  dw[r][i] += sum_m dy[r][m] * h[i][m]            dW += dy h^T
-//
-// W is o x N, row-major (a Parameter's layout); h, y and dy are column-major with one column per
-// sample. o is small where a readout runs every step (the copy task: o = 10, N = 600, 32 samples
-// a chunk), and Eigen's GEMM, built for large squarish blocks, packs both operands for every
-// such product (and its depth, o, is too short to pay for that). These kernels need no packing:
-// * forward: every output is the dot product of a contiguous weight row and a contiguous state
-//   column. A tile of R rows x forward_columns samples keeps one SIMD accumulator per output;
-//   each step over the units loads forward_columns state vectors and R weight vectors for
-//   R * forward_columns FMAs, and the lanes of each accumulator are summed once, at the end.
-// * weight gradient: a tile of R rows x gradient_vectors SIMD vectors of units keeps its
-//   accumulators over all M samples, each sample loading the tile's state vectors and
-//   broadcasting R gradients, and adds them to dW once.
-// Both results are fixed by the inputs and o: a sample's outputs do not depend on the other
-// samples or their number (each column runs the same lanes in the same order whatever tile it
-// is in), and the weight gradient sums the samples in order.
-// The third product, the backward to the state dh += W^T dy, stays Eigen's: it is a plain
-// column-major GEMM there, and a hand-written tile of (vectors of units x samples) accumulators
-// over the o rows measured slower than Eigen's at the copy task's shape (11.2 against 8.2 us of
-// CPU time in one bench_readout run on an AVX2 host; docs/kernels.md), so it was dropped.
+/// \file
+/// Two of the three products of a readout with few output rows, hand-written with xsimd:
+///
+///     forward:          y[r][m]   = b[r] + sum_i w[r][i] * h[i][m]     y = W h + b
+///     weight gradient:  dw[r][i] += sum_m dy[r][m] * h[i][m]            dW += dy h^T
+///
+/// W is o x N, row-major (a Parameter's layout); h, y and dy are column-major with one column
+/// per sample. o is small where a readout runs every step (the copy task: o = 10, N = 600, 32
+/// samples a chunk), and Eigen's GEMM, built for large squarish blocks, packs both operands for
+/// every such product (and its depth, o, is too short to pay for that). These kernels need no
+/// packing:
+///   - forward: every output is the dot product of a contiguous weight row and a contiguous
+///     state column. A tile of R rows x forward_columns samples keeps one SIMD accumulator per
+///     output; each step over the units loads forward_columns state vectors and R weight vectors
+///     for R * forward_columns FMAs, and the lanes of each accumulator are summed once, at the
+///     end.
+///   - weight gradient: a tile of R rows x gradient_vectors SIMD vectors of units keeps its
+///     accumulators over all M samples, each sample loading the tile's state vectors and
+///     broadcasting R gradients, and adds them to dW once.
+///
+/// Both results are fixed by the inputs and o: a sample's outputs do not depend on the other
+/// samples or their number (each column runs the same lanes in the same order whatever tile it
+/// is in), and the weight gradient sums the samples in order.
+/// The third product, the backward to the state dh += W^T dy, stays Eigen's: it is a plain
+/// column-major GEMM there, and a hand-written tile of (vectors of units x samples) accumulators
+/// over the o rows is slower than Eigen's at the copy task's shape (11.2 against 8.2 us of CPU
+/// time, bench_readout, AVX2 build; docs/kernels.md).
 #pragma once
 
 #include <algorithm>
@@ -114,8 +118,8 @@ void with_rows(Index rows, Tile&& tile) {
 
 }  // namespace detail
 
-// y (o x M, columns y_stride apart) = w (o x N, rows w_stride apart) h (N x M, columns h_stride
-// apart) + bias.
+/// y (o x M, columns y_stride apart) = w (o x N, rows w_stride apart) h (N x M, columns h_stride
+/// apart) + bias.
 template <class Scalar>
 void narrow_affine(const Scalar* w, Index w_stride, const Scalar* bias, Index rows, Index units,
                    const Scalar* h, Index h_stride, Index samples, Scalar* y, Index y_stride) {
@@ -135,8 +139,8 @@ void narrow_affine(const Scalar* w, Index w_stride, const Scalar* bias, Index ro
   }
 }
 
-// dw (o x N, rows dw_stride apart) += dy (o x M, columns dy_stride apart) h^T (h: N x M, columns
-// h_stride apart).
+/// dw (o x N, rows dw_stride apart) += dy (o x M, columns dy_stride apart) h^T (h: N x M, columns
+/// h_stride apart).
 template <class Scalar>
 void narrow_weight_gradient(const Scalar* dy, Index dy_stride, Index rows, const Scalar* h,
                             Index h_stride, Index units, Index samples, Scalar* dw,

@@ -1,11 +1,5 @@
-// A grow-only, 64-byte aligned scratch buffer for the SIMD kernels.
-//
-// The kernels copy each ring into a padded row (so the wrap-around needs no modulo in the inner
-// loop) and keep a few small work arrays. That memory comes from a ScratchBuffer which only ever
-// grows: after the first call for the largest shape it has seen, a kernel call allocates nothing.
-// A caller that must never allocate on its hot path (the streaming step) owns a ScratchBuffer and
-// reserves circular_conv_scratch_size(shape) once; every other caller uses thread_scratch(), one
-// buffer per thread and scalar type, so kernels running on several threads never share one.
+/// \file
+/// A grow-only, 64-byte aligned scratch buffer for the SIMD kernels (ScratchBuffer).
 #pragma once
 
 #include <memory>
@@ -15,16 +9,28 @@
 
 namespace wrnn {
 
+/// A grow-only, 64-byte aligned scratch buffer for the SIMD kernels.
+///
+/// The kernels copy each ring into a padded row (so the wrap-around needs no modulo in the inner
+/// loop) and keep a few small work arrays. That memory comes from a ScratchBuffer which only ever
+/// grows: after the first call for the largest shape it has seen, a kernel call allocates
+/// nothing. A caller that must never allocate on its hot path (the streaming step) owns a
+/// ScratchBuffer and reserves circular_conv_scratch_size(shape) once; every other caller uses
+/// thread_scratch(), one buffer per thread and scalar type, so kernels running on several threads
+/// never share one.
 template <class Scalar>
 class ScratchBuffer {
  public:
-  static constexpr std::size_t alignment = 64;  // one cache line, the widest SIMD register
+  /// Bytes: one cache line, the widest SIMD register.
+  static constexpr std::size_t alignment = 64;
 
+  /// An empty buffer; the first data() or reserve() allocates.
   ScratchBuffer() = default;
+  /// A buffer with room for `size` scalars.
   explicit ScratchBuffer(Index size) { reserve(size); }
 
-  // Makes room for at least `size` scalars; keeps the old block when it is large enough.
-  // The contents are not preserved across a reallocation (kernels rewrite what they use).
+  /// Makes room for at least `size` scalars; keeps the old block when it is large enough.
+  /// The contents are not preserved across a reallocation (kernels rewrite what they use).
   void reserve(Index size) {
     if (size <= capacity_) return;
     // Aligned operator new (not aligned_alloc), so allocation-counting tests see it.
@@ -33,12 +39,13 @@ class ScratchBuffer {
     capacity_ = size;
   }
 
-  // At least `size` scalars, aligned to `alignment` bytes.
+  /// At least `size` scalars, aligned to `alignment` bytes.
   Scalar* data(Index size) {
     reserve(size);
     return data_.get();
   }
 
+  /// The scalars the buffer holds now.
   Index capacity() const { return capacity_; }
 
  private:
@@ -50,9 +57,9 @@ class ScratchBuffer {
   Index capacity_ = 0;
 };
 
-// This thread's scratch buffer for Scalar: allocated on first use, grown when a larger shape
-// comes, freed when the thread ends. Slot tells apart buffers that are in use at the same time
-// on one thread (the kernels use slot 0; the parallel kernels keep per-task partial sums in 1).
+/// This thread's scratch buffer for Scalar: allocated on first use, grown when a larger shape
+/// comes, freed when the thread ends. Slot tells apart buffers that are in use at the same time
+/// on one thread (the kernels use slot 0; the parallel kernels keep per-task partial sums in 1).
 template <class Scalar, int Slot = 0>
 ScratchBuffer<Scalar>& thread_scratch() {
   thread_local ScratchBuffer<Scalar> buffer;

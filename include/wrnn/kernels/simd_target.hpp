@@ -1,6 +1,7 @@
-// What the hand-written xsimd kernels know of the target the compiler builds for: whether Scalar
-// has a SIMD register, the register type and its lanes, and how many vector registers there are
-// (which sets the kernels' register tiles).
+/// \file
+/// What the hand-written xsimd kernels know of the target the compiler builds for: whether Scalar
+/// has a SIMD register, the register type and its lanes, and how many vector registers there are
+/// (which sets the kernels' register tiles).
 #pragma once
 
 #include <cmath>
@@ -12,10 +13,11 @@
 
 #include "wrnn/core/types.hpp"
 
+/// The SIMD target of the build, as the hand-written xsimd kernels see it.
 namespace wrnn::simd {
 
-// True where xsimd has a SIMD register for Scalar under the compiler's target flags (float and
-// double on any x86-64; float only on 32-bit ARM NEON). Otherwise the reference is used.
+/// True where xsimd has a SIMD register for Scalar under the compiler's target flags (float and
+/// double on any x86-64; float only on 32-bit ARM NEON). Otherwise the reference is used.
 template <class Scalar>
 inline constexpr bool available = xsimd::has_simd_register<Scalar>::value;
 

@@ -1,26 +1,32 @@
-// The target-specific lane moves of the Winograd F(4, 3) kernels (circular_conv_winograd.hpp):
-// which builds have them, how many tiles a vector holds and in which lanes, and the shuffles that
-// put a ring's units into tile lanes and back. Everything lane-wise (the transforms, the channel
-// mixing, the weight tiles) is plain xsimd in the kernel file but for its fused multiply-adds,
-// which are here too (multiply_add: xsimd 8 has no AVX-512 one); only these need an instruction
-// set, and each has one implementation for AVX-512 and one for AVX2 + FMA.
-//
-// The tile order in a vector. AVX-512 keeps tile t in lane t. AVX2 splits 32 units into the four
-// phases h[4t + p] with a 4 x 4 transpose inside each 128-bit half (unpack, then shuffle: six
-// cheap in-half moves; a transpose that crossed the halves would need lane-crossing permutes,
-// which cost three times as much on most AVX2 cores). The low half of unit vector k holds tile
-// 2k and the high half tile 2k + 1, so the transpose leaves the tiles in the lane order
-// 0 2 4 6 1 3 5 7. The lane-wise arithmetic does not care; the moves that pair a tile with its
-// neighbour (the halo inputs) and the kernels' lanes past the last tile go through tile_lane.
+/// \file
+/// The target-specific lane moves of the Winograd F(4, 3) kernels (circular_conv_winograd.hpp):
+/// which builds have them, how many tiles a vector holds and in which lanes, and the shuffles
+/// that put a ring's units into tile lanes and back. Everything lane-wise (the transforms, the
+/// channel mixing, the weight tiles) is plain xsimd in the kernel file but for its fused
+/// multiply-adds, which are here too (multiply_add: xsimd 8 has no AVX-512 one); only these need
+/// an instruction set, and each has one implementation for AVX-512 and one for AVX2 + FMA.
+///
+/// The tile order in a vector. AVX-512 keeps tile t in lane t. AVX2 splits 32 units into the
+/// four phases h[4t + p] with a 4 x 4 transpose inside each 128-bit half (unpack, then shuffle:
+/// six cheap in-half moves; a transpose that crossed the halves would need lane-crossing
+/// permutes, which cost three times as much on most AVX2 cores). The low half of unit vector k
+/// holds tile 2k and the high half tile 2k + 1, so the transpose leaves the tiles in the lane
+/// order 0 2 4 6 1 3 5 7. The lane-wise arithmetic does not care; the moves that pair a tile with
+/// its neighbour (the halo inputs) and the kernels' lanes past the last tile go through tile_lane.
 #pragma once
 
 #include <xsimd/xsimd.hpp>
 
 #include "wrnn/core/types.hpp"
 
-// 1 where the Winograd kernels are compiled in: AVX-512 builds, and AVX2 builds with FMA
-// (-march=x86-64-v3 or later, or -march=native on such a host). WRNN_WINOGRAD_LANES: floats per
-// vector, which is tiles per vector (0 where not compiled).
+/// \def WRNN_WINOGRAD_COMPILED
+/// 1 where the Winograd kernels are compiled in: AVX-512 builds, and AVX2 builds with FMA
+/// (-march=x86-64-v3 or later, or -march=native on such a processor); 0 elsewhere.
+
+/// \def WRNN_WINOGRAD_LANES
+/// Floats per vector of the Winograd kernels, which is tiles per vector: 16 on AVX-512, 8 on
+/// AVX2 + FMA, 0 where they are not compiled.
+
 #if defined(__AVX512F__)
 #define WRNN_WINOGRAD_COMPILED 1
 #define WRNN_WINOGRAD_LANES 16
