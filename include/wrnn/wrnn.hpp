@@ -1,5 +1,7 @@
-// wrnn: wave-RNN cells for C++ (Keller, Muller, Sejnowski, Welling, ICLR 2024).
-// The umbrella header: everything that needs no library beyond Eigen, xsimd and threads.
+/// \file
+/// wrnn: wave-RNN cells for C++ (Keller, Muller, Sejnowski, Welling, ICLR 2024).
+/// The umbrella header: everything that needs no library beyond Eigen, xsimd and threads (CMake
+/// target wrnn::wrnn).
 #pragma once
 
 #include "wrnn/cells/dense.hpp"

@@ -1,20 +1,6 @@
-// Readouts: map the cell's visible state h_t to outputs y_t, at every step or at the last only.
-//
-//   linear: y = W h + b                         parameters weight [o, N], bias [o]
-//   mlp:    a = W0 h + b0, r = relu(a), y = W2 r + b2
-//                                               parameters 0.weight [100, N], 0.bias, 2.weight
-//                                               [o, 100], 2.bias (PyTorch nn.Sequential names)
-// Backward (dy given):
-//   linear: dW += dy h^T, db += sum dy, dh = W^T dy
-//   mlp:    dW2 += dy r^T, db2 += sum dy, da = (W2^T dy) * [r > 0],
-//           dW0 += da h^T, db0 += sum da, dh = W0^T da
-// Every call works on M samples at once (a batch's, at one step), its matrices (h, dh, the MLP's
-// r and dr, y and dy) in the cell's state layout (state_layout.hpp):
-// * samples in columns (column-major): y = W h + b and dW += dy h^T on the narrow kernels for
-//   weights of 2 to 100 rows (the paper's readouts, and the MLP's layers), else on Eigen's GEMM;
-//   dh = W^T dy always on Eigen's GEMM;
-// * samples in lanes (row-major, the wave cell's): all three on the lanes products
-//   (kernels/lane_products.hpp).
+/// \file
+/// Readouts: map the cell's visible state h_t to outputs y_t, at every step or at the last only
+/// (Readout).
 #pragma once
 
 #include <string>
@@ -27,36 +13,71 @@
 
 namespace wrnn {
 
-enum class ReadoutKind { linear, mlp };
-enum class ReadoutMode { every_step, last_step };
+/// The readout's network.
+enum class ReadoutKind {
+  linear,  ///< y = W h + b
+  mlp      ///< y = W2 relu(W0 h + b0) + b2, a hidden layer of ReadoutOptions::mlp_hidden units
+};
+/// When the readout runs.
+enum class ReadoutMode {
+  every_step,  ///< an output at every step (the copy task)
+  last_step    ///< one output after the last step (the adding task, sequential images)
+};
 
+/// "linear" or "mlp", as parse_readout_kind() reads it.
 inline std::string to_string(ReadoutKind kind) {
   return kind == ReadoutKind::linear ? "linear" : "mlp";
 }
+/// "every_step" or "last_step", as parse_readout_mode() reads it.
 inline std::string to_string(ReadoutMode mode) {
   return mode == ReadoutMode::every_step ? "every_step" : "last_step";
 }
+/// The kind named "linear" or "mlp". \throws ValueError for any other name.
 inline ReadoutKind parse_readout_kind(const std::string& name) {
   if (name == "linear") return ReadoutKind::linear;
   if (name == "mlp") return ReadoutKind::mlp;
   throw ValueError("readout: expected linear or mlp, received '" + name + "'");
 }
+/// The mode named "every_step" or "last_step". \throws ValueError for any other name.
 inline ReadoutMode parse_readout_mode(const std::string& name) {
   if (name == "every_step") return ReadoutMode::every_step;
   if (name == "last_step") return ReadoutMode::last_step;
   throw ValueError("readout mode: expected every_step or last_step, received '" + name + "'");
 }
 
+/// The shape of a Readout.
 struct ReadoutOptions {
-  Index output_size = 1;  // o
-  ReadoutKind kind = ReadoutKind::linear;
-  ReadoutMode mode = ReadoutMode::every_step;
-  Index mlp_hidden = 100;
+  Index output_size = 1;                       ///< o, the outputs (classes, or 1 for regression).
+  ReadoutKind kind = ReadoutKind::linear;      ///< linear or MLP.
+  ReadoutMode mode = ReadoutMode::every_step;  ///< every step or the last one.
+  Index mlp_hidden = 100;                      ///< the MLP's hidden units (kind mlp only).
 };
 
+/// A readout: maps the cell's visible state h_t to outputs y_t.
+///
+///     linear: y = W h + b                    parameters weight [o, N], bias [o]
+///     mlp:    a = W0 h + b0, r = relu(a), y = W2 r + b2
+///             parameters 0.weight [100, N], 0.bias, 2.weight [o, 100], 2.bias
+///             (PyTorch nn.Sequential names)
+///
+/// Backward (dy given):
+///
+///     linear: dW += dy h^T, db += sum dy, dh = W^T dy
+///     mlp:    dW2 += dy r^T, db2 += sum dy, da = (W2^T dy) * [r > 0],
+///             dW0 += da h^T, db0 += sum da, dh = W0^T da
+///
+/// Every call works on M samples at once (a batch's, at one step), its matrices (h, dh, the
+/// MLP's r and dr, y and dy) in the cell's state layout (state_layout.hpp):
+///   - samples in columns (column-major): y = W h + b and dW += dy h^T on the narrow kernels for
+///     weights of 2 to 100 rows (the paper's readouts, and the MLP's layers), else on Eigen's
+///     GEMM; dh = W^T dy always on Eigen's GEMM;
+///   - samples in lanes (row-major, the wave cell's): all three on the lanes products
+///     (kernels/lane_products.hpp).
 template <class Scalar>
 class Readout {
  public:
+  /// A readout of N = `input_size` inputs, its parameters zero until init().
+  /// \throws ValueError when output_size, input_size or (for an MLP) mlp_hidden is not positive.
   Readout(const ReadoutOptions& options, Index input_size)
       : options_(validated(options, input_size)), input_size_(input_size) {
     const Index o = options.output_size, H = options.mlp_hidden;
@@ -71,19 +92,21 @@ class Readout {
     }
   }
 
-  const ReadoutOptions& options() const { return options_; }
-  Index input_size() const { return input_size_; }
-  Index output_size() const { return options_.output_size; }
-  // Rows of the hidden layer the backward pass needs (0 for linear).
+  const ReadoutOptions& options() const { return options_; }  ///< The options it was built with.
+  Index input_size() const { return input_size_; }            ///< N, the state rows it reads.
+  Index output_size() const { return options_.output_size; }  ///< o.
+  /// Rows of the hidden layer the backward pass needs (0 for linear).
   Index hidden_size() const { return options_.kind == ReadoutKind::mlp ? options_.mlp_hidden : 0; }
 
+  /// The layers' weights and biases in order, named as PyTorch names them ("weight", "bias";
+  /// "0.weight", "0.bias", "2.weight", "2.bias" for the MLP).
   std::vector<Parameter<Scalar>*> parameters() {
     std::vector<Parameter<Scalar>*> list;
     for (auto& p : layers_) list.push_back(&p);
     return list;
   }
 
-  // PyTorch's default Linear init for every layer.
+  /// PyTorch's default Linear init for every layer.
   void init(Rng& rng) {
     for (std::size_t i = 0; i < layers_.size(); i += 2) {
       const Index fan_in = layers_[i].shape[1];
@@ -92,7 +115,7 @@ class Readout {
     }
   }
 
-  // outputs (o x M) = readout(inputs (N x M)); hidden (H x M) keeps relu(a) for the MLP.
+  /// outputs (o x M) = readout(inputs (N x M)); hidden (H x M) keeps relu(a) for the MLP.
   template <class Inputs, class Layer>
   void forward(const Inputs& inputs, Layer hidden, Layer outputs) const {
     if (options_.kind == ReadoutKind::linear) {
@@ -104,9 +127,9 @@ class Readout {
     }
   }
 
-  // Adds parameter gradients into grads (in parameters() order) and dL/dinputs into grad_inputs
-  // (the model's dL/dh_t, which already holds what step t+1 sends back: one GEMM accumulates
-  // into it, with no buffer and no extra pass). grad_hidden (H x M) is scratch for the MLP.
+  /// Adds parameter gradients into grads (in parameters() order) and dL/dinputs into grad_inputs
+  /// (the model's dL/dh_t, which already holds what step t+1 sends back: one GEMM accumulates
+  /// into it, with no buffer and no extra pass). grad_hidden (H x M) is scratch for the MLP.
   template <class Inputs, class ConstLayer, class Layer, class GradInputs>
   void backward(const Inputs& inputs, ConstLayer hidden, ConstLayer grad_outputs, Layer grad_hidden,
                 GradInputs grad_inputs, Scalar* const* grads) const {

@@ -1,38 +1,6 @@
-// SequenceModel: a recurrent cell and a readout run over a batch of sequences x[T][B][d], with a
-// tape of every state and an exact gradient of every parameter from one reverse sweep (BPTT).
-//
-// Forward, for a batch slice (a "chunk" of samples):
-//   h_0 = 0
-//   p_t = Wx x_t + bx;  h_t = cell(p_t, h_{t-1})   t = 1..T, every h_t kept on the tape
-//   y_t = readout(h_t)            every step, or the last step only
-// Backward, given dL/dY, one reverse sweep t = T..1:
-//   g_t = readout^T dY_t + dL/dh_t from step t+1      (readout gradients added as we go)
-//   cell backward: g_t -> dL/dp_t, dL/dh_{t-1}         (cell gradients added as we go)
-//   dWx += dL/dp_t x_t^T,  dbx += sum dL/dp_t
-// The input projection and the readout run step by step, in the time loop, while p_t and h_t are
-// in cache: with few inputs or outputs they are cheap in FLOPs, and one GEMM over all steps
-// would stream the whole tape through memory once more. (The projection used to be one GEMM
-// over all T steps before the loop; per step, the CPU time of a wave training step on one core
-// went from 50.5 to 44.4 ms (copy config) and from 2.06 to 1.88 s (sMNIST), and the LSTM's and
-// GRU's by as much.)
-//
-// Checkpoints (ModelOptions::tape_checkpoint_every = K > 0): the forward keeps h_t only for t a
-// multiple of K, and a buffer of K - 1 states and K cell tapes in which it runs, and the reverse
-// sweep, on reaching a segment of steps (mK, mK + K], first recomputes that segment's states and
-// tapes from h_mK by the same projection and cell steps as the forward, so they are bit for bit
-// the states it had. The tape shrinks from T + 1 states to T/K + K (sqrt(T) at best), for one more
-// forward of the cell; the segment being swept stays in cache. The last segment is still in
-// place after the forward and is never recomputed. Measured on one core (bench_training): wave
-// sMNIST, K = 28: tape 1.57 GB -> 112 MB at the same speed (the recomputation costs what the
-// tape's trips through memory did); wave copy K = 11 the same speed too; wave adding K = 20:
-// 529 -> 53 MB, 11% slower.
-//
-// Chunks: the batch is cut into fixed slices of `batch_chunk` samples, each with its own
-// workspace and gradient buffers, summed in chunk order at the end. The cut depends only on the
-// batch size and batch_chunk, never on the thread count, so results are bit-identical for any
-// number of threads.
-//
-// Parameter names follow the authors' PyTorch model: "cell.Wx.weight", ..., "readout.weight".
+/// \file
+/// SequenceModel: a recurrent cell and a readout run over a batch of sequences, trained by
+/// exact backpropagation through time.
 #pragma once
 
 #include <algorithm>
@@ -52,31 +20,77 @@
 
 namespace wrnn {
 
+/// How a SequenceModel runs a batch: chunks, threads and the tape's checkpoints.
 struct ModelOptions {
-  // Samples per independently computed slice of the batch (see the file comment).
+  /// Samples per independently computed slice of the batch (see SequenceModel, "Chunks").
   Index batch_chunk = 32;
-  // Threads that run the chunks of a batch at the same time (1: all on the caller's thread).
-  // Results do not depend on it.
+  /// Threads that run the chunks of a batch at the same time (1: all on the caller's thread).
+  /// Results do not depend on it.
   Index threads = 1;
-  // Keep h_t for backward only at every K-th step (0: at every step) and recompute the K - 1
-  // steps between two kept states when the reverse sweep reaches them (see the file comment).
-  // Results do not depend on it. sample_states() needs 0 (or K >= T). The recomputation uses
-  // the weights as backward() finds them: change them after backward (as an optimizer step
-  // does), not between forward and backward.
+  /// Keep h_t for backward only at every K-th step (0: at every step) and recompute the K - 1
+  /// steps between two kept states when the reverse sweep reaches them (see SequenceModel,
+  /// "Checkpoints"). Results do not depend on it. sample_states() needs 0 (or K >= T). The
+  /// recomputation uses the weights as backward() finds them: change them after backward (as an
+  /// optimizer step does), not between forward and backward.
   Index tape_checkpoint_every = 0;
 };
 
+/// A recurrent cell and a readout run over a batch of sequences x[T][B][d], with a tape of every
+/// state and an exact gradient of every parameter from one reverse sweep (BPTT).
+///
+/// Forward, for a batch slice (a "chunk" of samples):
+///
+///     h_0 = 0
+///     p_t = Wx x_t + bx;  h_t = cell(p_t, h_{t-1})   t = 1..T, every h_t kept on the tape
+///     y_t = readout(h_t)            every step, or the last step only
+///
+/// Backward, given dL/dY, one reverse sweep t = T..1:
+///
+///     g_t = readout^T dY_t + dL/dh_t from step t+1      (readout gradients added as we go)
+///     cell backward: g_t -> dL/dp_t, dL/dh_{t-1}         (cell gradients added as we go)
+///     dWx += dL/dp_t x_t^T,  dbx += sum dL/dp_t
+///
+/// The input projection and the readout run step by step, in the time loop, while p_t and h_t
+/// are in cache: with few inputs or outputs they are cheap in FLOPs, and one GEMM over all steps
+/// would stream the whole tape through memory once more. (As one GEMM over all T steps before
+/// the loop, the projection makes a wave training step on one core take 50.5 ms instead of
+/// 44.4 ms at the copy shape and 2.06 s instead of 1.88 s at sMNIST, bench_training
+/// BM_TrainStep; the LSTM's and GRU's lose as much.)
+///
+/// Checkpoints (ModelOptions::tape_checkpoint_every = K > 0): the forward keeps h_t only for t a
+/// multiple of K, and a buffer of K - 1 states and K cell tapes in which it runs, and the
+/// reverse sweep, on reaching a segment of steps (mK, mK + K], first recomputes that segment's
+/// states and tapes from h_mK by the same projection and cell steps as the forward, so they are
+/// bit for bit the states it had. The tape shrinks from T + 1 states to T/K + K (sqrt(T) at
+/// best), for one more forward of the cell; the segment being swept stays in cache. The last
+/// segment is still in place after the forward and is never recomputed. Measured on one core
+/// (bench_training BM_TrainStepCheckpointed against BM_TrainStep): wave sMNIST, K = 28, keeps
+/// 112 MB instead of 1.57 GB at the same speed (the recomputation costs what the tape's trips
+/// through memory did); wave copy, K = 11, the same speed too; wave adding, K = 20, 53 MB
+/// instead of 529 MB, 11% slower.
+///
+/// Chunks: the batch is cut into fixed slices of `batch_chunk` samples, each with its own
+/// workspace and gradient buffers, summed in chunk order at the end. The cut depends only on the
+/// batch size and batch_chunk, never on the thread count, so results are bit-identical for any
+/// number of threads.
+///
+/// Parameter names follow the authors' PyTorch model: "cell.Wx.weight", ..., "readout.weight".
 template <class Cell>
 class SequenceModel {
  public:
-  using Scalar = typename Cell::Scalar;
-  using CellOptions = typename Cell::Options;
-  // How the cell wants a chunk's states and their gradients laid out (state_layout.hpp).
+  using Scalar = typename Cell::Scalar;        ///< The cell's scalar type.
+  using CellOptions = typename Cell::Options;  ///< The cell's options type.
+  /// How the cell wants a chunk's states and their gradients laid out (state_layout.hpp).
   static constexpr StateLayout state_layout = Cell::state_layout;
 
+  /// A model of a cell built from `cell_options` and a readout of its visible state; parameters
+  /// zero until init().
+  /// \throws ValueError when an option is out of range (the cell's, the readout's, or a
+  ///         batch_chunk or thread count below 1, a negative tape_checkpoint_every).
+  /// \throws Error when the thread pool cannot start its threads.
   // model_options by value: three integers. By const reference, the defaulted argument is a
   // temporary whose address GCC 12 sees reach the constructor, and at -O3 in a large translation
-  // unit it warned of a dangling pointer (-Wdangling-pointer) at the model's later uses.
+  // unit it warns of a dangling pointer (-Wdangling-pointer) at the model's later uses.
   SequenceModel(const CellOptions& cell_options, const ReadoutOptions& readout_options,
                 ModelOptions model_options = {})
       : cell_(cell_options),
@@ -88,49 +102,58 @@ class SequenceModel {
     append_prefixed(parameters_, "readout", readout_.parameters());
   }
 
-  // Parameters point into this object: it is neither copied nor moved.
+  /// Parameters point into this object: it is neither copied nor moved.
   SequenceModel(const SequenceModel&) = delete;
+  /// Parameters point into this object: it is neither copied nor moved.
   SequenceModel& operator=(const SequenceModel&) = delete;
 
-  Cell& cell() { return cell_; }
-  const Cell& cell() const { return cell_; }
-  Readout<Scalar>& readout() { return readout_; }
-  const Readout<Scalar>& readout() const { return readout_; }
-  const ModelOptions& model_options() const { return model_options_; }
+  Cell& cell() { return cell_; }                                        ///< The recurrent cell.
+  const Cell& cell() const { return cell_; }                            ///< The recurrent cell.
+  Readout<Scalar>& readout() { return readout_; }                       ///< The readout.
+  const Readout<Scalar>& readout() const { return readout_; }           ///< The readout.
+  const ModelOptions& model_options() const { return model_options_; }  ///< Chunks, threads, K.
 
+  /// Every parameter, the cell's ("cell.Wx.weight", ...) then the readout's ("readout.weight",
+  /// ...), in the order optimizers and weight files use.
   const ParameterList<Scalar>& parameters() const { return parameters_; }
+  /// The parameter of that full name. \throws ValueError when there is none.
   Parameter<Scalar>& parameter(const std::string& name) {
     for (auto& named : parameters_)
       if (named.name == name) return *named.parameter;
     throw ValueError("no parameter named '" + name + "'");
   }
-  // The paper's count: weights only, biases left out.
+  /// The paper's count: weights only, biases left out.
   Index weight_count() const { return count_weights(parameters_); }
 
+  /// Initialises the cell, then the readout, from `rng`.
   void init(Rng& rng) {
     cell_.init(rng);
     readout_.init(rng);
   }
 
-  // Runs the batch and returns the outputs: o x (T*B) for every-step readout (column t*B + b is
-  // step t+1 of sample b), o x B for last-step readout. Keeps the tape for backward().
+  /// Runs the batch and returns the outputs: o x (T*B) for every-step readout (column t*B + b is
+  /// step t+1 of sample b), o x B for last-step readout. Keeps the tape for backward().
+  /// \throws ShapeError when the inputs' d is not the cell's input size.
   const Matrix<Scalar>& forward(const Sequence<Scalar>& inputs) {
     run_forward(inputs, true);
     return outputs_;
   }
 
-  // The same outputs as forward(), bit for bit, without a tape: each chunk keeps two states (the
-  // previous and the current step) instead of T + 1, so evaluation needs little memory whatever
-  // T and the batch (the wave sMNIST tape is 1.6 GB at batch 128). backward() cannot follow it.
+  /// The same outputs as forward(), bit for bit, without a tape: each chunk keeps two states (the
+  /// previous and the current step) instead of T + 1, so evaluation needs little memory whatever
+  /// T and the batch (the wave sMNIST tape is 1.6 GB at batch 128). backward() cannot follow it.
+  /// \throws ShapeError when the inputs' d is not the cell's input size.
   const Matrix<Scalar>& infer(const Sequence<Scalar>& inputs) {
     run_forward(inputs, false);
     return outputs_;
   }
 
-  // The outputs of the last forward(), as it returned them.
+  /// The outputs of the last forward(), as it returned them.
   const Matrix<Scalar>& outputs() const { return outputs_; }
 
-  // Adds dL/dtheta for every parameter to its .grad, given dL/doutputs (same shape as outputs).
+  /// Adds dL/dtheta for every parameter to its .grad, given dL/doutputs (same shape as outputs).
+  /// \throws Error when no forward() (with its tape) came before.
+  /// \throws ShapeError when grad_outputs is not the shape of the outputs.
   void backward(const Matrix<Scalar>& grad_outputs) {
     if (!has_tape_) throw Error("SequenceModel::backward: call forward first");
     require_size("SequenceModel::backward gradient rows", outputs_.rows(), grad_outputs.rows());
@@ -152,15 +175,17 @@ class SequenceModel {
         parameters_[p].parameter->grad += chunk.grads[p];
   }
 
-  Index steps() const { return steps_; }
-  Index batch() const { return batch_; }
+  Index steps() const { return steps_; }  ///< T of the last forward() or infer().
+  Index batch() const { return batch_; }  ///< B of the last forward() or infer().
+  /// Output blocks of B columns: T for an every-step readout, 1 for a last-step one.
   Index output_steps() const {
     return readout_.options().mode == ReadoutMode::every_step ? steps_ : 1;
   }
 
-  // The recorded states of one sample after the last forward() (not infer()): state_size x
-  // (T+1), column t is h_t (column 0 is the zero start state). Needs every state kept
-  // (tape_checkpoint_every 0, or at least T).
+  /// The recorded states of one sample after the last forward() (not infer()): state_size x
+  /// (T+1), column t is h_t (column 0 is the zero start state).
+  /// \throws ValueError when `sample` is not in [0, B) or no forward() came before.
+  /// \throws Error when the forward kept only checkpoints (tape_checkpoint_every below T).
   Matrix<Scalar> sample_states(Index sample) const {
     if (!has_tape_ || sample < 0 || sample >= batch_)
       throw ValueError(detail::concat("sample_states: expected a sample in [0, ", batch_,
@@ -180,17 +205,17 @@ class SequenceModel {
     return {};
   }
 
-  // Bytes the forward keeps per step and per sample for the reverse sweep, every state kept: the
-  // state h_t, the cell's extra tape, the input x_t, and for a readout at every step its hidden
-  // layer and outputs. (The projection p_t is not kept: it is h_t's slot, or one step's buffer.)
+  /// Bytes the forward keeps per step and per sample for the reverse sweep, every state kept: the
+  /// state h_t, the cell's extra tape, the input x_t, and for a readout at every step its hidden
+  /// layer and outputs. (The projection p_t is not kept: it is h_t's slot, or one step's buffer.)
   Index tape_bytes_per_step_and_sample() const {
     return static_cast<Index>(sizeof(Scalar)) *
            (cell_.state_size() + cell_.tape_size() + step_record_size());
   }
 
-  // Bytes the forward keeps for T steps of B samples, with the model's tape_checkpoint_every: the
-  // kept and buffered states (T + 1 of them, or T/K + 1 + K - 1), the cell's tapes (T, or K), and
-  // per step the inputs and the readout's record.
+  /// Bytes the forward keeps for T steps of B samples, with the model's tape_checkpoint_every:
+  /// the kept and buffered states (T + 1 of them, or T/K + 1 + K - 1), the cell's tapes (T, or
+  /// K), and per step the inputs and the readout's record.
   Index tape_bytes(Index steps, Index batch) const {
     const Index K = segment_length(steps);
     const Index states = steps / K + 1 + std::min(K - 1, steps);
@@ -494,9 +519,9 @@ class SequenceModel {
       if (segment_of(t) != chunk.resident_segment) recompute_segment(chunk, segment_of(t));
       // h_{t-1} was written by the forward long ago and left the caches (the tape is 40 MB at
       // the copy shape); the cell's backward reads it once the readout's and the activation's
-      // gradients are done. Asking for it now brings it in meanwhile: the copy training step
-      // 23.1 -> 21.1 ms, adding 527 -> 494 ms (medians of 4, old and new binaries alternately,
-      // bench_training, Zen 5).
+      // gradients are done. Asking for it now brings it in meanwhile: without it the copy
+      // training step takes 23.1 ms instead of 21.1 ms and adding 527 ms instead of 494 ms
+      // (bench_training BM_TrainStep, AVX-512 build).
       prefetch(const_state_block(chunk.states, state_slot(t - 1) * b, b));
       const Index block = readout_block(t);
       if (block >= 0) {

@@ -1,7 +1,5 @@
-// Global-norm gradient clipping, as torch.nn.utils.clip_grad_norm_(parameters, max_norm):
-//   total = sqrt(sum over all parameters of ||g||^2)
-//   if max_norm / (total + 1e-6) < 1:  g <- g * max_norm / (total + 1e-6)
-// Returns the total norm before clipping (non-finite when a gradient is).
+/// \file
+/// Global-norm gradient clipping, as torch.nn.utils.clip_grad_norm_(parameters, max_norm).
 #pragma once
 
 #include <cmath>
@@ -10,6 +8,7 @@
 
 namespace wrnn {
 
+/// The global norm of every gradient, sqrt(sum over all parameters of ||g||^2), summed in double.
 template <class Scalar>
 double gradient_norm(const ParameterList<Scalar>& parameters) {
   double sum = 0.0;
@@ -18,6 +17,12 @@ double gradient_norm(const ParameterList<Scalar>& parameters) {
   return std::sqrt(sum);
 }
 
+/// Global-norm gradient clipping, as torch.nn.utils.clip_grad_norm_(parameters, max_norm):
+///
+///     total = sqrt(sum over all parameters of ||g||^2)
+///     if max_norm / (total + 1e-6) < 1:  g <- g * max_norm / (total + 1e-6)
+///
+/// Returns the total norm before clipping (non-finite when a gradient is).
 template <class Scalar>
 double clip_gradient_norm(const ParameterList<Scalar>& parameters, double max_norm) {
   const double total = gradient_norm(parameters);

@@ -1,9 +1,5 @@
-// Losses with PyTorch's default reduction (mean), returning the loss and writing dL/doutputs.
-//
-//   cross_entropy: outputs o x M are logits, targets M class indices;
-//     L = (1/M) sum_m [ logsumexp(z_m) - z_m[y_m] ],   dL/dz_m = (softmax(z_m) - onehot(y_m)) / M
-//   mse: outputs and targets o x M;
-//     L = (1/(o M)) sum (y - t)^2,                       dL/dy = 2 (y - t) / (o M)
+/// \file
+/// Losses with PyTorch's default reduction (mean), returning the loss and writing dL/doutputs.
 #pragma once
 
 #include <cmath>
@@ -15,20 +11,31 @@
 
 namespace wrnn {
 
-enum class LossKind { cross_entropy, mse };
+/// Which loss a task trains with.
+enum class LossKind {
+  cross_entropy,  ///< classes: cross_entropy()
+  mse             ///< values: mean_squared_error()
+};
 
+/// "cross_entropy" or "mse".
 inline std::string to_string(LossKind kind) {
   return kind == LossKind::cross_entropy ? "cross_entropy" : "mse";
 }
 
-// What a batch should produce: class indices (cross-entropy) or values (MSE), laid out like the
-// model's outputs (column t*B + b).
+/// What a batch should produce: class indices (cross-entropy) or values (MSE), laid out like the
+/// model's outputs (column t*B + b).
 template <class Scalar>
 struct Targets {
-  std::vector<int> classes;
-  Matrix<Scalar> values;
+  std::vector<int> classes;  ///< One class index per output column (cross-entropy).
+  Matrix<Scalar> values;     ///< o x M target values (MSE).
 };
 
+/// Mean cross-entropy of logits (o x M) against M class indices; writes dL/dlogits into `grad`:
+///
+///     L = (1/M) sum_m [ logsumexp(z_m) - z_m[y_m] ],   dL/dz_m = (softmax(z_m) - onehot(y_m)) / M
+///
+/// \throws ShapeError when there is not one class per column.
+/// \throws ValueError when a class is not in [0, o).
 template <class Scalar>
 double cross_entropy(const Matrix<Scalar>& logits, const std::vector<int>& classes,
                      Matrix<Scalar>& grad) {
@@ -52,6 +59,11 @@ double cross_entropy(const Matrix<Scalar>& logits, const std::vector<int>& class
   return total / static_cast<double>(M);
 }
 
+/// Mean squared error of outputs against targets (both o x M); writes dL/doutputs into `grad`:
+///
+///     L = (1/(o M)) sum (y - t)^2,    dL/dy = 2 (y - t) / (o M)
+///
+/// \throws ShapeError when the shapes differ.
 template <class Scalar>
 double mean_squared_error(const Matrix<Scalar>& outputs, const Matrix<Scalar>& targets,
                           Matrix<Scalar>& grad) {
@@ -62,7 +74,8 @@ double mean_squared_error(const Matrix<Scalar>& outputs, const Matrix<Scalar>& t
   return (outputs - targets).template cast<double>().squaredNorm() / count;
 }
 
-// The loss of outputs against targets, dispatched on kind.
+/// The loss of outputs against targets, dispatched on kind (see cross_entropy() and
+/// mean_squared_error() for what they throw).
 template <class Scalar>
 double compute_loss(LossKind kind, const Matrix<Scalar>& outputs, const Targets<Scalar>& targets,
                     Matrix<Scalar>& grad) {

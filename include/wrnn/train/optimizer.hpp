@@ -1,12 +1,5 @@
-// Optimizers with PyTorch's update rules (torch.optim.Adam and torch.optim.SGD, 1.13).
-//
-// Adam, step t (bias-corrected, L2 weight decay added to the gradient as PyTorch does):
-//   g <- g + wd * p
-//   m <- b1 m + (1 - b1) g,   v <- b2 v + (1 - b2) g^2
-//   p <- p - (lr / (1 - b1^t)) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
-// SGD with momentum mu and dampening d:
-//   g <- g + wd * p;  buf <- g at the first step, else mu buf + (1 - d) g
-//   p <- p - lr * (nesterov ? g + mu buf : buf)          (plain SGD when mu = 0)
+/// \file
+/// Optimizers with PyTorch's update rules (torch.optim.Adam and torch.optim.SGD, 1.13).
 #pragma once
 
 #include <cmath>
@@ -17,17 +10,26 @@
 
 namespace wrnn {
 
+/// Adam's hyperparameters, PyTorch's defaults.
 struct AdamOptions {
-  double learning_rate = 1e-3;
-  double beta1 = 0.9;
-  double beta2 = 0.999;
-  double epsilon = 1e-8;
-  double weight_decay = 0.0;
+  double learning_rate = 1e-3;  ///< lr
+  double beta1 = 0.9;           ///< b1, the first moment's decay
+  double beta2 = 0.999;         ///< b2, the second moment's decay
+  double epsilon = 1e-8;        ///< eps
+  double weight_decay = 0.0;    ///< wd, L2 added to the gradient
 };
 
+/// Adam with PyTorch's update rule (torch.optim.Adam), step t (bias-corrected, L2 weight decay
+/// added to the gradient as PyTorch does):
+///
+///     g <- g + wd * p
+///     m <- b1 m + (1 - b1) g,   v <- b2 v + (1 - b2) g^2
+///     p <- p - (lr / (1 - b1^t)) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
 template <class Scalar>
 class Adam {
  public:
+  /// An optimizer of `parameters` (the model's parameters(): it keeps their pointers), its
+  /// moments zero. \throws ValueError when the learning rate is negative or NaN.
   Adam(ParameterList<Scalar> parameters, const AdamOptions& options = {})
       : parameters_(std::move(parameters)), options_(options) {
     if (!(options.learning_rate >= 0.0))
@@ -39,10 +41,13 @@ class Adam {
     }
   }
 
+  /// Sets lr for the following steps (a schedule's).
   void set_learning_rate(double learning_rate) { options_.learning_rate = learning_rate; }
-  double learning_rate() const { return options_.learning_rate; }
-  long long step_count() const { return step_count_; }
+  double learning_rate() const { return options_.learning_rate; }  ///< The current lr.
+  long long step_count() const { return step_count_; }  ///< Steps taken: t of the last step.
 
+  /// Updates every parameter from its gradient (the gradient itself is read, and changed only by
+  /// a non-zero weight decay).
   void step() {
     ++step_count_;
     const double t = static_cast<double>(step_count_);
@@ -66,9 +71,11 @@ class Adam {
     }
   }
 
-  // The state a checkpoint needs: step count and both moments, in parameter order.
+  /// The first moments m, one per parameter in parameter order (the state a checkpoint keeps).
   std::vector<Vector<Scalar>>& first_moments() { return first_moment_; }
+  /// The second moments v, one per parameter in parameter order.
   std::vector<Vector<Scalar>>& second_moments() { return second_moment_; }
+  /// Restores the step count t (a checkpoint's).
   void set_step_count(long long count) { step_count_ = count; }
 
  private:
@@ -78,17 +85,24 @@ class Adam {
   long long step_count_ = 0;
 };
 
+/// SGD's hyperparameters.
 struct SgdOptions {
-  double learning_rate = 1e-2;
-  double momentum = 0.0;
-  double dampening = 0.0;
-  double weight_decay = 0.0;
-  bool nesterov = false;
+  double learning_rate = 1e-2;  ///< lr
+  double momentum = 0.0;        ///< mu; 0 is plain SGD
+  double dampening = 0.0;       ///< d
+  double weight_decay = 0.0;    ///< wd, L2 added to the gradient
+  bool nesterov = false;        ///< Nesterov momentum
 };
 
+/// SGD with PyTorch's update rule (torch.optim.SGD), momentum mu and dampening d:
+///
+///     g <- g + wd * p;  buf <- g at the first step, else mu buf + (1 - d) g
+///     p <- p - lr * (nesterov ? g + mu buf : buf)          (plain SGD when mu = 0)
 template <class Scalar>
 class Sgd {
  public:
+  /// An optimizer of `parameters` (the model's parameters(): it keeps their pointers).
+  /// \throws ValueError when the learning rate is negative or NaN.
   Sgd(ParameterList<Scalar> parameters, const SgdOptions& options = {})
       : parameters_(std::move(parameters)), options_(options) {
     if (!(options.learning_rate >= 0.0))
@@ -98,10 +112,12 @@ class Sgd {
       momentum_buffer_.push_back(Vector<Scalar>::Zero(named.parameter->size()));
   }
 
+  /// Sets lr for the following steps (a schedule's).
   void set_learning_rate(double learning_rate) { options_.learning_rate = learning_rate; }
-  double learning_rate() const { return options_.learning_rate; }
-  long long step_count() const { return step_count_; }
+  double learning_rate() const { return options_.learning_rate; }  ///< The current lr.
+  long long step_count() const { return step_count_; }             ///< Steps taken.
 
+  /// Updates every parameter from its gradient.
   void step() {
     const Scalar lr = static_cast<Scalar>(options_.learning_rate);
     const Scalar mu = static_cast<Scalar>(options_.momentum);
@@ -128,7 +144,9 @@ class Sgd {
     ++step_count_;
   }
 
+  /// The momentum buffers, one per parameter in parameter order (the state a checkpoint keeps).
   std::vector<Vector<Scalar>>& momentum_buffers() { return momentum_buffer_; }
+  /// Restores the step count (a checkpoint's).
   void set_step_count(long long count) { step_count_ = count; }
 
  private:

@@ -1,7 +1,5 @@
-// One training step: forward, loss, backward, clip, optimizer update; and a no-grad evaluation.
-//
-// A non-finite loss or gradient norm stops training with a NumericalError naming the step,
-// before the optimizer would write NaN into the weights.
+/// \file
+/// One training step: forward, loss, backward, clip, optimizer update; and a no-grad evaluation.
 #pragma once
 
 #include <cmath>
@@ -13,12 +11,19 @@
 
 namespace wrnn {
 
+/// What a training step measured.
 struct StepResult {
-  double loss = 0.0;
-  double gradient_norm = 0.0;  // before clipping
+  double loss = 0.0;           ///< The batch's loss before the update.
+  double gradient_norm = 0.0;  ///< The global gradient norm, before clipping.
 };
 
-// max_gradient_norm <= 0 disables clipping (the authors' "grad clip 0").
+/// One training step of `model` on a batch: forward, loss, backward, clip to
+/// `max_gradient_norm` (<= 0 disables clipping, the authors' "grad clip 0"), optimizer update.
+/// `step_number` is only named in the error when training has to stop.
+/// \throws NumericalError when the loss or the gradient norm is not finite, before the optimizer
+///         would write NaN into the weights.
+/// \throws ShapeError, ValueError when the inputs or targets do not fit the model (see
+///         SequenceModel::forward and the loss).
 template <class Model, class Optimizer>
 StepResult train_step(Model& model, Optimizer& optimizer,
                       const Sequence<typename Model::Scalar>& inputs,
@@ -47,7 +52,7 @@ StepResult train_step(Model& model, Optimizer& optimizer,
   return result;
 }
 
-// The loss of the model on a batch, without touching gradients (and without a tape).
+/// The loss of the model on a batch, without touching gradients (and without a tape).
 template <class Model>
 double evaluate_loss(Model& model, const Sequence<typename Model::Scalar>& inputs,
                      const Targets<typename Model::Scalar>& targets, LossKind loss_kind) {
