@@ -1,11 +1,12 @@
-// Reader for the CIFAR-10 binary version (https://www.cs.toronto.edu/~kriz/cifar.html,
-// cifar-10-binary.tar.gz, folder cifar-10-batches-bin).
-//
-// Each file is a run of 3073-byte records: 1 label byte (0..9), then 3072 pixel bytes: the 1024
-// red values of the 32x32 image in row-major order, then the 1024 green, then the 1024 blue. That
-// is exactly channels x rows x cols, so records are copied into ImageDataset unchanged. Training
-// files are data_batch_1.bin .. data_batch_5.bin (10000 records each), the test file is
-// test_batch.bin. A gzip-compressed copy of a file is read as well (same gzip detection as IDX).
+/// \file
+/// Reader for the CIFAR-10 binary version (https://www.cs.toronto.edu/~kriz/cifar.html,
+/// cifar-10-binary.tar.gz, folder cifar-10-batches-bin).
+///
+/// Each file is a run of 3073-byte records: 1 label byte (0..9), then 3072 pixel bytes: the 1024
+/// red values of the 32x32 image in row-major order, then the 1024 green, then the 1024 blue.
+/// That is exactly channels x rows x cols, so records are copied into ImageDataset unchanged.
+/// Training files are data_batch_1.bin .. data_batch_5.bin (10000 records each), the test file is
+/// test_batch.bin. A gzip-compressed copy of a file is read as well (same gzip detection as IDX).
 #pragma once
 
 #include <cstdint>
@@ -20,12 +21,18 @@
 namespace wrnn {
 namespace data {
 
+/// @{
+/// A CIFAR-10 image's rows, columns and channels, and the number of classes.
 constexpr Index kCifarRows = 32, kCifarCols = 32, kCifarChannels = 3, kCifarClasses = 10;
+/// @}
+/// Bytes of one record: a label and the pixels, 3073.
 constexpr Index kCifarRecordBytes = 1 + kCifarChannels * kCifarRows * kCifarCols;  // 3073
 
-// Appends the records of one CIFAR-10 binary file to `dataset` (which must be empty or hold
-// 32x32x3 images). Throws FormatError naming the file when its size is not a positive multiple of
-// 3073 bytes or a label is not in [0, 10).
+/// Appends the records of one CIFAR-10 binary file to `dataset` (which must be empty or hold
+/// 32x32x3 images).
+/// \throws FormatError naming the file when it cannot be read, its size is not a positive
+///         multiple of 3073 bytes or a label is not in [0, 10).
+/// \throws ShapeError when `dataset` holds images of another shape.
 inline void append_cifar10_file(const std::string& path, ImageDataset& dataset) {
   const FileBytes file = read_file_bytes(path);
   const std::string label = wrnn::detail::concat(
@@ -62,16 +69,19 @@ inline void append_cifar10_file(const std::string& path, ImageDataset& dataset) 
   dataset.count += records;
 }
 
-// Reads the CIFAR-10 binary files in `paths`, in order, into one dataset.
+/// Reads the CIFAR-10 binary files in `paths`, in order, into one dataset.
+/// \throws FormatError as append_cifar10_file() does.
 inline ImageDataset load_cifar10_files(const std::vector<std::string>& paths) {
   ImageDataset dataset;
   for (const std::string& path : paths) append_cifar10_file(path, dataset);
   return dataset;
 }
 
-// The training half (data_batch_1.bin .. data_batch_5.bin, 50000 images) or the test half
-// (test_batch.bin, 10000 images) of a CIFAR-10 binary directory. `directory` may be the
-// cifar-10-batches-bin folder itself or the folder the archive was unpacked in.
+/// The training half (data_batch_1.bin .. data_batch_5.bin, 50000 images) or the test half
+/// (test_batch.bin, 10000 images) of a CIFAR-10 binary directory. `directory` may be the
+/// cifar-10-batches-bin folder itself or the folder the archive was unpacked in.
+/// \throws FormatError naming the directory and the file when one is missing, else as
+///         append_cifar10_file() does.
 inline ImageDataset load_cifar10_directory(const std::string& directory, bool train) {
   std::filesystem::path root(directory);
   std::error_code error;

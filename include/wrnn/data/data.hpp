@@ -1,5 +1,6 @@
-// Everything of wrnn's data part: IDX and CIFAR-10 readers, splits, batches, sequential-image
-// tasks. Link wrnn::data (it brings zlib).
+/// \file
+/// Everything of wrnn's data part: IDX and CIFAR-10 readers, splits, batches, sequential-image
+/// tasks. Link wrnn::data (it brings zlib).
 #pragma once
 
 #include "wrnn/data/cifar10.hpp"

@@ -1,9 +1,10 @@
-// Reads a whole data file into memory, inflating it first when it is gzip-compressed.
-//
-// MNIST-style distributions ship their IDX files either gzip-compressed (the original site,
-// Debian's dataset-fashion-mnist package) or already inflated (torchvision's raw/ folder), so the
-// readers accept both. A file is treated as gzip exactly when it starts with the gzip magic bytes
-// 1f 8b (RFC 1952, section 2.3.1); everything else is read as it is.
+/// \file
+/// Reads a whole data file into memory, inflating it first when it is gzip-compressed.
+///
+/// MNIST-style distributions ship their IDX files either gzip-compressed (the original site,
+/// Debian's dataset-fashion-mnist package) or already inflated (torchvision's raw/ folder), so
+/// the readers accept both. A file is treated as gzip exactly when it starts with the gzip magic
+/// bytes 1f 8b (RFC 1952, section 2.3.1); everything else is read as it is.
 #pragma once
 
 #include <zlib.h>
@@ -21,10 +22,10 @@
 namespace wrnn {
 namespace data {
 
-// The bytes of a file after inflating it, and whether it was gzip-compressed (for messages).
+/// The bytes of a file after inflating it, and whether it was gzip-compressed (for messages).
 struct FileBytes {
-  std::vector<std::uint8_t> bytes;
-  bool was_gzip = false;
+  std::vector<std::uint8_t> bytes;  ///< The content, inflated.
+  bool was_gzip = false;            ///< Whether the file was gzip-compressed.
 };
 
 namespace detail {
@@ -90,7 +91,9 @@ inline bool starts_with_gzip_magic(const std::string& path) {
 
 }  // namespace detail
 
-// The whole content of `path`, inflated when the file starts with the gzip magic bytes.
+/// The whole content of `path`, inflated when the file starts with the gzip magic bytes.
+/// \throws FormatError naming the file when it cannot be opened or read, or its gzip stream is
+///         cut short or corrupt.
 inline FileBytes read_file_bytes(const std::string& path) {
   FileBytes result;
   result.was_gzip = detail::starts_with_gzip_magic(path);

@@ -1,19 +1,21 @@
-// Reader for the IDX format of MNIST, Fashion-MNIST, KMNIST, EMNIST (gzip-compressed or raw).
-//
-// An IDX file is a 4-byte magic number, one big-endian uint32 per dimension, then the elements in
-// row-major order (http://yann.lecun.com/exdb/mnist/, "FILE FORMATS FOR THE MNIST DATABASE"):
-//
-//   byte 0, 1   always 0
-//   byte 2      element type: 0x08 unsigned byte, 0x09 signed byte, 0x0B int16, 0x0C int32,
-//               0x0D float32, 0x0E float64
-//   byte 3      number of dimensions
-//   then        the sizes of the dimensions, big-endian uint32 each
-//   then        the data, big-endian if wider than one byte
-//
-// Image files are magic 0x00000803 (unsigned bytes, count x rows x cols) and label files are
-// magic 0x00000801 (unsigned bytes, count). Only unsigned bytes are accepted: every MNIST-style
-// image or label file uses them. The file must hold exactly the bytes its header promises; a
-// shorter file is truncated and a longer one carries trailing garbage, both errors.
+/// \file
+/// Reader for the IDX format of MNIST, Fashion-MNIST, KMNIST, EMNIST (gzip-compressed or raw).
+///
+/// An IDX file is a 4-byte magic number, one big-endian uint32 per dimension, then the elements
+/// in row-major order (http://yann.lecun.com/exdb/mnist/, "FILE FORMATS FOR THE MNIST
+/// DATABASE"):
+///
+///     byte 0, 1   always 0
+///     byte 2      element type: 0x08 unsigned byte, 0x09 signed byte, 0x0B int16, 0x0C int32,
+///                 0x0D float32, 0x0E float64
+///     byte 3      number of dimensions
+///     then        the sizes of the dimensions, big-endian uint32 each
+///     then        the data, big-endian if wider than one byte
+///
+/// Image files are magic 0x00000803 (unsigned bytes, count x rows x cols) and label files are
+/// magic 0x00000801 (unsigned bytes, count). Only unsigned bytes are accepted: every MNIST-style
+/// image or label file uses them. The file must hold exactly the bytes its header promises; a
+/// shorter file is truncated and a longer one carries trailing garbage, both errors.
 #pragma once
 
 #include <cstdint>
@@ -30,17 +32,18 @@
 namespace wrnn {
 namespace data {
 
-// Debian's dataset-fashion-mnist package installs its four gzip files here.
+/// Debian's dataset-fashion-mnist package installs its four gzip files here.
 inline const char* const kDebianFashionMnistDirectory = "/usr/share/datasets/fashion-mnist";
 
-constexpr std::uint8_t kIdxUnsignedByte = 0x08;
-constexpr std::uint32_t kIdxImagesMagic = 0x00000803;  // unsigned bytes, 3 dimensions
-constexpr std::uint32_t kIdxLabelsMagic = 0x00000801;  // unsigned bytes, 1 dimension
+constexpr std::uint8_t kIdxUnsignedByte = 0x08;        ///< the IDX element type code of bytes
+constexpr std::uint32_t kIdxImagesMagic = 0x00000803;  ///< unsigned bytes, 3 dimensions
+constexpr std::uint32_t kIdxLabelsMagic = 0x00000801;  ///< unsigned bytes, 1 dimension
 
+/// An IDX file's header.
 struct IdxHeader {
-  std::uint8_t element_type = 0;
-  std::vector<std::uint32_t> dimensions;
-  std::size_t header_bytes = 0;  // 4 + 4 * dimensions
+  std::uint8_t element_type = 0;          ///< byte 2: 0x08 for unsigned bytes
+  std::vector<std::uint32_t> dimensions;  ///< the size of each dimension
+  std::size_t header_bytes = 0;           ///< 4 + 4 * dimensions
 };
 
 namespace detail {
@@ -167,8 +170,10 @@ inline void require_positive_classes(int num_classes) {
 
 }  // namespace detail
 
-// Reads an IDX image file (magic 0x00000803): count x rows x cols unsigned bytes.
-// The result has channels = 1 and no labels.
+/// Reads an IDX image file (magic 0x00000803): count x rows x cols unsigned bytes.
+/// The result has channels = 1 and no labels.
+/// \throws FormatError naming the file and what was expected and found: unreadable, another
+///         magic or element type, images of size zero, truncated or with trailing bytes.
 inline ImageDataset load_idx_images(const std::string& path) {
   FileBytes file = read_file_bytes(path);
   const std::string label = detail::idx_file_label(path, file.was_gzip);
@@ -191,7 +196,10 @@ inline ImageDataset load_idx_images(const std::string& path) {
   return dataset;
 }
 
-// Reads an IDX label file (magic 0x00000801) and checks every label is in [0, num_classes).
+/// Reads an IDX label file (magic 0x00000801) and checks every label is in [0, num_classes).
+/// \throws ValueError when num_classes is not in 1..256.
+/// \throws FormatError naming the file: unreadable, another magic, wrong size, a label out of
+///         range (with its index).
 inline std::vector<std::uint8_t> load_idx_labels(const std::string& path, int num_classes = 10) {
   detail::require_positive_classes(num_classes);
   FileBytes file = read_file_bytes(path);
@@ -205,7 +213,8 @@ inline std::vector<std::uint8_t> load_idx_labels(const std::string& path, int nu
   return labels;
 }
 
-// Reads an image file and its label file and checks they describe the same number of examples.
+/// Reads an image file and its label file and checks they describe the same number of examples.
+/// \throws FormatError as load_idx_images() and load_idx_labels() do, and when the counts differ.
 inline ImageDataset load_idx_pair(const std::string& images_path, const std::string& labels_path,
                                   int num_classes = 10) {
   ImageDataset dataset = load_idx_images(images_path);
@@ -238,9 +247,11 @@ inline std::string find_in_directory(const std::string& directory,
 
 }  // namespace detail
 
-// Loads the training (60k for MNIST) or test (10k) half of an MNIST-style directory:
-// {train,t10k}-images-idx3-ubyte and {train,t10k}-labels-idx1-ubyte, each raw or with ".gz"
-// (the dotted spelling "train-images.idx3-ubyte" found in some copies is accepted too).
+/// Loads the training (60k for MNIST) or test (10k) half of an MNIST-style directory:
+/// {train,t10k}-images-idx3-ubyte and {train,t10k}-labels-idx1-ubyte, each raw or with ".gz"
+/// (the dotted spelling "train-images.idx3-ubyte" found in some copies is accepted too).
+/// \throws FormatError naming the directory and the files tried when one is missing, else as
+///         load_idx_pair() does.
 inline ImageDataset load_mnist_directory(const std::string& directory, bool train,
                                          int num_classes = 10) {
   const std::string prefix = train ? "train" : "t10k";

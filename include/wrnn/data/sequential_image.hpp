@@ -1,18 +1,6 @@
-// Images read as sequences: the sMNIST, psMNIST and noisy sequential CIFAR-10 tasks of
-// Keller et al. (ICLR 2024), built exactly as the authors' code builds them (docs/data.md).
-//
-//   sMNIST     T = rows*cols = 784, d = 1:  x[t][b][0] = image_b[t / cols][t % cols] / 255
-//              (pixels in row-major order, scaled to [0, 1] like torchvision's ToTensor()).
-//   psMNIST    T = 784, d = 1:  x[t][b][0] = image_b[pi[t] / cols][pi[t] % cols] / 255 for one
-//              fixed permutation pi of the 784 pixel positions (the authors' images[perm]).
-//              pi = random_permutation(784, seed), a Fisher-Yates shuffle (shuffle.hpp).
-//   nsCIFAR-10 T = 1000, d = channels*cols = 96. Steps t < 32 are image row t with the row's
-//              values channel by channel: x[t][b][c*32 + col] = image_b[c][t][col] / 255
-//              (the authors' images.permute(0,2,1,3).reshape(-1,32,96): all 32 red values of the
-//              row, then the 32 green, then the 32 blue). Steps 32..999 are Gaussian noise rows
-//              N(0, 1), drawn once from Rng(seed) and the same for every sample, every batch and
-//              the training, validation and test sets.
-// No mean/std normalisation: the authors use transforms.ToTensor() alone for both datasets.
+/// \file
+/// Images read as sequences: the sMNIST, psMNIST and noisy sequential CIFAR-10 tasks
+/// (SequentialImageView).
 #pragma once
 
 #include <cstdint>
@@ -30,22 +18,43 @@
 namespace wrnn {
 namespace data {
 
+/// Which sequential-image task a SequentialImageView builds.
 enum class SequentialImageKind {
-  pixels,           // sMNIST
-  permuted_pixels,  // psMNIST
-  noisy_rows        // noisy sequential CIFAR-10
+  pixels,           ///< sMNIST
+  permuted_pixels,  ///< psMNIST
+  noisy_rows        ///< noisy sequential CIFAR-10
 };
 
+// clang-format off
+/// Images read as sequences: the sMNIST, psMNIST and noisy sequential CIFAR-10 tasks of
+/// Keller et al. (ICLR 2024), built exactly as the authors' code builds them (docs/data.md).
+///
+///     sMNIST     T = rows*cols = 784, d = 1:  x[t][b][0] = image_b[t / cols][t % cols] / 255
+///                (pixels in row-major order, scaled to [0, 1] like torchvision's ToTensor()).
+///     psMNIST    T = 784, d = 1:  x[t][b][0] = image_b[pi[t] / cols][pi[t] % cols] / 255 for one
+///                fixed permutation pi of the 784 pixel positions (the authors' images[perm]).
+///                pi = random_permutation(784, seed), a Fisher-Yates shuffle (shuffle.hpp).
+///     nsCIFAR-10 T = 1000, d = channels*cols = 96. Steps t < 32 are image row t with the row's
+///                values channel by channel: x[t][b][c*32 + col] = image_b[c][t][col] / 255
+///                (the authors' images.permute(0,2,1,3).reshape(-1,32,96): all 32 red values of the
+///                row, then the 32 green, then the 32 blue). Steps 32..999 are Gaussian noise rows
+///                N(0, 1), drawn once from Rng(seed) and the same for every sample, every batch and
+///                the training, validation and test sets.
+///
+/// No mean/std normalisation: the authors use transforms.ToTensor() alone for both datasets.
+// clang-format on
 class SequentialImageView {
  public:
-  // sMNIST: one pixel per step in row-major order.
+  /// sMNIST: one pixel per step in row-major order.
+  /// \throws ValueError when rows or cols is not positive.
   static SequentialImageView sequential_pixels(Index rows = 28, Index cols = 28) {
     SequentialImageView view(SequentialImageKind::pixels, rows, cols, 1, rows * cols, 1, 0);
     view.permutation_ = identity(rows * cols);
     return view;
   }
 
-  // psMNIST: one pixel per step, in the order of random_permutation(rows*cols, seed).
+  /// psMNIST: one pixel per step, in the order of random_permutation(rows*cols, seed).
+  /// \throws ValueError when rows or cols is not positive.
   static SequentialImageView permuted_pixels(std::uint64_t seed, Index rows = 28, Index cols = 28) {
     SequentialImageView view(SequentialImageKind::permuted_pixels, rows, cols, 1, rows * cols, 1,
                              seed);
@@ -53,8 +62,9 @@ class SequentialImageView {
     return view;
   }
 
-  // psMNIST with a permutation saved earlier (for example with a model); step t reads pixel
-  // permutation[t] (row-major position). `seed` is only recorded.
+  /// psMNIST with a permutation saved earlier (for example with a model); step t reads pixel
+  /// permutation[t] (row-major position). `seed` is only recorded.
+  /// \throws ValueError when `permutation` is not a permutation of 0..rows*cols-1.
   static SequentialImageView permuted_pixels(std::vector<Index> permutation, std::uint64_t seed,
                                              Index rows = 28, Index cols = 28) {
     if (!is_permutation_of_range(permutation, rows * cols))
@@ -67,9 +77,10 @@ class SequentialImageView {
     return view;
   }
 
-  // Noisy sequential CIFAR-10: one image row (all channels) per step, then noise rows up to
-  // total_steps. Noise value (s, e) of noise row s = 0..total_steps-rows-1 is the
-  // (s*features + e)-th draw of Rng(seed).normal().
+  /// Noisy sequential CIFAR-10: one image row (all channels) per step, then noise rows up to
+  /// total_steps. Noise value (s, e) of noise row s = 0..total_steps-rows-1 is the
+  /// (s*features + e)-th draw of Rng(seed).normal().
+  /// \throws ValueError when total_steps < rows or a size is not positive.
   static SequentialImageView noisy_rows(std::uint64_t seed, Index total_steps = 1000,
                                         Index rows = 32, Index cols = 32, Index channels = 3) {
     if (total_steps < rows)
@@ -83,7 +94,8 @@ class SequentialImageView {
     return view;
   }
 
-  // Parses the task names used on command lines: "smnist", "psmnist", "nscifar10".
+  /// The view of a task named as on command lines: "smnist", "psmnist", "nscifar10".
+  /// \throws ValueError for any other name.
   static SequentialImageView for_task(const std::string& task, std::uint64_t seed) {
     if (task == "smnist") return sequential_pixels();
     if (task == "psmnist") return permuted_pixels(seed);
@@ -92,20 +104,23 @@ class SequentialImageView {
         "sequential image task: expected smnist, psmnist or nscifar10, received '", task, "'"));
   }
 
-  SequentialImageKind kind() const { return kind_; }
-  Index steps() const { return steps_; }        // T
-  Index features() const { return features_; }  // d
-  Index rows() const { return rows_; }
-  Index cols() const { return cols_; }
-  Index channels() const { return channels_; }
-  std::uint64_t seed() const { return seed_; }
-  // Pixel views: step t reads row-major pixel position permutation()[t] (identity for sMNIST).
+  SequentialImageKind kind() const { return kind_; }  ///< The task.
+  Index steps() const { return steps_; }              ///< T
+  Index features() const { return features_; }        ///< d
+  Index rows() const { return rows_; }                ///< The images' rows.
+  Index cols() const { return cols_; }                ///< The images' columns.
+  Index channels() const { return channels_; }        ///< The images' channels.
+  std::uint64_t seed() const { return seed_; }        ///< The seed of the permutation or noise.
+  /// Pixel views: step t reads row-major pixel position permutation()[t] (identity for sMNIST).
   const std::vector<Index>& permutation() const { return permutation_; }
-  // Noisy rows: the (steps - rows) x features noise block, row-major (empty for pixel views).
+  /// Noisy rows: the (steps - rows) x features noise block, row-major (empty for pixel views).
   const std::vector<double>& noise() const { return noise_; }
 
-  // Fills x (resized to steps x examples.size() x features when its shape differs) with the
-  // sequences of dataset images `examples`, and labels[b] with the class of examples[b].
+  /// Fills x (resized to steps x examples.size() x features when its shape differs) with the
+  /// sequences of dataset images `examples`, and labels[b] with the class of examples[b].
+  /// \throws ShapeError when the dataset's images are not the view's shape or its pixel or label
+  ///         count does not match its image count.
+  /// \throws ValueError when `examples` is empty or holds an index outside the dataset.
   template <class Scalar>
   void fill(const ImageDataset& dataset, const std::vector<Index>& examples, Sequence<Scalar>& x,
             std::vector<int>& labels) const {

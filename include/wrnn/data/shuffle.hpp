@@ -1,5 +1,6 @@
-// The one shuffle wrnn's data code uses, so that every random order is reproducible from a seed on
-// every platform (std::shuffle's algorithm is implementation-defined).
+/// \file
+/// The one shuffle wrnn's data code uses, so that every random order is reproducible from a seed
+/// on every platform (std::shuffle's algorithm is implementation-defined).
 #pragma once
 
 #include <cstdint>
@@ -13,9 +14,9 @@
 namespace wrnn {
 namespace data {
 
-// Fisher-Yates (Durstenfeld's in-place form): for i = n-1 down to 1, draw j uniformly from
-// {0, ..., i} with Rng::uniform_int(0, i + 1) and swap elements i and j. Every one of the n!
-// orders is equally likely, and the result depends only on the Rng's state.
+/// Fisher-Yates (Durstenfeld's in-place form): for i = n-1 down to 1, draw j uniformly from
+/// {0, ..., i} with Rng::uniform_int(0, i + 1) and swap elements i and j. Every one of the n!
+/// orders is equally likely, and the result depends only on the Rng's state.
 template <class T>
 void fisher_yates_shuffle(std::vector<T>& values, Rng& rng) {
   for (std::size_t i = values.size(); i > 1; --i) {
@@ -25,7 +26,7 @@ void fisher_yates_shuffle(std::vector<T>& values, Rng& rng) {
   }
 }
 
-// 0, 1, ..., n-1 in the order given by fisher_yates_shuffle with Rng(seed).
+/// 0, 1, ..., n-1 in the order given by fisher_yates_shuffle with Rng(seed).
 inline std::vector<Index> random_permutation(Index n, std::uint64_t seed) {
   std::vector<Index> order(static_cast<std::size_t>(n));
   std::iota(order.begin(), order.end(), Index{0});
@@ -34,7 +35,7 @@ inline std::vector<Index> random_permutation(Index n, std::uint64_t seed) {
   return order;
 }
 
-// Whether `order` holds each of 0..n-1 exactly once.
+/// Whether `order` holds each of 0..n-1 exactly once.
 inline bool is_permutation_of_range(const std::vector<Index>& order, Index n) {
   if (static_cast<Index>(order.size()) != n) return false;
   std::vector<bool> seen(static_cast<std::size_t>(n), false);
