@@ -1,5 +1,6 @@
-// Everything in wrnn::analysis: recording states, space-time images, GIF animations, 2-D spectra,
-// wave speed and the wave verdict. Needs the wrnn::analysis CMake target (FFTW3, giflib, stb).
+/// \file
+/// Everything in wrnn::analysis: recording states, space-time images, GIF animations, 2-D spectra,
+/// wave speed and the wave verdict. Needs the wrnn::analysis CMake target (FFTW3, giflib, stb).
 #pragma once
 
 #include "wrnn/analysis/animation.hpp"

@@ -1,14 +1,10 @@
-// An animated GIF of a recorded hidden state: one frame per (chosen) time step.
-//
-// Two layouts:
-// * rings: each channel's ring is one horizontal strip, unit 0 at the left; the channels are
-//   stacked top to bottom. A wave is a pattern sliding sideways.
-// * grid: as in the paper's figures, the n units of a channel are laid out row-major on a
-//   ceil(sqrt(n)) x ceil(sqrt(n)) square (unit i at row i / side, column i % side; cells past n are
-//   left grey); the channels' squares are tiled left to right.
-// Colours come from a 256-entry palette: entries 0..254 sample the colour map evenly, entry 255 is
-// the grey of gaps and unused cells. The GIF (giflib, Debian libgif-dev) is GIF89a, loops forever,
-// and shows each frame for `delay_centiseconds`.
+/// \file
+/// An animated GIF of a recorded hidden state: one frame per (chosen) time step.
+///
+/// Two layouts (AnimationLayout): rings and grid. Colours come from a 256-entry palette: entries
+/// 0..254 sample the colour map evenly, entry 255 is the grey of gaps and unused cells. The GIF
+/// (giflib, Debian libgif-dev) is GIF89a, loops forever, and shows each frame for
+/// `delay_centiseconds`.
 #pragma once
 
 #include <gif_lib.h>
@@ -29,39 +25,52 @@
 
 namespace wrnn::analysis {
 
-enum class AnimationLayout { rings, grid };
-
-struct AnimationOptions {
-  AnimationLayout layout = AnimationLayout::rings;
-  ColorMap color_map = ColorMap::automatic;  // as for the space-time image
-  std::optional<double> value_min;
-  std::optional<double> value_max;
-  std::vector<Index> channels;  // channels to show, in order; empty shows all
-  Index first_step = 0;         // first recorded column shown
-  Index frame_step = 1;         // show every frame_step-th column
-  Index max_frames = 1000;      // stop after this many frames
-  Index delay_centiseconds = 5;
-  // rings: strip height per channel; the ring axis is enlarged to >= min_ring_pixels by pixel
-  // repetition or block-averaged down to <= max_ring_pixels.
-  Index ring_row_pixels = 12;
-  Index min_ring_pixels = 256;
-  Index max_ring_pixels = 1024;
-  // grid: each square is enlarged by repetition to at least this many pixels per side.
-  Index min_grid_pixels = 96;
-  Index grid_channels_per_row = 8;
-  Index gap = 2;  // grey pixels between channels
+/// How an animation lays out one frame.
+enum class AnimationLayout {
+  /// Each channel's ring is one horizontal strip, unit 0 at the left; the channels are stacked
+  /// top to bottom. A wave is a pattern sliding sideways.
+  rings,
+  /// As in the paper's figures: the n units of a channel are laid out row-major on a
+  /// ceil(sqrt(n)) x ceil(sqrt(n)) square (unit i at row i / side, column i % side; cells past n
+  /// are left grey); the channels' squares are tiled left to right.
+  grid
 };
 
-// Palette-indexed frames (render_state_animation), for tests and other encoders.
-// write_state_animation_gif does not build this: it streams frame by frame into the file, so a long
-// recording never sits in memory as pixels.
+/// How an animation is drawn.
+struct AnimationOptions {
+  AnimationLayout layout = AnimationLayout::rings;  ///< rings or grid
+  ColorMap color_map = ColorMap::automatic;         ///< as for the space-time image
+  /// @{
+  /// Fix the colour range; by default the data range of the shown channels and steps.
+  std::optional<double> value_min;
+  std::optional<double> value_max;
+  /// @}
+  std::vector<Index> channels;   ///< channels to show, in order; empty shows all
+  Index first_step = 0;          ///< first recorded column shown
+  Index frame_step = 1;          ///< show every frame_step-th column
+  Index max_frames = 1000;       ///< stop after this many frames
+  Index delay_centiseconds = 5;  ///< how long each frame shows
+  /// rings: strip height per channel; the ring axis is enlarged to >= min_ring_pixels by pixel
+  /// repetition or block-averaged down to <= max_ring_pixels.
+  Index ring_row_pixels = 12;
+  Index min_ring_pixels = 256;   ///< rings: the ring axis's least length in pixels
+  Index max_ring_pixels = 1024;  ///< rings: the ring axis's greatest length in pixels
+  /// grid: each square is enlarged by repetition to at least this many pixels per side.
+  Index min_grid_pixels = 96;
+  Index grid_channels_per_row = 8;  ///< grid: squares per row of the frame
+  Index gap = 2;                    ///< grey pixels between channels
+};
+
+/// Palette-indexed frames (render_state_animation), for tests and other encoders.
+/// write_state_animation_gif does not build this: it streams frame by frame into the file, so a
+/// long recording never sits in memory as pixels.
 struct IndexedAnimation {
-  Index width = 0;
-  Index height = 0;
-  std::array<Rgb, 256> palette{};
-  std::vector<std::vector<std::uint8_t>> frames;  // each width * height, row-major from the top
-  std::vector<Index> steps;                       // the recorded column shown in each frame
-  ColorScale scale;
+  Index width = 0;                                ///< Frame width in pixels.
+  Index height = 0;                               ///< Frame height in pixels.
+  std::array<Rgb, 256> palette{};                 ///< 0..254 the colour map, 255 the grey of gaps
+  std::vector<std::vector<std::uint8_t>> frames;  ///< each width * height, row-major from the top
+  std::vector<Index> steps;                       ///< the recorded column shown in each frame
+  ColorScale scale;                               ///< the values the palette stands for
 };
 
 namespace internal {
@@ -183,11 +192,15 @@ void render_frame(const Eigen::MatrixBase<Derived>& states, const AnimationPlan&
 
 }  // namespace internal
 
-// Writes a looping GIF89a frame by frame to a std::ostream (giflib's encoder with an output
-// function). Construct, add_frame() for every frame, then finish(); errors throw FormatError with
-// giflib's message.
+/// Writes a looping GIF89a frame by frame to a std::ostream (giflib's encoder with an output
+/// function). Construct, add_frame() for every frame, then finish(); errors throw FormatError with
+/// giflib's message.
 class GifStreamWriter {
  public:
+  /// Starts a GIF of width x height frames with `palette` on `out`, each frame shown for
+  /// `delay_centiseconds`.
+  /// \throws ValueError when a side is not in 1..65535 or the delay not in 0..65535.
+  /// \throws FormatError with giflib's message when the encoder cannot start.
   GifStreamWriter(std::ostream& out, Index width, Index height, const std::array<Rgb, 256>& palette,
                   Index delay_centiseconds)
       : out_(&out), width_(width), height_(height), line_(static_cast<std::size_t>(width)) {
@@ -226,10 +239,12 @@ class GifStreamWriter {
     control.TransparentColor = NO_TRANSPARENT_COLOR;
     control_length_ = static_cast<int>(EGifGCBToExtension(&control, control_bytes_));
   }
-  GifStreamWriter(const GifStreamWriter&) = delete;
-  GifStreamWriter& operator=(const GifStreamWriter&) = delete;
+  GifStreamWriter(const GifStreamWriter&) = delete;             ///< Not copyable.
+  GifStreamWriter& operator=(const GifStreamWriter&) = delete;  ///< Not copyable.
 
-  // One frame of width * height palette indices, row-major from the top.
+  /// One frame of width * height palette indices, row-major from the top.
+  /// \throws ShapeError when it has another size. \throws ValueError after finish().
+  /// \throws FormatError with giflib's message when encoding fails.
   void add_frame(const std::vector<std::uint8_t>& frame) {
     if (!gif_) throw ValueError("GifStreamWriter::add_frame: the GIF is already finished");
     if (frame.size() != static_cast<std::size_t>(width_ * height_))
@@ -250,7 +265,8 @@ class GifStreamWriter {
     ++frames_;
   }
 
-  // Writes the trailer; the stream then holds a complete GIF.
+  /// Writes the trailer; the stream then holds a complete GIF.
+  /// \throws ValueError when no frame was added. \throws FormatError when writing fails.
   void finish() {
     if (!gif_) return;
     if (frames_ == 0) throw ValueError("GifStreamWriter::finish: a GIF needs at least one frame");
@@ -272,7 +288,7 @@ class GifStreamWriter {
                                      " failed: ", message ? message : "unknown giflib error"));
   }
 
-  // An encoder abandoned before finish() (an exception) is closed and freed, errors ignored.
+  /// An encoder abandoned before finish() (an exception) is closed and freed, errors ignored.
   struct Close {
     void operator()(GifFileType* gif) const {
       int ignored = 0;
@@ -289,7 +305,9 @@ class GifStreamWriter {
   Index frames_ = 0;
 };
 
-// All frames as palette indices (memory: frames x width x height bytes).
+/// All frames as palette indices (memory: frames x width x height bytes).
+/// \throws ShapeError, ValueError when states does not match (channels, ring_size) or an option
+///         is out of range. \throws NumericalError when a state is not finite.
 template <class Derived>
 IndexedAnimation render_state_animation(const Eigen::MatrixBase<Derived>& states, Index channels,
                                         Index ring_size, const AnimationOptions& options = {}) {
@@ -309,7 +327,7 @@ IndexedAnimation render_state_animation(const Eigen::MatrixBase<Derived>& states
   return animation;
 }
 
-// The bytes of a looping GIF89a showing `animation`.
+/// The bytes of a looping GIF89a showing `animation`.
 inline std::vector<std::uint8_t> encode_gif(const IndexedAnimation& animation,
                                             Index delay_centiseconds = 5) {
   std::ostringstream out(std::ios::binary);
@@ -329,7 +347,7 @@ inline std::ofstream open_for_writing(const std::string& path) {
 }
 }  // namespace internal
 
-// Writes encode_gif(animation) to `path`; throws FormatError if the file cannot be written.
+/// Writes encode_gif(animation) to `path`. \throws FormatError when the file cannot be written.
 inline void write_gif(const std::string& path, const IndexedAnimation& animation,
                       Index delay_centiseconds = 5) {
   std::ofstream out = internal::open_for_writing(path);
@@ -339,8 +357,9 @@ inline void write_gif(const std::string& path, const IndexedAnimation& animation
   writer.finish();
 }
 
-// Renders the animation of `states` (input convention of state_recording.hpp) and streams it into
-// a GIF file one frame at a time (memory: one frame).
+/// Renders the animation of `states` (input convention of state_recording.hpp) and streams it
+/// into a GIF file one frame at a time (memory: one frame).
+/// \throws FormatError when the file cannot be written; else as render_state_animation().
 template <class Derived>
 void write_state_animation_gif(const std::string& path, const Eigen::MatrixBase<Derived>& states,
                                Index channels, Index ring_size,

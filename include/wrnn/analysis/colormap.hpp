@@ -1,14 +1,14 @@
-// Colour maps for pictures of hidden states and spectra.
-//
-// * viridis: perceptually uniform and ordered from dark blue-purple (low) to yellow (high),
-// readable
-//   in grey scale and by colour-blind readers. The 256 entries below are the published definition
-//   (van der Walt, Smith and Firing, 2015; the BIDS/colormap repository, released under CC0), sRGB
-//   in [0, 1]; they are data, not code.
-// * diverging: for signed data (a state that can be negative, the log of a power ratio). It is
-//   ColorBrewer's 11-class "RdBu" (Cynthia Brewer, colorbrewer2.org), ordered blue (low) - near
-//   white (middle) - red (high) and interpolated linearly in sRGB between its published colours.
-//   Centre the value range on zero so that white means zero.
+/// \file
+/// Colour maps for pictures of hidden states and spectra.
+///
+///   - viridis: perceptually uniform and ordered from dark blue-purple (low) to yellow (high),
+///     readable in grey scale and by colour-blind readers. The 256 entries below are the
+///     published definition (van der Walt, Smith and Firing, 2015; the BIDS/colormap repository,
+///     released under CC0), sRGB in [0, 1]; they are data, not code.
+///   - diverging: for signed data (a state that can be negative, the log of a power ratio). It is
+///     ColorBrewer's 11-class "RdBu" (Cynthia Brewer, colorbrewer2.org), ordered blue (low) -
+///     near white (middle) - red (high) and interpolated linearly in sRGB between its published
+///     colours. Centre the value range on zero so that white means zero.
 #pragma once
 
 #include <algorithm>
@@ -18,18 +18,25 @@
 
 namespace wrnn::analysis {
 
+/// An sRGB colour, 8 bits a channel.
 struct Rgb {
+  /// @{
+  /// The channels, 0..255.
   std::uint8_t red = 0, green = 0, blue = 0;
+  /// @}
+  /// Equal when all three channels are.
   friend bool operator==(const Rgb& a, const Rgb& b) {
     return a.red == b.red && a.green == b.green && a.blue == b.blue;
   }
+  /// Not equal when a channel differs.
   friend bool operator!=(const Rgb& a, const Rgb& b) { return !(a == b); }
 };
 
+/// A colour map (see the file's comment).
 enum class ColorMap {
-  automatic,  // viridis when every value is >= 0, diverging (centred on 0) otherwise
-  viridis,
-  diverging,
+  automatic,  ///< viridis when every value is >= 0, diverging (centred on 0) otherwise
+  viridis,    ///< perceptually uniform, dark blue-purple (low) to yellow (high)
+  diverging,  ///< ColorBrewer's RdBu: blue (low), near white (middle), red (high)
 };
 
 namespace internal {
@@ -308,8 +315,9 @@ inline std::uint8_t to_byte(double unit_value) {
 
 }  // namespace internal
 
-// The colour of position `fraction` in [0, 1] along the map (values outside are clamped; NaN gives
-// the low end). viridis picks the nearest of its 256 entries; diverging interpolates linearly.
+/// The colour of position `fraction` in [0, 1] along the map (values outside are clamped; NaN
+/// gives the low end). viridis picks the nearest of its 256 entries; diverging interpolates
+/// linearly.
 inline Rgb map_color(ColorMap map, double fraction) {
   if (!(fraction >= 0.0)) fraction = 0.0;  // also catches NaN
   if (fraction > 1.0) fraction = 1.0;
@@ -330,18 +338,19 @@ inline Rgb map_color(ColorMap map, double fraction) {
   return Rgb{internal::to_byte(entry[0]), internal::to_byte(entry[1]), internal::to_byte(entry[2])};
 }
 
-// A value range and a map: turns data values into colours. For the diverging map the range is
-// usually symmetric (-m, m) so that 0 sits on the white centre.
+/// A value range and a map: turns data values into colours. For the diverging map the range is
+/// usually symmetric (-m, m) so that 0 sits on the white centre.
 struct ColorScale {
-  ColorMap map = ColorMap::viridis;
-  double low = 0.0;
-  double high = 1.0;
+  ColorMap map = ColorMap::viridis;  ///< The map (not automatic: choose_color_scale resolves it).
+  double low = 0.0;                  ///< The value drawn at the map's low end.
+  double high = 1.0;                 ///< The value drawn at the map's high end.
 
-  // Position of `value` in [0, 1] (clamped); a degenerate range maps everything to the middle.
+  /// Position of `value` in [0, 1] (clamped); a degenerate range maps everything to the middle.
   double fraction(double value) const {
     if (!(high > low)) return 0.5;
     return std::clamp((value - low) / (high - low), 0.0, 1.0);
   }
+  /// The colour of `value`.
   Rgb color(double value) const { return map_color(map, fraction(value)); }
 };
 

@@ -1,15 +1,16 @@
-// A small RGB raster, text labels, display resampling, and PNG output.
-//
-// PNG encoding is stb_image_write (Debian libstb-dev) and text is stb_easy_font; both are
-// single-file C libraries whose implementation is compiled where it is included. Because wrnn is
-// header-only and this header may be included by many translation units of one program, stb's
-// implementation is compiled with STB_IMAGE_WRITE_STATIC: every function gets internal linkage, so
-// each translation unit has its own private copy and the linker never sees two definitions (the
-// price is a few kilobytes per translation unit that writes PNGs). stb_easy_font's functions are
-// `static` by design. Consequence for users: do not include <stb/stb_image_write.h> with
-// STB_IMAGE_WRITE_IMPLEMENTATION yourself in a translation unit that also includes this header
-// (the include guard would hand you our static copy); including it without the implementation, or
-// in another translation unit, is fine.
+/// \file
+/// A small RGB raster, text labels, display resampling, and PNG output.
+///
+/// PNG encoding is stb_image_write (Debian libstb-dev) and text is stb_easy_font; both are
+/// single-file C libraries whose implementation is compiled where it is included. Because wrnn is
+/// header-only and this header may be included by many translation units of one program, stb's
+/// implementation is compiled with STB_IMAGE_WRITE_STATIC: every function gets internal linkage,
+/// so each translation unit has its own private copy and the linker never sees two definitions
+/// (the price is a few kilobytes per translation unit that writes PNGs). stb_easy_font's
+/// functions are `static` by design. Consequence for users: do not include
+/// `<stb/stb_image_write.h>` with STB_IMAGE_WRITE_IMPLEMENTATION yourself in a translation unit
+/// that also includes this header (the include guard would hand you our static copy); including
+/// it without the implementation, or in another translation unit, is fine.
 #pragma once
 
 #include <algorithm>
@@ -51,13 +52,16 @@
 
 namespace wrnn::analysis {
 
-// 8-bit RGB pixels, row-major from the top-left corner: pixel (x, y) starts at 3 * (y * width + x).
+/// 8-bit RGB pixels, row-major from the top-left corner: pixel (x, y) starts at
+/// 3 * (y * width + x).
 struct RgbImage {
-  Index width = 0;
-  Index height = 0;
-  std::vector<std::uint8_t> pixels;
+  Index width = 0;                   ///< Pixels a row.
+  Index height = 0;                  ///< Rows.
+  std::vector<std::uint8_t> pixels;  ///< 3 * width * height bytes: red, green, blue.
 
-  RgbImage() = default;
+  RgbImage() = default;  ///< An empty image.
+  /// A width_ x height_ image filled with `background`.
+  /// \throws ValueError unless both sides are positive.
   RgbImage(Index width_, Index height_, Rgb background = {255, 255, 255})
       : width(width_), height(height_), pixels(static_cast<std::size_t>(3 * width_ * height_)) {
     if (width_ < 1 || height_ < 1)
@@ -66,10 +70,12 @@ struct RgbImage {
     fill_rect(0, 0, width, height, background);
   }
 
+  /// The pixel at (x, y), unchecked.
   Rgb at(Index x, Index y) const {
     const std::size_t offset = static_cast<std::size_t>(3 * (y * width + x));
     return Rgb{pixels[offset], pixels[offset + 1], pixels[offset + 2]};
   }
+  /// Sets the pixel at (x, y); a point outside the image is ignored (drawing clips).
   void set(Index x, Index y, Rgb color) {
     if (x < 0 || y < 0 || x >= width || y >= height) return;  // clip silently: drawing helper
     const std::size_t offset = static_cast<std::size_t>(3 * (y * width + x));
@@ -77,7 +83,7 @@ struct RgbImage {
     pixels[offset + 1] = color.green;
     pixels[offset + 2] = color.blue;
   }
-  // Fills [x, x + w) x [y, y + h), clipped to the image.
+  /// Fills [x, x + w) x [y, y + h), clipped to the image.
   void fill_rect(Index x, Index y, Index w, Index h, Rgb color) {
     const Index x0 = std::max<Index>(x, 0), x1 = std::min<Index>(x + w, width);
     const Index y0 = std::max<Index>(y, 0), y1 = std::min<Index>(y + h, height);
@@ -88,18 +94,19 @@ struct RgbImage {
 
 // ---- text (stb_easy_font: a tiny vector font made of axis-aligned quads) ----
 
-// Width in pixels of `text` drawn at integer `scale` (1 = about 5 x 7 pixel glyphs).
+/// Width in pixels of `text` drawn at integer `scale` (1 = about 5 x 7 pixel glyphs).
 inline Index text_width(const std::string& text, Index scale = 1) {
   std::string copy = text;  // stb_easy_font takes char*
   return scale * static_cast<Index>(stb_easy_font_width(copy.data()));
 }
-// Height in pixels of one line of capitals and digits at `scale` (stb_easy_font's glyphs occupy 7
-// rows; its line advance of 12 includes the space between lines).
+/// Height in pixels of one line of capitals and digits at `scale` (stb_easy_font's glyphs occupy 7
+/// rows; its line advance of 12 includes the space between lines).
 inline Index glyph_height(Index scale = 1) {
   return 7 * scale;
 }
 
-// Draws `text` with its top-left corner at (x, y), each font unit enlarged to scale x scale pixels.
+/// Draws `text` with its top-left corner at (x, y), each font unit enlarged to scale x scale
+/// pixels.
 inline void draw_text(RgbImage& image, Index x, Index y, const std::string& text, Rgb color,
                       Index scale = 1) {
   if (text.empty()) return;
@@ -127,7 +134,7 @@ inline void draw_text(RgbImage& image, Index x, Index y, const std::string& text
   }
 }
 
-// Short text for a number on a colour-scale label: 3 significant digits.
+/// Short text for a number on a colour-scale label: 3 significant digits.
 inline std::string format_number(double value) {
   char buffer[32];
   std::snprintf(buffer, sizeof buffer, "%.3g", value);
@@ -136,7 +143,7 @@ inline std::string format_number(double value) {
 
 // ---- PNG ----
 
-// The PNG file bytes of `image` (stb_image_write's encoder, in memory).
+/// The PNG file bytes of `image` (stb_image_write's encoder, in memory).
 inline std::vector<std::uint8_t> encode_png(const RgbImage& image) {
   if (image.width < 1 || image.height < 1 ||
       image.pixels.size() != static_cast<std::size_t>(3 * image.width * image.height))
@@ -157,6 +164,8 @@ inline std::vector<std::uint8_t> encode_png(const RgbImage& image) {
   return bytes;
 }
 
+/// Writes `bytes` to the file `path`, replacing it.
+/// \throws FormatError when the file cannot be opened or written.
 inline void write_bytes(const std::string& path, const std::vector<std::uint8_t>& bytes) {
   std::ofstream out(path, std::ios::binary);
   if (!out) throw FormatError(detail::concat("cannot open '", path, "' for writing"));
@@ -166,24 +175,27 @@ inline void write_bytes(const std::string& path, const std::vector<std::uint8_t>
     throw FormatError(detail::concat("failed writing ", bytes.size(), " bytes to '", path, "'"));
 }
 
+/// Writes `image` as a PNG file. \throws FormatError when it cannot be encoded or written.
 inline void write_png(const std::string& path, const RgbImage& image) {
   write_bytes(path, encode_png(image));
 }
 
 // ---- display resampling ----
 
-// How one axis of a data block becomes pixels: `block` consecutive samples are averaged into one
-// value (when the axis is longer than the maximum), then each value is repeated `repeat` times
-// (when the axis is short, so that a 100-unit ring is not 100 pixels tall).
+/// How one axis of a data block becomes pixels: `block` consecutive samples are averaged into one
+/// value (when the axis is longer than the maximum), then each value is repeated `repeat` times
+/// (when the axis is short, so that a 100-unit ring is not 100 pixels tall).
 struct AxisScaling {
-  Index block = 1;
-  Index repeat = 1;
+  Index block = 1;   ///< samples averaged into one value
+  Index repeat = 1;  ///< pixels each value is repeated over
+  /// Values an axis of `length` samples becomes: ceil(length / block).
   Index values(Index length) const { return (length + block - 1) / block; }
+  /// Pixels an axis of `length` samples becomes.
   Index pixels(Index length) const { return values(length) * repeat; }
 };
 
-// block = ceil(length / max_pixels); repeat = largest integer with length * repeat <= max_pixels
-// that brings the axis to at least min_pixels (1 when it is already long enough).
+/// block = ceil(length / max_pixels); repeat = largest integer with length * repeat <= max_pixels
+/// that brings the axis to at least min_pixels (1 when it is already long enough).
 inline AxisScaling choose_axis_scaling(Index length, Index min_pixels, Index max_pixels) {
   if (length < 1 || max_pixels < 1)
     throw ValueError(
@@ -202,8 +214,8 @@ inline AxisScaling choose_axis_scaling(Index length, Index min_pixels, Index max
   return scaling;
 }
 
-// Block-averages `data` (rows x cols) into ceil(rows/row_block) x ceil(cols/col_block) values; a
-// partial last block averages the samples it has.
+/// Block-averages `data` (rows x cols) into ceil(rows/row_block) x ceil(cols/col_block) values; a
+/// partial last block averages the samples it has.
 inline Matrix<double> block_average(const Matrix<double>& data, Index row_block, Index col_block) {
   const Index rows = (data.rows() + row_block - 1) / row_block;
   const Index cols = (data.cols() + col_block - 1) / col_block;

@@ -1,18 +1,21 @@
-// Lays out several equally sized data blocks ("panels", one per channel) as one picture: a grid of
-// coloured panels separated by gaps, each with a small label above it, and a colour scale bar with
-// its value labels on the right. Used by the space-time image and the spectrum image.
-//
-//   +------------------------------------------+
-//   | label 0            label 1               |  . high
-//   | [panel 0 ........] [panel 1 ........]    |  #
-//   | label 2                                  |  #  colour bar
-//   | [panel 2 ........]                       |  #
-//   | caption                                  |  . low
-//   +------------------------------------------+
-//
-// Each panel's row r / column c is drawn top-to-bottom / left-to-right. Large panels are reduced by
-// block averaging, small ones enlarged by integer pixel repetition (AxisScaling), so the picture
-// stays readable from a 16-unit ring to a 4096-unit one and from 10 to 1000 steps.
+/// \file
+/// Lays out several equally sized data blocks ("panels", one per channel) as one picture: a grid
+/// of coloured panels separated by gaps, each with a small label above it, and a colour scale bar
+/// with its value labels on the right. Used by the space-time image and the spectrum image.
+///
+/// \verbatim
+///   +------------------------------------------+
+///   | label 0            label 1               |  . high
+///   | [panel 0 ........] [panel 1 ........]    |  #
+///   | label 2                                  |  #  colour bar
+///   | [panel 2 ........]                       |  #
+///   | caption                                  |  . low
+///   +------------------------------------------+
+/// \endverbatim
+///
+/// Each panel's row r / column c is drawn top-to-bottom / left-to-right. Large panels are reduced
+/// by block averaging, small ones enlarged by integer pixel repetition (AxisScaling), so the
+/// picture stays readable from a 16-unit ring to a 4096-unit one and from 10 to 1000 steps.
 #pragma once
 
 #include <algorithm>
@@ -27,22 +30,25 @@
 
 namespace wrnn::analysis {
 
+/// The sizes and parts of a panel picture.
 struct PanelLayout {
-  Index min_panel_pixels = 200;       // enlarge each axis by repetition up to at least this
-  Index max_panel_row_pixels = 512;   // panel height limit (rows are block-averaged above it)
-  Index max_panel_col_pixels = 1000;  // panel width limit
-  Index panels_per_row = 0;           // grid columns; 0: ceil(sqrt(panels)), a squarish grid
-  Index gap = 6;                      // pixels between panels
-  Index margin = 8;                   // pixels around everything
-  Index text_scale = 1;               // 1: ~5x7-pixel glyphs; 2 doubles them
-  bool labels = true;                 // panel labels, colour-bar values, caption
-  bool color_bar = true;
-  Index color_bar_width = 14;
+  Index min_panel_pixels = 200;       ///< enlarge each axis by repetition up to at least this
+  Index max_panel_row_pixels = 512;   ///< panel height limit (rows are block-averaged above it)
+  Index max_panel_col_pixels = 1000;  ///< panel width limit
+  Index panels_per_row = 0;           ///< grid columns; 0: ceil(sqrt(panels)), a squarish grid
+  Index gap = 6;                      ///< pixels between panels
+  Index margin = 8;                   ///< pixels around everything
+  Index text_scale = 1;               ///< 1: ~5x7-pixel glyphs; 2 doubles them
+  bool labels = true;                 ///< panel labels, colour-bar values, caption
+  bool color_bar = true;              ///< the colour scale bar on the right
+  Index color_bar_width = 14;         ///< its width in pixels
 };
 
-// Picks the colour scale for data spanning [data_min, data_max]: `automatic` becomes viridis when
-// data_min >= 0 and the diverging map otherwise; the diverging range is made symmetric about 0.
-// `fixed_low` / `fixed_high` override the data range.
+/// Picks the colour scale for data spanning [data_min, data_max]: `automatic` becomes viridis when
+/// data_min >= 0 and the diverging map otherwise; the diverging range is made symmetric about 0.
+/// `fixed_low` / `fixed_high` override the data range.
+/// \throws NumericalError when the data range is not finite. \throws ValueError when the range
+///         comes out with low > high.
 inline ColorScale choose_color_scale(double data_min, double data_max, ColorMap requested,
                                      std::optional<double> fixed_low = std::nullopt,
                                      std::optional<double> fixed_high = std::nullopt) {
@@ -70,7 +76,9 @@ inline ColorScale choose_color_scale(double data_min, double data_max, ColorMap 
   return scale;
 }
 
-// Draws `panels` (all the same size) with `scale`. `panel_labels` may be empty or one per panel.
+/// Draws `panels` (all the same size) with `scale`. `panel_labels` may be empty or one per panel.
+/// \throws ValueError when there is no panel or the layout is out of range. \throws ShapeError
+///         when the labels or the panels' sizes do not match.
 inline RgbImage render_panels(const std::vector<Matrix<double>>& panels,
                               const std::vector<std::string>& panel_labels, const ColorScale& scale,
                               const PanelLayout& layout, const std::string& caption = {}) {

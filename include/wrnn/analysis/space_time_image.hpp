@@ -1,11 +1,13 @@
-// The space-time picture of a recorded hidden state: one panel per channel, ring units on the
-// vertical axis (unit 0 at the top, unit n-1 at the bottom) and time on the horizontal axis (the
-// first recorded column at the left). A wave travelling toward higher unit indices is a band that
-// descends to the right; one travelling toward lower indices rises to the right; a static state is
-// horizontal stripes.
-//
-// Input convention (see state_recording.hpp): `states` is (channels * ring_size) x T, channel-major
-// rows, column t = state after step t; any Eigen dense expression of float or double.
+/// \file
+/// The space-time picture of a recorded hidden state: one panel per channel, ring units on the
+/// vertical axis (unit 0 at the top, unit n-1 at the bottom) and time on the horizontal axis (the
+/// first recorded column at the left). A wave travelling toward higher unit indices is a band
+/// that descends to the right; one travelling toward lower indices rises to the right; a static
+/// state is horizontal stripes.
+///
+/// Input convention (see state_recording.hpp): `states` is (channels * ring_size) x T,
+/// channel-major rows, column t = state after step t; any Eigen dense expression of float or
+/// double.
 #pragma once
 
 #include <string>
@@ -16,20 +18,26 @@
 
 namespace wrnn::analysis {
 
+/// How a space-time picture is drawn.
 struct SpaceTimeOptions {
-  // automatic: viridis for non-negative states (ReLU), the diverging map centred on 0 otherwise.
+  /// automatic: viridis for non-negative states (ReLU), the diverging map centred on 0 otherwise.
   ColorMap color_map = ColorMap::automatic;
-  // Fix the colour range (for comparable pictures across models); by default the data range of the
-  // drawn channels.
+  /// @{
+  /// Fix the colour range (for comparable pictures across models); by default the data range of
+  /// the drawn channels.
   std::optional<double> value_min;
   std::optional<double> value_max;
-  // Channels to draw, in this order; empty draws all.
+  /// @}
+  /// Channels to draw, in this order; empty draws all.
   std::vector<Index> channels;
-  PanelLayout layout;
-  bool caption = true;  // "units (down) x time (right)" line under the panels
+  PanelLayout layout;   ///< Panel size and arrangement.
+  bool caption = true;  ///< "units (down) x time (right)" line under the panels
 };
 
-// The picture as an RGB buffer (what write_space_time_png encodes), for tests and for embedding.
+/// The picture as an RGB buffer (what write_space_time_png encodes), for tests and for
+/// embedding.
+/// \throws ShapeError, ValueError when states does not match (channels, ring_size) or a channel
+///         index is out of range. \throws NumericalError when a state is not finite.
 template <class Derived>
 RgbImage render_space_time_image(const Eigen::MatrixBase<Derived>& states, Index channels,
                                  Index ring_size, const SpaceTimeOptions& options = {}) {
@@ -57,7 +65,8 @@ RgbImage render_space_time_image(const Eigen::MatrixBase<Derived>& states, Index
   return render_panels(panels, labels, scale, options.layout, caption);
 }
 
-// Writes the space-time picture as a PNG file; throws FormatError if the file cannot be written.
+/// Writes the space-time picture as a PNG file.
+/// \throws FormatError when the file cannot be written; else as render_space_time_image().
 template <class Derived>
 void write_space_time_png(const std::string& path, const Eigen::MatrixBase<Derived>& states,
                           Index channels, Index ring_size, const SpaceTimeOptions& options = {}) {

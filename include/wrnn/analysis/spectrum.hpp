@@ -1,41 +1,53 @@
-// The 2-D Fourier spectrum of a channel's (time x units) hidden-state block, normalised by that of
-// time-shuffled copies, the "diagonal power" wave score, and the spectrum picture.
-//
-// Definitions. For channel c let a[t][i] (t < T steps, i < n units) be its block, with each unit's
-// temporal mean and then each step's ring mean removed (internal::channel_block says why). Its 2-D
-// DFT is
-//   F(p, q) = sum_t sum_i a[t][i] exp(-2 pi i (p t / T + q i / n)),
-// p the temporal bin (frequency w = p / T cycles per step), q the spatial bin (k = q / n cycles per
-// unit), both taken as signed in [-1/2, 1/2). A wave of constant speed v (units per step, positive
-// toward higher unit index), a[t][i] = f(i - v t), has all its power on the line
-//   w = -v k   (mod 1),
-// so speed +1 is the line w = -k and speed -1 the line w = +k: the two diagonals of the spectrum
-// drawn over [-1/2, 1/2) x [-1/2, 1/2).
-// As the authors do, |F| is divided by |F_s|, the spectrum of copies whose time steps (rows) were
-// shuffled with a seeded wrnn::Rng: shuffling keeps every snapshot (hence the spatial content) but
-// destroys temporal order, so the ratio
-//   N(p, q) = (|F(p, q)| + eps) / (|F_s(p, q)| + eps),   eps = 1e-9 * max |F_s|,
-// is about 1 where nothing moves coherently and large (about sqrt(T) for a clean wave) on a wave's
-// line. |F_s| is the mean of |F| over `shuffles` (8) independently shuffled copies: the magnitude
-// of one shuffled copy is Rayleigh-like and now and then nearly 0, and dividing by it makes N
-// heavy-tailed; the mean of several is not. For a reference level the same ratio is formed for one
-// more independently shuffled copy s':
-//   B(p, q) = (|F_s'(p, q)| + eps) / (|F_s(p, q)| + eps)   (the "shuffled baseline", about 1).
-//
-// Ridge power at speed v: the mean over the spatial bins q != 0 of N on the line w = -v k, taking
-// at each q the larger of the two temporal bins that bracket p = -v q T / n (mod T):
-//   ridge(N, v) = 1/(n-1) * sum_{q != 0} max(N(floor(p*), q), N(floor(p*) + 1, q)).
-// The authors' diagonal power is the ridge power at speed 1: reported for both diagonals,
-// diagonal_power_positive = ridge(N, +1), diagonal_power_negative = ridge(N, -1), together with
-// diagonal_power_baseline = max(ridge(B, +1), ridge(B, -1)). (The authors sum along the diagonal;
-// we average, i.e. divide that sum by n - 1, so that scores compare across ring sizes.)
-//
-// Ridge contrast at speed v (what the wave verdict uses): the mean of N weights every spatial bin
-// alike, so a narrow-band wave (a sinusoid occupies one or two bins q) is drowned by the bins where
-// it has no power. The contrast weights bins by magnitude instead - a ratio of sums along the line:
-//   contrast(v) = sum_{q != 0} |F(p_q, q)| / sum_{q != 0} |F_s(p_q, q)|,
-// p_q being whichever of the two bracketing bins has the larger |F|. Its shuffled baseline is the
-// same ratio with |F_s'| in place of |F| (about 1); a clean wave reaches about sqrt(T).
+/// \file
+/// The 2-D Fourier spectrum of a channel's (time x units) hidden-state block, normalised by that of
+/// time-shuffled copies, the "diagonal power" wave score, and the spectrum picture.
+///
+/// Definitions. For channel c let a[t][i] (t < T steps, i < n units) be its block, with each unit's
+/// temporal mean and then each step's ring mean removed (internal::channel_block says why). Its 2-D
+/// DFT is
+///
+///     F(p, q) = sum_t sum_i a[t][i] exp(-2 pi i (p t / T + q i / n)),
+///
+/// p the temporal bin (frequency w = p / T cycles per step), q the spatial bin (k = q / n cycles
+/// per unit), both taken as signed in [-1/2, 1/2). A wave of constant speed v (units per step,
+/// positive toward higher unit index), a[t][i] = f(i - v t), has all its power on the line
+///
+///     w = -v k   (mod 1),
+///
+/// so speed +1 is the line w = -k and speed -1 the line w = +k: the two diagonals of the spectrum
+/// drawn over [-1/2, 1/2) x [-1/2, 1/2). As the authors do, |F| is divided by |F_s|, the spectrum
+/// of copies whose time steps (rows) were shuffled with a seeded wrnn::Rng: shuffling keeps every
+/// snapshot (hence the spatial content) but destroys temporal order, so the ratio
+///
+///     N(p, q) = (|F(p, q)| + eps) / (|F_s(p, q)| + eps),   eps = 1e-9 * max |F_s|,
+///
+/// is about 1 where nothing moves coherently and large (about sqrt(T) for a clean wave) on a wave's
+/// line. |F_s| is the mean of |F| over `shuffles` (8) independently shuffled copies: the magnitude
+/// of one shuffled copy is Rayleigh-like and now and then nearly 0, and dividing by it makes N
+/// heavy-tailed; the mean of several is not. For a reference level the same ratio is formed for one
+/// more independently shuffled copy s':
+///
+///     B(p, q) = (|F_s'(p, q)| + eps) / (|F_s(p, q)| + eps)   (the "shuffled baseline", about 1).
+///
+/// Ridge power at speed v: the mean over the spatial bins q != 0 of N on the line w = -v k, taking
+/// at each q the larger of the two temporal bins that bracket p = -v q T / n (mod T):
+///
+///     ridge(N, v) = 1/(n-1) * sum_{q != 0} max(N(floor(p*), q), N(floor(p*) + 1, q)).
+///
+/// The authors' diagonal power is the ridge power at speed 1: reported for both diagonals,
+/// diagonal_power_positive = ridge(N, +1), diagonal_power_negative = ridge(N, -1), together with
+/// diagonal_power_baseline = max(ridge(B, +1), ridge(B, -1)). (The authors sum along the diagonal;
+/// we average, i.e. divide that sum by n - 1, so that scores compare across ring sizes.)
+///
+/// Ridge contrast at speed v (what the wave verdict uses): the mean of N weights every spatial bin
+/// alike, so a narrow-band wave (a sinusoid occupies one or two bins q) is drowned by the bins
+/// where it has no power. The contrast weights bins by magnitude instead - a ratio of sums along
+/// the line:
+///
+///     contrast(v) = sum_{q != 0} |F(p_q, q)| / sum_{q != 0} |F_s(p_q, q)|,
+///
+/// p_q being whichever of the two bracketing bins has the larger |F|. Its shuffled baseline is the
+/// same ratio with |F_s'| in place of |F| (about 1); a clean wave reaches about sqrt(T).
 #pragma once
 
 #include <algorithm>
@@ -53,28 +65,31 @@
 
 namespace wrnn::analysis {
 
+/// How a channel's spectrum is computed.
 struct SpectrumOptions {
-  std::uint64_t shuffle_seed = 0;  // seeds the time shuffles (reproducible scores)
-  Index shuffles = 8;              // shuffled copies averaged into |F_s|
-  bool remove_unit_mean = true;    // subtract each unit's temporal mean first
-  bool remove_step_mean = true;    // then each step's ring mean
+  std::uint64_t shuffle_seed = 0;  ///< seeds the time shuffles (reproducible scores)
+  Index shuffles = 8;              ///< shuffled copies averaged into |F_s|
+  bool remove_unit_mean = true;    ///< subtract each unit's temporal mean first
+  bool remove_step_mean = true;    ///< then each step's ring mean
 };
 
-// All matrices are T x n, rows = temporal bin p, columns = spatial bin q, unshifted (bin 0 first).
+/// All matrices are T x n, rows = temporal bin p, columns = spatial bin q, unshifted (bin 0 first).
 struct SpaceTimeSpectrum {
-  Matrix<double> magnitude;           // |F|
-  Matrix<double> shuffled_magnitude;  // |F_s|, mean over the shuffled copies
-  Matrix<double> normalised;          // N
-  Matrix<double> baseline;            // B
-  Matrix<double> baseline_magnitude;  // |F_s\'|, one more shuffled copy
-  Index steps() const { return magnitude.rows(); }
-  Index units() const { return magnitude.cols(); }
+  Matrix<double> magnitude;                         ///< |F|
+  Matrix<double> shuffled_magnitude;                ///< |F_s|, mean over the shuffled copies
+  Matrix<double> normalised;                        ///< N
+  Matrix<double> baseline;                          ///< B
+  Matrix<double> baseline_magnitude;                ///< |F_s\'|, one more shuffled copy
+  Index steps() const { return magnitude.rows(); }  ///< T, the temporal bins.
+  Index units() const { return magnitude.cols(); }  ///< n, the spatial bins.
 };
 
+/// The authors' diagonal power (see the file's comment), both diagonals and the baseline.
 struct DiagonalPower {
-  double positive = 0.0;  // ridge power on the speed +1 line
-  double negative = 0.0;  // ridge power on the speed -1 line
-  double baseline = 0.0;  // the same score on the shuffled baseline (larger diagonal)
+  double positive = 0.0;  ///< ridge power on the speed +1 line
+  double negative = 0.0;  ///< ridge power on the speed -1 line
+  double baseline = 0.0;  ///< the same score on the shuffled baseline (larger diagonal)
+  /// The larger of the two diagonals.
   double best() const { return std::max(positive, negative); }
 };
 
@@ -152,7 +167,10 @@ inline Matrix<double> fft2_magnitude(const Matrix<double>& block) {
 
 }  // namespace internal
 
-// The spectrum of channel `channel` (needs at least 2 steps).
+/// The spectrum of channel `channel` (needs at least 2 steps).
+/// \throws ShapeError, ValueError when states does not match (channels, ring_size), has fewer
+///         than 2 steps, or `channel` is out of range. \throws NumericalError when a state is not
+///         finite.
 template <class Derived>
 SpaceTimeSpectrum compute_space_time_spectrum(const Eigen::MatrixBase<Derived>& states,
                                               Index channels, Index ring_size, Index channel,
@@ -184,7 +202,7 @@ SpaceTimeSpectrum compute_space_time_spectrum(const Eigen::MatrixBase<Derived>& 
   return spectrum;
 }
 
-// Mean of `ratio` (T x n, unshifted) along the line w = -speed * k; see the header comment.
+/// Mean of `ratio` (T x n, unshifted) along the line w = -speed * k; see the header comment.
 inline double ridge_power(const Matrix<double>& ratio, double speed) {
   const Index steps = ratio.rows(), n = ratio.cols();
   if (n < 2 || steps < 1) return 0.0;
@@ -202,8 +220,8 @@ inline double ridge_power(const Matrix<double>& ratio, double speed) {
   return sum / static_cast<double>(n - 1);
 }
 
-// sum |numerator| / sum |reference| along the line w = -speed * k (q != 0), taking at each q the
-// bracketing temporal bin where `numerator` is larger; see the header comment.
+/// sum |numerator| / sum |reference| along the line w = -speed * k (q != 0), taking at each q the
+/// bracketing temporal bin where `numerator` is larger; see the header comment.
 inline double ridge_contrast(const Matrix<double>& numerator, const Matrix<double>& reference,
                              double speed) {
   const Index steps = numerator.rows(), n = numerator.cols();
@@ -225,6 +243,7 @@ inline double ridge_contrast(const Matrix<double>& numerator, const Matrix<doubl
   return reference_sum > 0.0 ? on_line / reference_sum : (on_line > 0.0 ? HUGE_VAL : 1.0);
 }
 
+/// The diagonal power of a spectrum: the ridge power of N at speeds +1 and -1, and of B.
 inline DiagonalPower diagonal_power(const SpaceTimeSpectrum& spectrum) {
   DiagonalPower power;
   power.positive = ridge_power(spectrum.normalised, +1.0);
@@ -234,11 +253,11 @@ inline DiagonalPower diagonal_power(const SpaceTimeSpectrum& spectrum) {
   return power;
 }
 
-// Moves bin 0 to the middle: row r of the result is temporal frequency (r - floor(T/2)) / T,
-// column c spatial frequency (c - floor(n/2)) / n. Returned transposed (n x T) so that, like the
-// space-time image, the spatial axis is vertical: row = k from -1/2 (top) to +1/2 (bottom),
-// column = w from -1/2 (left) to +1/2 (right). On this picture speed +1 is the diagonal from the
-// top right to the bottom left, speed -1 the one from the top left to the bottom right.
+/// Moves bin 0 to the middle: row r of the result is temporal frequency (r - floor(T/2)) / T,
+/// column c spatial frequency (c - floor(n/2)) / n. Returned transposed (n x T) so that, like the
+/// space-time image, the spatial axis is vertical: row = k from -1/2 (top) to +1/2 (bottom),
+/// column = w from -1/2 (left) to +1/2 (right). On this picture speed +1 is the diagonal from the
+/// top right to the bottom left, speed -1 the one from the top left to the bottom right.
 inline Matrix<double> fftshift_transposed(const Matrix<double>& spectrum) {
   const Index steps = spectrum.rows(), n = spectrum.cols();
   Matrix<double> shifted(n, steps);
@@ -248,24 +267,29 @@ inline Matrix<double> fftshift_transposed(const Matrix<double>& spectrum) {
   return shifted;
 }
 
+/// What a spectrum picture shows.
 enum class SpectrumQuantity {
-  normalised,  // log10 N (diverging map, 0 = no different from shuffled)
-  magnitude,   // log10 |F| (viridis)
+  normalised,  ///< log10 N (diverging map, 0 = no different from shuffled)
+  magnitude,   ///< log10 |F| (viridis)
 };
 
+/// How a spectrum picture is drawn.
 struct SpectrumImageOptions {
-  SpectrumOptions spectrum;
-  SpectrumQuantity quantity = SpectrumQuantity::normalised;
-  std::vector<Index> channels;  // channels to draw; empty draws all
-  // Colour range in log10 units; default: [-max, max] of the normalised spectrum's log, the data
-  // range of the magnitude's log.
+  SpectrumOptions spectrum;                                  ///< how the spectra are computed
+  SpectrumQuantity quantity = SpectrumQuantity::normalised;  ///< N or |F|
+  std::vector<Index> channels;                               ///< channels to draw; empty draws all
+  /// @{
+  /// Colour range in log10 units; default: [-max, max] of the normalised spectrum's log, the data
+  /// range of the magnitude's log.
   std::optional<double> value_min;
   std::optional<double> value_max;
-  PanelLayout layout;
-  bool caption = true;
+  /// @}
+  PanelLayout layout;   ///< panel size and arrangement
+  bool caption = true;  ///< the axes line under the panels
 };
 
-// One panel per channel, fftshifted and in log10 scale (see fftshift_transposed for the axes).
+/// One panel per channel, fftshifted and in log10 scale (see fftshift_transposed for the axes).
+/// \throws as compute_space_time_spectrum() does.
 template <class Derived>
 RgbImage render_spectrum_image(const Eigen::MatrixBase<Derived>& states, Index channels,
                                Index ring_size, const SpectrumImageOptions& options = {}) {
@@ -307,6 +331,8 @@ RgbImage render_spectrum_image(const Eigen::MatrixBase<Derived>& states, Index c
   return render_panels(panels, labels, scale, options.layout, caption);
 }
 
+/// Writes the spectrum picture as a PNG file.
+/// \throws FormatError when the file cannot be written; else as render_spectrum_image().
 template <class Derived>
 void write_spectrum_png(const std::string& path, const Eigen::MatrixBase<Derived>& states,
                         Index channels, Index ring_size, const SpectrumImageOptions& options = {}) {

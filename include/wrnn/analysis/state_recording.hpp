@@ -1,12 +1,15 @@
-// Getting the hidden states of one sample into the form every analysis function takes.
-//
-// The analysis input convention: the states of ONE sample over time as a matrix with
-//   rows = channels * ring_size units, channel-major (unit i of channel c is row c*n + i),
-//   cols = time steps (column t is the state after step t).
-// A batched forward pass keeps its states as a (C*n) x ((T+1)*B) column-major buffer in which
-// column t*B + b is sample b after step t (t = 0 is the start state); `extract_sample_states`
-// gathers one sample from it. A streaming loop (one sample, one step at a time) fills a
-// `StateRecorder`, which owns a preallocated matrix and never allocates per step.
+/// \file
+/// Getting the hidden states of one sample into the form every analysis function takes.
+///
+/// The analysis input convention: the states of ONE sample over time as a matrix with
+///
+///     rows = channels * ring_size units, channel-major (unit i of channel c is row c*n + i),
+///     cols = time steps (column t is the state after step t).
+///
+/// A batched forward pass keeps its states as a (C*n) x ((T+1)*B) column-major buffer in which
+/// column t*B + b is sample b after step t (t = 0 is the start state); `extract_sample_states`
+/// gathers one sample from it. A streaming loop (one sample, one step at a time) fills a
+/// `StateRecorder`, which owns a preallocated matrix and never allocates per step.
 #pragma once
 
 #include <Eigen/Core>
@@ -18,10 +21,16 @@
 #include "wrnn/core/error.hpp"
 #include "wrnn/core/types.hpp"
 
+/// Recording hidden states and looking at them: space-time images, GIF animations, 2-D spectra,
+/// wave speed and the wave verdict. The wrnn::analysis CMake target,
+/// <wrnn/analysis/analysis.hpp>; every function takes one sample's states as state_recording.hpp
+/// describes.
 namespace wrnn::analysis {
 
-// Checks the (channels, ring_size) description against a states matrix; throws ShapeError /
-// ValueError naming what was expected and what was received.
+/// Checks the (channels, ring_size) description against a states matrix.
+/// \throws ValueError when channels or ring_size is below 1.
+/// \throws ShapeError when states has not channels * ring_size rows or fewer than min_steps
+///         columns.
 template <class Derived>
 void require_states_shape(const char* what, const Eigen::DenseBase<Derived>& states, Index channels,
                           Index ring_size, Index min_steps = 1) {
@@ -37,8 +46,8 @@ void require_states_shape(const char* what, const Eigen::DenseBase<Derived>& sta
                                     " time steps (columns), received ", states.cols()));
 }
 
-// Throws NumericalError naming the first NaN or infinity (channel, unit, step): pictures and
-// measures of a diverged model would otherwise be silent garbage.
+/// Throws NumericalError naming the first NaN or infinity (channel, unit, step): pictures and
+/// measures of a diverged model would otherwise be silent garbage.
 template <class Derived>
 void require_finite_states(const char* what, const Eigen::DenseBase<Derived>& states,
                            Index ring_size) {
@@ -69,8 +78,11 @@ inline std::vector<Index> selected_channels(const std::vector<Index>& requested,
 
 }  // namespace internal
 
-// The states of sample `sample` from a batched buffer whose column t*batch + b holds sample b after
-// step t. Returns a (state_size) x (columns / batch) matrix: column t is that sample after step t.
+/// The states of sample `sample` from a batched buffer whose column t*batch + b holds sample b
+/// after step t. Returns a (state_size) x (columns / batch) matrix: column t is that sample after
+/// step t.
+/// \throws ValueError unless batch >= 1 and 0 <= sample < batch.
+/// \throws ShapeError when the buffer's columns are not a multiple of batch.
 template <class Scalar>
 Matrix<Scalar> extract_sample_states(const Matrix<Scalar>& all_states, Index batch, Index sample) {
   if (batch < 1)
@@ -90,18 +102,22 @@ Matrix<Scalar> extract_sample_states(const Matrix<Scalar>& all_states, Index bat
   return states;
 }
 
-// Records the state of one sample step by step into a matrix allocated once.
-//
-//   StateRecorder<float> recorder(C * n, T + 1);
-//   recorder.record(h);              // h_0
-//   for (...) { cell.step(x, h); recorder.record(h); }
-//   write_space_time_png("waves.png", recorder.states(), C, n);
-//
-// record() copies into the next column and never allocates; recording more than `capacity` steps
-// throws ValueError rather than growing.
+/// Records the state of one sample step by step into a matrix allocated once.
+///
+/// \code
+/// StateRecorder<float> recorder(C * n, T + 1);
+/// recorder.record(h);              // h_0
+/// for (...) { cell.step(x, h); recorder.record(h); }
+/// write_space_time_png("waves.png", recorder.states(), C, n);
+/// \endcode
+///
+/// record() copies into the next column and never allocates; recording more than `capacity`
+/// steps throws ValueError rather than growing.
 template <class Scalar>
 class StateRecorder {
  public:
+  /// A recorder of up to `capacity` states of `state_size` values (the one allocation).
+  /// \throws ValueError unless both are >= 1.
   StateRecorder(Index state_size, Index capacity) : buffer_(state_size, capacity) {
     if (state_size < 1 || capacity < 1)
       throw ValueError(
@@ -110,6 +126,8 @@ class StateRecorder {
                          state_size, " and ", capacity));
   }
 
+  /// Copies `state` (state_size values, any vector expression) into the next column.
+  /// \throws ShapeError when it has another size. \throws ValueError when the recorder is full.
   template <class Derived>
   void record(const Eigen::MatrixBase<Derived>& state) {
     if (state.size() != buffer_.rows())
@@ -122,15 +140,16 @@ class StateRecorder {
     for (Index i = 0; i < buffer_.rows(); ++i) buffer_(i, steps_) = state(i);
     ++steps_;
   }
-  // Raw-pointer overload for buffers that are not Eigen objects (`state_size` values).
+  /// Raw-pointer overload for buffers that are not Eigen objects (`state_size` values).
+  /// \throws ValueError when the recorder is full.
   void record(const Scalar* state) { record(ConstVectorMap<Scalar>(state, buffer_.rows())); }
 
-  void clear() { steps_ = 0; }
-  Index steps() const { return steps_; }
-  Index capacity() const { return buffer_.cols(); }
-  Index state_size() const { return buffer_.rows(); }
+  void clear() { steps_ = 0; }                         ///< Forgets the recorded steps.
+  Index steps() const { return steps_; }               ///< Steps recorded so far.
+  Index capacity() const { return buffer_.cols(); }    ///< Steps it can hold.
+  Index state_size() const { return buffer_.rows(); }  ///< Values per state.
 
-  // The recorded steps so far (a view, no copy): state_size x steps().
+  /// The recorded steps so far (a view, no copy): state_size x steps().
   auto states() const { return buffer_.leftCols(steps_); }
 
  private:

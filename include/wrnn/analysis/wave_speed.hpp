@@ -1,33 +1,38 @@
-// The dominant wave speed of a channel, in units per step with its direction, measured directly
-// from the space-time cross-correlation of the ring with itself `lag` steps later.
-//
-// Sign convention: speed > 0 means activity moves toward HIGHER unit indices, a[t + 1][i] ~
-// a[t][i - v]. (The paper's shift initialisation, (u * h)[i] = h[i + 1], moves activity toward
-// lower indices: it shows as speed -1 here.)
-//
-// Method. With a[t] the ring at step t (each unit's temporal mean, then each step's ring mean
-// removed; see internal::channel_block), the normalised circular
-// cross-correlation at lag L and shift s is
-//   rho_L(s) = sum_{t=0}^{T-1-L} sum_i a[t + L][i] a[t][i - s]
-//              / sqrt( sum_{t<T-L} |a[t]|^2 * sum_{t>=L} |a[t]|^2 ),
-// which is 1 at s = v L for a noise-free wave of speed v. It is computed for all s at once with
-// FFTs along the ring (FFTW): with A_t(q) the DFT of a[t], the cross-spectrum is C_L(q) = sum_t
-// A_{t+L}(q) conj(A_t(q)) and rho_L is its inverse DFT. Zero-padding C_L to `upsample` * n bins
-// before the inverse DFT evaluates rho_L on a grid of 1/upsample units by band-limited
-// interpolation, and a parabola through the best grid point and its two neighbours refines the peak
-// further. The candidates at each lag are the local maxima of rho_L within 5% of its maximum: one
-// for a single bump, one per wavelength for a periodic pattern (for which v and v + wavelength look
-// alike).
-// 1. Lag 1: the candidate with the smallest |shift| gives a first speed v (the slowest consistent
-//    speed).
-// 2. The lag is doubled (2, 4, 8, ...) while |v| L stays within `max_displacement_fraction` of the
-//    ring, L <= max_lag and L <= (T - 1) / 2, and the peak keeps at least half the previous lag's
-//    correlation; at each lag the candidate nearest the predicted displacement v L is taken and
-//    v = displacement / L. A displacement of many units divides the sub-unit error of the peak
-//    position by L.
-// The estimate reports the lag it ended at, rho at its peak and at shift 0 there, and the largest
-// gain of the peak over shift 0 among the lags examined (how much better "it moved" explains the
-// data than "it stayed").
+/// \file
+/// The dominant wave speed of a channel, in units per step with its direction, measured directly
+/// from the space-time cross-correlation of the ring with itself `lag` steps later.
+///
+/// Sign convention: speed > 0 means activity moves toward HIGHER unit indices, a[t + 1][i] ~ a[t][i
+/// - v]. (The paper's shift initialisation, (u * h)[i] = h[i + 1], moves activity toward lower
+/// indices: it shows as speed -1 here.)
+///
+/// Method. With a[t] the ring at step t (each unit's temporal mean, then each step's ring mean
+/// removed; see internal::channel_block), the normalised circular cross-correlation at lag L and
+/// shift s is
+///
+///     rho_L(s) = sum_{t=0}^{T-1-L} sum_i a[t + L][i] a[t][i - s]
+///                / sqrt( sum_{t<T-L} |a[t]|^2 * sum_{t>=L} |a[t]|^2 ),
+///
+/// which is 1 at s = v L for a noise-free wave of speed v. It is computed for all s at once with
+/// FFTs along the ring (FFTW): with A_t(q) the DFT of a[t], the cross-spectrum is C_L(q) = sum_t
+/// A_{t+L}(q) conj(A_t(q)) and rho_L is its inverse DFT. Zero-padding C_L to `upsample` * n bins
+/// before the inverse DFT evaluates rho_L on a grid of 1/upsample units by band-limited
+/// interpolation, and a parabola through the best grid point and its two neighbours refines the
+/// peak further. The candidates at each lag are the local maxima of rho_L within 5% of its maximum:
+/// one for a single bump, one per wavelength for a periodic pattern (for which v and v + wavelength
+/// look alike).
+///
+/// 1. Lag 1: the candidate with the smallest |shift| gives a first speed v (the slowest consistent
+///    speed).
+/// 2. The lag is doubled (2, 4, 8, ...) while |v| L stays within `max_displacement_fraction` of the
+///    ring, L <= max_lag and L <= (T - 1) / 2, and the peak keeps at least half the previous lag's
+///    correlation; at each lag the candidate nearest the predicted displacement v L is taken and v
+///    = displacement / L. A displacement of many units divides the sub-unit error of the peak
+///    position by L.
+///
+/// The estimate reports the lag it ended at, rho at its peak and at shift 0 there, and the largest
+/// gain of the peak over shift 0 among the lags examined (how much better "it moved" explains the
+/// data than "it stayed").
 #pragma once
 
 #include <algorithm>
@@ -44,25 +49,27 @@
 
 namespace wrnn::analysis {
 
+/// How a wave speed is estimated (see the file's comment, "Method").
 struct WaveSpeedOptions {
-  bool remove_unit_mean = true;  // subtract each unit's temporal mean first
-  bool remove_step_mean = true;  // then each step's ring mean (see internal::channel_block)
-  Index upsample = 16;           // correlation grid: 1 / upsample units
-  Index max_lag = 32;
-  double max_displacement_fraction = 0.25;  // of the ring size
+  bool remove_unit_mean = true;  ///< subtract each unit's temporal mean first
+  bool remove_step_mean = true;  ///< then each step's ring mean (see internal::channel_block)
+  Index upsample = 16;           ///< correlation grid: 1 / upsample units
+  Index max_lag = 32;            ///< the largest lag the doubling goes to
+  double max_displacement_fraction = 0.25;  ///< of the ring size
 };
 
+/// A channel's estimated wave speed and the correlations behind it.
 struct WaveSpeedEstimate {
-  double speed = 0.0;                   // units per step, > 0 toward higher unit indices
-  Index lag = 0;                        // lag of the final estimate
-  double peak_correlation = 0.0;        // rho_lag at the best shift
-  double zero_shift_correlation = 0.0;  // rho_lag at shift 0
-  // max over the lags examined of (rho at the best shift - rho at shift 0): how much better moving
-  // explains the later state than staying put. (At the final lag alone a periodic pattern may have
-  // moved by a whole wavelength, where shift 0 fits as well.)
+  double speed = 0.0;                   ///< units per step, > 0 toward higher unit indices
+  Index lag = 0;                        ///< lag of the final estimate
+  double peak_correlation = 0.0;        ///< rho_lag at the best shift
+  double zero_shift_correlation = 0.0;  ///< rho_lag at shift 0
+  /// max over the lags examined of (rho at the best shift - rho at shift 0): how much better moving
+  /// explains the later state than staying put. (At the final lag alone a periodic pattern may have
+  /// moved by a whole wavelength, where shift 0 fits as well.)
   double correlation_gain = 0.0;
-  double lag1_peak_correlation = 0.0;  // rho_1 at its best shift
-  double energy = 0.0;                 // mean square of the mean-removed block
+  double lag1_peak_correlation = 0.0;  ///< rho_1 at its best shift
+  double energy = 0.0;                 ///< mean square of the mean-removed block
 };
 
 namespace internal {
@@ -151,7 +158,7 @@ class RingCorrelation {
 
 }  // namespace internal
 
-// Estimates the wave speed of an n x T block (column t = ring at step t) already in double.
+/// Estimates the wave speed of an n x T block (column t = ring at step t) already in double.
 inline WaveSpeedEstimate estimate_block_wave_speed(const Matrix<double>& block,
                                                    const WaveSpeedOptions& options = {}) {
   const Index n = block.rows(), steps = block.cols();
@@ -240,7 +247,10 @@ inline WaveSpeedEstimate estimate_block_wave_speed(const Matrix<double>& block,
   return estimate;
 }
 
-// The wave speed of channel `channel` of `states` (input convention of state_recording.hpp).
+/// The wave speed of channel `channel` of `states` (input convention of state_recording.hpp).
+/// \throws ShapeError, ValueError when states does not match (channels, ring_size), has fewer
+///         than 3 steps or `channel` is out of range. \throws NumericalError when a state is not
+///         finite.
 template <class Derived>
 WaveSpeedEstimate estimate_wave_speed(const Eigen::MatrixBase<Derived>& states, Index channels,
                                       Index ring_size, Index channel,
