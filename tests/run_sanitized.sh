@@ -11,10 +11,10 @@
 #
 # The compiler is Debian's clang 14, not the g++ 12 of the ordinary build: the library is then
 # built and tested by two compilers on every run, and clang compiles these tests with the
-# sanitizers in half g++'s time (2-core Zen 2, same flags: the gated_cells unity unit 62 s
-# against 100 s, training 53 against 109 s; the whole sanitizer build and run 4 min 54 s against
-# about 8 min) and runs them faster (test_training 35 s against 69 s). clang's
-# -fsanitize=undefined checks at least what g++'s does (it adds float-cast-overflow).
+# sanitizers in half g++'s time (2 cores, same flags: a unity unit of the gated cells' tests 62 s
+# against 100 s, training 53 against 109 s) and runs them faster (test_training 35 s against
+# 69 s). clang's -fsanitize=undefined checks at least what g++'s does (it adds
+# float-cast-overflow).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${WRNN_SANITIZE_BUILD_DIR:-$root/build-sanitize}"
@@ -23,16 +23,16 @@ cxx="${WRNN_SANITIZE_CXX:-clang++-14}"
 
 flags="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 # -O1 -g1 (line tables, enough for the reports' file:line stacks) rather than RelWithDebInfo's
-# -O2 -g: the builds are most of the suite's time, and this halves a test's compile. Measured (g++)
-# on test_lstm.cpp, the heaviest test, on a 2-core Zen 4: compile 127 -> 66 s; its run under
-# the sanitizers 207 -> 269 s. -O0 (tried on the unity build, 2-core Zen 2) builds in 4.5 min
-# instead of about 7, but runs far slower: test_training alone took 600 s.
+# -O2 -g: the builds are most of the suite's time, and this halves a test's compile. Measured (g++,
+# 2 cores) on test_lstm.cpp, the heaviest test: it compiles in 66 s instead of 127 s and runs
+# under the sanitizers in 269 s instead of 207 s. -O0 would build the unity units in 4.5 min
+# instead of about 7, but runs far slower: test_training alone takes 600 s.
 # The whole suite for the highest SIMD level this processor runs (x86-64-v4: AVX-512, v3: AVX2 +
-# FMA), not the portable build: one program then checks the kernels this host would run (the
+# FMA), not the portable build: one program then checks the kernels this machine runs (the
 # Winograd passes and the level's tiles) beside everything else, and no per-level kernel programs
-# are built (the ordinary pass tests the portable build and each level, unsanitized). On a 2-core
-# Zen 5 this, with the two unity groups, took the sanitizer build from 704 to 347-430 s of compile
-# (two runs).
+# are built (the ordinary pass tests the portable build and each level, unsanitized). With the two
+# unity groups the sanitizer build compiles in 347-430 s on 2 cores, against 704 s with a
+# program per level and file group.
 march=""
 if grep -qw avx512f /proc/cpuinfo; then
   march="-march=x86-64-v4"
