@@ -2,15 +2,18 @@
 // steps, checkpointing, rebuilding model, optimizer and RNG from nothing, loading the
 // checkpoint and training N - k more give bit-identical parameters and optimizer state;
 // (b) a process SIGKILLed at random moments while writing checkpoints over and over always
-// leaves a whole previous checkpoint that loads; (c) a damaged or mismatched checkpoint is
-// refused, naming the tensor or key, and changes nothing.
+// leaves a whole previous checkpoint that loads; (c) a damaged or mismatched checkpoint, or one
+// holding values no training state has (NaN, inf, a negative second moment, integers), is
+// refused, naming the tensor, key or element, and changes nothing; (d) run tensors round trip.
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
+#include <limits>
 #include <string>
 #include <thread>
 
@@ -210,6 +213,98 @@ TEST_CASE("a damaged or mismatched checkpoint is refused and changes nothing") {
   CHECK_THROWS_WITH(
       wrnn::io::load_checkpoint(model_path, target.model, target.optimizer, target.rng),
       Contains("wrnn.checkpoint.format_version"));
+}
+
+TEST_CASE("parameters and moments that are not finite, or a negative second moment, are refused") {
+  const fs::path directory = fresh_directory("values");
+  Run run(2);
+  run.train(1, 2);
+  const std::string good = (directory / "good.safetensors").string();
+  wrnn::io::save_checkpoint(good, run.model, run.optimizer, run.rng, 2);
+  const auto file = wrnn::io::SafetensorsFile::read(good);
+
+  // A copy of the good checkpoint with element 1 of tensor `damaged` set to `value` (or, with
+  // as_integers, that tensor stored as I64).
+  auto refused = [&](const std::string& damaged, float value, bool as_integers,
+                     const std::string& message) {
+    wrnn::io::SafetensorsWriter writer;
+    for (const auto& tensor : file.names()) {
+      std::vector<float> values = file.get<float>(tensor);
+      if (tensor == damaged && as_integers)
+        writer.add(tensor, file.shape(tensor), std::vector<std::int64_t>(values.size(), 0));
+      else if (tensor == damaged)
+        values[1] = value;
+      if (tensor != damaged || !as_integers) writer.add(tensor, file.shape(tensor), values);
+    }
+    for (const auto& [key, text] : file.metadata()) writer.set_metadata(key, text);
+    const std::string path = (directory / "damaged.safetensors").string();
+    writer.write(path);
+    Run target(77);
+    Run untouched(77);
+    INFO(damaged << " = " << value);
+    CHECK_THROWS_WITH(wrnn::io::load_checkpoint(path, target.model, target.optimizer, target.rng),
+                      Contains("tensor '" + damaged + "'") && Contains(message));
+    require_identical(target, untouched);
+  };
+  const float nan = std::nanf(""), inf = std::numeric_limits<float>::infinity();
+  refused("cell.Wy.weight", nan, false, "element 1 of 12 is nan (as F32), but a parameter must");
+  refused("readout.weight", -inf, false, "element 1 of 160 is -inf");
+  refused("optimizer.exp_avg.cell.Wx.weight", inf, false, "Adam's first moment must be finite");
+  refused("optimizer.exp_avg_sq.cell.Wx.bias", -1e-30f, false,
+          "is -1e-30 (as F32), but Adam's second moment must be finite and >= 0");
+  refused("optimizer.exp_avg_sq.cell.Wx.bias", nan, false, "is nan");
+  refused("optimizer.exp_avg_sq.readout.bias", inf, false, "is inf");
+  refused("cell.Wx.weight", 0, true, "holds I64 values, expected F32");
+  refused("optimizer.exp_avg.readout.bias", 0, true, "holds I64 values, expected F32");
+  // A negative first moment is an ordinary value.
+  {
+    wrnn::io::SafetensorsWriter writer;
+    for (const auto& tensor : file.names()) {
+      std::vector<float> values = file.get<float>(tensor);
+      if (tensor == "optimizer.exp_avg.readout.bias") values[1] = -3.0f;
+      writer.add(tensor, file.shape(tensor), values);
+    }
+    for (const auto& [key, text] : file.metadata()) writer.set_metadata(key, text);
+    writer.write((directory / "negative_m.safetensors").string());
+    Run target(77);
+    CHECK_NOTHROW(wrnn::io::load_checkpoint((directory / "negative_m.safetensors").string(),
+                                            target.model, target.optimizer, target.rng));
+  }
+  fs::remove_all(directory);
+}
+
+TEST_CASE("run tensors: data that grows with the run is kept as run.* tensors, not metadata") {
+  const fs::path directory = fresh_directory("run_tensors");
+  Run run(2);
+  run.train(1, 2);
+  const std::string path = (directory / "c.safetensors").string();
+  const wrnn::io::RunTensors curve{{"run.curve", {{2, 3}, {1, 0.5, 0.25, 2, 0.125, 1e-300}}},
+                                   {"run.empty", {{0, 3}, {}}}};
+  wrnn::io::save_checkpoint(path, run.model, run.optimizer, run.rng, 2, {{"note", "x"}}, curve);
+  const auto file = wrnn::io::SafetensorsFile::read(path);
+  CHECK(file.info("run.curve").dtype == wrnn::io::Dtype::F64);
+  CHECK(file.metadata().count("run.curve") == 0);
+  Run target(77);
+  const auto info = wrnn::io::load_checkpoint(path, target.model, target.optimizer, target.rng);
+  REQUIRE(info.run_tensors.size() == 2);
+  CHECK(info.run_tensors.at("run.curve").shape == std::vector<std::int64_t>{2, 3});
+  CHECK(info.run_tensors.at("run.curve").values == curve.at("run.curve").values);
+  CHECK(info.run_tensors.at("run.empty").shape == std::vector<std::int64_t>{0, 3});
+  CHECK(info.metadata.at("note") == "x");
+  require_identical(run, target);
+  // Names outside run.* are refused (they could collide with parameters), and so are shapes that
+  // do not match their values.
+  CHECK_THROWS_WITH(wrnn::io::save_checkpoint(path, run.model, run.optimizer, run.rng, 2, {},
+                                              {{"curve", {{1}, {1.0}}}}),
+                    Contains("run tensor 'curve'") && Contains("'run.'"));
+  CHECK_THROWS_AS(wrnn::io::save_checkpoint(path, run.model, run.optimizer, run.rng, 2, {},
+                                            {{"run.curve", {{2}, {1.0}}}}),
+                  wrnn::ShapeError);
+  // A model file does not take them: load_model refuses them as unexpected.
+  wrnn::io::save_checkpoint(path, run.model, run.optimizer, run.rng, 2, {}, curve);
+  Model model(kCell, kReadout);
+  CHECK_THROWS_WITH(wrnn::io::load_model(path, model), Contains("unexpected tensor"));
+  fs::remove_all(directory);
 }
 
 TEST_CASE("a process killed while checkpointing always leaves a whole previous checkpoint") {

@@ -244,6 +244,27 @@ TEST_CASE("the writer refuses bad names and sizes") {
   CHECK_THROWS_AS(bad_utf8.serialize(), wrnn::ValueError);
 }
 
+TEST_CASE("the writer refuses a header larger than readers accept, and no more") {
+  // The reader refuses a header length > kMaxSafetensorsHeaderBytes (tested with the corrupt
+  // files below); the writer's rule is the same.
+  const std::uint64_t limit = wrnn::io::kMaxSafetensorsHeaderBytes;
+  CHECK_NOTHROW(wrnn::io::detail::require_header_size(limit));
+  CHECK_THROWS_AS(wrnn::io::detail::require_header_size(limit + 1), wrnn::FormatError);
+  // {"__metadata__":{"k":"<value>"}} is 25 bytes besides the value: one byte over the limit,
+  // padded to 100000008.
+  SafetensorsWriter over_limit;
+  over_limit.set_metadata("k", std::string(limit - 24, 'x'));
+  const std::string path = "wrnn_test_safetensors_header_limit.safetensors";
+  std::string message;
+  try {
+    over_limit.write(path);
+  } catch (const wrnn::FormatError& error) {
+    message = error.what();
+  }
+  CHECK_THAT(message, Contains("100000008 bytes") && Contains("more than the 100000000"));
+  CHECK(std::fopen(path.c_str(), "rb") == nullptr);  // nothing written
+}
+
 TEST_CASE("add_raw stores F16 bytes that read back converted") {
   SafetensorsWriter writer;
   writer.add_raw("h", Dtype::F16, {2}, Bytes{0x00, 0x3C, 0x01, 0x80});  // 1.0, -2^-24

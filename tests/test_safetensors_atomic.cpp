@@ -1,7 +1,8 @@
 // Atomic replacement of files (wrnn/io/atomic_file.hpp) and SafetensorsWriter::write on top of
 // it: an abandoned write leaves the old file, a finished one replaces it whole and leaves no
-// temporary file, and a process killed (SIGKILL) at random moments while saving over and over
-// always leaves a complete, valid file, either the old or the new contents.
+// temporary file (and removes those that killed saves left before the process began), and a
+// process killed (SIGKILL) at random moments while saving over and over always leaves a
+// complete, valid file, either the old or the new contents.
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -99,6 +100,44 @@ TEST_CASE("a write that cannot happen raises FormatError naming the path") {
   wrnn::io::AtomicFileWriter writer((directory / "f").string());
   writer.commit();
   CHECK_THROWS_AS(writer.commit(), wrnn::FormatError);
+  fs::remove_all(directory);
+}
+
+TEST_CASE("a successful write removes its target's temporary files left before the process began") {
+  const fs::path directory = fresh_directory("stale");
+  const fs::path target = directory / "model.safetensors";
+  const auto make = [&](const std::string& name, bool old) {
+    write_text(directory / name, "left behind");
+    if (old)  // changed an hour ago: before this process started
+      fs::last_write_time(directory / name,
+                          fs::last_write_time(directory / name) - std::chrono::hours(1));
+  };
+  make("model.safetensors.tmp-123-456-7", true);  // a killed save's: removed
+  make("model.safetensors.tmp-9-0-11", true);     // removed
+  make("model.safetensors.tmp-99-1-2", false);    // changed since the start: a save in progress
+  make("model.safetensors.tmp-1-2", true);        // other names stay
+  make("model.safetensors.tmp-1-2-3x", true);
+  make("model.safetensors.tmp-1-2-3.bak", true);
+  make("model.safetensors.tmp--1-2", true);
+  make("other.safetensors.tmp-1-2-3", true);
+  fs::create_directory(directory / "model.safetensors.tmp-5-6-7");  // not a file: stays
+  fs::last_write_time(
+      directory / "model.safetensors.tmp-5-6-7",
+      fs::last_write_time(directory / "model.safetensors.tmp-5-6-7") - std::chrono::hours(1));
+  write_text(target, "saved");
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(directory))
+    names.push_back(entry.path().filename().string());
+  std::sort(names.begin(), names.end());
+  CHECK(names ==
+        std::vector<std::string>{"model.safetensors", "model.safetensors.tmp--1-2",
+                                 "model.safetensors.tmp-1-2", "model.safetensors.tmp-1-2-3.bak",
+                                 "model.safetensors.tmp-1-2-3x", "model.safetensors.tmp-5-6-7",
+                                 "model.safetensors.tmp-99-1-2", "other.safetensors.tmp-1-2-3"});
+  // A write that fails before its rename removes nothing.
+  make("model.safetensors.tmp-4-5-6", true);
+  { wrnn::io::AtomicFileWriter abandoned(target.string()); }
+  CHECK(fs::exists(directory / "model.safetensors.tmp-4-5-6"));
   fs::remove_all(directory);
 }
 

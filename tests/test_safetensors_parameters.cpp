@@ -1,6 +1,10 @@
 // ParameterList <-> safetensors: names and shapes as PyTorch has them, exact values, and a missing
-// tensor, an extra tensor or a wrong shape named in the error, with the parameters untouched.
+// tensor, an extra tensor, a wrong shape, an integer tensor or a value that is not finite named
+// in the error, with the parameters untouched.
 #include <catch2/catch.hpp>
+#include <cmath>
+#include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -110,6 +114,53 @@ TEST_CASE("missing, extra and misshapen tensors are named and leave the paramete
                   wrnn::ShapeError);
   CHECK_THROWS_WITH(wrnn::io::load_parameters(round_trip(wrong_shape), target.parameters()),
                     Contains("tensor 'cell.Wx.weight': expected shape [6, 2], received [2, 6]"));
+
+  CHECK(target.wx_weight.value == before.wx_weight.value);
+  CHECK(target.wx_bias.value == before.wx_bias.value);
+  CHECK(target.readout_weight.value == before.readout_weight.value);
+}
+
+TEST_CASE("an integer tensor or a value that is not finite is refused, naming tensor and element") {
+  ToyModel saved, target;
+  saved.fill(1.0f);
+  target.fill(100.0f);
+  const ToyModel before = target;
+
+  // The readout saved as I64 (the right shape and small values that would convert exactly).
+  SafetensorsWriter integers;
+  wrnn::io::add_parameters(integers, ParameterList<float>{{"cell.Wx.weight", &saved.wx_weight},
+                                                          {"cell.Wx.bias", &saved.wx_bias}});
+  integers.add("readout.weight", {3, 6}, std::vector<std::int64_t>(18, 1));
+  CHECK_THROWS_AS(wrnn::io::load_parameters(round_trip(integers), target.parameters()),
+                  wrnn::FormatError);
+  CHECK_THROWS_WITH(wrnn::io::load_parameters(round_trip(integers), target.parameters()),
+                    Contains("tensor 'readout.weight' holds I64 values, expected F32"));
+
+  const float bad_values[] = {std::nanf(""), std::numeric_limits<float>::infinity(),
+                              -std::numeric_limits<float>::infinity()};
+  const char* bad_text[] = {"is nan", "is inf", "is -inf"};
+  for (int k = 0; k < 3; ++k) {
+    ToyModel damaged = saved;
+    damaged.wx_bias.value[4] = bad_values[k];
+    damaged.wx_bias.value[5] = bad_values[k];  // only the first bad element is named
+    SafetensorsWriter writer;
+    wrnn::io::add_parameters(writer, damaged.parameters());
+    CHECK_THROWS_AS(wrnn::io::load_parameters(round_trip(writer), target.parameters()),
+                    wrnn::NumericalError);
+    CHECK_THROWS_WITH(wrnn::io::load_parameters(round_trip(writer), target.parameters()),
+                      Contains("toy.safetensors") && Contains("tensor 'cell.Wx.bias'") &&
+                          Contains(std::string("element 4 of 6 ") + bad_text[k]));
+  }
+  // An F64 value beyond float's range becomes inf in a float model: refused too.
+  Parameter<double> huge{"weight", {3, 6}, false};
+  huge.value.setConstant(1.0);
+  huge.value[7] = 1e300;
+  SafetensorsWriter overflow;
+  wrnn::io::add_parameters(overflow, ParameterList<float>{{"cell.Wx.weight", &saved.wx_weight},
+                                                          {"cell.Wx.bias", &saved.wx_bias}});
+  wrnn::io::add_parameters(overflow, ParameterList<double>{{"readout.weight", &huge}});
+  CHECK_THROWS_WITH(wrnn::io::load_parameters(round_trip(overflow), target.parameters()),
+                    Contains("tensor 'readout.weight': element 7 of 18 is inf (as F32)"));
 
   CHECK(target.wx_weight.value == before.wx_weight.value);
   CHECK(target.wx_bias.value == before.wx_bias.value);

@@ -10,9 +10,16 @@
 //   a kill before the rename leaves the old target (and at worst a stray "<target>.tmp-*" file);
 //   a kill after it leaves the new target.
 //
-// POSIX only (open, fsync, rename).
+// The next successful commit to the same target removes such strays: files named exactly
+// "<target>.tmp-<digits>-<digits>-<digits>" whose last change is older than the start of the
+// committing process. A save in progress in another process writes to its file, so its change
+// time is recent and it is left alone; so is every other name.
+//
+// POSIX only (open, fsync, rename); finding the process's start reads Linux's /proc (elsewhere
+// no strays are removed).
 #pragma once
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -23,12 +30,100 @@
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <utility>
 
 #include "wrnn/core/error.hpp"
 
 namespace wrnn::io {
+
+namespace detail {
+
+// When this process started, in nanoseconds since the epoch (as st_mtim counts), from Linux's
+// /proc/self/stat (field 22: clock ticks after boot) and /proc/stat ("btime": the boot, in whole
+// seconds, so the result may be up to a second early). Negative when /proc cannot tell.
+inline long long process_start_nanoseconds() noexcept {
+  try {
+    std::ifstream self("/proc/self/stat");
+    std::string line;
+    if (!std::getline(self, line)) return -1;
+    // Field 2, the command name, is in parentheses and may hold spaces: count from the last ')'.
+    const std::size_t name_end = line.rfind(')');
+    if (name_end == std::string::npos) return -1;
+    std::istringstream fields(line.substr(name_end + 1));
+    std::string field;
+    for (int index = 3; index <= 22; ++index)
+      if (!(fields >> field)) return -1;
+    const long long start_ticks = std::stoll(field);
+    std::ifstream stat("/proc/stat");
+    long long boot_seconds = -1;
+    for (std::string key; stat >> key;) {
+      if (key == "btime") {
+        stat >> boot_seconds;
+        break;
+      }
+      std::getline(stat, line);
+    }
+    const long ticks_per_second = ::sysconf(_SC_CLK_TCK);
+    if (boot_seconds < 0 || start_ticks < 0 || ticks_per_second <= 0) return -1;
+    return boot_seconds * 1000000000LL + start_ticks * (1000000000LL / ticks_per_second);
+  } catch (...) {
+    return -1;
+  }
+}
+
+// Whether `name` is "<base>.tmp-<digits>-<digits>-<digits>", the name AtomicFileWriter gives its
+// temporary files for the target named `base`.
+inline bool is_temporary_name_of(const std::string& name, const std::string& base) {
+  const std::string prefix = base + ".tmp-";
+  if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) return false;
+  int groups = 0;
+  bool in_digits = false;
+  for (std::size_t i = prefix.size(); i < name.size(); ++i) {
+    const char c = name[i];
+    if (c >= '0' && c <= '9') {
+      if (!in_digits) ++groups;
+      in_digits = true;
+    } else if (c == '-' && in_digits) {
+      in_digits = false;
+    } else {
+      return false;
+    }
+  }
+  return groups == 3 && in_digits;
+}
+
+// Removes the temporary files of `target_path` that saves killed before this process started
+// left behind (see the file comment). Best effort: whatever cannot be listed or removed stays.
+inline void remove_stale_temporaries(const std::string& target_path) noexcept {
+  static const long long process_start = process_start_nanoseconds();
+  if (process_start < 0) return;
+  const std::size_t slash = target_path.find_last_of('/');
+  const std::string directory = slash == std::string::npos ? "."
+                                : slash == 0               ? "/"
+                                                           : target_path.substr(0, slash);
+  const std::string base = slash == std::string::npos ? target_path : target_path.substr(slash + 1);
+  DIR* listing = ::opendir(directory.c_str());
+  if (listing == nullptr) return;
+  try {
+    while (const dirent* entry = ::readdir(listing)) {
+      const std::string name = entry->d_name;
+      if (!is_temporary_name_of(name, base)) continue;
+      const std::string path = directory + "/" + name;
+      struct stat status {};
+      if (::lstat(path.c_str(), &status) != 0 || !S_ISREG(status.st_mode)) continue;
+      const long long changed =
+          static_cast<long long>(status.st_mtim.tv_sec) * 1000000000LL + status.st_mtim.tv_nsec;
+      if (changed < process_start) std::remove(path.c_str());
+    }
+  } catch (...) {  // std::bad_alloc from a name: stop, as for any other failure
+  }
+  ::closedir(listing);
+}
+
+}  // namespace detail
 
 class AtomicFileWriter {
  public:
@@ -73,7 +168,8 @@ class AtomicFileWriter {
     }
   }
 
-  // fsync, close, rename over the target, fsync the directory. On failure the target is untouched.
+  // fsync, close, rename over the target, fsync the directory, then remove the target's stale
+  // temporary files (see the file comment). On failure the target is untouched.
   void commit() {
     require_open("commit");
     if (::fsync(descriptor_) != 0) fail("cannot flush the temporary file to disk");
@@ -84,6 +180,7 @@ class AtomicFileWriter {
       fail("cannot rename the temporary file over the target");
     committed_ = true;
     sync_directory();
+    detail::remove_stale_temporaries(target_path_);
   }
 
   // Abandons the new contents (what the destructor does when commit() was not reached).

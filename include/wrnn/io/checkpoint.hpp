@@ -13,12 +13,16 @@
 //                                           count (its first step initialises the buffers)
 //            wrnn.optimizer.learning_rate   the learning rate at that moment (informational)
 //            wrnn.rng_state                 Rng::state(): the mt19937_64 engine as text
-// plus the caller's extra metadata (e.g. the loss curve so far). The moments are stored in the
-// model's Scalar type, so a float run resumes exactly. The optimizer must have been built from
-// model.parameters() (its moments are in that order).
+// plus the caller's extra metadata (short settings) and run tensors: data that grows with the run,
+// such as the loss curve so far, under names "run.<name>" as F64 (kept out of the header, which
+// readers limit in size). The moments are stored in the model's Scalar type, so a float run
+// resumes exactly. The optimizer must have been built from model.parameters() (its moments are in
+// that order). Loading refuses parameters and moments that are not finite, and second moments
+// below zero (NumericalError naming the tensor and element).
 #pragma once
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -37,10 +41,19 @@ inline constexpr const char* kCheckpointFormatVersion = "1";
 inline constexpr const char* kFirstMomentPrefix = "optimizer.exp_avg.";
 inline constexpr const char* kSecondMomentPrefix = "optimizer.exp_avg_sq.";
 inline constexpr const char* kMomentumPrefix = "optimizer.momentum_buffer.";
+inline constexpr const char* kRunTensorPrefix = "run.";
+
+// A run tensor: a row-major array of numbers the caller keeps in the checkpoint (stored as F64).
+struct RunTensor {
+  std::vector<std::int64_t> shape;
+  std::vector<double> values;  // product(shape) of them
+};
+using RunTensors = std::map<std::string, RunTensor>;  // names start with kRunTensorPrefix
 
 struct CheckpointInfo {
   long long step = 0;                           // wrnn.checkpoint.step
   std::map<std::string, std::string> metadata;  // every metadata entry of the file
+  RunTensors run_tensors;                       // every "run.*" tensor of the file
 };
 
 namespace detail {
@@ -60,12 +73,22 @@ inline long long parse_count(const SafetensorsFile& file, const std::string& key
   return value;
 }
 
-// The state of an optimizer as a checkpoint sees it: its name, per-parameter buffers under a
-// tensor-name prefix each, and its step count.
+// One kind of per-parameter optimizer buffer: its tensor-name prefix, the buffers, and what a
+// loaded value must be (finite; for Adam's second moment also >= 0).
+template <class Scalar>
+struct OptimizerBuffer {
+  std::string prefix;
+  std::vector<Vector<Scalar>>* values;
+  const char* what;
+  bool non_negative;
+};
+
+// The state of an optimizer as a checkpoint sees it: its name, its per-parameter buffers and its
+// step count.
 template <class Scalar>
 struct OptimizerStateView {
   std::string name;
-  std::vector<std::pair<std::string, std::vector<Vector<Scalar>>*>> buffers;
+  std::vector<OptimizerBuffer<Scalar>> buffers;
   long long step_count;
   double learning_rate;
 };
@@ -73,15 +96,15 @@ struct OptimizerStateView {
 template <class Scalar>
 OptimizerStateView<Scalar> state_view(Adam<Scalar>& optimizer) {
   return {"adam",
-          {{kFirstMomentPrefix, &optimizer.first_moments()},
-           {kSecondMomentPrefix, &optimizer.second_moments()}},
+          {{kFirstMomentPrefix, &optimizer.first_moments(), "Adam's first moment", false},
+           {kSecondMomentPrefix, &optimizer.second_moments(), "Adam's second moment", true}},
           optimizer.step_count(),
           optimizer.learning_rate()};
 }
 template <class Scalar>
 OptimizerStateView<Scalar> state_view(Sgd<Scalar>& optimizer) {
   return {"sgd",
-          {{kMomentumPrefix, &optimizer.momentum_buffers()}},
+          {{kMomentumPrefix, &optimizer.momentum_buffers(), "SGD's momentum buffer", false}},
           optimizer.step_count(),
           optimizer.learning_rate()};
 }
@@ -90,19 +113,29 @@ template <class Scalar>
 void require_buffer_count(const ParameterList<Scalar>& parameters,
                           const OptimizerStateView<Scalar>& state) {
   for (const auto& buffer : state.buffers)
-    if (buffer.second->size() != parameters.size())
+    if (buffer.values->size() != parameters.size())
       throw ValueError(
-          wrnn::detail::concat("checkpoint: the optimizer holds ", buffer.second->size(),
-                               " buffers '", buffer.first, "*', the model has ", parameters.size(),
+          wrnn::detail::concat("checkpoint: the optimizer holds ", buffer.values->size(),
+                               " buffers '", buffer.prefix, "*', the model has ", parameters.size(),
                                " parameters; build the optimizer from model.parameters()"));
+}
+
+inline bool is_run_tensor_name(const std::string& name) {
+  return name.compare(0, std::string(kRunTensorPrefix).size(), kRunTensorPrefix) == 0;
 }
 
 template <class Model>
 void save_checkpoint_of(const std::string& path, Model& model,
                         const OptimizerStateView<typename Model::Scalar>& state, const Rng& rng,
-                        long long step, const std::map<std::string, std::string>& extra_metadata) {
+                        long long step, const std::map<std::string, std::string>& extra_metadata,
+                        const RunTensors& run_tensors) {
   const auto& parameters = model.parameters();
   require_buffer_count(parameters, state);
+  for (const auto& [name, tensor] : run_tensors)
+    if (!is_run_tensor_name(name))
+      throw ValueError(wrnn::detail::concat("save_checkpoint: run tensor '", name,
+                                            "': expected a name starting with '", kRunTensorPrefix,
+                                            "'"));
   std::map<std::string, std::string> metadata = extra_metadata;
   const std::map<std::string, std::string> own{
       {"wrnn.checkpoint.format_version", kCheckpointFormatVersion},
@@ -119,10 +152,11 @@ void save_checkpoint_of(const std::string& path, Model& model,
   }
   SafetensorsWriter writer;
   add_model(writer, model, metadata);
-  for (const auto& [prefix, buffers] : state.buffers)
+  for (const auto& buffer : state.buffers)
     for (std::size_t i = 0; i < parameters.size(); ++i)
-      writer.add(prefix + parameters[i].name, to_int64_shape(parameters[i].parameter->shape),
-                 (*buffers)[i].data());
+      writer.add(buffer.prefix + parameters[i].name, to_int64_shape(parameters[i].parameter->shape),
+                 (*buffer.values)[i].data());
+  for (const auto& [name, tensor] : run_tensors) writer.add(name, tensor.shape, tensor.values);
   writer.write(path);
 }
 
@@ -151,21 +185,27 @@ std::pair<CheckpointInfo, long long> load_checkpoint_of(
   info.metadata = file.metadata();
   const long long step_count = parse_count(file, "wrnn.optimizer.step_count");
 
-  // Every tensor must be a parameter or one of the optimizer's buffers of it.
+  // Every tensor must be a parameter, one of the optimizer's buffers of it, or a run tensor.
   std::set<std::string> expected;
   for (const auto& named : parameters) {
     expected.insert(named.name);
-    for (const auto& buffer : state.buffers) expected.insert(buffer.first + named.name);
+    for (const auto& buffer : state.buffers) expected.insert(buffer.prefix + named.name);
   }
-  for (const std::string& name : file.names())
-    if (!expected.count(name))
+  for (const std::string& name : file.names()) {
+    if (is_run_tensor_name(name)) {
+      info.run_tensors[name].values = file.get<double>(name, &info.run_tensors[name].shape);
+    } else if (!expected.count(name)) {
       throw FormatError(wrnn::detail::concat("checkpoint '", path, "': unexpected tensor '", name,
                                              "' (neither a parameter of the model nor its "
-                                             "optimizer state)"));
-  const auto values = read_parameter_values(file, parameters, "");
+                                             "optimizer state nor a '",
+                                             kRunTensorPrefix, "' tensor)"));
+    }
+  }
+  const auto values = read_parameter_values(file, parameters, "", "a parameter");
   std::vector<std::vector<std::vector<Scalar>>> buffer_values;
   for (const auto& buffer : state.buffers)
-    buffer_values.push_back(read_parameter_values(file, parameters, buffer.first));
+    buffer_values.push_back(
+        read_parameter_values(file, parameters, buffer.prefix, buffer.what, buffer.non_negative));
   Rng restored;
   restored.set_state(file.metadata_value("wrnn.rng_state"));
 
@@ -174,7 +214,7 @@ std::pair<CheckpointInfo, long long> load_checkpoint_of(
     std::copy(values[i].begin(), values[i].end(), parameters[i].parameter->value.data());
     for (std::size_t b = 0; b < state.buffers.size(); ++b)
       std::copy(buffer_values[b][i].begin(), buffer_values[b][i].end(),
-                (*state.buffers[b].second)[i].data());
+                (*state.buffers[b].values)[i].data());
   }
   rng = restored;
   return {info, step_count};
@@ -185,8 +225,10 @@ std::pair<CheckpointInfo, long long> load_checkpoint_of(
 template <class Model>
 void save_checkpoint(const std::string& path, Model& model, Adam<typename Model::Scalar>& optimizer,
                      const Rng& rng, long long step,
-                     const std::map<std::string, std::string>& extra_metadata = {}) {
-  detail::save_checkpoint_of(path, model, detail::state_view(optimizer), rng, step, extra_metadata);
+                     const std::map<std::string, std::string>& extra_metadata = {},
+                     const RunTensors& run_tensors = {}) {
+  detail::save_checkpoint_of(path, model, detail::state_view(optimizer), rng, step, extra_metadata,
+                             run_tensors);
 }
 
 // Restores model, optimizer and RNG from a checkpoint and returns its step and metadata. Every
@@ -206,8 +248,10 @@ CheckpointInfo load_checkpoint(const std::string& path, Model& model,
 template <class Model>
 void save_checkpoint(const std::string& path, Model& model, Sgd<typename Model::Scalar>& optimizer,
                      const Rng& rng, long long step,
-                     const std::map<std::string, std::string>& extra_metadata = {}) {
-  detail::save_checkpoint_of(path, model, detail::state_view(optimizer), rng, step, extra_metadata);
+                     const std::map<std::string, std::string>& extra_metadata = {},
+                     const RunTensors& run_tensors = {}) {
+  detail::save_checkpoint_of(path, model, detail::state_view(optimizer), rng, step, extra_metadata,
+                             run_tensors);
 }
 
 template <class Model>

@@ -155,13 +155,15 @@ void require_same_structure(const SafetensorsFile& file, const Model& model) {
     if (entry.structural) check(entry);
 }
 
-// The parameters' new values read from the file under `prefix`, every name and shape checked and
-// every value converted, but nothing assigned yet (so that a later failure changes nothing).
+// The parameters' new values read from the file under `prefix`, every name, shape and dtype
+// checked and every value converted and required finite (and >= 0 with non_negative; `what` names
+// the values in the error), but nothing assigned yet (so that a later failure changes nothing).
 // Tensors of the file that are not in the list are the caller's business.
 template <class Scalar>
 std::vector<std::vector<Scalar>> read_parameter_values(const SafetensorsFile& file,
                                                        const ParameterList<Scalar>& parameters,
-                                                       const std::string& prefix) {
+                                                       const std::string& prefix, const char* what,
+                                                       bool non_negative = false) {
   std::vector<std::vector<Scalar>> values;
   for (const auto& named : parameters) {
     const std::string name = prefix + named.name;
@@ -171,7 +173,9 @@ std::vector<std::vector<Scalar>> read_parameter_values(const SafetensorsFile& fi
                                              "': missing tensor '", name, "' (shape ",
                                              shape_text(shape), ")"));
     require_shape(name, shape, file.shape(name));
+    require_float_tensor<Scalar>(file, name);
     values.push_back(file.get<Scalar>(name));
+    require_finite_values(file, name, values.back(), what, non_negative);
   }
   return values;
 }
@@ -205,8 +209,9 @@ void save_model(const std::string& path, Model& model,
 
 // Loads a file saved from a model of the same structure (or written with the same names, shapes
 // and metadata, e.g. by PyTorch). A structure mismatch in the metadata, a missing or an extra
-// tensor or a wrong shape raises a wrnn::Error naming the key or tensor; the model is then
-// unchanged. F64 files load into float models and F32 into double (converted).
+// tensor, a wrong shape, an integer tensor or a value that is not finite raises a wrnn::Error
+// naming the key or tensor (and the element); the model is then unchanged. F64 files load into
+// float models and F32 into double (converted).
 template <class Model>
 void load_model(const std::string& path, Model& model) {
   const SafetensorsFile file = SafetensorsFile::read(path);

@@ -43,6 +43,7 @@
 #include "wrnn/core/error.hpp"
 #include "wrnn/io/dtype.hpp"
 #include "wrnn/io/half.hpp"
+#include "wrnn/io/safetensors_limits.hpp"
 
 namespace wrnn::io {
 
@@ -61,9 +62,6 @@ struct TensorData {
   std::vector<std::int64_t> shape;
   std::vector<unsigned char> bytes;
 };
-
-// The largest header accepted, as in the reference implementation.
-constexpr std::uint64_t kMaxSafetensorsHeaderBytes = 100000000;
 
 namespace detail {
 

@@ -7,7 +7,8 @@
 // The output therefore does not depend on the order of add() calls.
 //
 // write() replaces the target atomically (atomic_file.hpp): a crash while saving leaves the
-// previous file intact.
+// previous file intact. A header larger than readers accept (safetensors_limits.hpp) is refused
+// before anything is written.
 #pragma once
 
 #include <algorithm>
@@ -23,6 +24,7 @@
 #include "wrnn/core/error.hpp"
 #include "wrnn/io/atomic_file.hpp"
 #include "wrnn/io/dtype.hpp"
+#include "wrnn/io/safetensors_limits.hpp"
 
 namespace wrnn::io {
 
@@ -50,6 +52,15 @@ void append_little_endian(std::vector<unsigned char>& out, Scalar value) {
   std::memcpy(&bits, &value, sizeof bits);
   for (std::size_t i = 0; i < sizeof bits; ++i)
     out.push_back(static_cast<unsigned char>((bits >> (8 * i)) & 0xFFu));
+}
+
+// FormatError unless a header of `bytes` bytes (padding included) is one readers accept.
+inline void require_header_size(std::uint64_t bytes) {
+  if (bytes > kMaxSafetensorsHeaderBytes)
+    throw FormatError(wrnn::detail::concat(
+        "safetensors header: ", bytes, " bytes, more than the ", kMaxSafetensorsHeaderBytes,
+        " that readers accept (this library's and the reference implementation's); keep large "
+        "data in tensors, not in metadata"));
 }
 }  // namespace detail
 
@@ -187,6 +198,7 @@ class SafetensorsWriter {
           ")"));
     }
     text.append((8 - text.size() % 8) % 8, ' ');
+    detail::require_header_size(text.size());
     detail::append_little_endian(layout.prefix, static_cast<std::uint64_t>(text.size()));
     layout.prefix.insert(layout.prefix.end(), text.begin(), text.end());
     return layout;
