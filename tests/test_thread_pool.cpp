@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -98,8 +99,12 @@ TEST_CASE("thread counts: the constructor checks, WRNN_NUM_THREADS sets the defa
   CHECK(wrnn::default_thread_count() == 3);
   ::setenv("WRNN_NUM_THREADS", "three", 1);
   CHECK_THROWS_AS(wrnn::default_thread_count(), wrnn::ValueError);
-  ::setenv("WRNN_NUM_THREADS", "0", 1);
-  CHECK_THROWS_AS(wrnn::default_thread_count(), wrnn::ValueError);
+  for (const char* bad : {"0", "-1", "", "2x", " ", "99999999999999999999"}) {
+    ::setenv("WRNN_NUM_THREADS", bad, 1);
+    CHECK_THROWS_WITH(wrnn::default_thread_count(),
+                      Catch::Matchers::Contains("WRNN_NUM_THREADS") &&
+                          Catch::Matchers::Contains(std::string("'") + bad + "'"));
+  }
   ::unsetenv("WRNN_NUM_THREADS");
   const unsigned hardware = std::thread::hardware_concurrency();
   CHECK(wrnn::default_thread_count() == std::max<Index>(1, static_cast<Index>(hardware)));

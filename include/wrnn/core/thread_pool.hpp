@@ -1,25 +1,10 @@
-// A small fixed-size thread pool for splitting a batch across cores.
-//
-//   wrnn::ThreadPool pool(wrnn::default_thread_count());
-//   pool.parallel_for(task_count, [&](wrnn::Index task) { ... });   // blocks until all ran
-//
-// * The calling thread works too: a pool of T threads starts T - 1 workers, and a pool of one
-//   thread runs every task inline, in order, with no synchronisation at all.
-// * Tasks are claimed one at a time from a shared atomic counter, so uneven tasks balance out.
-//   Which thread runs a task is not fixed: results are thread-count independent only if each
-//   task writes its own outputs (for a reduction, give every task its own partial result and
-//   add the partials in task order afterwards).
-// * No allocation per call: the task function is passed by pointer (type-erased into a plain
-//   function pointer and a context pointer), workers wait on a condition variable after a
-//   short spin.
-// * If a task throws, tasks not yet started are skipped, and parallel_for rethrows the first
-//   exception in the caller once every running task has finished.
-// * A parallel_for called from inside a task of the same pool runs inline (no deadlock);
-//   parallel_for calls from different threads on one pool take turns.
+/// \file
+/// A small fixed-size thread pool for splitting a batch across cores (ThreadPool).
 #pragma once
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -36,45 +21,78 @@
 
 namespace wrnn {
 
-// The thread count to use when none is given: the environment variable WRNN_NUM_THREADS when it
-// holds a positive integer, otherwise the number of hardware threads (at least 1).
+/// The thread count to use when none is given: the environment variable WRNN_NUM_THREADS when it
+/// is set, otherwise the number of hardware threads (at least 1).
+///
+/// Only a call of this function reads the variable, so a program can ask for its flags first and
+/// call this only when no thread count was given.
+/// \throws ValueError naming the variable when WRNN_NUM_THREADS is not a decimal integer in
+///         [1, 2^63) (empty, "abc", "2x", "0", "-1", too large to hold).
 inline Index default_thread_count() {
   if (const char* text = std::getenv("WRNN_NUM_THREADS")) {
     char* end = nullptr;
-    const long value = std::strtol(text, &end, 10);
-    if (end != text && *end == '\0' && value > 0) return static_cast<Index>(value);
-    throw ValueError(
-        detail::concat("WRNN_NUM_THREADS: expected a positive integer, received '", text, "'"));
+    errno = 0;
+    const long long value = std::strtoll(text, &end, 10);
+    if (end != text && *end == '\0' && errno == 0 && value > 0) return static_cast<Index>(value);
+    throw ValueError(detail::concat(
+        "WRNN_NUM_THREADS: expected a positive integer (a thread count), received '", text, "'"));
   }
   return std::max<Index>(1, static_cast<Index>(std::thread::hardware_concurrency()));
 }
 
+/// A small fixed-size thread pool for splitting a batch across cores.
+///
+/// \code
+/// wrnn::ThreadPool pool(wrnn::default_thread_count());
+/// pool.parallel_for(task_count, [&](wrnn::Index task) { ... });   // blocks until all ran
+/// \endcode
+///
+/// - The calling thread works too: a pool of T threads starts T - 1 workers, and a pool of one
+///   thread runs every task inline, in order, with no synchronisation at all.
+/// - Tasks are claimed one at a time from a shared atomic counter, so uneven tasks balance out.
+///   Which thread runs a task is not fixed: results are thread-count independent only if each
+///   task writes its own outputs (for a reduction, give every task its own partial result and
+///   add the partials in task order afterwards).
+/// - No allocation per call: the task function is passed by pointer (type-erased into a plain
+///   function pointer and a context pointer), workers wait on a condition variable after a
+///   short spin.
+/// - If a task throws, tasks not yet started are skipped, and parallel_for rethrows the first
+///   exception in the caller once every running task has finished.
+/// - A parallel_for called from inside a task of the same pool runs inline (no deadlock);
+///   parallel_for calls from different threads on one pool take turns.
 class ThreadPool {
  public:
+  /// Starts threads - 1 workers.
+  /// \throws ValueError when threads < 1.
+  /// \throws Error saying how many workers started of how many were asked for, when the system
+  ///         refuses a thread (std::system_error: a limit on processes or memory) or the memory
+  ///         for their list; the workers already started are stopped first.
   explicit ThreadPool(Index threads = default_thread_count()) {
     if (threads < 1)
       throw ValueError(detail::concat("thread count: expected >= 1, received ", threads));
-    workers_.reserve(static_cast<std::size_t>(threads - 1));
-    for (Index w = 0; w + 1 < threads; ++w) workers_.emplace_back([this] { worker_loop(); });
-  }
-
-  ~ThreadPool() {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      stopping_ = true;
-      generation_.fetch_add(1, std::memory_order_release);
+    try {
+      workers_.reserve(static_cast<std::size_t>(threads - 1));
+      for (Index w = 0; w + 1 < threads; ++w) workers_.emplace_back([this] { worker_loop(); });
+    } catch (const std::exception& error) {  // std::system_error, std::bad_alloc, length_error
+      const std::size_t started = workers_.size();
+      stop_workers();
+      throw Error(detail::concat("thread pool of ", threads, " threads: could not start worker ",
+                                 started + 1, " of ", threads - 1, " (", error.what(),
+                                 "); ask for fewer threads"));
     }
-    wake_workers_.notify_all();
-    for (std::thread& worker : workers_) worker.join();
   }
 
-  ThreadPool(const ThreadPool&) = delete;
-  ThreadPool& operator=(const ThreadPool&) = delete;
+  /// Stops and joins the workers.
+  ~ThreadPool() { stop_workers(); }
 
-  // Threads that run tasks, the caller included.
+  ThreadPool(const ThreadPool&) = delete;             ///< Not copyable.
+  ThreadPool& operator=(const ThreadPool&) = delete;  ///< Not copyable.
+
+  /// Threads that run tasks, the caller included.
   Index thread_count() const { return static_cast<Index>(workers_.size()) + 1; }
 
-  // Runs task(i) for every i in [0, task_count), spread over the pool; returns when all are done.
+  /// Runs task(i) for every i in [0, task_count), spread over the pool; returns when all are done.
+  /// Rethrows the first exception a task threw, once every running task has finished.
   template <class Task>
   void parallel_for(Index task_count, Task&& task) {
     if (task_count <= 0) return;
@@ -136,6 +154,17 @@ class ThreadPool {
       }
     }
     current_pool() = outer;
+  }
+
+  // Wakes every worker with stopping_ set and waits for all of them to return.
+  void stop_workers() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+      generation_.fetch_add(1, std::memory_order_release);
+    }
+    wake_workers_.notify_all();
+    for (std::thread& worker : workers_) worker.join();
   }
 
   void worker_loop() {
