@@ -1,22 +1,23 @@
-// Replacing a file so that a crash at any moment leaves either the old file or the new one, whole.
-//
-// The new contents go to a temporary file in the target's directory (same file system, so the
-// final rename cannot turn into a copy). Once everything is written the temporary file is flushed
-// to the disk (fsync) and renamed over the target; rename() replaces a file atomically on POSIX
-// file systems: every reader, and the disk after a power cut, sees the old file or the new one.
-// Finally the directory is fsync'ed so that the rename itself is durable.
-//
-//   write temp  ->  fsync(temp)  ->  rename(temp, target)  ->  fsync(directory)
-//   a kill before the rename leaves the old target (and at worst a stray "<target>.tmp-*" file);
-//   a kill after it leaves the new target.
-//
-// The next successful commit to the same target removes such strays: files named exactly
-// "<target>.tmp-<digits>-<digits>-<digits>" whose last change is older than the start of the
-// committing process. A save in progress in another process writes to its file, so its change
-// time is recent and it is left alone; so is every other name.
-//
-// POSIX only (open, fsync, rename); finding the process's start reads Linux's /proc (elsewhere
-// no strays are removed).
+/// \file
+/// Replacing a file so that a crash at any moment leaves either the old file or the new one, whole.
+///
+/// The new contents go to a temporary file in the target's directory (same file system, so the
+/// final rename cannot turn into a copy). Once everything is written the temporary file is flushed
+/// to the disk (fsync) and renamed over the target; rename() replaces a file atomically on POSIX
+/// file systems: every reader, and the disk after a power cut, sees the old file or the new one.
+/// Finally the directory is fsync'ed so that the rename itself is durable.
+///
+///     write temp  ->  fsync(temp)  ->  rename(temp, target)  ->  fsync(directory)
+///     a kill before the rename leaves the old target (and at worst a stray "<target>.tmp-*" file);
+///     a kill after it leaves the new target.
+///
+/// The next successful commit to the same target removes such strays: files named exactly
+/// "<target>.tmp-<digits>-<digits>-<digits>" whose last change is older than the start of the
+/// committing process. A save in progress in another process writes to its file, so its change time
+/// is recent and it is left alone; so is every other name.
+///
+/// POSIX only (open, fsync, rename); finding the process's start reads Linux's /proc (elsewhere no
+/// strays are removed).
 #pragma once
 
 #include <dirent.h>
@@ -125,9 +126,12 @@ inline void remove_stale_temporaries(const std::string& target_path) noexcept {
 
 }  // namespace detail
 
+/// Writes a file so that a crash at any moment leaves either the old file or the new one, whole
+/// (see the file's comment): write(), then commit(); without commit() the target is untouched.
 class AtomicFileWriter {
  public:
-  // Creates the temporary file "<target>.tmp-<pid>-<n>" next to `target_path`.
+  /// Creates the temporary file "<target>.tmp-<pid>-<n>" next to `target_path`.
+  /// \throws FormatError naming the target and the system's reason when it cannot be created.
   explicit AtomicFileWriter(std::string target_path) : target_path_(std::move(target_path)) {
     static std::atomic<unsigned long> counter{0};
     const auto ticks = static_cast<unsigned long long>(
@@ -148,12 +152,15 @@ class AtomicFileWriter {
     fail("cannot create a temporary file with an unused name");
   }
 
-  AtomicFileWriter(const AtomicFileWriter&) = delete;
-  AtomicFileWriter& operator=(const AtomicFileWriter&) = delete;
+  AtomicFileWriter(const AtomicFileWriter&) = delete;             ///< Not copyable.
+  AtomicFileWriter& operator=(const AtomicFileWriter&) = delete;  ///< Not copyable.
 
-  // Not committed: the temporary file is removed and the target is left as it was.
+  /// Not committed: the temporary file is removed and the target is left as it was.
   ~AtomicFileWriter() { discard(); }
 
+  /// Appends `size` bytes from `data` to the temporary file.
+  /// \throws FormatError when writing fails (the temporary file is then removed) or the writer
+  ///         was already committed or discarded.
   void write(const void* data, std::size_t size) {
     require_open("write");
     const char* bytes = static_cast<const char*>(data);
@@ -168,8 +175,9 @@ class AtomicFileWriter {
     }
   }
 
-  // fsync, close, rename over the target, fsync the directory, then remove the target's stale
-  // temporary files (see the file comment). On failure the target is untouched.
+  /// fsync, close, rename over the target, fsync the directory, then remove the target's stale
+  /// temporary files (see the file comment). On failure the target is untouched.
+  /// \throws FormatError naming the step that failed and the system's reason.
   void commit() {
     require_open("commit");
     if (::fsync(descriptor_) != 0) fail("cannot flush the temporary file to disk");
@@ -183,7 +191,7 @@ class AtomicFileWriter {
     detail::remove_stale_temporaries(target_path_);
   }
 
-  // Abandons the new contents (what the destructor does when commit() was not reached).
+  /// Abandons the new contents (what the destructor does when commit() was not reached).
   void discard() noexcept {
     if (descriptor_ >= 0) {
       ::close(descriptor_);
@@ -193,8 +201,8 @@ class AtomicFileWriter {
     temp_path_.clear();
   }
 
-  const std::string& temp_path() const { return temp_path_; }
-  const std::string& target_path() const { return target_path_; }
+  const std::string& temp_path() const { return temp_path_; }      ///< The temporary file.
+  const std::string& target_path() const { return target_path_; }  ///< The file it replaces.
 
  private:
   [[noreturn]] void fail(const char* what) {
@@ -210,8 +218,8 @@ class AtomicFileWriter {
                                              " after the file was committed or discarded"));
   }
 
-  // Makes the rename durable. Best effort: some file systems refuse fsync on a directory, and the
-  // new file is already in place, so an error here is not reported.
+  /// Makes the rename durable. Best effort: some file systems refuse fsync on a directory, and the
+  /// new file is already in place, so an error here is not reported.
   void sync_directory() const noexcept {
     const std::size_t slash = target_path_.find_last_of('/');
     const std::string directory = slash == std::string::npos ? "."
@@ -230,7 +238,7 @@ class AtomicFileWriter {
   bool committed_ = false;
 };
 
-// Replaces (or creates) `path` with `size` bytes, atomically as described above.
+/// Replaces (or creates) `path` with `size` bytes, atomically as described above.
 inline void write_file_atomically(const std::string& path, const void* data, std::size_t size) {
   AtomicFileWriter writer(path);
   writer.write(data, size);

@@ -1,24 +1,27 @@
-// Training checkpoints: everything a run needs to continue bit-identically, in one safetensors
-// file written atomically (temporary file, fsync, rename: a kill at any moment leaves the
-// previous checkpoint whole).
-//
-// Contents: the model file (wrnn/io/model_file.hpp: parameters and metadata), and
-//   tensors  optimizer.exp_avg.<parameter name>     Adam's first moment m, the parameter's shape
-//            optimizer.exp_avg_sq.<parameter name>  Adam's second moment v
-//            optimizer.momentum_buffer.<name>       SGD's momentum buffer (instead of the two)
-//   metadata wrnn.checkpoint.format_version = "1"
-//            wrnn.checkpoint.step           the training step the checkpoint was taken after
-//            wrnn.optimizer                 "adam" or "sgd"
-//            wrnn.optimizer.step_count      Adam's t (its bias corrections depend on it); SGD's
-//                                           count (its first step initialises the buffers)
-//            wrnn.optimizer.learning_rate   the learning rate at that moment (informational)
-//            wrnn.rng_state                 Rng::state(): the mt19937_64 engine as text
-// plus the caller's extra metadata (short settings) and run tensors: data that grows with the run,
-// such as the loss curve so far, under names "run.<name>" as F64 (kept out of the header, which
-// readers limit in size). The moments are stored in the model's Scalar type, so a float run
-// resumes exactly. The optimizer must have been built from model.parameters() (its moments are in
-// that order). Loading refuses parameters and moments that are not finite, and second moments
-// below zero (NumericalError naming the tensor and element).
+/// \file
+/// Training checkpoints: everything a run needs to continue bit-identically, in one safetensors
+/// file written atomically (temporary file, fsync, rename: a kill at any moment leaves the previous
+/// checkpoint whole).
+///
+/// Contents: the model file (wrnn/io/model_file.hpp: parameters and metadata), and
+///
+///     tensors  optimizer.exp_avg.<parameter name>     Adam's first moment m, the parameter's shape
+///              optimizer.exp_avg_sq.<parameter name>  Adam's second moment v
+///              optimizer.momentum_buffer.<name>       SGD's momentum buffer (instead of the two)
+///     metadata wrnn.checkpoint.format_version = "1"
+///              wrnn.checkpoint.step           the training step the checkpoint was taken after
+///              wrnn.optimizer                 "adam" or "sgd"
+///              wrnn.optimizer.step_count      Adam's t (its bias corrections depend on it); SGD's
+///                                             count (its first step initialises the buffers)
+///              wrnn.optimizer.learning_rate   the learning rate at that moment (informational)
+///              wrnn.rng_state                 Rng::state(): the mt19937_64 engine as text
+///
+/// plus the caller's extra metadata (short settings) and run tensors: data that grows with the run,
+/// such as the loss curve so far, under names "run.<name>" as F64 (kept out of the header, which
+/// readers limit in size). The moments are stored in the model's Scalar type, so a float run
+/// resumes exactly. The optimizer must have been built from model.parameters() (its moments are in
+/// that order). Loading refuses parameters and moments that are not finite, and second moments
+/// below zero (NumericalError naming the tensor and element).
 #pragma once
 
 #include <algorithm>
@@ -37,23 +40,30 @@
 
 namespace wrnn::io {
 
+/// The value of wrnn.checkpoint.format_version this code writes and reads.
 inline constexpr const char* kCheckpointFormatVersion = "1";
+/// Prefix of Adam's first moments (PyTorch's state key exp_avg).
 inline constexpr const char* kFirstMomentPrefix = "optimizer.exp_avg.";
+/// Prefix of Adam's second moments (PyTorch's state key exp_avg_sq).
 inline constexpr const char* kSecondMomentPrefix = "optimizer.exp_avg_sq.";
+/// Prefix of SGD's momentum buffers (PyTorch's state key momentum_buffer).
 inline constexpr const char* kMomentumPrefix = "optimizer.momentum_buffer.";
+/// Prefix of the caller's run tensors.
 inline constexpr const char* kRunTensorPrefix = "run.";
 
-// A run tensor: a row-major array of numbers the caller keeps in the checkpoint (stored as F64).
+/// A run tensor: a row-major array of numbers the caller keeps in the checkpoint (stored as F64).
 struct RunTensor {
-  std::vector<std::int64_t> shape;
-  std::vector<double> values;  // product(shape) of them
+  std::vector<std::int64_t> shape;  ///< its shape
+  std::vector<double> values;       ///< product(shape) of them
 };
-using RunTensors = std::map<std::string, RunTensor>;  // names start with kRunTensorPrefix
+/// Run tensors by name; the names start with kRunTensorPrefix.
+using RunTensors = std::map<std::string, RunTensor>;
 
+/// What load_checkpoint() returns besides the restored objects.
 struct CheckpointInfo {
-  long long step = 0;                           // wrnn.checkpoint.step
-  std::map<std::string, std::string> metadata;  // every metadata entry of the file
-  RunTensors run_tensors;                       // every "run.*" tensor of the file
+  long long step = 0;                           ///< wrnn.checkpoint.step
+  std::map<std::string, std::string> metadata;  ///< every metadata entry of the file
+  RunTensors run_tensors;                       ///< every "run.*" tensor of the file
 };
 
 namespace detail {
@@ -222,6 +232,13 @@ std::pair<CheckpointInfo, long long> load_checkpoint_of(
 
 }  // namespace detail
 
+/// Saves model, Adam optimizer (its moments as "optimizer.exp_avg.<name>" and
+/// "optimizer.exp_avg_sq.<name>", PyTorch's state keys, and its step count), the RNG's state and
+/// `step`, with the caller's extra metadata and run tensors, atomically to `path`.
+/// \throws ValueError when the optimizer's state does not match the model's parameters, a run
+///         tensor's name does not start with "run." or an extra metadata key is one the
+///         checkpoint sets itself. \throws FormatError when the file cannot be written or the
+///         header would exceed the readers' limit.
 template <class Model>
 void save_checkpoint(const std::string& path, Model& model, Adam<typename Model::Scalar>& optimizer,
                      const Rng& rng, long long step,
@@ -231,9 +248,9 @@ void save_checkpoint(const std::string& path, Model& model, Adam<typename Model:
                              run_tensors);
 }
 
-// Restores model, optimizer and RNG from a checkpoint and returns its step and metadata. Every
-// name, shape, structural key and number is checked before anything is changed: on an error
-// (wrnn::Error naming the tensor or key) model, optimizer and rng are as they were.
+/// Restores model, optimizer and RNG from a checkpoint and returns its step and metadata. Every
+/// name, shape, structural key and number is checked before anything is changed: on an error
+/// (wrnn::Error naming the tensor or key) model, optimizer and rng are as they were.
 template <class Model>
 CheckpointInfo load_checkpoint(const std::string& path, Model& model,
                                Adam<typename Model::Scalar>& optimizer, Rng& rng) {
@@ -243,8 +260,8 @@ CheckpointInfo load_checkpoint(const std::string& path, Model& model,
   return info;
 }
 
-// The same for SGD: its momentum buffers as "optimizer.momentum_buffer.<name>" (PyTorch's state
-// key), wrnn.optimizer = "sgd", and its step count (the first step initialises the buffers).
+/// The same for SGD: its momentum buffers as "optimizer.momentum_buffer.<name>" (PyTorch's state
+/// key), wrnn.optimizer = "sgd", and its step count (the first step initialises the buffers).
 template <class Model>
 void save_checkpoint(const std::string& path, Model& model, Sgd<typename Model::Scalar>& optimizer,
                      const Rng& rng, long long step,
@@ -254,6 +271,7 @@ void save_checkpoint(const std::string& path, Model& model, Sgd<typename Model::
                              run_tensors);
 }
 
+/// The same for SGD (see load_checkpoint() for Adam).
 template <class Model>
 CheckpointInfo load_checkpoint(const std::string& path, Model& model,
                                Sgd<typename Model::Scalar>& optimizer, Rng& rng) {

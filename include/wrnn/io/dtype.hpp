@@ -1,9 +1,10 @@
-// The element types of the safetensors format and the shape helpers the readers and writers share.
-//
-// The names and byte sizes are those of the safetensors specification (the "dtype" field of a
-// header entry). Every one of them is accepted when a file is read, so a file holding, say, a U8
-// mask next to F32 weights still opens; converting to C++ numbers is supported for every type but
-// the two 8-bit floats.
+/// \file
+/// The element types of the safetensors format and the shape helpers the readers and writers share.
+///
+/// The names and byte sizes are those of the safetensors specification (the "dtype" field of a
+/// header entry). Every one of them is accepted when a file is read, so a file holding, say, a U8
+/// mask next to F32 weights still opens; converting to C++ numbers is supported for every type but
+/// the two 8-bit floats.
 #pragma once
 
 #include <cstddef>
@@ -13,24 +14,27 @@
 
 #include "wrnn/core/error.hpp"
 
+/// Files: safetensors reading and writing, whole-model files and training checkpoints. The
+/// wrnn::io CMake target (needs nlohmann-json), <wrnn/io/io.hpp>.
 namespace wrnn::io {
 
+/// The element types of the safetensors format, spelled as in its headers.
 enum class Dtype {
-  BOOL,
-  U8,
-  I8,
-  F8_E5M2,
-  F8_E4M3,
-  I16,
-  U16,
-  F16,
-  BF16,
-  I32,
-  U32,
-  F32,
-  F64,
-  I64,
-  U64,
+  BOOL,     ///< one byte, 0 or 1
+  U8,       ///< unsigned 8-bit integer
+  I8,       ///< signed 8-bit integer
+  F8_E5M2,  ///< 8-bit float, 5 exponent bits (not converted to numbers)
+  F8_E4M3,  ///< 8-bit float, 4 exponent bits (not converted to numbers)
+  I16,      ///< signed 16-bit integer
+  U16,      ///< unsigned 16-bit integer
+  F16,      ///< IEEE 754 binary16
+  BF16,     ///< bfloat16
+  I32,      ///< signed 32-bit integer
+  U32,      ///< unsigned 32-bit integer
+  F32,      ///< IEEE 754 binary32 (float)
+  F64,      ///< IEEE 754 binary64 (double)
+  I64,      ///< signed 64-bit integer
+  U64,      ///< unsigned 64-bit integer
 };
 
 namespace detail {
@@ -62,20 +66,22 @@ inline const DtypeDescription& describe(Dtype dtype) {
 }
 }  // namespace detail
 
+/// The name a header spells the type with: "F32", "BF16", ...
 inline const char* dtype_name(Dtype dtype) {
   return detail::describe(dtype).name;
 }
 
-// Bytes per element.
+/// Bytes per element.
 inline std::size_t dtype_size(Dtype dtype) {
   return detail::describe(dtype).size;
 }
 
+/// Whether the type is a floating-point one (F8_*, F16, BF16, F32, F64).
 inline bool dtype_is_float(Dtype dtype) {
   return detail::describe(dtype).is_float;
 }
 
-// The Dtype spelled `name` in a header ("F32"); false when the name is not a safetensors dtype.
+/// The Dtype spelled `name` in a header ("F32"); false when the name is not a safetensors dtype.
 inline bool parse_dtype(const std::string& name, Dtype* dtype) {
   for (const detail::DtypeDescription& d : detail::dtype_table())
     if (name == d.name) {
@@ -85,7 +91,7 @@ inline bool parse_dtype(const std::string& name, Dtype* dtype) {
   return false;
 }
 
-// "[2, 3]"; "[]" for a scalar.
+/// "[2, 3]"; "[]" for a scalar.
 inline std::string shape_text(const std::vector<std::int64_t>& shape) {
   std::string text = "[";
   for (std::size_t i = 0; i < shape.size(); ++i) {
@@ -95,7 +101,7 @@ inline std::string shape_text(const std::vector<std::int64_t>& shape) {
   return text + "]";
 }
 
-// Throws ShapeError("tensor '<name>': expected shape [..], received [..]") when the shapes differ.
+/// Throws ShapeError("tensor '<name>': expected shape [..], received [..]") when the shapes differ.
 inline void require_shape(const std::string& tensor_name, const std::vector<std::int64_t>& expected,
                           const std::vector<std::int64_t>& received) {
   if (expected != received)

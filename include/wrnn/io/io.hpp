@@ -1,5 +1,6 @@
-// Everything of wrnn::io: safetensors files, whole-model files and training checkpoints.
-// Needs nlohmann-json: link wrnn::io.
+/// \file
+/// Everything of wrnn::io: safetensors files, whole-model files and training checkpoints. Needs
+/// nlohmann-json: link wrnn::io.
 #pragma once
 
 #include "wrnn/io/checkpoint.hpp"

@@ -1,21 +1,24 @@
-// Whole models in safetensors files: the parameters under their PyTorch names plus metadata that
-// lets the file alone rebuild the model.
-//
-// Tensors: every parameter of the model under its full name ("cell.Wx.weight", "cell.Wy.bias",
-// "cell.weight_ih_l0", "readout.weight", "readout.0.weight", ...), in the model's Scalar type.
-// Metadata (all strings; the safetensors "__metadata__" object):
-//   wrnn.format_version   "1"
-//   wrnn.cell             wave | dense | lstm | gru
-//   wrnn.dtype            F32 | F64 (the dtype of the parameters)
-//   wrnn.cell.<option>    every option of the cell kind:
-//                           wave:  input_size channels ring_size kernel_size activation
-//                                  recurrent_init input_init
-//                           dense: input_size hidden_size activation recurrent_init input_init
-//                           lstm, gru: input_size hidden_size
-//   wrnn.readout.kind / mode / output_size / mlp_hidden
-// plus any extra metadata the caller gives. load_model() requires the structural keys (cell
-// kind, sizes, kernel, activation, readout) to equal the model's, and the tensors to be exactly
-// the model's parameters with the model's shapes; the init keys only record how training began.
+/// \file
+/// Whole models in safetensors files: the parameters under their PyTorch names plus metadata that
+/// lets the file alone rebuild the model.
+///
+/// Tensors: every parameter of the model under its full name ("cell.Wx.weight", "cell.Wy.bias",
+/// "cell.weight_ih_l0", "readout.weight", "readout.0.weight", ...), in the model's Scalar type.
+/// Metadata (all strings; the safetensors "__metadata__" object):
+///
+///     wrnn.format_version   "1"
+///     wrnn.cell             wave | dense | lstm | gru
+///     wrnn.dtype            F32 | F64 (the dtype of the parameters)
+///     wrnn.cell.<option>    every option of the cell kind:
+///                             wave:  input_size channels ring_size kernel_size activation
+///                                    recurrent_init input_init
+///                             dense: input_size hidden_size activation recurrent_init input_init
+///                             lstm, gru: input_size hidden_size
+///     wrnn.readout.kind / mode / output_size / mlp_hidden
+///
+/// plus any extra metadata the caller gives. load_model() requires the structural keys (cell kind,
+/// sizes, kernel, activation, readout) to equal the model's, and the tensors to be exactly the
+/// model's parameters with the model's shapes; the init keys only record how training began.
 #pragma once
 
 #include <map>
@@ -36,18 +39,19 @@
 
 namespace wrnn::io {
 
+/// The value of wrnn.format_version this code writes and reads.
 inline constexpr const char* kModelFormatVersion = "1";
 
-// What a model file describes: enough to construct the model it was saved from. Only the options
-// of `cell`'s kind are filled in; the others keep their defaults.
+/// What a model file describes: enough to construct the model it was saved from. Only the options
+/// of `cell`'s kind are filled in; the others keep their defaults.
 struct ModelDescription {
-  std::string cell;  // wave, dense, lstm or gru
-  WaveCellOptions wave;
-  DenseCellOptions dense;
-  LSTMCellOptions lstm;
-  GRUCellOptions gru;
-  ReadoutOptions readout;
-  std::map<std::string, std::string> metadata;  // every metadata entry of the file
+  std::string cell;                             ///< wave, dense, lstm or gru
+  WaveCellOptions wave;                         ///< the options, when cell is "wave"
+  DenseCellOptions dense;                       ///< the options, when cell is "dense"
+  LSTMCellOptions lstm;                         ///< the options, when cell is "lstm"
+  GRUCellOptions gru;                           ///< the options, when cell is "gru"
+  ReadoutOptions readout;                       ///< the readout's options
+  std::map<std::string, std::string> metadata;  ///< every metadata entry of the file
 };
 
 namespace detail {
@@ -198,7 +202,7 @@ inline Index parse_index(const SafetensorsFile& file, const std::string& key) {
 
 }  // namespace detail
 
-// Saves the model's parameters and metadata to `path`, atomically (SafetensorsWriter::write).
+/// Saves the model's parameters and metadata to `path`, atomically (SafetensorsWriter::write).
 template <class Model>
 void save_model(const std::string& path, Model& model,
                 const std::map<std::string, std::string>& extra_metadata = {}) {
@@ -207,11 +211,11 @@ void save_model(const std::string& path, Model& model,
   writer.write(path);
 }
 
-// Loads a file saved from a model of the same structure (or written with the same names, shapes
-// and metadata, e.g. by PyTorch). A structure mismatch in the metadata, a missing or an extra
-// tensor, a wrong shape, an integer tensor or a value that is not finite raises a wrnn::Error
-// naming the key or tensor (and the element); the model is then unchanged. F64 files load into
-// float models and F32 into double (converted).
+/// Loads a file saved from a model of the same structure (or written with the same names, shapes
+/// and metadata, e.g. by PyTorch). A structure mismatch in the metadata, a missing or an extra
+/// tensor, a wrong shape, an integer tensor or a value that is not finite raises a wrnn::Error
+/// naming the key or tensor (and the element); the model is then unchanged. F64 files load into
+/// float models and F32 into double (converted).
 template <class Model>
 void load_model(const std::string& path, Model& model) {
   const SafetensorsFile file = SafetensorsFile::read(path);
@@ -219,9 +223,9 @@ void load_model(const std::string& path, Model& model) {
   load_parameters(file, model.parameters());
 }
 
-// Reads the model description from a file's metadata. Construct the model from it, e.g.
-//   if (d.cell == "wave") SequenceModel<WaveCell<float>> model(d.wave, d.readout);
-// then load_model(path, model).
+/// Reads the model description from a file's metadata. Construct the model from it, e.g.
+///   if (d.cell == "wave") SequenceModel<WaveCell<float>> model(d.wave, d.readout);
+/// then load_model(path, model).
 inline ModelDescription describe_model_file(const std::string& path) {
   const SafetensorsFile file = SafetensorsFile::read(path);
   ModelDescription d;

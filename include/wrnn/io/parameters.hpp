@@ -1,10 +1,11 @@
-// A model's named parameters to and from safetensors, under their PyTorch names.
-//
-// add_parameters() stores every parameter of a ParameterList as "<prefix><full name>" with its
-// PyTorch shape; load_parameters() fills a ParameterList back, requiring that the tensors under
-// the prefix are exactly the list's parameters: a missing tensor, an extra one or a wrong shape
-// throws, naming the tensor. The prefix lets one file hold several lists (a checkpoint keeps the
-// model under "" and optimizer moments under, say, "optimizer.m.").
+/// \file
+/// A model's named parameters to and from safetensors, under their PyTorch names.
+///
+/// add_parameters() stores every parameter of a ParameterList as "<prefix><full name>" with its
+/// PyTorch shape; load_parameters() fills a ParameterList back, requiring that the tensors under
+/// the prefix are exactly the list's parameters: a missing tensor, an extra one or a wrong shape
+/// throws, naming the tensor. The prefix lets one file hold several lists (a checkpoint keeps the
+/// model under "" and optimizer moments under, say, "optimizer.m.").
 #pragma once
 
 #include <algorithm>
@@ -56,6 +57,8 @@ void require_finite_values(const SafetensorsFile& file, const std::string& name,
 }
 }  // namespace detail
 
+/// Adds every parameter of `parameters` to `writer` as "<prefix><full name>" with its PyTorch
+/// shape, in Scalar's dtype. \throws ValueError when a name is already in the writer.
 template <class Scalar>
 void add_parameters(SafetensorsWriter& writer, const ParameterList<Scalar>& parameters,
                     const std::string& prefix = "") {
@@ -64,10 +67,10 @@ void add_parameters(SafetensorsWriter& writer, const ParameterList<Scalar>& para
                named.parameter->value.data());
 }
 
-// Converts from the file's dtype (F32, F64, F16, BF16) to Scalar. FormatError names a missing or
-// extra tensor or an integer one, ShapeError a tensor whose shape differs, NumericalError the
-// first value that is not finite; the values are only written once every name, shape and value
-// has been checked, so a failed load leaves the parameters as they were.
+/// Converts from the file's dtype (F32, F64, F16, BF16) to Scalar. FormatError names a missing or
+/// extra tensor or an integer one, ShapeError a tensor whose shape differs, NumericalError the
+/// first value that is not finite; the values are only written once every name, shape and value
+/// has been checked, so a failed load leaves the parameters as they were.
 template <class Scalar>
 void load_parameters(const SafetensorsFile& file, const ParameterList<Scalar>& parameters,
                      const std::string& prefix = "") {

@@ -1,5 +1,6 @@
-// Safetensors files: SafetensorsFile (read, validate, convert) and SafetensorsWriter (atomic).
-// Needs nlohmann-json: link wrnn::io.
+/// \file
+/// Safetensors files: SafetensorsFile (read, validate, convert) and SafetensorsWriter (atomic).
+/// Needs nlohmann-json: link wrnn::io.
 #pragma once
 
 #include "wrnn/io/atomic_file.hpp"

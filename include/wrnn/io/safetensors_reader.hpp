@@ -1,28 +1,32 @@
-// Reading safetensors files, validating every field before any byte of tensor data is touched.
-//
-// Layout of a file (all integers little-endian):
-//   bytes [0, 8)          N, the header length, an unsigned 64-bit integer
-//   bytes [8, 8 + N)      the header: a JSON object, possibly padded with trailing spaces
-//                           { "__metadata__": {"key": "string value", ...},          (optional)
-//                             "<tensor name>": {"dtype": "F32", "shape": [2, 3],
-//                                               "data_offsets": [begin, end]}, ... }
-//   bytes [8 + N, end)    the data buffer; a tensor's bytes are buffer[begin, end), row-major
-//                         (C order), little-endian.
-//
-// Rules checked by parse() (the same as the reference implementation, huggingface/safetensors):
-//   * the file has at least 8 bytes; N <= 100,000,000 and 8 + N <= file size;
-//   * the header is valid UTF-8 JSON, an object, nested no deeper than the schema allows (3), and
-//     no object in it repeats a key;
-//   * "__metadata__", when present, is an object whose values are all strings;
-//   * every other key is a tensor: an object with exactly "dtype" (a known dtype name), "shape"
-//     (an array of integers in [0, 2^63)) and "data_offsets" (two integers, begin <= end);
-//   * product(shape) * dtype size does not overflow and equals end - begin;
-//   * the tensors' byte ranges, sorted, tile the data buffer exactly: the first begins at 0,
-//     each begins where the previous one ends (no overlap, no gap) and the last ends at the end of
-//     the file. Unused bytes could only be junk or hidden data, so they are rejected, as the
-//     reference does.
-// Anything else throws wrnn::FormatError naming the file, the tensor and the expected and the
-// received values. parse() never reads outside [data, data + size).
+/// \file
+/// Reading safetensors files, validating every field before any byte of tensor data is touched.
+///
+/// Layout of a file (all integers little-endian):
+///
+///     bytes [0, 8)          N, the header length, an unsigned 64-bit integer
+///     bytes [8, 8 + N)      the header: a JSON object, possibly padded with trailing spaces
+///                             { "__metadata__": {"key": "string value", ...},          (optional)
+///                               "<tensor name>": {"dtype": "F32", "shape": [2, 3],
+///                                                 "data_offsets": [begin, end]}, ... }
+///     bytes [8 + N, end)    the data buffer; a tensor's bytes are buffer[begin, end), row-major
+///                           (C order), little-endian.
+///
+/// Rules checked by parse() (the same as the reference implementation, huggingface/safetensors):
+///
+/// - the file has at least 8 bytes; N <= 100,000,000 and 8 + N <= file size;
+/// - the header is valid UTF-8 JSON, an object, nested no deeper than the schema allows (3), and no
+///   object in it repeats a key;
+/// - "__metadata__", when present, is an object whose values are all strings;
+/// - every other key is a tensor: an object with exactly "dtype" (a known dtype name), "shape" (an
+///   array of integers in [0, 2^63)) and "data_offsets" (two integers, begin <= end);
+/// - product(shape) * dtype size does not overflow and equals end - begin;
+/// - the tensors' byte ranges, sorted, tile the data buffer exactly: the first begins at 0, each
+///   begins where the previous one ends (no overlap, no gap) and the last ends at the end of the
+///   file. Unused bytes could only be junk or hidden data, so they are rejected, as the reference
+///   does.
+///
+/// Anything else throws wrnn::FormatError naming the file, the tensor and the expected and the
+/// received values. parse() never reads outside [data, data + size).
 #pragma once
 
 #include <algorithm>
@@ -47,20 +51,23 @@
 
 namespace wrnn::io {
 
-// Where a tensor lives in the data buffer and how to read it (validated by parse()).
+/// Where a tensor lives in the data buffer and how to read it (validated by parse()).
 struct TensorInfo {
-  Dtype dtype = Dtype::F32;
-  std::vector<std::int64_t> shape;
-  std::uint64_t element_count = 0;  // product of shape (1 for a scalar, shape [])
-  std::uint64_t begin = 0;          // byte offsets relative to the start of the data buffer
+  Dtype dtype = Dtype::F32;         ///< the element type
+  std::vector<std::int64_t> shape;  ///< the shape, row-major
+  std::uint64_t element_count = 0;  ///< product of shape (1 for a scalar, shape [])
+  /// @{
+  /// Byte offsets [begin, end) relative to the start of the data buffer.
+  std::uint64_t begin = 0;
   std::uint64_t end = 0;
+  /// @}
 };
 
-// A tensor's raw contents: dtype, shape and its little-endian bytes, unconverted.
+/// A tensor's raw contents: dtype, shape and its little-endian bytes, unconverted.
 struct TensorData {
-  Dtype dtype = Dtype::F32;
-  std::vector<std::int64_t> shape;
-  std::vector<unsigned char> bytes;
+  Dtype dtype = Dtype::F32;          ///< the element type
+  std::vector<std::int64_t> shape;   ///< the shape, row-major
+  std::vector<unsigned char> bytes;  ///< the tensor's bytes, little-endian
 };
 
 namespace detail {
@@ -151,9 +158,11 @@ inline std::string json_excerpt(const nlohmann::json& value) {
 
 }  // namespace detail
 
+/// A safetensors file read into memory and validated (the rules of the file's comment): its
+/// metadata, its tensors' descriptions, and their values converted on request.
 class SafetensorsFile {
  public:
-  // Reads and validates the whole file. Throws FormatError if it cannot be read or is not valid.
+  /// Reads and validates the whole file. \throws FormatError if it cannot be read or is not valid.
   static SafetensorsFile read(const std::string& path) {
     std::FILE* file = std::fopen(path.c_str(), "rb");
     if (file == nullptr)
@@ -180,8 +189,8 @@ class SafetensorsFile {
     return parsed;
   }
 
-  // Validates the `size` bytes at `data` (a whole file's contents) and keeps a copy of the data
-  // buffer. `source_name` is used in error messages (a path, or "<memory>").
+  /// Validates the `size` bytes at `data` (a whole file's contents) and keeps a copy of the data
+  /// buffer. `source_name` is used in error messages (a path, or "<memory>").
   static SafetensorsFile parse(const unsigned char* data, std::size_t size,
                                const std::string& source_name) {
     SafetensorsFile file;
@@ -191,28 +200,31 @@ class SafetensorsFile {
     return file;
   }
 
+  /// The path it was read from, or the name given to parse(); errors name it.
   const std::string& source_name() const { return source_name_; }
 
+  /// Every "__metadata__" entry.
   const std::map<std::string, std::string>& metadata() const { return metadata_; }
 
-  // The "__metadata__" value under `key`; FormatError naming the key if there is none.
+  /// The "__metadata__" value under `key`; FormatError naming the key if there is none.
   const std::string& metadata_value(const std::string& key) const {
     const auto found = metadata_.find(key);
     if (found == metadata_.end()) fail("no metadata entry '", key, "'");
     return found->second;
   }
 
-  // Tensor names, sorted.
+  /// Tensor names, sorted.
   std::vector<std::string> names() const {
     std::vector<std::string> result;
     for (const auto& entry : tensors_) result.push_back(entry.first);
     return result;
   }
 
-  std::size_t size() const { return tensors_.size(); }
+  std::size_t size() const { return tensors_.size(); }  ///< The number of tensors.
+  /// Whether the file has a tensor of that name.
   bool contains(const std::string& name) const { return tensors_.count(name) > 0; }
 
-  // Dtype, shape and offsets of a tensor; FormatError naming the tensor if there is none.
+  /// Dtype, shape and offsets of a tensor; FormatError naming the tensor if there is none.
   const TensorInfo& info(const std::string& name) const {
     const auto found = tensors_.find(name);
     if (found == tensors_.end()) {
@@ -231,12 +243,13 @@ class SafetensorsFile {
     return found->second;
   }
 
+  /// A tensor's shape. \throws FormatError naming the tensor if there is none.
   const std::vector<std::int64_t>& shape(const std::string& name) const { return info(name).shape; }
 
-  // A tensor's values converted to Scalar (float, double or an integer type), in row-major order;
-  // its shape is stored in *shape when given. Floats convert to floats (F16/BF16 exactly, F64 to
-  // float rounding to nearest), integers and BOOL to any arithmetic type as long as every value
-  // fits; floats to integers are refused (FormatError), as are the 8-bit float types.
+  /// A tensor's values converted to Scalar (float, double or an integer type), in row-major order;
+  /// its shape is stored in *shape when given. Floats convert to floats (F16/BF16 exactly, F64 to
+  /// float rounding to nearest), integers and BOOL to any arithmetic type as long as every value
+  /// fits; floats to integers are refused (FormatError), as are the 8-bit float types.
   template <class Scalar>
   std::vector<Scalar> get(const std::string& name,
                           std::vector<std::int64_t>* shape = nullptr) const {
@@ -247,9 +260,9 @@ class SafetensorsFile {
     return values;
   }
 
-  // Converts a tensor into `destination` (room for product(expected_shape) values) after checking
-  // its shape: ShapeError naming the tensor when the file's shape differs. Loading parameters in
-  // place: file.copy_to("cell.Wx.weight", {C * n, d}, parameter.value.data()).
+  /// Converts a tensor into `destination` (room for product(expected_shape) values) after checking
+  /// its shape: ShapeError naming the tensor when the file's shape differs. Loading parameters in
+  /// place: file.copy_to("cell.Wx.weight", {C * n, d}, parameter.value.data()).
   template <class Scalar>
   void copy_to(const std::string& name, const std::vector<std::int64_t>& expected_shape,
                Scalar* destination) const {
@@ -258,7 +271,7 @@ class SafetensorsFile {
     convert(name, tensor, destination);
   }
 
-  // The tensor's bytes as stored (little-endian), for dtypes get() does not convert.
+  /// The tensor's bytes as stored (little-endian), for dtypes get() does not convert.
   TensorData raw(const std::string& name) const {
     const TensorInfo& tensor = info(name);
     const unsigned char* buffer = data_buffer();
@@ -280,11 +293,11 @@ class SafetensorsFile {
     fail("tensor '", tensor, "': ", std::forward<Parts>(parts)...);
   }
 
-  // The data buffer: storage_ holds either the whole file (read) or only the buffer (parse).
+  /// The data buffer: storage_ holds either the whole file (read) or only the buffer (parse).
   const unsigned char* data_buffer() const { return storage_.data() + data_start_; }
 
-  // Validates a whole file's bytes and fills tensors_ and metadata_; returns where the data
-  // buffer starts (8 + header length).
+  /// Validates a whole file's bytes and fills tensors_ and metadata_; returns where the data
+  /// buffer starts (8 + header length).
   std::size_t parse_contents(const unsigned char* data, std::size_t size) {
     if (size < 8)
       fail("expected at least 8 bytes (the header length), received a file of ", size, " bytes");
@@ -361,7 +374,7 @@ class SafetensorsFile {
     }
   }
 
-  // Reads a JSON integer that must lie in [0, limit]; anything else fails naming `what`.
+  /// Reads a JSON integer that must lie in [0, limit]; anything else fails naming `what`.
   std::uint64_t non_negative_integer(const std::string& tensor, const std::string& what,
                                      const nlohmann::json& value, std::uint64_t limit) const {
     if (value.is_number_unsigned()) {
@@ -445,7 +458,7 @@ class SafetensorsFile {
     return tensor;
   }
 
-  // The byte ranges, sorted by offsets, must tile [0, buffer_size) exactly.
+  /// The byte ranges, sorted by offsets, must tile [0, buffer_size) exactly.
   void check_tiling(std::uint64_t buffer_size) const {
     std::vector<std::pair<const std::string*, const TensorInfo*>> ordered;
     for (const auto& entry : tensors_) ordered.emplace_back(&entry.first, &entry.second);
@@ -471,7 +484,7 @@ class SafetensorsFile {
            ")", previous ? " (the last is '" + *previous + "')" : std::string());
   }
 
-  // Integer (or BOOL) element -> Scalar, refusing values that Scalar cannot hold.
+  /// Integer (or BOOL) element -> Scalar, refusing values that Scalar cannot hold.
   template <class Scalar, class Integer>
   Scalar integer_value_to(const std::string& name, std::size_t index, Integer value) const {
     if constexpr (std::is_integral_v<Scalar>) {

@@ -1,14 +1,15 @@
-// Writing safetensors files (layout in safetensors_reader.hpp).
-//
-// Tensors are laid out the way the reference implementation lays them out: sorted by dtype from
-// the widest (F64, I64) to the narrowest, then by name, so every tensor starts at a multiple of
-// its element size; the header lists "__metadata__" first and then the tensors in buffer order,
-// and is padded with spaces to a multiple of 8 bytes, so the data buffer starts 8-byte aligned.
-// The output therefore does not depend on the order of add() calls.
-//
-// write() replaces the target atomically (atomic_file.hpp): a crash while saving leaves the
-// previous file intact. A header larger than readers accept (safetensors_limits.hpp) is refused
-// before anything is written.
+/// \file
+/// Writing safetensors files (layout in safetensors_reader.hpp).
+///
+/// Tensors are laid out the way the reference implementation lays them out: sorted by dtype from
+/// the widest (F64, I64) to the narrowest, then by name, so every tensor starts at a multiple of
+/// its element size; the header lists "__metadata__" first and then the tensors in buffer order,
+/// and is padded with spaces to a multiple of 8 bytes, so the data buffer starts 8-byte aligned.
+/// The output therefore does not depend on the order of add() calls.
+///
+/// write() replaces the target atomically (atomic_file.hpp): a crash while saving leaves the
+/// previous file intact. A header larger than readers accept (safetensors_limits.hpp) is refused
+/// before anything is written.
 #pragma once
 
 #include <algorithm>
@@ -64,11 +65,13 @@ inline void require_header_size(std::uint64_t bytes) {
 }
 }  // namespace detail
 
+/// Builds a safetensors file in memory and writes it (the layout of the file's comment): add()
+/// tensors, set_metadata(), then write() or serialize().
 class SafetensorsWriter {
  public:
-  // Copies product(shape) values from `data` (row-major) as the tensor `name`: float -> F32,
-  // double -> F64, int32_t -> I32, int64_t -> I64. ValueError for a repeated or reserved name or
-  // a negative extent.
+  /// Copies product(shape) values from `data` (row-major) as the tensor `name`: float -> F32,
+  /// double -> F64, int32_t -> I32, int64_t -> I64.
+  /// \throws ValueError for a repeated or reserved name or a negative extent.
   template <class Scalar>
   void add(const std::string& name, const std::vector<std::int64_t>& shape, const Scalar* data) {
     const std::size_t count = checked_element_count(name, shape);
@@ -78,6 +81,8 @@ class SafetensorsWriter {
     insert(name, detail::dtype_of<Scalar>(), shape, std::move(bytes));
   }
 
+  /// The same from a vector, which must hold exactly product(shape) values.
+  /// \throws ShapeError when it holds another number; else as the pointer form.
   template <class Scalar>
   void add(const std::string& name, const std::vector<std::int64_t>& shape,
            const std::vector<Scalar>& values) {
@@ -85,7 +90,9 @@ class SafetensorsWriter {
     add(name, shape, values.data());
   }
 
-  // A tensor given as little-endian bytes of any dtype (product(shape) * dtype_size(dtype) bytes).
+  /// A tensor given as little-endian bytes of any dtype (product(shape) * dtype_size(dtype)
+  /// bytes). \throws ValueError for another byte count, a repeated or reserved name or a negative
+  /// extent.
   void add_raw(const std::string& name, Dtype dtype, const std::vector<std::int64_t>& shape,
                std::vector<unsigned char> bytes) {
     const std::size_t count = checked_element_count(name, shape);
@@ -96,13 +103,16 @@ class SafetensorsWriter {
     insert(name, dtype, shape, std::move(bytes));
   }
 
-  // A "__metadata__" entry (string to string); setting a key again replaces its value.
+  /// A "__metadata__" entry (string to string); setting a key again replaces its value.
   void set_metadata(const std::string& key, const std::string& value) { metadata_[key] = value; }
 
+  /// Whether a tensor of that name was added.
   bool contains(const std::string& name) const { return tensors_.count(name) > 0; }
+  /// The number of tensors added.
   std::size_t size() const { return tensors_.size(); }
 
-  // The whole file as bytes.
+  /// The whole file as bytes.
+  /// \throws FormatError when the header would be larger than readers accept.
   std::vector<unsigned char> serialize() const {
     const Layout layout = lay_out();
     std::vector<unsigned char> out(layout.prefix);
@@ -111,7 +121,9 @@ class SafetensorsWriter {
     return out;
   }
 
-  // Writes the file atomically: a temporary file next to `path`, fsync, rename over `path`.
+  /// Writes the file atomically: a temporary file next to `path`, fsync, rename over `path`.
+  /// \throws FormatError when the header would be larger than readers accept or the file cannot
+  ///         be written (the target is then left as it was).
   void write(const std::string& path) const {
     const Layout layout = lay_out();
     AtomicFileWriter file(path);
@@ -204,7 +216,7 @@ class SafetensorsWriter {
     return layout;
   }
 
-  std::map<std::string, Tensor> tensors_;  // sorted by name
+  std::map<std::string, Tensor> tensors_;  ///< sorted by name
   std::map<std::string, std::string> metadata_;
 };
 
