@@ -1,32 +1,5 @@
-// The GRU cell, exactly torch.nn.GRU (one layer): the other gated baseline of the paper's copy and
-// adding tasks (PAPER.md section 1, "Gated baselines").
-//
-// Gates are stacked r, z, n (PyTorch's order) in every weight and bias, H rows each. The reset
-// gate multiplies the whole recurrent term of n, bias included, as in PyTorch (and cuDNN).
-// Forward, one step (state per sample: h, H values):
-//   p_t = W_ih x_t + b_ih                         (input projection, done by SequenceModel)
-//   q_t = W_hh h_{t-1}                            (one GEMM [3H, H] x [H, b] per step)
-//   r  = sigmoid(p_r + q_r + b_hr)
-//   z  = sigmoid(p_z + q_z + b_hz)
-//   hn = q_n + b_hn
-//   n  = tanh(p_n + r * hn)
-//   h_t = (1 - z) * n + z * h_{t-1}  =  n + z * (h_{t-1} - n)
-// Tape per sample and step (4H values): r, z, n, hn; h_{t-1} comes from the state tape.
-//
-// Backward, one step (dh_t arrives from the readout and from step t+1):
-//   dn~ = dh_t * (1 - z) * (1 - n^2)              (gradient of n's pre-activation)
-//   dz~ = dh_t * (h_{t-1} - n) * z (1 - z)
-//   dr~ = dn~ * hn * r (1 - r)
-//   dL/dp_t = [dr~; dz~; dn~]                     (W_ih, b_ih gradients: by the model)
-//   dq      = [dr~; dz~; r * dn~]                 (the recurrent side sees r * dn~ for n)
-//   dW_hh += dq h_{t-1}^T                                          (one GEMM)
-//   db_hh += sum over the batch of dq                              (in the fused loop)
-//   dh_{t-1} = W_hh^T dq + z * dh_t                  (one GEMM per gate, see backward_step)
-// dq is built in grad_projected's rows, with dn~ parked in grad_state_next (free after use) and
-// copied back into the n rows once the two GEMMs are done.
-//
-// Parameters (PyTorch's names and layouts): weight_ih_l0 [3H, d], bias_ih_l0 [3H],
-// weight_hh_l0 [3H, H], bias_hh_l0 [3H]. PyTorch's default init: all U(-1/sqrt(H), 1/sqrt(H)).
+/// \file
+/// The GRU cell, exactly torch.nn.GRU (one layer) (GRUCell).
 #pragma once
 
 #include <vector>
@@ -41,11 +14,46 @@
 
 namespace wrnn {
 
+/// The sizes of a GRUCell.
 struct GRUCellOptions {
-  Index input_size = 1;     // d
-  Index hidden_size = 100;  // H
+  Index input_size = 1;     ///< d, the features of one input.
+  Index hidden_size = 100;  ///< H, the hidden units.
 };
 
+/// The GRU cell, exactly torch.nn.GRU (one layer): the other gated baseline of the paper's copy
+/// and adding tasks (docs/model.md, "Gated baselines").
+///
+/// Gates are stacked r, z, n (PyTorch's order) in every weight and bias, H rows each. The reset
+/// gate multiplies the whole recurrent term of n, bias included, as in PyTorch (and cuDNN).
+/// Forward, one step (state per sample: h, H values):
+///
+///     p_t = W_ih x_t + b_ih                         (input projection, done by SequenceModel)
+///     q_t = W_hh h_{t-1}                            (one GEMM [3H, H] x [H, b] per step)
+///     r  = sigmoid(p_r + q_r + b_hr)
+///     z  = sigmoid(p_z + q_z + b_hz)
+///     hn = q_n + b_hn
+///     n  = tanh(p_n + r * hn)
+///     h_t = (1 - z) * n + z * h_{t-1}  =  n + z * (h_{t-1} - n)
+///
+/// Tape per sample and step (4H values): r, z, n, hn; h_{t-1} comes from the state tape.
+///
+/// Backward, one step (dh_t arrives from the readout and from step t+1):
+///
+///     dn~ = dh_t * (1 - z) * (1 - n^2)              (gradient of n's pre-activation)
+///     dz~ = dh_t * (h_{t-1} - n) * z (1 - z)
+///     dr~ = dn~ * hn * r (1 - r)
+///     dL/dp_t = [dr~; dz~; dn~]                     (W_ih, b_ih gradients: by the model)
+///     dq      = [dr~; dz~; r * dn~]                 (the recurrent side sees r * dn~ for n)
+///     dW_hh += dq h_{t-1}^T                                          (one GEMM)
+///     db_hh += sum over the batch of dq                              (in the fused loop)
+///     dh_{t-1} = W_hh^T dq + z * dh_t                  (one GEMM per gate, see backward_step)
+///
+/// dq is built in grad_projected's rows, with dn~ parked in grad_state_next (free after use) and
+/// copied back into the n rows once the two GEMMs are done.
+///
+/// Parameters (PyTorch's names and layouts): weight_ih_l0 [3H, d], bias_ih_l0 [3H],
+/// weight_hh_l0 [3H, H], bias_hh_l0 [3H]. PyTorch's default init: all U(-1/sqrt(H), 1/sqrt(H)).
+/// A model of the cell concept (cell_concept.hpp).
 template <class Scalar_>
 class GRUCell : public CellParameters<Scalar_> {
   using Parameters = CellParameters<Scalar_>;
@@ -54,32 +62,35 @@ class GRUCell : public CellParameters<Scalar_> {
   using Parameters::kRecurrentWeight, Parameters::kRecurrentBias;
 
  public:
-  using Scalar = Scalar_;
-  using Options = GRUCellOptions;
-  // A sample's state is a column: the step is a matrix product (state_layout.hpp).
+  using Scalar = Scalar_;          ///< float for speed, double for gradient checks.
+  using Options = GRUCellOptions;  ///< The cell's options.
+  /// A sample's state is a column: the step is a matrix product (state_layout.hpp).
   static constexpr StateLayout state_layout = StateLayout::sample_columns;
-  static constexpr Index kGates = 3;  // r, z, n
+  static constexpr Index kGates = 3;  ///< r, z, n
 
+  /// A cell of the given sizes, its parameters zero until init().
+  /// \throws ValueError when input_size or hidden_size is not positive.
   explicit GRUCell(const GRUCellOptions& options)
       : Parameters(Parameters::like_pytorch_rnn(kGates, validated(options))),
         options_(options),
         stream_scratch_(Vector<Scalar>::Zero((2 * kGates + 1) * options.hidden_size)) {}
 
-  const GRUCellOptions& options() const { return options_; }
-  Index hidden_size() const { return options_.hidden_size; }
-  Index input_size() const { return options_.input_size; }
-  Index state_size() const { return options_.hidden_size; }
-  Index output_size() const { return options_.hidden_size; }
-  Index projection_size() const { return kGates * options_.hidden_size; }
-  Index tape_size() const { return (kGates + 1) * options_.hidden_size; }  // r, z, n, hn
+  const GRUCellOptions& options() const { return options_; }  ///< The options it was built with.
+  Index hidden_size() const { return options_.hidden_size; }  ///< H.
+  Index input_size() const { return options_.input_size; }    ///< d.
+  Index state_size() const { return options_.hidden_size; }   ///< H: the state is h.
+  Index output_size() const { return options_.hidden_size; }  ///< H: the readout sees h.
+  Index projection_size() const { return kGates * options_.hidden_size; }  ///< 3H rows of p_t.
+  /// 4H values per sample and step: r, z, n, hn.
+  Index tape_size() const { return (kGates + 1) * options_.hidden_size; }
 
-  // torch.nn.GRU.reset_parameters (cell_parameters.hpp).
+  /// torch.nn.GRU.reset_parameters (cell_parameters.hpp).
   void init(Rng& rng) { this->init_like_pytorch_rnn(options_.hidden_size, rng); }
 
-  // One step over a batch of b samples. projected: 3H x b, state_prev/state_next: H x b,
-  // tape: 4H x b. The tape's first 3H rows receive [p_r + b_hr; p_z + b_hz; b_hn], then the
-  // recurrent GEMM adds q = W_hh h into them (accumulating, so Eigen does not first clear the
-  // destination), and the epilogue turns them into r, z, n, hn in place.
+  /// One step over a batch of b samples. projected: 3H x b, state_prev/state_next: H x b,
+  /// tape: 4H x b. The tape's first 3H rows receive [p_r + b_hr; p_z + b_hz; b_hn], then the
+  /// recurrent GEMM adds q = W_hh h into them (accumulating, so Eigen does not first clear the
+  /// destination), and the epilogue turns them into r, z, n, hn in place.
   void forward_step(ConstMatrixMap<Scalar> projected, ConstMatrixMap<Scalar> state_prev,
                     MatrixMap<Scalar> state_next, MatrixMap<Scalar> tape) const {
     using detail::load_lanes;
@@ -104,9 +115,9 @@ class GRUCell : public CellParameters<Scalar_> {
                     state_prev.col(s).data(), state_next.col(s).data());
   }
 
-  // One reverse step. grad_state_next holds dh_t on entry and is used as scratch. Writes dL/dp_t
-  // into grad_projected and dh_{t-1} into grad_state_prev; adds the recurrent weight and bias
-  // gradients into grads[kRecurrentWeight], grads[kRecurrentBias].
+  /// One reverse step. grad_state_next holds dh_t on entry and is used as scratch. Writes dL/dp_t
+  /// into grad_projected and dh_{t-1} into grad_state_prev; adds the recurrent weight and bias
+  /// gradients into grads[kRecurrentWeight], grads[kRecurrentBias].
   void backward_step(ConstMatrixMap<Scalar> state_prev, ConstMatrixMap<Scalar> /*state_next*/,
                      ConstMatrixMap<Scalar> tape, MatrixMap<Scalar> grad_state_next,
                      MatrixMap<Scalar> grad_projected, MatrixMap<Scalar> grad_state_prev,
@@ -152,8 +163,8 @@ class GRUCell : public CellParameters<Scalar_> {
     grad_projected.bottomRows(H) = grad_state_next;  // dL/dp_n = dn~, not r * dn~
   }
 
-  // Streaming: advance one sample's state h (H values) by one input x (d values), in place.
-  // No allocation: the buffers are allocated in the constructor.
+  /// Streaming: advances one sample's state h (H values) by one input x (d values), in place.
+  /// No allocation: the buffers are allocated in the constructor.
   void step(const Scalar* x, Scalar* state) {
     const Index H = options_.hidden_size, G = kGates * H;
     const auto& b_hh = recurrent_bias_.value;

@@ -1,27 +1,5 @@
-// The LSTM cell, exactly torch.nn.LSTM (one layer, no projection): the gated baseline of the
-// paper's copy and adding tasks (PAPER.md section 1, "Gated baselines").
-//
-// Gates are stacked i, f, g, o (PyTorch's order) in every weight and bias, H rows each.
-// Forward, one step (state per sample [h; c], h first; the readout sees h):
-//   p_t  = W_ih x_t + b_ih                        (input projection, done by SequenceModel)
-//   a_t  = W_hh h_{t-1} + b_hh + p_t              (one GEMM [4H, H] x [H, b] per step)
-//   i = sigmoid(a_i), f = sigmoid(a_f), g = tanh(a_g), o = sigmoid(a_o)
-//   c_t  = f * c_{t-1} + i * g
-//   h_t  = o * tanh(c_t)
-// Tape per sample and step (5H values): i, f, g, o and tanh(c_t); c_{t-1}, h_{t-1} come from the
-// state tape.
-//
-// Backward, one step (dh_t, dc_t arrive from the readout and from step t+1):
-//   dc   = dc_t + dh_t * o * (1 - tanh(c_t)^2)
-//   da_i = dc * g * i (1 - i)           da_f = dc * c_{t-1} * f (1 - f)
-//   da_g = dc * i * (1 - g^2)           da_o = dh_t * tanh(c_t) * o (1 - o)
-//   dL/dp_t = da                        (W_ih, b_ih gradients: by the model)
-//   dW_hh += da h_{t-1}^T                                            (one GEMM)
-//   db_hh += sum over the batch of da                                (in the fused loop)
-//   dh_{t-1} = W_hh^T da,   dc_{t-1} = dc * f        (one GEMM per gate, see backward_step)
-//
-// Parameters (PyTorch's names and layouts): weight_ih_l0 [4H, d], bias_ih_l0 [4H],
-// weight_hh_l0 [4H, H], bias_hh_l0 [4H]. PyTorch's default init: all U(-1/sqrt(H), 1/sqrt(H)).
+/// \file
+/// The LSTM cell, exactly torch.nn.LSTM (one layer, no projection) (LSTMCell).
 #pragma once
 
 #include <vector>
@@ -36,11 +14,40 @@
 
 namespace wrnn {
 
+/// The sizes of an LSTMCell.
 struct LSTMCellOptions {
-  Index input_size = 1;     // d
-  Index hidden_size = 100;  // H
+  Index input_size = 1;     ///< d, the features of one input.
+  Index hidden_size = 100;  ///< H, the hidden units.
 };
 
+/// The LSTM cell, exactly torch.nn.LSTM (one layer, no projection): the gated baseline of the
+/// paper's copy and adding tasks (docs/model.md, "Gated baselines").
+///
+/// Gates are stacked i, f, g, o (PyTorch's order) in every weight and bias, H rows each.
+/// Forward, one step (state per sample [h; c], h first; the readout sees h):
+///
+///     p_t  = W_ih x_t + b_ih                        (input projection, done by SequenceModel)
+///     a_t  = W_hh h_{t-1} + b_hh + p_t              (one GEMM [4H, H] x [H, b] per step)
+///     i = sigmoid(a_i), f = sigmoid(a_f), g = tanh(a_g), o = sigmoid(a_o)
+///     c_t  = f * c_{t-1} + i * g
+///     h_t  = o * tanh(c_t)
+///
+/// Tape per sample and step (5H values): i, f, g, o and tanh(c_t); c_{t-1}, h_{t-1} come from
+/// the state tape.
+///
+/// Backward, one step (dh_t, dc_t arrive from the readout and from step t+1):
+///
+///     dc   = dc_t + dh_t * o * (1 - tanh(c_t)^2)
+///     da_i = dc * g * i (1 - i)           da_f = dc * c_{t-1} * f (1 - f)
+///     da_g = dc * i * (1 - g^2)           da_o = dh_t * tanh(c_t) * o (1 - o)
+///     dL/dp_t = da                        (W_ih, b_ih gradients: by the model)
+///     dW_hh += da h_{t-1}^T                                            (one GEMM)
+///     db_hh += sum over the batch of da                                (in the fused loop)
+///     dh_{t-1} = W_hh^T da,   dc_{t-1} = dc * f        (one GEMM per gate, see backward_step)
+///
+/// Parameters (PyTorch's names and layouts): weight_ih_l0 [4H, d], bias_ih_l0 [4H],
+/// weight_hh_l0 [4H, H], bias_hh_l0 [4H]. PyTorch's default init: all U(-1/sqrt(H), 1/sqrt(H)).
+/// A model of the cell concept (cell_concept.hpp).
 template <class Scalar_>
 class LSTMCell : public CellParameters<Scalar_> {
   using Parameters = CellParameters<Scalar_>;
@@ -49,32 +56,35 @@ class LSTMCell : public CellParameters<Scalar_> {
   using Parameters::kRecurrentWeight, Parameters::kRecurrentBias;
 
  public:
-  using Scalar = Scalar_;
-  using Options = LSTMCellOptions;
-  // A sample's state is a column: the step is a matrix product (state_layout.hpp).
+  using Scalar = Scalar_;           ///< float for speed, double for gradient checks.
+  using Options = LSTMCellOptions;  ///< The cell's options.
+  /// A sample's state is a column: the step is a matrix product (state_layout.hpp).
   static constexpr StateLayout state_layout = StateLayout::sample_columns;
-  static constexpr Index kGates = 4;  // i, f, g, o
+  static constexpr Index kGates = 4;  ///< i, f, g, o
 
+  /// A cell of the given sizes, its parameters zero until init().
+  /// \throws ValueError when input_size or hidden_size is not positive.
   explicit LSTMCell(const LSTMCellOptions& options)
       : Parameters(Parameters::like_pytorch_rnn(kGates, validated(options))),
         options_(options),
         stream_scratch_(Vector<Scalar>::Zero((kGates + 1) * options.hidden_size)) {}
 
-  const LSTMCellOptions& options() const { return options_; }
-  Index hidden_size() const { return options_.hidden_size; }
-  Index input_size() const { return options_.input_size; }
-  Index state_size() const { return 2 * options_.hidden_size; }  // [h; c]
-  Index output_size() const { return options_.hidden_size; }     // h
-  Index projection_size() const { return kGates * options_.hidden_size; }
-  Index tape_size() const { return (kGates + 1) * options_.hidden_size; }  // i, f, g, o, tanh(c)
+  const LSTMCellOptions& options() const { return options_; }    ///< The options it was built with.
+  Index hidden_size() const { return options_.hidden_size; }     ///< H.
+  Index input_size() const { return options_.input_size; }       ///< d.
+  Index state_size() const { return 2 * options_.hidden_size; }  ///< 2H: [h; c].
+  Index output_size() const { return options_.hidden_size; }     ///< H: the readout sees h.
+  Index projection_size() const { return kGates * options_.hidden_size; }  ///< 4H rows of p_t.
+  /// 5H values per sample and step: i, f, g, o, tanh(c_t).
+  Index tape_size() const { return (kGates + 1) * options_.hidden_size; }
 
-  // torch.nn.LSTM.reset_parameters (cell_parameters.hpp).
+  /// torch.nn.LSTM.reset_parameters (cell_parameters.hpp).
   void init(Rng& rng) { this->init_like_pytorch_rnn(options_.hidden_size, rng); }
 
-  // One step over a batch of b samples. projected: 4H x b, state_prev/state_next: 2H x b,
-  // tape: 5H x b. The tape's gate rows receive p_t + b_hh, then the recurrent GEMM adds W_hh h
-  // into them (accumulating, so Eigen does not first clear the destination), and the epilogue
-  // turns them into the activations in place.
+  /// One step over a batch of b samples. projected: 4H x b, state_prev/state_next: 2H x b,
+  /// tape: 5H x b. The tape's gate rows receive p_t + b_hh, then the recurrent GEMM adds W_hh h
+  /// into them (accumulating, so Eigen does not first clear the destination), and the epilogue
+  /// turns them into the activations in place.
   void forward_step(ConstMatrixMap<Scalar> projected, ConstMatrixMap<Scalar> state_prev,
                     MatrixMap<Scalar> state_next, MatrixMap<Scalar> tape) const {
     const Index H = options_.hidden_size, G = kGates * H;
@@ -94,9 +104,9 @@ class LSTMCell : public CellParameters<Scalar_> {
                     state_next.col(s).data() + H);
   }
 
-  // One reverse step. grad_state_next holds [dh_t; dc_t] on entry (left unchanged).
-  // Writes dL/dp_t into grad_projected and [dh_{t-1}; dc_{t-1}] into grad_state_prev; adds the
-  // recurrent weight and bias gradients into grads[kRecurrentWeight], grads[kRecurrentBias].
+  /// One reverse step. grad_state_next holds [dh_t; dc_t] on entry (left unchanged).
+  /// Writes dL/dp_t into grad_projected and [dh_{t-1}; dc_{t-1}] into grad_state_prev; adds the
+  /// recurrent weight and bias gradients into grads[kRecurrentWeight], grads[kRecurrentBias].
   void backward_step(ConstMatrixMap<Scalar> state_prev, ConstMatrixMap<Scalar> /*state_next*/,
                      ConstMatrixMap<Scalar> tape, MatrixMap<Scalar> grad_state_next,
                      MatrixMap<Scalar> grad_projected, MatrixMap<Scalar> grad_state_prev,
@@ -148,8 +158,8 @@ class LSTMCell : public CellParameters<Scalar_> {
           weight.middleRows(k * H, H).transpose() * grad_projected.middleRows(k * H, H);
   }
 
-  // Streaming: advance one sample's state [h; c] (2H values) by one input x (d values), in place.
-  // No allocation: the gate buffer is allocated in the constructor.
+  /// Streaming: advances one sample's state [h; c] (2H values) by one input x (d values), in
+  /// place. No allocation: the gate buffer is allocated in the constructor.
   void step(const Scalar* x, Scalar* state) {
     const Index H = options_.hidden_size, G = kGates * H;
     Scalar* gates = stream_scratch_.data();

@@ -1,19 +1,6 @@
-// The wave cell (wRNN): a ring-structured RNN whose recurrence is a circular convolution.
-//
-// State: C channels, each a ring of n units; one sample's state is C*n values, channel-major.
-//
-// Forward, one step (PAPER.md section 1):
-//   p_t     = V x_t + b_V                    (the input projection, done by SequenceModel)
-//   z_t     = u (*) h_{t-1} + b_u + p_t      (u (*) h: circular Conv1d over the ring)
-//   h_t     = act(z_t)
-// Backward, one step (dL/dh_t arrives from the readout and from step t+1):
-//   dz_t    = dL/dh_t * act'(z_t)            (act' from h_t, see activation.hpp)
-//   dL/dp_t = dz_t                           (V, b_V gradients: by the model)
-//   dL/du  += correlation of dz_t with h_{t-1},  dL/db_u += sum over units of dz_t
-//   dL/dh_{t-1} = u^T (*) dz_t               (the transposed convolution)
-//
-// Parameters (the authors' names, PyTorch layouts): Wx.weight [C*n, d], Wx.bias [C*n],
-// Wy.weight [C, C, k], Wy.bias [C].
+/// \file
+/// The wave cell (wRNN): a ring-structured RNN whose recurrence is a circular convolution
+/// (WaveCell).
 #pragma once
 
 #include <vector>
@@ -29,16 +16,36 @@
 
 namespace wrnn {
 
+/// The sizes and initialisation of a WaveCell.
 struct WaveCellOptions {
-  Index input_size = 1;   // d
-  Index channels = 1;     // C
-  Index ring_size = 100;  // n
-  Index kernel_size = 3;  // k, odd
-  Activation activation = Activation::relu;
-  RecurrentInit recurrent_init = RecurrentInit::shift;
-  InputInit input_init = InputInit::solo;
+  Index input_size = 1;                                 ///< d, the features of one input.
+  Index channels = 1;                                   ///< C, the rings.
+  Index ring_size = 100;                                ///< n, the units of each ring.
+  Index kernel_size = 3;                                ///< k, odd: the convolution's taps.
+  Activation activation = Activation::relu;             ///< act of h_t = act(z_t).
+  RecurrentInit recurrent_init = RecurrentInit::shift;  ///< u's start; shift makes the waves.
+  InputInit input_init = InputInit::solo;               ///< V's start.
 };
 
+/// The wave cell (wRNN): a ring-structured RNN whose recurrence is a circular convolution.
+///
+/// State: C channels, each a ring of n units; one sample's state is C*n values, channel-major.
+///
+/// Forward, one step (docs/model.md, "The wave cell"):
+///
+///     p_t     = V x_t + b_V                    (the input projection, done by SequenceModel)
+///     z_t     = u (*) h_{t-1} + b_u + p_t      (u (*) h: circular Conv1d over the ring)
+///     h_t     = act(z_t)
+///
+/// Backward, one step (dL/dh_t arrives from the readout and from step t+1):
+///
+///     dz_t    = dL/dh_t * act'(z_t)            (act' from h_t, see activation.hpp)
+///     dL/dp_t = dz_t                           (V, b_V gradients: by the model)
+///     dL/du  += correlation of dz_t with h_{t-1},  dL/db_u += sum over units of dz_t
+///     dL/dh_{t-1} = u^T (*) dz_t               (the transposed convolution)
+///
+/// Parameters (the authors' names, PyTorch layouts): Wx.weight [C*n, d], Wx.bias [C*n],
+/// Wy.weight [C, C, k], Wy.bias [C]. A model of the cell concept (cell_concept.hpp).
 template <class Scalar_>
 class WaveCell : public CellParameters<Scalar_> {
   using Parameters = CellParameters<Scalar_>;
@@ -47,12 +54,15 @@ class WaveCell : public CellParameters<Scalar_> {
   using Parameters::kRecurrentWeight, Parameters::kRecurrentBias;
 
  public:
-  using Scalar = Scalar_;
-  using Options = WaveCellOptions;
-  // A batch's states are rows of samples: the convolution runs SIMD lanes over them, each tap a
-  // whole row (circular_conv_lanes.hpp, state_layout.hpp). step() has one sample, either way.
+  using Scalar = Scalar_;           ///< float for speed, double for gradient checks.
+  using Options = WaveCellOptions;  ///< The cell's options.
+  /// A batch's states are rows of samples: the convolution runs SIMD lanes over them, each tap a
+  /// whole row (circular_conv_lanes.hpp, state_layout.hpp). step() has one sample, either way.
   static constexpr StateLayout state_layout = StateLayout::sample_lanes;
 
+  /// A cell of the given shape, its parameters zero until init().
+  /// \throws ValueError when d, C or n is not positive, k is not a positive odd number, or k/2
+  ///         exceeds n.
   explicit WaveCell(const WaveCellOptions& options)
       : Parameters(named_parameters(validated(options))),
         options_(options),
@@ -60,16 +70,17 @@ class WaveCell : public CellParameters<Scalar_> {
         stream_scratch_(Vector<Scalar>::Zero(shape_.state_size())),
         stream_kernel_scratch_(circular_conv_scratch_size<Scalar>(shape_)) {}
 
-  const WaveCellOptions& options() const { return options_; }
-  const ConvShape& conv_shape() const { return shape_; }
-  Index input_size() const { return options_.input_size; }
-  // Values per sample in the recurrent state, the part of it the readout sees, the input
-  // projection, and the extra per-step tape beyond the states (none: h_t is enough).
-  Index state_size() const { return shape_.state_size(); }
-  Index output_size() const { return shape_.state_size(); }
-  Index projection_size() const { return shape_.state_size(); }
-  Index tape_size() const { return 0; }
+  const WaveCellOptions& options() const { return options_; }    ///< The options it was built with.
+  const ConvShape& conv_shape() const { return shape_; }         ///< C, n and k.
+  Index input_size() const { return options_.input_size; }       ///< d.
+  Index state_size() const { return shape_.state_size(); }       ///< C*n values per sample.
+  Index output_size() const { return shape_.state_size(); }      ///< C*n: the readout sees all.
+  Index projection_size() const { return shape_.state_size(); }  ///< C*n rows of p_t.
+  Index tape_size() const { return 0; }  ///< 0: backward needs only h_{t-1} and h_t.
 
+  /// Draws the parameters: u and b_u as PyTorch's Conv1d default; then, unless the recurrent init
+  /// is random, u becomes a Dirac kernel on the diagonal channel pairs (shift: rolled by one tap,
+  /// so that activity travels one unit per step); V, b_V as the input init says.
   void init(Rng& rng) {
     const Index C = options_.channels, k = options_.kernel_size, r = k / 2;
     const Index fan_in = C * k;
@@ -87,8 +98,8 @@ class WaveCell : public CellParameters<Scalar_> {
                           rng);
   }
 
-  // One step over a batch: state_next = act(u (*) state_prev + b_u + projected). All matrices
-  // are (rows x B) row-major, samples in lanes; `tape` is unused (tape_size() == 0).
+  /// One step over a batch: state_next = act(u (*) state_prev + b_u + projected). All matrices
+  /// are (rows x B) row-major, samples in lanes; `tape` is unused (tape_size() == 0).
   void forward_step(ConstRowMatrixMap<Scalar> projected, ConstRowMatrixMap<Scalar> state_prev,
                     RowMatrixMap<Scalar> state_next, RowMatrixMap<Scalar> /*tape*/) const {
     if (state_next.data() != projected.data()) state_next = projected;  // may alias, see concept
@@ -97,10 +108,10 @@ class WaveCell : public CellParameters<Scalar_> {
                               options_.activation);
   }
 
-  // One reverse step. grad_state_next holds dL/dh_t on entry and is used as scratch.
-  // Writes dL/dp_t into grad_projected and dL/dh_{t-1} into grad_state_prev (overwriting both);
-  // adds the recurrent weight and bias gradients into grads[kRecurrentWeight],
-  // grads[kRecurrentBias].
+  /// One reverse step. grad_state_next holds dL/dh_t on entry and is used as scratch.
+  /// Writes dL/dp_t into grad_projected and dL/dh_{t-1} into grad_state_prev (overwriting both);
+  /// adds the recurrent weight and bias gradients into grads[kRecurrentWeight],
+  /// grads[kRecurrentBias].
   void backward_step(ConstRowMatrixMap<Scalar> state_prev, ConstRowMatrixMap<Scalar> state_next,
                      ConstRowMatrixMap<Scalar> /*tape*/, RowMatrixMap<Scalar> grad_state_next,
                      RowMatrixMap<Scalar> grad_projected, RowMatrixMap<Scalar> grad_state_prev,
@@ -112,16 +123,18 @@ class WaveCell : public CellParameters<Scalar_> {
                     grad_state_prev.data(), batch);
   }
 
-  // Streaming: advance one sample's state by one input x (d values), in place. Never allocates:
-  // the cell owns its scratch, sized for its shape at construction. For a latency-bound loop
-  // with fixed weights, StreamingWaveCell (streaming_wave_cell.hpp) is faster still.
+  /// Streaming: advances one sample's state (C*n values) by one input x (d values), in place.
+  /// Never allocates: the cell owns its scratch, sized for its shape at construction. For a
+  /// latency-bound loop with fixed weights, StreamingWaveCell (streaming_wave_cell.hpp) is faster
+  /// still.
   void step(const Scalar* x, Scalar* state) {
     const Index N = state_size();
     VectorMap<Scalar> pre(stream_scratch_.data(), N);
     // p = b_V + sum of x_j times column j of the row-major Wx, columns of zero inputs skipped
     // (column_projection.hpp says why). Strided columns beat Eigen's row-major product, C*n dot
-    // products of length d: at n = 100, C = 6, d = 10 the projection alone took 2.5 -> 1.3 us
-    // with dense inputs in a one-off timing loop (the whole step: BM_Streaming* benchmarks).
+    // products of length d: at n = 100, C = 6, d = 10 with dense inputs the projection alone
+    // takes 1.3 us this way and 2.5 us as Eigen's product (a timing loop over step(); the whole
+    // step: bench_training BM_StreamingWaveStepDenseInput).
     pre = input_bias_.value;
     const auto weight = input_weight_.matrix();
     for (Index j = 0; j < options_.input_size; ++j)

@@ -1,8 +1,10 @@
-// A named, trainable tensor with its gradient.
-//
-// Names and shapes follow the authors' PyTorch state_dict (PAPER.md section 1): a cell owns
-// "Wx.weight" [C*n, d], a model prefixes it as "cell.Wx.weight". Values are stored row-major, the
-// way PyTorch stores a contiguous tensor, so weights cross to PyTorch without reordering.
+/// \file
+/// A named, trainable tensor with its gradient.
+///
+/// Names and shapes follow the authors' PyTorch state_dict (docs/model.md, "Parameters and
+/// names"): a cell owns "Wx.weight" [C*n, d], a model prefixes it as "cell.Wx.weight". Values are
+/// stored row-major, the way PyTorch stores a contiguous tensor, so weights cross to PyTorch
+/// without reordering.
 #pragma once
 
 #include <numeric>
@@ -15,15 +17,17 @@
 
 namespace wrnn {
 
+/// A named, trainable tensor and its gradient, stored flat and row-major as PyTorch stores it.
 template <class Scalar>
 struct Parameter {
-  std::string name;
-  std::vector<Index> shape;
-  // The paper counts weights and leaves biases out of its parameter counts.
+  std::string name;          ///< The name within its owner: "Wx.weight", "bias", ...
+  std::vector<Index> shape;  ///< PyTorch's shape: [out, in] for a Linear weight, [C, C, k], ...
+  /// True for a bias: the paper counts weights and leaves biases out of its parameter counts.
   bool is_bias = false;
-  Vector<Scalar> value;
-  Vector<Scalar> grad;
+  Vector<Scalar> value;  ///< The values, row-major, product(shape) of them.
+  Vector<Scalar> grad;   ///< dL/dvalue, same size; accumulated by backward passes.
 
+  /// A tensor of `shape_` (value and gradient zero).
   Parameter(std::string name_, std::vector<Index> shape_, bool is_bias_)
       : name(std::move(name_)), shape(std::move(shape_)), is_bias(is_bias_) {
     const Index count =
@@ -32,32 +36,37 @@ struct Parameter {
     grad = Vector<Scalar>::Zero(count);
   }
 
+  /// Number of values: the product of the shape.
   Index size() const { return value.size(); }
 
-  // The tensor as a matrix [shape[0], product of the rest], row-major as PyTorch's .view(rows, -1).
+  /// The tensor as a matrix [shape[0], product of the rest], row-major as PyTorch's
+  /// .view(rows, -1).
   RowMatrixMap<Scalar> matrix() { return {value.data(), shape[0], size() / shape[0]}; }
+  /// The tensor as a read-only matrix [shape[0], product of the rest].
   ConstRowMatrixMap<Scalar> matrix() const { return {value.data(), shape[0], size() / shape[0]}; }
+  /// The gradient as a matrix [shape[0], product of the rest].
   RowMatrixMap<Scalar> grad_matrix() { return {grad.data(), shape[0], size() / shape[0]}; }
 };
 
-// A parameter seen from a model: its full name ("cell.Wx.weight") and the tensor.
+/// A parameter seen from a model: its full name ("cell.Wx.weight") and the tensor.
 template <class Scalar>
 struct NamedParameter {
-  std::string name;
-  Parameter<Scalar>* parameter;
+  std::string name;              ///< The full name, prefixed by its owners: "cell.Wx.weight".
+  Parameter<Scalar>* parameter;  ///< The tensor, owned by the model.
 };
 
+/// Every parameter of a model, in a fixed order, with its full name.
 template <class Scalar>
 using ParameterList = std::vector<NamedParameter<Scalar>>;
 
-// Adds "prefix." in front of every name of a component's parameters.
+/// Adds "prefix." in front of every name of a component's parameters and appends them to `list`.
 template <class Scalar>
 void append_prefixed(ParameterList<Scalar>& list, const std::string& prefix,
                      std::vector<Parameter<Scalar>*> parameters) {
   for (Parameter<Scalar>* p : parameters) list.push_back({prefix + "." + p->name, p});
 }
 
-// Number of weights the way the paper counts them: every parameter except biases.
+/// Number of weights the way the paper counts them: every parameter except biases.
 template <class Scalar>
 Index count_weights(const ParameterList<Scalar>& list) {
   Index total = 0;
@@ -66,6 +75,7 @@ Index count_weights(const ParameterList<Scalar>& list) {
   return total;
 }
 
+/// Sets every parameter's gradient to zero.
 template <class Scalar>
 void zero_gradients(const ParameterList<Scalar>& list) {
   for (const auto& named : list) named.parameter->grad.setZero();

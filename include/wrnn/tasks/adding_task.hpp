@@ -1,26 +1,30 @@
-// The adding task, generated as in the authors' code (PAPER.md section 2).
-//
-// A sequence has T steps of 2 inputs: a value drawn from U[0, 1) and a marker channel with
-// exactly two 1s, one at a uniform position in [0, T/2) and one in [T/2, T). The target is the
-// sum of the two marked values, read out at the last step with MSE. "Solved" is MSE <= 0.05.
+/// \file
+/// The adding task, generated as in the authors' code (docs/model.md, "Tasks") (AddingTask).
 #pragma once
 
 #include "wrnn/tasks/copy_task.hpp"
 
 namespace wrnn {
 
+/// The adding task, generated as in the authors' code (docs/model.md, "Tasks").
+///
+/// A sequence has T steps of 2 inputs: a value drawn from U[0, 1) and a marker channel with
+/// exactly two 1s, one at a uniform position in [0, T/2) and one in [T/2, T). The target is the
+/// sum of the two marked values, read out at the last step with MSE. "Solved" is MSE <= 0.05.
 class AddingTask {
  public:
+  /// Sequences of T = `length` steps. \throws ValueError when T < 2.
   explicit AddingTask(Index length) : length_(length) {
     if (length < 2)
       throw ValueError(detail::concat("adding task T: expected >= 2, received ", length));
   }
 
-  Index sequence_length() const { return length_; }
-  Index input_size() const { return 2; }
-  Index output_size() const { return 1; }
-  LossKind loss() const { return LossKind::mse; }
+  Index sequence_length() const { return length_; }  ///< T.
+  Index input_size() const { return 2; }             ///< d = 2: the value and the marker.
+  Index output_size() const { return 1; }            ///< o = 1: the sum.
+  LossKind loss() const { return LossKind::mse; }    ///< MSE, at the last step.
 
+  /// A batch of `batch` sequences (T x batch x 2) and their sums (1 x batch), drawn from `rng`.
   template <class Scalar>
   TaskBatch<Scalar> generate(Index batch, Rng& rng) const {
     const Index T = length_, half = T / 2;
