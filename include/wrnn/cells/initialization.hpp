@@ -1,4 +1,5 @@
-// Initialisations shared by the wave and dense cells (PAPER.md section 1, "Initialisations").
+/// \file
+/// Initialisations shared by the wave and dense cells (docs/model.md, "Initialisations").
 #pragma once
 
 #include <cmath>
@@ -10,19 +11,20 @@
 
 namespace wrnn {
 
-// The recurrent weights' start: the paper's ablation shows this choice is the largest effect.
+/// The recurrent weights' start: the paper's ablation shows this choice is the largest effect.
 enum class RecurrentInit {
-  shift,     // activity moves one unit per step around the ring (code name 'fwd')
-  identity,  // activity stays where it is (code name 'eye'; the iRNN)
-  random     // PyTorch's default init
+  shift,     ///< activity moves one unit per step around the ring (code name 'fwd')
+  identity,  ///< activity stays where it is (code name 'eye'; the iRNN)
+  random     ///< PyTorch's default init
 };
 
-// The input weights' start.
+/// The input weights' start.
 enum class InputInit {
-  solo,   // V = 0 except unit 0 of every channel, which gets weight 1 from every input
-  normal  // V ~ N(0, 0.001^2)
+  solo,   ///< V = 0 except unit 0 of every channel, which gets weight 1 from every input
+  normal  ///< V ~ N(0, 0.001^2)
 };
 
+/// The name parse_recurrent_init() reads: "shift", "identity" or "random".
 inline std::string to_string(RecurrentInit init) {
   switch (init) {
     case RecurrentInit::shift:
@@ -35,10 +37,13 @@ inline std::string to_string(RecurrentInit init) {
   return "unknown";
 }
 
+/// The name parse_input_init() reads: "solo" or "normal".
 inline std::string to_string(InputInit init) {
   return init == InputInit::solo ? "solo" : "normal";
 }
 
+/// The init named `name`: "shift" (or the authors' "fwd"), "identity" (or "eye"), "random".
+/// \throws ValueError for any other name.
 inline RecurrentInit parse_recurrent_init(const std::string& name) {
   if (name == "shift" || name == "fwd") return RecurrentInit::shift;
   if (name == "identity" || name == "eye") return RecurrentInit::identity;
@@ -47,13 +52,15 @@ inline RecurrentInit parse_recurrent_init(const std::string& name) {
                    "'");
 }
 
+/// The init named `name`: "solo" or "normal". \throws ValueError for any other name.
 inline InputInit parse_input_init(const std::string& name) {
   if (name == "solo") return InputInit::solo;
   if (name == "normal") return InputInit::normal;
   throw ValueError("input init: expected one of solo, normal, received '" + name + "'");
 }
 
-// PyTorch's default for Linear and Conv1d weights and biases: U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
+/// PyTorch's default for Linear and Conv1d weights and biases: U(-1/sqrt(fan_in),
+/// 1/sqrt(fan_in)).
 template <class Scalar>
 void fill_pytorch_default(Parameter<Scalar>& parameter, Index fan_in, Rng& rng) {
   const double bound = 1.0 / std::sqrt(static_cast<double>(fan_in));
@@ -61,7 +68,8 @@ void fill_pytorch_default(Parameter<Scalar>& parameter, Index fan_in, Rng& rng) 
     parameter.value[i] = static_cast<Scalar>(rng.uniform(-bound, bound));
 }
 
-// The input Linear V [C*n, d] and b_V [C*n].
+/// Initialises the input Linear V [C*n, d] and b_V [C*n] of `channels` rings of `ring_size`
+/// units as `init` says.
 template <class Scalar>
 void init_input_projection(Parameter<Scalar>& weight, Parameter<Scalar>& bias, InputInit init,
                            Index channels, Index ring_size, Rng& rng) {
