@@ -1,6 +1,5 @@
 /// \file
-/// The dense recurrent cell: the iRNN (Le et al. 2015) and plain RNN baselines
-/// (DenseCell).
+/// The dense recurrent cell: the iRNN (Le et al. 2015) and plain RNN baselines (DenseCell).
 #pragma once
 
 #include <vector>
@@ -27,8 +26,8 @@ struct DenseCellOptions {
 ///
 /// Forward, one step (docs/model.md, "The iRNN baseline"):
 ///
-///     p_t = V x_t + b_V                          (input projection, done by
-///     SequenceModel) z_t = U h_{t-1} + b_U + p_t,   h_t = act(z_t)
+///     p_t = V x_t + b_V                          (input projection, done by SequenceModel)
+///     z_t = U h_{t-1} + b_U + p_t,   h_t = act(z_t)
 ///
 /// Backward, one step:
 ///
@@ -36,9 +35,8 @@ struct DenseCellOptions {
 ///     dL/dU += dz_t h_{t-1}^T,      dL/db_U += sum over the batch of dz_t
 ///     dL/dh_{t-1} = U^T dz_t
 ///
-/// Parameters (the authors' names, PyTorch layouts): Wx.weight [N, d], Wx.bias
-/// [N], Wy.weight [N, N], Wy.bias [N]. A model of the cell concept
-/// (cell_concept.hpp).
+/// Parameters (the authors' names, PyTorch layouts): Wx.weight [N, d], Wx.bias [N],
+/// Wy.weight [N, N], Wy.bias [N]. A model of the cell concept (cell_concept.hpp).
 template <class Scalar_>
 class DenseCell : public CellParameters<Scalar_> {
   using Parameters = CellParameters<Scalar_>;
@@ -49,8 +47,7 @@ class DenseCell : public CellParameters<Scalar_> {
  public:
   using Scalar = Scalar_;            ///< float for speed, double for gradient checks.
   using Options = DenseCellOptions;  ///< The cell's options.
-  /// A sample's state is a column: the step is a matrix product
-  /// (state_layout.hpp).
+  /// A sample's state is a column: the step is a matrix product (state_layout.hpp).
   static constexpr StateLayout state_layout = StateLayout::sample_columns;
 
   /// A cell of the given sizes, its parameters zero until init().
@@ -67,17 +64,16 @@ class DenseCell : public CellParameters<Scalar_> {
   Index projection_size() const { return options_.hidden_size; }  ///< N rows of p_t.
   Index tape_size() const { return 0; }  ///< 0: backward needs only h_{t-1} and h_t.
 
-  /// Draws the parameters: U and b_U as PyTorch's default, then U = I
-  /// (identity) or the shifted identity (shift) with b_U = 0 unless the
-  /// recurrent init is random; V, b_V as the input init says.
+  /// Draws the parameters: U and b_U as PyTorch's default, then U = I (identity) or the shifted
+  /// identity (shift) with b_U = 0 unless the recurrent init is random; V, b_V as the input init
+  /// says.
   void init(Rng& rng) {
     const Index N = options_.hidden_size;
     fill_pytorch_default(recurrent_weight_, N, rng);
     fill_pytorch_default(recurrent_bias_, N, rng);
     if (options_.recurrent_init != RecurrentInit::random) {
-      // identity: U = I. shift: the identity rolled by +1 along columns,
-      // U[i][i+1 mod N] = 1, so (U h)[i] = h[i + 1] as for the wave cell. Both
-      // start with b_U = 0, as the iRNN does.
+      // identity: U = I. shift: the identity rolled by +1 along columns, U[i][i+1 mod N] = 1, so
+      // (U h)[i] = h[i + 1] as for the wave cell. Both start with b_U = 0, as the iRNN does.
       const Index offset = options_.recurrent_init == RecurrentInit::shift ? 1 : 0;
       auto U = recurrent_weight_.matrix();
       U.setZero();
@@ -87,9 +83,8 @@ class DenseCell : public CellParameters<Scalar_> {
     init_input_projection(input_weight_, input_bias_, options_.input_init, Index{1}, N, rng);
   }
 
-  /// One step over a batch: state_next = act(U state_prev + b_U + projected).
-  /// All matrices are N x B column-major; `projected` may alias `state_next`
-  /// (cell_concept.hpp).
+  /// One step over a batch: state_next = act(U state_prev + b_U + projected). All matrices are
+  /// N x B column-major; `projected` may alias `state_next` (cell_concept.hpp).
   void forward_step(ConstMatrixMap<Scalar> projected, ConstMatrixMap<Scalar> state_prev,
                     MatrixMap<Scalar> state_next, MatrixMap<Scalar> /*tape*/) const {
     if (state_next.data() != projected.data()) state_next = projected;  // may alias, see concept
@@ -98,10 +93,9 @@ class DenseCell : public CellParameters<Scalar_> {
     apply_activation(options_.activation, state_next);
   }
 
-  /// One reverse step, the same contract as WaveCell::backward_step:
-  /// grad_state_next holds dL/dh_t on entry; writes dL/dp_t into grad_projected
-  /// and dL/dh_{t-1} into grad_state_prev; adds dL/dU and dL/db_U into
-  /// grads[kRecurrentWeight], grads[kRecurrentBias].
+  /// One reverse step, the same contract as WaveCell::backward_step: grad_state_next holds
+  /// dL/dh_t on entry; writes dL/dp_t into grad_projected and dL/dh_{t-1} into grad_state_prev;
+  /// adds dL/dU and dL/db_U into grads[kRecurrentWeight], grads[kRecurrentBias].
   void backward_step(ConstMatrixMap<Scalar> state_prev, ConstMatrixMap<Scalar> state_next,
                      ConstMatrixMap<Scalar> /*tape*/, MatrixMap<Scalar> grad_state_next,
                      MatrixMap<Scalar> grad_projected, MatrixMap<Scalar> grad_state_prev,
@@ -114,8 +108,8 @@ class DenseCell : public CellParameters<Scalar_> {
     grad_state_prev.noalias() = recurrent_weight_.matrix().transpose() * grad_projected;
   }
 
-  /// Streaming: advances one sample's state (N values) by one input x (d
-  /// values), in place. No allocation.
+  /// Streaming: advances one sample's state (N values) by one input x (d values), in place.
+  /// No allocation.
   void step(const Scalar* x, Scalar* state) {
     const Index N = options_.hidden_size;
     VectorMap<Scalar> pre(stream_scratch_.data(), N);
