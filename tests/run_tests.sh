@@ -13,6 +13,8 @@ generator=()
 cmake -S "$root" -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -DWRNN_BUILD_TESTS=ON \
   -DWRNN_BUILD_EXAMPLES=ON -DWRNN_BUILD_BENCHMARKS=ON -DWRNN_WARNINGS_AS_ERRORS=ON
 cmake --build "$build" -j "$(nproc)"
+# The API reference (Doxygen): any warning, such as an undocumented public function, fails it.
+cmake --build "$build" --target docs
 ctest --test-dir "$build" --output-on-failure -j "$(nproc)"
 
 # Then the whole suite once more under AddressSanitizer + UndefinedBehaviorSanitizer (skip with
