@@ -48,7 +48,7 @@ PROCESSORS = (r"Zen\s?[1-9]\+?|Xeons?|EPYC|Ryzen|Threadripper|Opteron|Athlon|Ice
 
 # (name, pattern, applies to scripts/CMake too): matched against every line of a text file.
 WORD_RULES = [
-    ("a numbered session of work",
+    ("a session of work (history; say 'run' for one invocation)",
      re.compile(r"(?<!interactive )(?<!python )(?<!shell )(?<!login )(?<!ssh )(?<!tmux )"
                 r"(?<!terminal )(?<!debugging )\bsessions?\b", re.I), True),
     ("a numbered round of work",
