@@ -157,4 +157,25 @@ class StateRecorder {
   Index steps_ = 0;
 };
 
+/// Marks the units that are alive in one sample's states (rows = units, cols = steps): a unit is
+/// alive when it is non-zero at some step. `live` holds one flag per unit; the first call sizes
+/// it, later calls (other samples of the same model) add to it. Returns how many are alive now.
+/// A unit that stays at exactly 0 over every sequence receives no input, and under ReLU gets no
+/// gradient either: a model with many such units is smaller than its size says.
+template <class Derived>
+Index mark_live_units(const Eigen::DenseBase<Derived>& states, std::vector<char>& live) {
+  if (live.empty()) live.assign(static_cast<std::size_t>(states.rows()), 0);
+  if (static_cast<Index>(live.size()) != states.rows())
+    throw ShapeError(detail::concat("mark_live_units: expected ", live.size(),
+                                    " units (rows) as in the earlier samples, received ",
+                                    states.rows()));
+  Index count = 0;
+  for (Index unit = 0; unit < states.rows(); ++unit) {
+    char& flag = live[static_cast<std::size_t>(unit)];
+    if (!flag) flag = (states.row(unit).array() != 0).any() ? 1 : 0;
+    count += flag;
+  }
+  return count;
+}
+
 }  // namespace wrnn::analysis

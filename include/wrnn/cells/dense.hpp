@@ -2,6 +2,8 @@
 /// The dense recurrent cell: the iRNN (Le et al. 2015) and plain RNN baselines (DenseCell).
 #pragma once
 
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "wrnn/cells/cell_parameters.hpp"
@@ -19,8 +21,31 @@ struct DenseCellOptions {
   Index hidden_size = 100;                                 ///< N, the hidden units.
   Activation activation = Activation::relu;                ///< act of h_t = act(z_t).
   RecurrentInit recurrent_init = RecurrentInit::identity;  ///< U's start; identity: the iRNN.
-  InputInit input_init = InputInit::solo;                  ///< V's start.
+  /// V's start. Normal is the authors' iRNN on the memory tasks; solo is the wave model's init
+  /// and, with identity recurrence, leaves every unit but one without input (dead_unit_warning).
+  InputInit input_init = InputInit::normal;
 };
+
+/// A warning for programs to print when the options leave most units without input, else none.
+///
+/// With solo input init only unit 0 receives input. Identity recurrence keeps it there, so the
+/// other units stay at exactly 0 (with zero biases and ReLU they never get a gradient either);
+/// shift moves it one unit per step, so a sequence of T steps reaches only T units. Both are
+/// legal ablations, so this is a warning, not an error.
+inline std::optional<std::string> dead_unit_warning(const DenseCellOptions& options) {
+  if (options.input_init != InputInit::solo || options.hidden_size <= 1) return std::nullopt;
+  if (options.recurrent_init == RecurrentInit::identity)
+    return std::string(
+        "dense cell with identity recurrence and solo input init: only unit 0 of each channel "
+        "receives input; the rest stay 0 (use input init normal or pytorch for a baseline)");
+  if (options.recurrent_init == RecurrentInit::shift)
+    return std::string(
+        "dense cell with shift recurrence and solo input init: only unit 0 of each channel "
+        "receives input; the rest see it only as it moves one unit per step, so a sequence of T "
+        "steps reaches at most T of the " +
+        std::to_string(options.hidden_size) + " units");
+  return std::nullopt;
+}
 
 /// The dense recurrent cell: the iRNN (Le et al. 2015) and plain RNN baselines.
 ///

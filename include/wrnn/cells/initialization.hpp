@@ -18,10 +18,13 @@ enum class RecurrentInit {
   random     ///< PyTorch's default init
 };
 
-/// The input weights' start.
+/// The input weights' start. The authors give each model its own (docs/model.md, "Defaults"):
+/// the wave model solo, the iRNN normal on the memory tasks and PyTorch's Linear default on the
+/// image tasks.
 enum class InputInit {
-  solo,   ///< V = 0 except unit 0 of every channel, which gets weight 1 from every input
-  normal  ///< V ~ N(0, 0.001^2)
+  solo,            ///< V = 0 except unit 0 of every channel, which gets weight 1 from every input
+  normal,          ///< V ~ N(0, 0.001^2), b_V PyTorch's default (the authors' solo_init 'no')
+  pytorch_default  ///< V and b_V ~ U(-1/sqrt(d), 1/sqrt(d)), PyTorch's nn.Linear default
 };
 
 /// The name parse_recurrent_init() reads: "shift", "identity" or "random".
@@ -37,9 +40,17 @@ inline std::string to_string(RecurrentInit init) {
   return "unknown";
 }
 
-/// The name parse_input_init() reads: "solo" or "normal".
+/// The name parse_input_init() reads: "solo", "normal" or "pytorch".
 inline std::string to_string(InputInit init) {
-  return init == InputInit::solo ? "solo" : "normal";
+  switch (init) {
+    case InputInit::solo:
+      return "solo";
+    case InputInit::normal:
+      return "normal";
+    case InputInit::pytorch_default:
+      return "pytorch";
+  }
+  return "unknown";
 }
 
 /// The init named `name`: "shift" (or the authors' "fwd"), "identity" (or "eye"), "random".
@@ -52,11 +63,12 @@ inline RecurrentInit parse_recurrent_init(const std::string& name) {
                    "'");
 }
 
-/// The init named `name`: "solo" or "normal". \throws ValueError for any other name.
+/// The init named `name`: "solo", "normal" or "pytorch". \throws ValueError for any other name.
 inline InputInit parse_input_init(const std::string& name) {
   if (name == "solo") return InputInit::solo;
   if (name == "normal") return InputInit::normal;
-  throw ValueError("input init: expected one of solo, normal, received '" + name + "'");
+  if (name == "pytorch") return InputInit::pytorch_default;
+  throw ValueError("input init: expected one of solo, normal, pytorch, received '" + name + "'");
 }
 
 /// PyTorch's default for Linear and Conv1d weights and biases: U(-1/sqrt(fan_in),
@@ -79,9 +91,12 @@ void init_input_projection(Parameter<Scalar>& weight, Parameter<Scalar>& bias, I
     bias.value.setZero();
     auto matrix = weight.matrix();  // row c*n + i is unit i of channel c
     for (Index c = 0; c < channels; ++c) matrix.row(c * ring_size).setOnes();
-  } else {
+  } else if (init == InputInit::normal) {
     for (Index i = 0; i < weight.size(); ++i)
       weight.value[i] = static_cast<Scalar>(rng.normal(0.0, 0.001));
+    fill_pytorch_default(bias, input_size, rng);
+  } else {
+    fill_pytorch_default(weight, input_size, rng);
     fill_pytorch_default(bias, input_size, rng);
   }
 }
