@@ -14,6 +14,7 @@ packages=(
   gnuplot-nox                            # learning-curve plots
   doxygen                                # the API reference (the docs target)
   python3-torch python3-numpy            # PyTorch comparisons and round trips
+  libopenblas0-pthread                   # an optimised BLAS for PyTorch (the fair baseline)
 )
 
 missing=()
