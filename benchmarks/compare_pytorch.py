@@ -6,7 +6,7 @@ models: a Python loop over time steps, the wave cell's recurrence as nn.Conv1d(C
 padding=k//2, padding_mode='circular'), the input as nn.Linear, the iRNN's recurrence as
 nn.Linear, the gated baselines as torch.nn.LSTM / torch.nn.GRU, and Adam. A training step is
 forward, loss, backward and the optimizer update, on one fixed batch. The C++ side is
-benchmarks/bench_training (Google Benchmark), run by this script in the same session. Times are
+benchmarks/bench_training (Google Benchmark), run by this script in the same run. Times are
 wall-clock medians.
 
 PyTorch must run on an optimised BLAS, as a user would run it: Debian's python3-torch calls the

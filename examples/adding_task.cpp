@@ -1,4 +1,4 @@
-// Trains a wave-RNN, iRNN, LSTM or GRU on the adding task (PAPER.md section 2). `adding_task
+// Trains a wave-RNN, iRNN, LSTM or GRU on the adding task (docs/model.md, "Tasks"). `adding_task
 // --help`. The program is common/memory_task_program.hpp.
 #include "common/program_mains.hpp"
 

@@ -13,7 +13,7 @@ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DWRNN_NATIVE=ON -DWRNN_
   -DWRNN_BUILD_EXAMPLES=ON >/dev/null
 cmake --build "$build" -j "$(nproc)" --target copy_task
 
-# The copy task as in PAPER.md section 2, at a size that trains in minutes on 2 cores.
+# The copy task as in docs/model.md, "Tasks", at a size that trains in minutes on 2 cores.
 common=(--T 30 --steps 2000 --batch 128 --lr 1e-3 --log-every 50 --seed 1 "$@")
 "$build/examples/copy_task" --model wave --n 100 --channels 6 "${common[@]}" --out "$out/wave" >/dev/null
 "$build/examples/copy_task" --model irnn --n 100 "${common[@]}" --out "$out/irnn" >/dev/null

@@ -1,5 +1,5 @@
 // Trains a wave-RNN, an iRNN, an LSTM or a GRU on sMNIST, psMNIST or noisy sequential CIFAR-10
-// (PAPER.md section 2, docs/seq_image.md). `seq_image --help`. The program is
+// (docs/model.md, "Tasks", docs/seq_image.md). `seq_image --help`. The program is
 // common/seq_image_program.hpp.
 #include "common/program_mains.hpp"
 

@@ -1,4 +1,4 @@
-// Sequential-image task views (PAPER.md section 2, the authors' code as read in docs/data.md):
+// Sequential-image task views (docs/model.md, "Tasks", the authors' code as read in docs/data.md):
 // each value of the produced x[T][B][d] is checked against the image pixel the task definition
 // says belongs there.
 #include <catch2/catch.hpp>

@@ -1,5 +1,5 @@
 // The copy and adding generators: shapes, value ranges, marker positions, targets equal to the
-// PAPER.md formula, and reproducibility from the seed.
+// formula of docs/model.md, and reproducibility from the seed.
 #include <catch2/catch.hpp>
 #include <set>
 

@@ -119,7 +119,8 @@ TEST_CASE("Step schedule follows StepLR", "[training][schedule]") {
 }
 
 // A short seeded run: after the same number of steps on the same batches, the shift-initialised
-// wave-RNN's copy loss must end below the identity-initialised iRNN's (PAPER.md section 3).
+// wave-RNN's copy loss must end below the identity-initialised iRNN's (docs/model.md, "The paper's
+// results").
 TEST_CASE("wave-RNN learns the copy task faster than the iRNN", "[training][end-to-end]") {
   const wrnn::CopyTask task(10);
   const wrnn::ReadoutOptions readout{task.output_size(), wrnn::ReadoutKind::linear,

@@ -1,5 +1,5 @@
 // The wave cell's forward pass: the shift and identity inits move a one-hot state exactly as the
-// paper says, the batch forward equals a naive evaluation of the PAPER.md formula, and the
+// paper says, the batch forward equals a naive evaluation of the formula of docs/model.md, and the
 // streaming step equals the batch step.
 #include <catch2/catch.hpp>
 

@@ -1,5 +1,5 @@
-// One step of the wave cell written as directly as PAPER.md's formula reads, in double, with a
-// modulo for the wrap-around: the oracle for the batch forward (test_wave_cell.cpp) and for
+// One step of the wave cell written as directly as the formula of docs/model.md reads, in double,
+// with a modulo for the wrap-around: the oracle for the batch forward (test_wave_cell.cpp) and for
 // StreamingWaveCell (test_streaming.cpp).
 //   h_t[c][i] = act(b_u[c] + (V x_t + b_V)[c*n + i]
 //                   + sum_{c', j} u[c][c'][j] * h_{t-1}[c'][(i + j - k/2) mod n])
