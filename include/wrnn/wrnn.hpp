@@ -20,6 +20,8 @@
 #include "wrnn/tasks/copy_task.hpp"
 #include "wrnn/train/gradient_clipping.hpp"
 #include "wrnn/train/loss.hpp"
+#include "wrnn/train/one_cycle_schedule.hpp"
 #include "wrnn/train/optimizer.hpp"
+#include "wrnn/train/plateau_schedule.hpp"
 #include "wrnn/train/schedule.hpp"
 #include "wrnn/train/trainer.hpp"

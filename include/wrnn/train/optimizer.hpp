@@ -44,6 +44,10 @@ class Adam {
   /// Sets lr for the following steps (a schedule's).
   void set_learning_rate(double learning_rate) { options_.learning_rate = learning_rate; }
   double learning_rate() const { return options_.learning_rate; }  ///< The current lr.
+  /// Sets b1 for the following steps (OneCycleSchedule's momentum; the bias correction uses the
+  /// current b1, as PyTorch's does).
+  void set_beta1(double beta1) { options_.beta1 = beta1; }
+  double beta1() const { return options_.beta1; }       ///< The current b1.
   long long step_count() const { return step_count_; }  ///< Steps taken: t of the last step.
 
   /// Updates every parameter from its gradient (the gradient itself is read, and changed only by
@@ -115,7 +119,10 @@ class Sgd {
   /// Sets lr for the following steps (a schedule's).
   void set_learning_rate(double learning_rate) { options_.learning_rate = learning_rate; }
   double learning_rate() const { return options_.learning_rate; }  ///< The current lr.
-  long long step_count() const { return step_count_; }             ///< Steps taken.
+  /// Sets mu for the following steps (OneCycleSchedule's momentum).
+  void set_momentum(double momentum) { options_.momentum = momentum; }
+  double momentum() const { return options_.momentum; }  ///< The current mu.
+  long long step_count() const { return step_count_; }   ///< Steps taken.
 
   /// Updates every parameter from its gradient.
   void step() {
