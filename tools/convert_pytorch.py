@@ -231,9 +231,9 @@ def to_wrnn(args):
         value = tensors[name].detach().to("cpu", dtype)
         bad = (~torch.isfinite(value)).flatten().nonzero().flatten().tolist()
         if bad:
+            more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
             raise ConversionError(f"'{path}': tensor '{name}': expected finite values, received "
-                                  f"{value.flatten()[bad[0]].item()} at element {bad[0]} (and "
-                                  f"{len(bad) - 1} more)")
+                                  f"{value.flatten()[bad[0]].item()} at element {bad[0]}{more}")
         out[name] = value
 
     meta = model_metadata(
@@ -308,6 +308,7 @@ def to_pytorch(args):
 
 def parser():
     top = argparse.ArgumentParser(
+        prog="convert_pytorch.py",
         description="Converts between the authors' PyTorch models (conv_rnn_model.py, "
                     "rnn_model.py) and wrnn model files.")
     commands = top.add_subparsers(dest="command", required=True)
