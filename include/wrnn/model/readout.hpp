@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "wrnn/cells/initialization.hpp"
+#include "wrnn/core/error.hpp"
 #include "wrnn/core/parameter.hpp"
 #include "wrnn/kernels/lane_products.hpp"
 #include "wrnn/kernels/narrow_products.hpp"
@@ -115,9 +116,67 @@ class Readout {
     }
   }
 
-  /// outputs (o x M) = readout(inputs (N x M)); hidden (H x M) keeps relu(a) for the MLP.
-  template <class Inputs, class Layer>
-  void forward(const Inputs& inputs, Layer hidden, Layer outputs) const {
+  /// Writable outputs of M samples in columns (the layout of the dense, LSTM and GRU cells): a
+  /// column-major matrix, map or block, any column stride. An Eigen::Ref binds to memory the
+  /// caller owns and never to a temporary copy, so what the readout writes cannot be lost.
+  using ColumnOutputs = Eigen::Ref<Matrix<Scalar>>;
+  /// Writable outputs of M samples in lanes (the wave cell's layout): a row-major matrix or map
+  /// whose rows are M contiguous values.
+  using LaneOutputs = Eigen::Ref<RowMatrix<Scalar>>;
+
+  /// outputs (o x M) = readout(inputs (N x M)), samples in columns; hidden (H x M) keeps relu(a)
+  /// for the MLP (0 x M for a linear readout).
+  template <class Inputs>
+  void forward(const Inputs& inputs, ColumnOutputs hidden, ColumnOutputs outputs) const {
+    forward_layers(inputs, hidden, outputs);
+  }
+  /// The same with samples in lanes (inputs, hidden and outputs row-major, rows contiguous).
+  /// \throws ShapeError when a row of hidden or outputs is not contiguous.
+  template <class Inputs>
+  void forward(const Inputs& inputs, LaneOutputs hidden, LaneOutputs outputs) const {
+    require_contiguous_rows("Readout::forward hidden", hidden);
+    require_contiguous_rows("Readout::forward outputs", outputs);
+    forward_layers(inputs, hidden, outputs);
+  }
+
+  /// Adds parameter gradients into grads (in parameters() order) and dL/dinputs into grad_inputs
+  /// (the model's dL/dh_t, which already holds what step t+1 sends back: one GEMM accumulates
+  /// into it, with no buffer and no extra pass). grad_hidden (H x M) is scratch for the MLP.
+  /// Samples in columns.
+  template <class Inputs, class ConstLayer>
+  void backward(const Inputs& inputs, const ConstLayer& hidden, const ConstLayer& grad_outputs,
+                ColumnOutputs grad_hidden, ColumnOutputs grad_inputs, Scalar* const* grads) const {
+    backward_layers(inputs, hidden, grad_outputs, grad_hidden, grad_inputs, grads);
+  }
+  /// The same with samples in lanes (every matrix row-major, rows contiguous).
+  /// \throws ShapeError when a row of grad_hidden or grad_inputs is not contiguous.
+  template <class Inputs, class ConstLayer>
+  void backward(const Inputs& inputs, const ConstLayer& hidden, const ConstLayer& grad_outputs,
+                LaneOutputs grad_hidden, LaneOutputs grad_inputs, Scalar* const* grads) const {
+    require_contiguous_rows("Readout::backward grad_hidden", grad_hidden);
+    require_contiguous_rows("Readout::backward grad_inputs", grad_inputs);
+    backward_layers(inputs, hidden, grad_outputs, grad_hidden, grad_inputs, grads);
+  }
+
+ private:
+  static const ReadoutOptions& validated(const ReadoutOptions& options, Index input_size) {
+    require_positive("readout output size", options.output_size);
+    require_positive("readout input size", input_size);
+    if (options.kind == ReadoutKind::mlp)
+      require_positive("readout MLP hidden size", options.mlp_hidden);
+    return options;
+  }
+
+  // The lanes kernels read and write rows of M values back to back.
+  static void require_contiguous_rows(const char* what, const LaneOutputs& m) {
+    if (m.rows() > 1 && m.outerStride() != m.cols())
+      throw ShapeError(wrnn::detail::concat(what, ": expected rows of ", m.cols(),
+                                            " contiguous values, received a row stride of ",
+                                            m.outerStride()));
+  }
+
+  template <class Inputs, class Out>
+  void forward_layers(const Inputs& inputs, Out& hidden, Out& outputs) const {
     if (options_.kind == ReadoutKind::linear) {
       affine(0, inputs, outputs);
     } else {
@@ -127,12 +186,10 @@ class Readout {
     }
   }
 
-  /// Adds parameter gradients into grads (in parameters() order) and dL/dinputs into grad_inputs
-  /// (the model's dL/dh_t, which already holds what step t+1 sends back: one GEMM accumulates
-  /// into it, with no buffer and no extra pass). grad_hidden (H x M) is scratch for the MLP.
-  template <class Inputs, class ConstLayer, class Layer, class GradInputs>
-  void backward(const Inputs& inputs, ConstLayer hidden, ConstLayer grad_outputs, Layer grad_hidden,
-                GradInputs grad_inputs, Scalar* const* grads) const {
+  template <class Inputs, class ConstLayer, class Out>
+  void backward_layers(const Inputs& inputs, const ConstLayer& hidden,
+                       const ConstLayer& grad_outputs, Out& grad_hidden, Out& grad_inputs,
+                       Scalar* const* grads) const {
     if (options_.kind == ReadoutKind::linear) {
       affine_backward(0, inputs, grad_outputs, grads);
       add_input_gradient(0, grad_outputs, grad_inputs);
@@ -144,15 +201,6 @@ class Readout {
       affine_backward(0, inputs, grad_hidden, grads);
       add_input_gradient(0, grad_hidden, grad_inputs);
     }
-  }
-
- private:
-  static const ReadoutOptions& validated(const ReadoutOptions& options, Index input_size) {
-    require_positive("readout output size", options.output_size);
-    require_positive("readout input size", input_size);
-    if (options.kind == ReadoutKind::mlp)
-      require_positive("readout MLP hidden size", options.mlp_hidden);
-    return options;
   }
 
   // Whether a layer's products run on the narrow kernels (wrnn/kernels/narrow_products.hpp)

@@ -24,8 +24,9 @@ namespace wrnn {
 struct ModelOptions {
   /// Samples per independently computed slice of the batch (see SequenceModel, "Chunks").
   Index batch_chunk = 32;
-  /// Threads that run the chunks of a batch at the same time (1: all on the caller's thread).
-  /// Results do not depend on it.
+  /// Threads that run the chunks of a batch at the same time (1: all on the caller's thread; 0:
+  /// default_thread_count(), that is WRNN_NUM_THREADS when set, else the hardware threads).
+  /// Results do not depend on it. Not used when `pool` is given.
   Index threads = 1;
   /// Keep h_t for backward only at every K-th step (0: at every step) and recompute the K - 1
   /// steps between two kept states when the reverse sweep reaches them (see SequenceModel,
@@ -33,6 +34,11 @@ struct ModelOptions {
   /// recomputation uses the weights as backward() finds them: change them after backward (as an
   /// optimizer step does), not between forward and backward.
   Index tape_checkpoint_every = 0;
+  /// A thread pool to run the chunks on, shared with other models (and anything else that runs
+  /// on it) instead of a pool of the model's own: the models of one process then use one set of
+  /// threads. Calls on one pool from different threads take turns (ThreadPool). Null: the model
+  /// starts its own pool of `threads` threads.
+  std::shared_ptr<ThreadPool> pool = nullptr;
 };
 
 /// A recurrent cell and a readout run over a batch of sequences x[T][B][d], with a tape of every
@@ -88,30 +94,56 @@ class SequenceModel {
   /// \throws ValueError when an option is out of range (the cell's, the readout's, or a
   ///         batch_chunk or thread count below 1, a negative tape_checkpoint_every).
   /// \throws Error when the thread pool cannot start its threads.
-  // model_options by value: three integers. By const reference, the defaulted argument is a
-  // temporary whose address GCC 12 sees reach the constructor, and at -O3 in a large translation
-  // unit it warns of a dangling pointer (-Wdangling-pointer) at the model's later uses.
+  /// \throws ValueError when WRNN_NUM_THREADS is not a positive integer (threads 0, no pool).
+  // model_options by value: by const reference, the defaulted argument is a temporary whose
+  // address GCC 12 sees reach the constructor, and at -O3 in a large translation unit it warns
+  // of a dangling pointer (-Wdangling-pointer) at the model's later uses.
   SequenceModel(const CellOptions& cell_options, const ReadoutOptions& readout_options,
                 ModelOptions model_options = {})
       : cell_(cell_options),
         readout_(readout_options, cell_.output_size()),
-        model_options_(validated(model_options)),
-        pool_(model_options_.threads) {
+        model_options_(with_pool(std::move(model_options))),
+        step_hidden_(Vector<Scalar>::Zero(readout_.hidden_size())) {
     append_prefixed(parameters_, "cell", cell_.parameters());
     cell_parameter_count_ = parameters_.size();
     append_prefixed(parameters_, "readout", readout_.parameters());
   }
 
-  /// Parameters point into this object: it is neither copied nor moved.
+  /// Not copyable: a model owns its workspace, a tape that can be gigabytes.
   SequenceModel(const SequenceModel&) = delete;
-  /// Parameters point into this object: it is neither copied nor moved.
+  /// Not copyable: a model owns its workspace, a tape that can be gigabytes.
   SequenceModel& operator=(const SequenceModel&) = delete;
 
-  Cell& cell() { return cell_; }                                        ///< The recurrent cell.
-  const Cell& cell() const { return cell_; }                            ///< The recurrent cell.
-  Readout<Scalar>& readout() { return readout_; }                       ///< The readout.
-  const Readout<Scalar>& readout() const { return readout_; }           ///< The readout.
-  const ModelOptions& model_options() const { return model_options_; }  ///< Chunks, threads, K.
+  /// Takes over `other`'s cell, readout, weights, gradients, workspace and thread pool (so a
+  /// factory can return a model). `other` may then only be destroyed or assigned to.
+  SequenceModel(SequenceModel&& other)
+      : cell_(std::move(other.cell_)),
+        readout_(std::move(other.readout_)),
+        model_options_(std::move(other.model_options_)),
+        step_hidden_(std::move(other.step_hidden_)) {
+    take_workspace(other);
+  }
+  /// Takes over `other`'s state as the move constructor does.
+  SequenceModel& operator=(SequenceModel&& other) {
+    if (this == &other) return *this;
+    cell_ = std::move(other.cell_);
+    readout_ = std::move(other.readout_);
+    model_options_ = std::move(other.model_options_);
+    step_hidden_ = std::move(other.step_hidden_);
+    take_workspace(other);
+    return *this;
+  }
+  /// Stops the model's thread pool when no other model shares it.
+  ~SequenceModel() = default;
+
+  Cell& cell() { return cell_; }                               ///< The recurrent cell.
+  const Cell& cell() const { return cell_; }                   ///< The recurrent cell.
+  Readout<Scalar>& readout() { return readout_; }              ///< The readout.
+  const Readout<Scalar>& readout() const { return readout_; }  ///< The readout.
+  /// Chunks, threads (the pool's count), K, and the pool the model runs on (never null).
+  const ModelOptions& model_options() const { return model_options_; }
+  /// The thread pool the model runs its chunks on (its own, or ModelOptions::pool).
+  ThreadPool& thread_pool() const { return *model_options_.pool; }
 
   /// Every parameter, the cell's ("cell.Wx.weight", ...) then the readout's ("readout.weight",
   /// ...), in the order optimizers and weight files use.
@@ -148,6 +180,32 @@ class SequenceModel {
     return outputs_;
   }
 
+  /// One step of one sample through the cell and the readout, for a simulation that feeds the
+  /// model one input at a time: advances `state` (cell().state_size() values, zero at the start
+  /// of a sequence; the layout of the cell's step()) by `input` (the cell's d values) in place,
+  /// then writes the readout of the new state to `output` (readout().output_size() values).
+  /// After steps over x_1 .. x_t from a zero state, `output` is what infer() gives at step t for
+  /// an every-step readout, and for a last-step readout what it gives for a sequence ending at
+  /// t, both up to float rounding (the single-sample kernels sum in another order). Never
+  /// allocates; not for concurrent calls on one model (the cell's step has scratch buffers).
+  void step(const Scalar* input, Scalar* state, Scalar* output) {
+    cell_.step(input, state);
+    // One sample in columns: the same memory as one sample in lanes.
+    readout_.forward(ConstMatrixMap<Scalar>(state, cell_.output_size(), 1),
+                     MatrixMap<Scalar>(step_hidden_.data(), readout_.hidden_size(), 1),
+                     MatrixMap<Scalar>(output, readout_.output_size(), 1));
+  }
+
+  /// step() on Eigen vectors, their sizes checked.
+  /// \throws ShapeError when input, state or output has the wrong size.
+  void step(const Eigen::Ref<const Vector<Scalar>>& input, Eigen::Ref<Vector<Scalar>> state,
+            Eigen::Ref<Vector<Scalar>> output) {
+    require_size("SequenceModel::step input size", cell_.input_size(), input.size());
+    require_size("SequenceModel::step state size", cell_.state_size(), state.size());
+    require_size("SequenceModel::step output size", readout_.output_size(), output.size());
+    step(input.data(), state.data(), output.data());
+  }
+
   /// The outputs of the last forward(), as it returned them.
   const Matrix<Scalar>& outputs() const { return outputs_; }
 
@@ -165,7 +223,7 @@ class SequenceModel {
     // Each chunk sweeps back on its own into its own gradient buffers, on any thread; the
     // buffers are then added in a fixed order (chunk 0, 1, 2, ...), so the sum does not depend on
     // the thread count.
-    pool_.parallel_for(chunk_count(), [&](Index c) {
+    thread_pool().parallel_for(chunk_count(), [&](Index c) {
       Chunk& chunk = chunks_[static_cast<std::size_t>(c)];
       for (auto& g : chunk.grads) g.setZero();
       backward_chunk(chunk, grad_outputs, chunk.grad_pointers());
@@ -258,15 +316,46 @@ class SequenceModel {
     }
   };
 
-  static const ModelOptions& validated(const ModelOptions& options) {
+  // The options checked, with the pool to run on: the given one, else a new one of `threads`
+  // threads (0: default_thread_count()); threads then says the pool's count.
+  static ModelOptions with_pool(ModelOptions options) {
     require_positive("batch_chunk", options.batch_chunk);
-    require_positive("threads", options.threads);
+    if (options.threads < 0)
+      throw ValueError(detail::concat(
+          "threads: expected a thread count >= 1, or 0 for WRNN_NUM_THREADS or the hardware "
+          "threads, received ",
+          options.threads));
     if (options.tape_checkpoint_every < 0)
       throw ValueError(
           detail::concat("tape_checkpoint_every: expected 0 (keep every state) or a "
                          "positive step count, received ",
                          options.tape_checkpoint_every));
+    if (!options.pool)
+      options.pool = std::make_shared<ThreadPool>(options.threads == 0 ? default_thread_count()
+                                                                       : options.threads);
+    options.threads = options.pool->thread_count();
     return options;
+  }
+
+  // The move operations' common part: everything but the cell, readout, options and step
+  // buffer, then the parameter list pointed at this object's cell and readout (the moved
+  // tensors are new objects; the names and order stay).
+  void take_workspace(SequenceModel& other) {
+    parameters_ = std::move(other.parameters_);
+    cell_parameter_count_ = other.cell_parameter_count_;
+    chunks_ = std::move(other.chunks_);
+    input_weight_columns_ = std::move(other.input_weight_columns_);
+    outputs_ = std::move(other.outputs_);
+    steps_ = other.steps_;
+    batch_ = other.batch_;
+    chunks_have_tape_ = other.chunks_have_tape_;
+    segment_ = other.segment_;
+    checkpoint_slots_ = other.checkpoint_slots_;
+    has_tape_ = other.has_tape_;
+    std::size_t p = 0;
+    for (Parameter<Scalar>* parameter : cell_.parameters()) parameters_[p++].parameter = parameter;
+    for (Parameter<Scalar>* parameter : readout_.parameters())
+      parameters_[p++].parameter = parameter;
   }
 
   Index chunk_count() const { return static_cast<Index>(chunks_.size()); }
@@ -443,7 +532,7 @@ class SequenceModel {
     plan_chunks(inputs.steps(), inputs.batch(), with_tape);
     if (narrow_input()) input_weight_columns_ = cell_.input_weight().matrix();
     outputs_.resize(readout_.output_size(), output_steps() * batch_);
-    pool_.parallel_for(chunk_count(), [&](Index c) {
+    thread_pool().parallel_for(chunk_count(), [&](Index c) {
       forward_chunk(chunks_[static_cast<std::size_t>(c)], inputs);
     });
     has_tape_ = with_tape;
@@ -594,7 +683,7 @@ class SequenceModel {
   ParameterList<Scalar> parameters_;
   std::size_t cell_parameter_count_ = 0;  // the cell's parameters come first in parameters_
   std::vector<Chunk> chunks_;
-  ThreadPool pool_;
+  Vector<Scalar> step_hidden_;  // the MLP readout's hidden layer for step() (empty for linear)
   Matrix<Scalar> input_weight_columns_;  // Wx column-major, for project_step (narrow inputs)
   Matrix<Scalar> outputs_;
   Index steps_ = 0, batch_ = 0;
