@@ -10,52 +10,21 @@
                                    metadata, loads the weights (strict: every name and shape) and
                                    compares the outputs; exits 1 on any mismatch
 
-torch 1.13 has no safetensors support, so the format (8-byte little-endian header length, JSON
-header, row-major little-endian data) is read and written here with struct + json.
+Files are read and written with tools/wrnn_model_file.py (safetensors with struct + json, as
+Debian's torch 1.13 has no safetensors support), which tools/convert_pytorch.py uses too.
 Inputs are [T, B, d] and outputs [T, B, o] (readout at every step) or [B, o] (last step), the
 memory order of wrnn's Sequence and output matrix.
 """
-import json
 import pathlib
-import struct
 import sys
 
 import torch
 from torch import nn
 
-DTYPES = {"F32": torch.float32, "F64": torch.float64}
-NAMES = {value: key for key, value in DTYPES.items()}
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "tools"))
+from wrnn_model_file import DTYPES, model_metadata, read_safetensors, write_safetensors  # noqa
+
 TOLERANCE = {"F32": 1e-5, "F64": 1e-12}  # relative to max(1, |y|)
-
-
-def write_safetensors(path, tensors, metadata):
-    header = {"__metadata__": dict(metadata)}
-    buffer = b""
-    for name, tensor in tensors.items():
-        data = tensor.detach().contiguous().cpu().numpy().astype(
-            "<f4" if tensor.dtype == torch.float32 else "<f8").tobytes()
-        header[name] = {"dtype": NAMES[tensor.dtype], "shape": list(tensor.shape),
-                        "data_offsets": [len(buffer), len(buffer) + len(data)]}
-        buffer += data
-    text = json.dumps(header).encode("utf-8")
-    text += b" " * ((8 - len(text) % 8) % 8)
-    pathlib.Path(path).write_bytes(struct.pack("<Q", len(text)) + text + buffer)
-
-
-def read_safetensors(path):
-    data = pathlib.Path(path).read_bytes()
-    (length,) = struct.unpack("<Q", data[:8])
-    header = json.loads(data[8:8 + length].decode("utf-8"))
-    metadata = header.pop("__metadata__", {})
-    buffer = data[8 + length:]
-    tensors = {}
-    for name, entry in header.items():
-        begin, end = entry["data_offsets"]
-        dtype = DTYPES[entry["dtype"]]
-        flat = torch.frombuffer(bytearray(buffer[begin:end]), dtype=dtype) if end > begin \
-            else torch.zeros(0, dtype=dtype)
-        tensors[name] = flat.reshape(entry["shape"])
-    return tensors, metadata
 
 
 ACTIVATIONS = {"relu": torch.relu, "tanh": torch.tanh, "identity": lambda x: x}
@@ -125,22 +94,12 @@ class Model(nn.Module):
 
 
 def metadata_for(cell, d, sizes, readout, dtype="F32"):
-    meta = {"wrnn.format_version": "1", "wrnn.cell": cell, "wrnn.dtype": dtype,
-            "wrnn.cell.input_size": str(d)}
-    if cell == "wave":
-        meta.update({"wrnn.cell.channels": str(sizes["C"]), "wrnn.cell.ring_size": str(sizes["n"]),
-                     "wrnn.cell.kernel_size": str(sizes["k"]),
-                     "wrnn.cell.activation": sizes["act"], "wrnn.cell.recurrent_init": "random",
-                     "wrnn.cell.input_init": "normal"})
-    elif cell == "dense":
-        meta.update({"wrnn.cell.hidden_size": str(sizes["N"]), "wrnn.cell.activation": sizes["act"],
-                     "wrnn.cell.recurrent_init": "random", "wrnn.cell.input_init": "normal"})
-    else:
-        meta["wrnn.cell.hidden_size"] = str(sizes["N"])
     kind, mode, o, hidden = readout
-    meta.update({"wrnn.readout.kind": kind, "wrnn.readout.mode": mode,
-                 "wrnn.readout.output_size": str(o), "wrnn.readout.mlp_hidden": str(hidden)})
-    return meta
+    return model_metadata(cell, d, activation=sizes.get("act"), channels=sizes.get("C"),
+                          ring_size=sizes.get("n"), kernel_size=sizes.get("k"),
+                          hidden_size=sizes.get("N"), recurrent_init="random",
+                          input_init="normal", readout_kind=kind, readout_mode=mode,
+                          output_size=o, mlp_hidden=hidden, dtype=dtype)
 
 
 # name: (cell, input size d, sizes, (readout kind, mode, outputs, mlp hidden))
