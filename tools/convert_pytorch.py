@@ -38,6 +38,8 @@ READOUT_MODES = {"every_step": "every_step", "every-step": "every_step",
 # Where a checkpoint dict may keep the state_dict, tried in this order unless --key names one.
 STATE_DICT_KEYS = ("model_state_dict", "state_dict", "model")
 HALF_DTYPES = (torch.float16, torch.bfloat16)
+READOUT_TEXT = {"linear": "a linear readout", "mlp": "an MLP readout"}
+MODE_TEXT = {"every_step": "at every step", "last_step": "after the last step"}
 
 
 class ConversionError(Exception):
@@ -217,7 +219,7 @@ def to_wrnn(args):
                 f"{shape_text(tensors[name].shape)}")
     extra = [name for name in tensors if name not in expected]
     require(not extra, f"'{path}': unexpected tensors {', '.join(extra)} (the {model} model with "
-                       f"a {readout['readout_kind']} readout has {', '.join(expected)})")
+                       f"{READOUT_TEXT[readout['readout_kind']]} has {', '.join(expected)})")
 
     dtypes = {tensors[name].dtype for name in expected}
     require(len(dtypes) == 1 and dtypes <= {torch.float32, torch.float64, *HALF_DTYPES},
@@ -247,9 +249,8 @@ def to_wrnn(args):
     write_safetensors(args.output, out, meta)
     sizes = f"C = {C}, n = {n}, k = {k}" if model == "wave" else f"N = {hidden}"
     print(f"{args.output}: the {model} model ({sizes}, d = {d}, {meta['wrnn.cell.activation']}) "
-          f"with a {readout['readout_kind']} readout of {o} outputs at the "
-          f"{meta['wrnn.readout.mode'].replace('_', ' ')}, {meta['wrnn.dtype']}, from {where} "
-          f"of {path}")
+          f"with {READOUT_TEXT[readout['readout_kind']]} of {o} outputs "
+          f"{MODE_TEXT[meta['wrnn.readout.mode']]}, {meta['wrnn.dtype']}, from {where} of {path}")
     return 0
 
 
@@ -301,8 +302,8 @@ def to_pytorch(args):
     mlp = (f", an MLP decoder of {meta['wrnn.readout.mlp_hidden']} hidden units"
            if meta["wrnn.readout.kind"] == "mlp" else "")
     under = f" under '{args.wrap}'" if args.wrap else ""
-    print(f"{args.output}: {len(state_dict)} tensors{under} for {module}{mlp}, read out at the "
-          f"{mode.replace('_', ' ')}")
+    print(f"{args.output}: {len(state_dict)} tensors{under} for {module}{mlp}, read out "
+          f"{MODE_TEXT[mode]}")
     return 0
 
 
