@@ -2,6 +2,8 @@
 // formula of docs/model.md, and reproducibility from the seed.
 #include <catch2/catch.hpp>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "wrnn/wrnn.hpp"
 
@@ -58,6 +60,86 @@ TEST_CASE("copy task batches follow the definition", "[tasks][copy]") {
   const auto different = task.generate<float>(B, other);
   CHECK(again.targets.classes == batch.targets.classes);
   CHECK(different.targets.classes != batch.targets.classes);
+}
+
+// The authors' get_batch (copy/utils.py), restated with Python's indexing for one sequence:
+//     X = zeros(T + m); X[:m] = digits; X[-(m + 1)] = 9; Y = zeros(T + m); Y[-m:] = X[:m]
+// A negative index counts from the end, as in Python.
+struct AuthorsCopySequence {
+  std::vector<int> x, y;
+};
+
+AuthorsCopySequence authors_copy_sequence(Index T, const std::vector<int>& digits) {
+  const Index m = static_cast<Index>(digits.size()), length = T + m;
+  auto at = [length](Index python_index) {
+    const Index i = python_index < 0 ? length + python_index : python_index;
+    REQUIRE((i >= 0 && i < length));  // numpy raises IndexError otherwise
+    return static_cast<std::size_t>(i);
+  };
+  AuthorsCopySequence s{std::vector<int>(static_cast<std::size_t>(length), 0),
+                        std::vector<int>(static_cast<std::size_t>(length), 0)};
+  for (Index i = 0; i < m; ++i) s.x[at(i)] = digits[static_cast<std::size_t>(i)];
+  s.x[at(-(m + 1))] = 9;
+  for (Index i = 0; i < m; ++i) s.y[at(-m + i)] = s.x[at(i)];
+  return s;
+}
+
+TEST_CASE("copy task batches match the authors' get_batch at every gap", "[tasks][copy]") {
+  struct Case {
+    Index gap, memory;
+  };
+  for (const Case c :
+       {Case{1, 10}, Case{5, 10}, Case{9, 10}, Case{10, 10}, Case{11, 10}, Case{30, 10}, Case{1, 3},
+        Case{2, 3}, Case{3, 3}, Case{4, 3}, Case{30, 3}, Case{1, 1}, Case{7, 1}}) {
+    INFO("T = " << c.gap << ", mem_len = " << c.memory);
+    const Index B = 6, L = c.gap + c.memory;
+    for (const auto scored : {wrnn::CopyLoss::every_step, wrnn::CopyLoss::recall_only}) {
+      const wrnn::CopyTask task(c.gap, c.memory, scored);
+      CHECK(task.sequence_length() == L);
+      CHECK(task.memory_length() == c.memory);
+      wrnn::Rng rng(11), digits_rng(11);
+      const auto batch = task.generate<double>(B, rng);
+      REQUIRE(batch.inputs.steps() == L);
+      REQUIRE(batch.targets.classes.size() == static_cast<std::size_t>(L * B));
+      CHECK(batch.targets.first_scored_column ==
+            (scored == wrnn::CopyLoss::recall_only ? c.gap * B : 0));
+      for (Index b = 0; b < B; ++b) {
+        // The digits, drawn in the generator's order: m per sequence from {1..8}.
+        std::vector<int> digits;
+        for (Index i = 0; i < c.memory; ++i)
+          digits.push_back(static_cast<int>(digits_rng.uniform_int(1, 9)));
+        const AuthorsCopySequence expected = authors_copy_sequence(c.gap, digits);
+        for (Index t = 0; t < L; ++t) {
+          const auto at = static_cast<std::size_t>(t);
+          for (Index e = 0; e < 10; ++e)
+            REQUIRE(batch.inputs(t, b, e) == (e == expected.x[at] ? 1.0 : 0.0));
+          REQUIRE(batch.targets.classes[static_cast<std::size_t>(t * B + b)] == expected.y[at]);
+        }
+        // Where the delimiter replaces digit T - 1 (T <= m), the target recalls it at step 2T - 1.
+        if (c.gap <= c.memory)
+          CHECK(batch.targets.classes[static_cast<std::size_t>((2 * c.gap - 1) * B + b)] == 9);
+      }
+    }
+  }
+}
+
+TEST_CASE("copy task refuses what the authors' get_batch cannot run", "[tasks][copy]") {
+  for (Index gap : {Index{0}, Index{-3}}) {
+    try {
+      wrnn::CopyTask task(gap);
+      FAIL("accepted T = " << gap);
+    } catch (const wrnn::ValueError& e) {
+      CHECK_THAT(e.what(), Catch::Contains("T: expected >= 1") &&
+                               Catch::Contains("received " + std::to_string(gap)));
+    }
+  }
+  try {
+    wrnn::CopyTask task(5, 0);
+    FAIL("accepted memory length 0");
+  } catch (const wrnn::ValueError& e) {
+    CHECK_THAT(e.what(),
+               Catch::Contains("memory length: expected >= 1") && Catch::Contains("received 0"));
+  }
 }
 
 TEST_CASE("adding task batches follow the definition", "[tasks][adding]") {

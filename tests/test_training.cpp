@@ -6,6 +6,7 @@
 #include <functional>
 #include <vector>
 
+#include "support/gradient_check.hpp"
 #include "wrnn/wrnn.hpp"
 
 namespace test_training {  // see "unity groups" in tests/CMakeLists.txt
@@ -109,6 +110,86 @@ TEST_CASE("Losses follow torch.nn.functional", "[training][loss]") {
   CHECK(wrnn::mean_squared_error(logits, values, grad) == Approx(2.734929650382584).epsilon(1e-12));
   check_close(grad.col(1), {-0.023878512380641138, 0.2219062850490453, -0.19600999534133093,
                             -0.008683244083241393});
+}
+
+// Targets::first_scored_column: the loss over the last columns equals the whole-batch loss of
+// those columns alone (PyTorch's mean over the authors' out[-mem_len:]), the earlier columns get
+// no gradient, and the gradient is the loss's own (central differences).
+TEST_CASE("Losses over the last columns only", "[training][loss]") {
+  const Index O = 4, M = 9;
+  wrnn::Matrix<double> logits(O, M), values(O, M);
+  std::vector<int> classes;
+  for (Index o = 0; o < O; ++o)
+    for (Index m = 0; m < M; ++m) {
+      logits(o, m) = 2 * std::sin(0.3 * static_cast<double>(o * M + m));
+      values(o, m) = std::cos(0.5 * static_cast<double>(o * M + m));
+    }
+  for (Index m = 0; m < M; ++m) classes.push_back(static_cast<int>((3 * m + 1) % O));
+  for (const Index first : {Index{0}, Index{1}, Index{6}, Index{8}}) {
+    INFO("first scored column " << first);
+    const Index scored = M - first;
+    wrnn::Targets<double> targets;
+    targets.classes = classes;
+    targets.values = values;
+    targets.first_scored_column = first;
+    const std::vector<int> last_classes(classes.begin() + first, classes.end());
+    const wrnn::Matrix<double> last_logits = logits.rightCols(scored);
+    const wrnn::Matrix<double> last_values = values.rightCols(scored);
+    for (const auto kind : {wrnn::LossKind::cross_entropy, wrnn::LossKind::mse}) {
+      INFO(wrnn::to_string(kind));
+      wrnn::Matrix<double> grad, last_grad;
+      const double loss = wrnn::compute_loss(kind, logits, targets, grad);
+      const double last_loss = kind == wrnn::LossKind::cross_entropy
+                                   ? wrnn::cross_entropy(last_logits, last_classes, last_grad)
+                                   : wrnn::mean_squared_error(last_logits, last_values, last_grad);
+      CHECK(loss == Approx(last_loss).epsilon(1e-15));
+      REQUIRE(grad.cols() == M);
+      CHECK(grad.leftCols(first).isZero(0.0));
+      CHECK((grad.rightCols(scored) - last_grad).cwiseAbs().maxCoeff() <= 1e-15);
+      const double h = 1e-6;
+      for (Index o = 0; o < O; ++o)
+        for (Index m = 0; m < M; ++m) {
+          wrnn::Matrix<double> shifted = logits, unused;
+          shifted(o, m) += h;
+          const double plus = wrnn::compute_loss(kind, shifted, targets, unused);
+          shifted(o, m) -= 2 * h;
+          const double minus = wrnn::compute_loss(kind, shifted, targets, unused);
+          CHECK((plus - minus) / (2 * h) == Approx(grad(o, m)).margin(1e-9));
+        }
+    }
+  }
+  wrnn::Matrix<double> grad;
+  CHECK_THROWS_AS(wrnn::cross_entropy(logits, classes, grad, M), wrnn::ValueError);
+  CHECK_THROWS_AS(wrnn::cross_entropy(logits, classes, grad, -1), wrnn::ValueError);
+  CHECK_THROWS_AS(wrnn::mean_squared_error(logits, values, grad, M), wrnn::ValueError);
+}
+
+// The copy task's loss over the recall steps only (the authors' --only_last) through BPTT: the
+// wave model's gradient against central differences, and the same loss as scoring the last m
+// steps of the outputs alone.
+TEST_CASE("Copy loss on the recall steps only: BPTT against finite differences",
+          "[training][loss][copy]") {
+  const wrnn::CopyTask task(/*T=*/4, /*memory_length=*/3, wrnn::CopyLoss::recall_only);
+  const Index B = 3;
+  wrnn::WaveCellOptions options{task.input_size(), 2, 5, 3};
+  options.recurrent_init = wrnn::RecurrentInit::random;
+  wrnn::SequenceModel<wrnn::WaveCell<double>> model(
+      options, wrnn::ReadoutOptions{task.output_size(), wrnn::ReadoutKind::linear,
+                                    wrnn::ReadoutMode::every_step});
+  wrnn::Rng rng(5);
+  model.init(rng);
+  const auto batch = task.generate<double>(B, rng);
+  REQUIRE(batch.targets.first_scored_column == 4 * B);
+  wrnn_test::check_gradients(model, batch.inputs, batch.targets, task.loss());
+
+  const wrnn::Matrix<double> outputs = model.forward(batch.inputs);
+  const std::vector<int> last_classes(batch.targets.classes.begin() + 4 * B,
+                                      batch.targets.classes.end());
+  wrnn::Matrix<double> unused;
+  CHECK(wrnn::evaluate_loss(model, batch.inputs, batch.targets, task.loss()) ==
+        Approx(wrnn::cross_entropy(wrnn::Matrix<double>(outputs.rightCols(3 * B)), last_classes,
+                                   unused))
+            .epsilon(1e-12));
 }
 
 TEST_CASE("Step schedule follows StepLR", "[training][schedule]") {
