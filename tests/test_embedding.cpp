@@ -1,6 +1,7 @@
 // The embedding API, for programs that run a model inside a simulation: readout outputs that
 // cannot be lost in a temporary, SequenceModel moved and returned from a factory, the one-sample
 // model.step against infer, and models sharing one thread pool.
+#include <unistd.h>
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "support/allocation_counter.hpp"
+#include "wrnn/io/any_model.hpp"
 #include "wrnn/wrnn.hpp"
 
 namespace test_embedding {  // see "unity groups" in tests/CMakeLists.txt
@@ -179,6 +181,66 @@ TEST_CASE("a SequenceModel moves, and the moved model trains and infers as the u
 
 namespace {
 
+// A model of each cell saved, then loaded without naming its type.
+template <class Cell>
+void check_load_any(const typename Cell::Options& options, const std::string& kind,
+                    wrnn::ReadoutOptions readout) {
+  CAPTURE(kind);
+  // The same chunks as the loaded model's below: bit-identical outputs need the same cut.
+  wrnn::SequenceModel<Cell> saved(options, readout, wrnn::ModelOptions{2});
+  wrnn::Rng rng(23);
+  saved.init(rng);
+  for (const auto& named : saved.parameters())  // nothing left zero or structured by the init
+    for (Index i = 0; i < named.parameter->size(); ++i)
+      named.parameter->value[i] = static_cast<float>(rng.normal(0.0, 0.3));
+  const std::filesystem::path directory = std::filesystem::temp_directory_path() /
+                                          ("wrnn_test_embedding_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(directory);
+  const std::string path = (directory / (kind + ".safetensors")).string();
+  wrnn::io::save_model(path, saved);
+
+  wrnn::ModelOptions options_given;  // a non-const lvalue: the type-erased load, not the typed
+  options_given.batch_chunk = 2;
+  wrnn::AnyModel loaded = wrnn::io::load_model(path, options_given);
+  CHECK(loaded.cell_kind() == kind);
+  REQUIRE(loaded.get_if<Cell>() != nullptr);
+  CHECK(loaded.get_if<Cell>()->model_options().batch_chunk == 2);
+  CHECK(loaded.input_size() == options.input_size);
+  CHECK(loaded.state_size() == saved.cell().state_size());
+  CHECK(loaded.output_size() == readout.output_size);
+  CHECK(loaded.readout_options().kind == readout.kind);
+  CHECK(loaded.readout_options().mode == readout.mode);
+  REQUIRE(loaded.parameters().size() == saved.parameters().size());
+  for (std::size_t p = 0; p < saved.parameters().size(); ++p) {
+    CHECK(loaded.parameters()[p].name == saved.parameters()[p].name);
+    CHECK(loaded.parameters()[p].parameter->value == saved.parameters()[p].parameter->value);
+  }
+
+  const wrnn::Sequence<float> x = random_inputs(5, 3, options.input_size, rng);
+  const wrnn::Matrix<float> want = saved.infer(x);
+  CHECK(loaded.infer(x) == want);  // the same weights and arithmetic: bit for bit
+  wrnn::Vector<float> state = wrnn::Vector<float>::Zero(loaded.state_size()), saved_state = state,
+                      output(loaded.output_size()), saved_output(loaded.output_size());
+  for (Index t = 0; t < 5; ++t) {
+    const wrnn::Vector<float> input = x.step(t).col(1);
+    loaded.step(input, state, output);
+    saved.step(input, saved_state, saved_output);
+    CHECK(output == saved_output);
+    CHECK(state == saved_state);
+  }
+
+  // Saved again from the type-erased model, and loaded once more.
+  const std::string bias = loaded.parameters().back().name;  // the readout's last bias
+  loaded.parameter(bias).value.setConstant(0.5f);
+  const std::string again = (directory / (kind + "_again.safetensors")).string();
+  loaded.save(again, {{"note", "saved by AnyModel"}});
+  wrnn::AnyModel reloaded = wrnn::io::load_model(again, wrnn::ModelOptions{2});
+  CHECK(wrnn::io::describe_model_file(again).metadata.at("note") == "saved by AnyModel");
+  CHECK(reloaded.infer(x) == loaded.infer(x));
+  CHECK(reloaded.parameter(bias).value == loaded.parameter(bias).value);
+  std::filesystem::remove_all(directory);
+}
+
 // model.step over every sample of x, each from a zero state, against infer: outputs within float
 // rounding at every step (every-step readout) or at the last (last-step readout).
 template <class Cell>
@@ -236,6 +298,23 @@ TEST_CASE("model.step gives infer's outputs, for every cell and readout", "[embe
       check_step_matches_infer<wrnn::GRUCell<float>>(wrnn::GRUCellOptions{3, 7}, kind, mode);
     }
   }
+}
+
+TEST_CASE("io::load_model(path) loads a model of any cell without naming its type",
+          "[embedding][io]") {
+  wrnn::WaveCellOptions wave = small_wave();
+  wave.activation = wrnn::Activation::tanh;
+  check_load_any<wrnn::WaveCell<float>>(
+      wave, "wave", {4, wrnn::ReadoutKind::mlp, wrnn::ReadoutMode::every_step, 5});
+  check_load_any<wrnn::DenseCell<float>>(
+      wrnn::DenseCellOptions{3, 9}, "dense",
+      {2, wrnn::ReadoutKind::linear, wrnn::ReadoutMode::last_step});
+  check_load_any<wrnn::LSTMCell<float>>(
+      wrnn::LSTMCellOptions{3, 6}, "lstm",
+      {3, wrnn::ReadoutKind::linear, wrnn::ReadoutMode::every_step});
+  check_load_any<wrnn::GRUCell<float>>(
+      wrnn::GRUCellOptions{3, 6}, "gru",
+      {3, wrnn::ReadoutKind::mlp, wrnn::ReadoutMode::last_step, 4});
 }
 
 TEST_CASE("model.step checks the sizes of Eigen vectors", "[embedding]") {

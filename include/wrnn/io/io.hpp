@@ -3,6 +3,7 @@
 /// nlohmann-json: link wrnn::io.
 #pragma once
 
+#include "wrnn/io/any_model.hpp"
 #include "wrnn/io/checkpoint.hpp"
 #include "wrnn/io/model_file.hpp"
 #include "wrnn/io/parameters.hpp"
