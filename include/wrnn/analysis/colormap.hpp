@@ -329,7 +329,9 @@ inline Rgb map_color(ColorMap map, double fraction) {
     const auto& a = internal::diverging_table[low];
     const auto& b = internal::diverging_table[low + 1];
     auto mix = [&](int k) {
-      return static_cast<std::uint8_t>(std::lround((1.0 - weight) * a[k] + weight * b[k]));
+      const auto channel = static_cast<std::size_t>(k);
+      return static_cast<std::uint8_t>(
+          std::lround((1.0 - weight) * a[channel] + weight * b[channel]));
     };
     return Rgb{mix(0), mix(1), mix(2)};
   }

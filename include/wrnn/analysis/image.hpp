@@ -119,7 +119,8 @@ inline void draw_text(RgbImage& image, Index x, Index y, const std::string& text
   for (int quad = 0; quad < quads; ++quad) {
     float min_x = 1e9f, min_y = 1e9f, max_x = -1e9f, max_y = -1e9f;
     for (int corner = 0; corner < 4; ++corner) {
-      const char* vertex = vertices.data() + (4 * quad + corner) * vertex_bytes;
+      const char* vertex =
+          vertices.data() + static_cast<std::size_t>(4 * quad + corner) * vertex_bytes;
       float px, py;  // memcpy: the buffer is bytes, not an array of floats
       std::memcpy(&px, vertex, sizeof(float));
       std::memcpy(&py, vertex + sizeof(float), sizeof(float));

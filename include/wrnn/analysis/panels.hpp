@@ -156,7 +156,8 @@ inline RgbImage render_panels(const std::vector<Matrix<double>>& panels,
     const Index bar_h = std::max<Index>(grid_h - label_h, 16);
     for (Index y = 0; y < bar_h; ++y) {
       // Top row is the high end of the scale.
-      const double fraction = bar_h > 1 ? 1.0 - static_cast<double>(y) / (bar_h - 1) : 0.5;
+      const double fraction =
+          bar_h > 1 ? 1.0 - static_cast<double>(y) / static_cast<double>(bar_h - 1) : 0.5;
       image.fill_rect(bar_x, bar_y + y, layout.color_bar_width, 1, map_color(scale.map, fraction));
     }
     if (layout.labels) {

@@ -70,7 +70,8 @@ inline std::string idx_type_name(std::uint8_t code) {
 inline std::string hex32(std::uint32_t value) {
   static const char digits[] = "0123456789ABCDEF";
   std::string text = "0x00000000";
-  for (int i = 0; i < 8; ++i) text[9 - i] = digits[(value >> (4 * i)) & 0xF];
+  for (int i = 0; i < 8; ++i)
+    text[static_cast<std::size_t>(9 - i)] = digits[(value >> (4 * i)) & 0xF];
   return text;
 }
 

@@ -129,15 +129,19 @@ class SequentialImageView {
     if (batch == 0)
       throw ValueError("SequentialImageView::fill: expected at least one example, received none");
     for (Index b = 0; b < batch; ++b)
-      if (examples[b] < 0 || examples[b] >= dataset.count)
-        throw ValueError(wrnn::detail::concat(
-            "SequentialImageView::fill: expected example "
-            "indices in [0, ",
-            dataset.count, "), received ", examples[b], " at batch position ", b));
+      if (examples[static_cast<std::size_t>(b)] < 0 ||
+          examples[static_cast<std::size_t>(b)] >= dataset.count)
+        throw ValueError(
+            wrnn::detail::concat("SequentialImageView::fill: expected example "
+                                 "indices in [0, ",
+                                 dataset.count, "), received ",
+                                 examples[static_cast<std::size_t>(b)], " at batch position ", b));
     if (x.steps() != steps_ || x.batch() != batch || x.features() != features_)
       x.resize(steps_, batch, features_);
     labels.resize(static_cast<std::size_t>(batch));
-    for (Index b = 0; b < batch; ++b) labels[b] = dataset.labels[examples[b]];
+    for (Index b = 0; b < batch; ++b)
+      labels[static_cast<std::size_t>(b)] =
+          dataset.labels[static_cast<std::size_t>(examples[static_cast<std::size_t>(b)])];
 
     // Byte v becomes Scalar(v) / Scalar(255), the same rounding as ToTensor's float division.
     Scalar scaled[256];
@@ -147,7 +151,7 @@ class SequentialImageView {
       const Index plane = rows_ * cols_;
       for (Index t = 0; t < rows_; ++t)
         for (Index b = 0; b < batch; ++b) {
-          const std::uint8_t* image = dataset.image(examples[b]);
+          const std::uint8_t* image = dataset.image(examples[static_cast<std::size_t>(b)]);
           for (Index c = 0; c < channels_; ++c)
             for (Index col = 0; col < cols_; ++col)
               x(t, b, c * cols_ + col) = scaled[image[c * plane + t * cols_ + col]];
@@ -160,7 +164,8 @@ class SequentialImageView {
     } else {
       for (Index t = 0; t < steps_; ++t) {
         const Index position = permutation_[static_cast<std::size_t>(t)];
-        for (Index b = 0; b < batch; ++b) x(t, b, 0) = scaled[dataset.image(examples[b])[position]];
+        for (Index b = 0; b < batch; ++b)
+          x(t, b, 0) = scaled[dataset.image(examples[static_cast<std::size_t>(b)])[position]];
       }
     }
   }

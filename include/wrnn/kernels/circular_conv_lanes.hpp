@@ -137,7 +137,7 @@ void convolve_tile(const ConvShape& shape, const Scalar* weights, const Scalar* 
   using B = Batch<Scalar>;
   constexpr Index W = lanes<Scalar>;
   const Index C = shape.channels, n = shape.ring_size, k = Taps > 0 ? Taps : shape.kernel_size;
-  B acc[Channels][RowsPerTile][Vectors];
+  B acc[std::size_t{Channels}][std::size_t{RowsPerTile}][std::size_t{Vectors}];
   // The accumulators' start, one expression each and no branch between them: out's old row, or
   // a row of zeros, plus the bias or zero. GCC 12 keeps them in registers only so: with the bias
   // added in a branch after the load, or with `accumulate ? load + start : start`, it builds them
@@ -158,7 +158,7 @@ void convolve_tile(const ConvShape& shape, const Scalar* weights, const Scalar* 
     const Scalar* w = weights + ci * k * Channels;
     Index j = 0;
     do {
-      B x[RowsPerTile][Vectors];
+      B x[std::size_t{RowsPerTile}][std::size_t{Vectors}];
       for (int q = 0; q < RowsPerTile; ++q) {
         const Scalar* row = input_row(ci, j + q);
         for (int v = 0; v < Vectors; ++v) x[q][v] = B::load_unaligned(row + v * W);
@@ -341,7 +341,7 @@ void weight_tile(const ConvShape& shape, Rows<const Scalar> state, Rows<const Sc
   const Index C = shape.channels, n = shape.ring_size, k = shape.kernel_size,
               r = shape.half_width();
   auto sums_of = [&](int c, int t) { return lane_sums + (((c0 + c) * C + ci) * k + j0 + t) * W; };
-  B acc[Channels][Taps], bias_acc[WithBias ? Channels : 1];
+  B acc[std::size_t{Channels}][std::size_t{Taps}], bias_acc[WithBias ? std::size_t{Channels} : 1];
   for (int c = 0; c < Channels; ++c) {
     for (int t = 0; t < Taps; ++t) acc[c][t] = B::load_aligned(sums_of(c, t));
     if constexpr (WithBias) bias_acc[c] = B::load_aligned(bias_sums + (c0 + c) * W);
@@ -354,7 +354,7 @@ void weight_tile(const ConvShape& shape, Rows<const Scalar> state, Rows<const Sc
     const Scalar* first_tap = ring + (i + j0 - r) * state.stride;
     Index v = 0;
     do {
-      B g[Channels];
+      B g[std::size_t{Channels}];
       for (int c = 0; c < Channels; ++c) {
         g[c] = B::load_unaligned(grad.row((c0 + c) * n + i) + v * W);
         if constexpr (WithBias) bias_acc[c] += g[c];

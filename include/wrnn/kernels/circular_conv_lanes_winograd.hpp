@@ -136,7 +136,7 @@ void mix_tile(Index C, const Scalar* weights, const Scalar* inputs, Index tile_s
               Scalar* mixed) {
   using B = Batch<Scalar>;
   constexpr Index W = lanes<Scalar>;
-  B acc[Channels][Tiles][Vectors];
+  B acc[std::size_t{Channels}][std::size_t{Tiles}][std::size_t{Vectors}];
   for (int c = 0; c < Channels; ++c)
     for (int q = 0; q < Tiles; ++q)
       for (int v = 0; v < Vectors; ++v) acc[c][q][v] = B(Scalar(0));
@@ -144,7 +144,7 @@ void mix_tile(Index C, const Scalar* weights, const Scalar* inputs, Index tile_s
   // the path that skips it, storing and reloading all of them on every call.
   Index ci = 0;
   do {
-    B x[Tiles][Vectors];
+    B x[std::size_t{Tiles}][std::size_t{Vectors}];
     for (int q = 0; q < Tiles; ++q)
       for (int v = 0; v < Vectors; ++v)
         x[q][v] = B::load_aligned(inputs + q * tile_stride + (ci * Vectors + v) * W);
@@ -174,12 +174,12 @@ void convolve_pass(const ConvShape& shape, const Scalar* transformed, const Scal
   // The pass reads input rows t0 * 4 - 1 .. (t0 + Tiles) * 4 (wrapped): tile q's d_m is row
   // (t0 + q) * 4 - 1 + m, so neighbouring tiles share two.
   constexpr Index span = Tiles * tile_units + 2;
-  Index row_offset[span];
+  Index row_offset[std::size_t{span}];
   for (Index m = 0; m < span; ++m) row_offset[m] = wrap_index(t0 * tile_units - 1 + m, n) * stride;
   for (Index ci = 0; ci < C; ++ci) {
     const Scalar* ring = in + ci * n * stride;
     for (int v = 0; v < Vectors; ++v) {
-      B d[span];
+      B d[std::size_t{span}];
       for (Index m = 0; m < span; ++m) d[m] = B::load_unaligned(ring + row_offset[m] + v * W);
       for (int q = 0; q < Tiles; ++q)
         store_input_transform<Scalar>(
@@ -270,13 +270,13 @@ void weight_tile(Index C, Index K, const Scalar* gradients, const Scalar* inputs
                  Index c0, Index i0) {
   using B = Batch<Scalar>;
   constexpr Index W = lanes<Scalar>;
-  B acc[Outputs][Inputs];
+  B acc[std::size_t{Outputs}][std::size_t{Inputs}];
   for (int c = 0; c < Outputs; ++c)
     for (int i = 0; i < Inputs; ++i)
       acc[c][i] = B::load_aligned(sums + ((c0 + c) * C + i0 + i) * W);
   Index k = 0;
   do {  // K >= 1; a do-while for the reason mix_tile gives
-    B g[Outputs];
+    B g[std::size_t{Outputs}];
     for (int c = 0; c < Outputs; ++c) g[c] = B::load_aligned(gradients + ((c0 + c) * K + k) * W);
     for (int i = 0; i < Inputs; ++i) {
       const B x = B::load_aligned(inputs + ((i0 + i) * K + k) * W);

@@ -227,6 +227,11 @@ void tanh_in_place(Scalar* values) {
 // inlined, the activation's branch outside the loop over vectors: a call of activate() per
 // vector, which GCC keeps out of line (xsimd's tanh is in it), made the tile keep its
 // accumulators on the stack and call the function 24 times a tile.
+// Vectors is deduced from the array's type (see add_outer_product for the pragma).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wsign-conversion"
+#endif
 template <class Scalar, int Vectors>
 [[gnu::always_inline]] inline void store_activated(Activation activation,
                                                    const Batch<Scalar> (&values)[Vectors],
@@ -240,6 +245,9 @@ template <class Scalar, int Vectors>
   for (int v = 0; v < Vectors; ++v) values[v].store_unaligned(row + v * W);
   if (activation == Activation::tanh) tanh_in_place<Scalar, Vectors * W>(row);
 }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 // One forward tile: Channels output channels x Vectors SIMD vectors of units.
 //   out[c][v] = act(out[c][v] + bias[c] + sum_{c', j} weights[c][c'][j] * padded[c'][v*W + j])
@@ -253,7 +261,7 @@ inline void forward_tile(const Scalar* padded, Index padded_stride, Index channe
   using B = Batch<Scalar>;
   constexpr Index W = lanes<Scalar>;
   const Index weight_row = channels * kernel_size;
-  B acc[Channels][Vectors];
+  B acc[std::size_t{Channels}][std::size_t{Vectors}];
   for (int c = 0; c < Channels; ++c) {
     // One expression per accumulator, as in the lanes tile (circular_conv_lanes.hpp, where it
     // pays; here the streaming step measured the same either way).
@@ -265,7 +273,7 @@ inline void forward_tile(const Scalar* padded, Index padded_stride, Index channe
     const Scalar* row = padded + input * padded_stride;
     const Scalar* w = weights + input * kernel_size;
     for (Index j = 0; j < kernel_size; ++j) {
-      B x[Vectors];
+      B x[std::size_t{Vectors}];
       for (int v = 0; v < Vectors; ++v) x[v] = B::load_unaligned(row + j + v * W);
       for (int c = 0; c < Channels; ++c) {
         const B weight(w[c * weight_row + j]);
@@ -292,7 +300,7 @@ void forward_channel_block(const RingLayout<Scalar>& layout, const Scalar* padde
   constexpr int V = forward_vectors;
   const Index n = layout.ring_size, stride = layout.padded_stride;
   const Index done = layout.full_vectors * W, rest = n - done;
-  alignas(64) Scalar tail[Channels * W];
+  alignas(64) Scalar tail[std::size_t{Channels * W}];
   const bool overlapping_tail = rest > 0 && layout.full_vectors > 0;
   if (overlapping_tail) {
     const Index last = n - W;
@@ -376,14 +384,14 @@ inline void weight_tile(const Scalar* grads, Index grad_stride, Index grad_sampl
                         Index vectors, Scalar* acc, Index acc_stride) {
   using B = Batch<Scalar>;
   constexpr Index W = lanes<Scalar>;
-  B sum[Channels][Rows];
+  B sum[std::size_t{Channels}][std::size_t{Rows}];
   for (int c = 0; c < Channels; ++c)
     for (int r = 0; r < Rows; ++r) sum[c][r] = B::load_aligned(acc + c * acc_stride + r * W);
   for (Index sample = 0; sample < samples; ++sample) {
     const Scalar* g_sample = grads + sample * grad_sample_stride;
     const Index row_offset = sample * row_sample_stride;
     for (Index v = 0; v < vectors; ++v) {
-      B g[Channels];
+      B g[std::size_t{Channels}];
       for (int c = 0; c < Channels; ++c) g[c] = B::load_aligned(g_sample + c * grad_stride + v * W);
       for (int r = 0; r < Rows; ++r) {
         const B x = B::load_unaligned(rows[r] + row_offset + v * W);

@@ -379,6 +379,12 @@ inline void transform_weights(Index channels, const float* weights, bool transpo
     } else {  // exact in float: q < 2^24
       const __m512 q =
           _mm512_cvtepi32_ps(_mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(first)), lane));
+// Without optimisation GCC's <immintrin.h> defines these two intrinsics as macros whose own casts
+// of the mask raise -Wsign-conversion here, in the caller's code.
+#if defined(__GNUC__) && !defined(__clang__) && !defined(__OPTIMIZE__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wsign-conversion"
+#endif
       const __m512 row = _mm512_roundscale_ps(_mm512_div_ps(q, channel_count), _MM_FROUND_TO_ZERO);
       const __m512 column = _mm512_fnmadd_ps(row, channel_count, q);
       const __m512i source = _mm512_mullo_epi32(
@@ -387,6 +393,9 @@ inline void transform_weights(Index channels, const float* weights, bool transpo
         tap[j] = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), mask,
                                           _mm512_add_epi32(source, _mm512_set1_epi32(2 - j)),
                                           weights, 4);
+#if defined(__GNUC__) && !defined(__clang__) && !defined(__OPTIMIZE__)
+#pragma GCC diagnostic pop
+#endif
     }
     for (Index x = 0; x < points; ++x) {
       __m512 sum = _mm512_mul_ps(_mm512_set1_ps(float(weight_transform[x][0])), tap[0]);
@@ -428,11 +437,11 @@ inline void transform_weights(Index channels, const float* weights, bool transpo
 template <int Channels, int Vectors>
 inline void mix_tile(const float* weights, Index channels, const float* input, Index input_row,
                      float* mixed, Index mixed_row) {
-  Vector acc[Channels][Vectors];
+  Vector acc[std::size_t{Channels}][std::size_t{Vectors}];
   for (int c = 0; c < Channels; ++c)
     for (int v = 0; v < Vectors; ++v) acc[c][v] = Vector(0.0f);
   for (Index i = 0; i < channels; ++i) {
-    Vector x[Vectors];
+    Vector x[std::size_t{Vectors}];
     for (int v = 0; v < Vectors; ++v)
       x[v] = Vector::load_aligned(input + i * input_row + v * lanes);
     for (int c = 0; c < Channels; ++c) {
@@ -593,12 +602,12 @@ inline void mix_and_store(const Tiles& tiles, const Scratch& parts, Index channe
 template <int Channels, int Inputs>
 inline void weight_tile(const float* gradient, const float* input, Index row, Index vectors,
                         float* acc, Index acc_row) {
-  Vector sum[Channels][Inputs];
+  Vector sum[std::size_t{Channels}][std::size_t{Inputs}];
   for (int c = 0; c < Channels; ++c)
     for (int i = 0; i < Inputs; ++i)
       sum[c][i] = Vector::load_aligned(acc + c * acc_row + i * lanes);
   for (Index v = 0; v < vectors; ++v) {
-    Vector g[Channels];
+    Vector g[std::size_t{Channels}];
     for (int c = 0; c < Channels; ++c) g[c] = Vector::load_aligned(gradient + c * row + v * lanes);
     for (int i = 0; i < Inputs; ++i) {
       const Vector x = Vector::load_aligned(input + i * row + v * lanes);

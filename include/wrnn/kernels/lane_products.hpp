@@ -78,13 +78,13 @@ void affine_block(const Scalar* weight, Index weight_stride, const Scalar* bias,
   constexpr Index W = lanes<Scalar>;
   // The bias rows or zeros, chosen once: a choice per row kept the accumulators on the stack.
   const Scalar* start = bias ? bias + m0 : simd::detail::zeros<Scalar, Rows>;
-  B acc[Rows][Vectors];
+  B acc[std::size_t{Rows}][std::size_t{Vectors}];
   for (int m = 0; m < Rows; ++m)
     for (int v = 0; v < Vectors; ++v) acc[m][v] = B(start[m]);
   Index a = 0;
   do {
     const Index k = inputs ? inputs[a] : a;
-    B x[Vectors];
+    B x[std::size_t{Vectors}];
     for (int v = 0; v < Vectors; ++v) x[v] = B::load_unaligned(in + k * batch + s + v * W);
     for (int m = 0; m < Rows; ++m) {
       const B w(weight[(m0 + m) * weight_stride + k]);
@@ -105,13 +105,13 @@ void transposed_block(const Scalar* weight, Index weight_stride, Index cols, con
   using B = Batch<Scalar>;
   constexpr Index W = lanes<Scalar>;
   constexpr int Rows = std::max(1, std::min(4, (vector_registers - 2 - Block * Vectors) / Vectors));
-  B x[Block][Vectors];
+  B x[std::size_t{Block}][std::size_t{Vectors}];
   for (int m = 0; m < Block; ++m)
     for (int v = 0; v < Vectors; ++v)
       x[m][v] = B::load_unaligned(in + (m0 + m) * batch + s + v * W);
   auto tile = [&](auto rows, Index k0) {
     constexpr int Rs = decltype(rows)::value;
-    B acc[Rs][Vectors];
+    B acc[std::size_t{Rs}][std::size_t{Vectors}];
     for (int q = 0; q < Rs; ++q)
       for (int v = 0; v < Vectors; ++v)
         acc[q][v] = B::load_unaligned(out + (k0 + q) * batch + s + v * W);
@@ -149,7 +149,7 @@ void transpose(Batch<Scalar> (&rows)[lanes<Scalar>]) {
     Eigen::internal::ptranspose(block);
     for (int q = 0; q < W; ++q) rows[q] = block.packet[q];
   } else {
-    alignas(64) Scalar values[W * W];
+    alignas(64) Scalar values[std::size_t{W * W}];
     for (int q = 0; q < W; ++q) rows[q].store_aligned(values + q * W);
     for (int q = 0; q < W; ++q)
       for (int s = q + 1; s < W; ++s) std::swap(values[q * W + s], values[s * W + q]);
@@ -192,11 +192,11 @@ void sample_product_block(const Scalar* a, const Scalar* b, Scalar* out, Index o
                           Index vectors, Index batch, Index m0, Index k0) {
   using B = Batch<Scalar>;
   constexpr Index W = lanes<Scalar>;
-  B acc[Rows];
+  B acc[std::size_t{Rows}];
   for (int m = 0; m < Rows; ++m) acc[m] = B(Scalar(0));
   Index v = 0;
   do {  // vectors >= 1: a do-while, as in affine_block
-    B columns[W];
+    B columns[std::size_t{W}];
     for (Index q = 0; q < W; ++q) columns[q] = B::load_unaligned(b + (k0 + q) * batch + v * W);
     transpose<Scalar>(columns);
     for (int m = 0; m < Rows; ++m) {
@@ -325,7 +325,7 @@ void add_sample_products(const Scalar* a, Index a_rows, const Scalar* b, Index b
       };
       Index k0 = k_done;
       for (; k0 + W <= b_rows; k0 += W) {
-        B products[W];
+        B products[std::size_t{W}];
         for (Index q = 0; q < W; ++q) products[q] = lane_products(k0 + q);
         (B::load_unaligned(out_row + k0) + detail::lane_sums<Scalar>(products))
             .store_unaligned(out_row + k0);

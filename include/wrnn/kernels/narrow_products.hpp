@@ -54,20 +54,24 @@ void dot_tile(const Scalar* w, Index w_stride, const Scalar* bias, const Scalar*
               Index units, Scalar* y, Index y_stride) {
   using B = Batch<Scalar>;
   constexpr Index W = lanes<Scalar>;
-  std::array<std::array<B, Cols>, R> sum;
+  std::array<std::array<B, std::size_t{Cols}>, std::size_t{R}> sum;
   for (auto& row : sum) row.fill(B(Scalar(0)));
   const Index vector_end = units / W * W;
   for (Index i = 0; i < vector_end; i += W) {
-    std::array<B, Cols> column;
-    for (int c = 0; c < Cols; ++c) column[c] = B::load_unaligned(h + c * h_stride + i);
+    std::array<B, std::size_t{Cols}> column;
+    for (int c = 0; c < Cols; ++c)
+      column[static_cast<std::size_t>(c)] = B::load_unaligned(h + c * h_stride + i);
     for (int r = 0; r < R; ++r) {
       const B weight = B::load_unaligned(w + r * w_stride + i);
-      for (int c = 0; c < Cols; ++c) sum[r][c] = xsimd::fma(weight, column[c], sum[r][c]);
+      for (int c = 0; c < Cols; ++c) {
+        const auto row = static_cast<std::size_t>(r), col = static_cast<std::size_t>(c);
+        sum[row][col] = xsimd::fma(weight, column[col], sum[row][col]);
+      }
     }
   }
   for (int r = 0; r < R; ++r) {
     for (int c = 0; c < Cols; ++c) {
-      Scalar total = xsimd::hadd(sum[r][c]);
+      Scalar total = xsimd::hadd(sum[static_cast<std::size_t>(r)][static_cast<std::size_t>(c)]);
       for (Index i = vector_end; i < units; ++i) total += w[r * w_stride + i] * h[c * h_stride + i];
       y[c * y_stride + r] = total + bias[r];
     }
@@ -80,20 +84,25 @@ void gradient_tile(const Scalar* dy, Index dy_stride, const Scalar* h, Index h_s
                    Index samples, Scalar* dw, Index dw_stride) {
   using B = Batch<Scalar>;
   constexpr Index W = lanes<Scalar>;
-  std::array<std::array<B, V>, R> sum;
+  std::array<std::array<B, std::size_t{V}>, std::size_t{R}> sum;
   for (auto& row : sum) row.fill(B(Scalar(0)));
   for (Index m = 0; m < samples; ++m) {
-    std::array<B, V> units;
-    for (int v = 0; v < V; ++v) units[v] = B::load_unaligned(h + m * h_stride + v * W);
+    std::array<B, std::size_t{V}> units;
+    for (int v = 0; v < V; ++v)
+      units[static_cast<std::size_t>(v)] = B::load_unaligned(h + m * h_stride + v * W);
     for (int r = 0; r < R; ++r) {
       const B grad(dy[m * dy_stride + r]);
-      for (int v = 0; v < V; ++v) sum[r][v] = xsimd::fma(grad, units[v], sum[r][v]);
+      for (int v = 0; v < V; ++v) {
+        const auto row = static_cast<std::size_t>(r), vector = static_cast<std::size_t>(v);
+        sum[row][vector] = xsimd::fma(grad, units[vector], sum[row][vector]);
+      }
     }
   }
   for (int r = 0; r < R; ++r)
     for (int v = 0; v < V; ++v) {
       Scalar* out = dw + r * dw_stride + v * W;
-      (B::load_unaligned(out) + sum[r][v]).store_unaligned(out);
+      (B::load_unaligned(out) + sum[static_cast<std::size_t>(r)][static_cast<std::size_t>(v)])
+          .store_unaligned(out);
     }
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cmath>
+#include <cstddef>
 #include <type_traits>
 #include <xsimd/xsimd.hpp>
 #if defined(__AVX512F__)
@@ -55,12 +56,18 @@ inline Batch<Scalar> multiply_add(const Batch<Scalar>& a, const Batch<Scalar>& b
 // Count zeros, where a tile's start reads a row of zeros instead of branching (see the lanes
 // convolution tile and lanes::affine).
 template <class Scalar, int Count>
-inline constexpr Scalar zeros[Count] = {};
+inline constexpr Scalar zeros[std::size_t{Count}] = {};
 
 // acc[c][q][v] += w[c] x[q][v] for every output channel c, row or tile q and vector v: the
 // rank-one update of a register tile, one broadcast weight per channel, that the lanes tiles
 // (direct and Winograd) make for each input channel and tap. Always inlined: acc must stay in
 // registers.
+// The sizes are deduced from the arrays' types; GCC's -Wsign-conversion flags such int template
+// parameters as array bounds (converted to std::size_t) although they are positive constants.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wsign-conversion"
+#endif
 template <class Scalar, int Channels, int Rows, int Vectors>
 [[gnu::always_inline]] inline void add_outer_product(Batch<Scalar> (&acc)[Channels][Rows][Vectors],
                                                      const Scalar* w,
@@ -71,6 +78,9 @@ template <class Scalar, int Channels, int Rows, int Vectors>
       for (int v = 0; v < Vectors; ++v) acc[c][q][v] = multiply_add(weight, x[q][v], acc[c][q][v]);
   }
 }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 // Calls run(std::integral_constant<int, count>{}) for a runtime count in [1, Max]: how the tiles
 // at the edge of a block get their compile-time sizes (their accumulators must be registers).
