@@ -545,7 +545,8 @@ class SafetensorsFile {
     const bool is_signed = tensor.dtype == Dtype::I8 || tensor.dtype == Dtype::I16 ||
                            tensor.dtype == Dtype::I32 || tensor.dtype == Dtype::I64;
     for (std::size_t i = 0; i < count; ++i) {
-      const std::uint64_t bits = detail::load_little_endian(bytes + i * element_size, element_size);
+      const std::uint64_t bits = detail::load_little_endian(
+          bytes + i * static_cast<std::size_t>(element_size), element_size);
       if (tensor.dtype == Dtype::BOOL && bits > 1)
         fail_tensor(name, "BOOL element ", i, " is ", bits, ", expected 0 or 1");
       out[i] = is_signed
