@@ -138,7 +138,7 @@ TEST_CASE("asking for a missing tensor or metadata key names it") {
   CHECK_THROWS_WITH(file.metadata_value("cell"), Contains("no metadata entry 'cell'"));
   CHECK_THROWS_WITH(SafetensorsFile::read("/nonexistent/model.safetensors"),
                     Contains("/nonexistent/model.safetensors") && Contains("cannot open"));
-  CHECK_THROWS_WITH(SafetensorsFile::read("/tmp"), Contains("'/tmp'") && Contains("read error"));
+  CHECK_THROWS_WITH(SafetensorsFile::read("/tmp"), Contains("'/tmp'") && Contains("a folder"));
 }
 
 TEST_CASE("copy_to checks the shape and names the tensor") {
@@ -263,6 +263,13 @@ TEST_CASE("the writer refuses a header larger than readers accept, and no more")
   }
   CHECK_THAT(message, Contains("100000008 bytes") && Contains("more than the 100000000"));
   CHECK(std::fopen(path.c_str(), "rb") == nullptr);  // nothing written
+}
+
+TEST_CASE("read refuses a device (which never ends) and a folder, naming the path") {
+  CHECK_THROWS_WITH(SafetensorsFile::read("/dev/zero"),
+                    Contains("'/dev/zero'") && Contains("expected a file, received a device"));
+  CHECK_THROWS_WITH(SafetensorsFile::read("/"),
+                    Contains("'/'") && Contains("expected a file, received a folder"));
 }
 
 TEST_CASE("add_raw stores F16 bytes that read back converted") {

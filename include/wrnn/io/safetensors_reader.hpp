@@ -29,6 +29,8 @@
 /// received values. parse() never reads outside [data, data + size).
 #pragma once
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -162,13 +164,22 @@ inline std::string json_excerpt(const nlohmann::json& value) {
 /// metadata, its tensors' descriptions, and their values converted on request.
 class SafetensorsFile {
  public:
-  /// Reads and validates the whole file. \throws FormatError if it cannot be read or is not valid.
+  /// Reads and validates the whole file. \throws FormatError if it cannot be read or is not valid,
+  /// or is a device or a folder (a device such as /dev/zero would never end).
   static SafetensorsFile read(const std::string& path) {
     std::FILE* file = std::fopen(path.c_str(), "rb");
     if (file == nullptr)
       throw FormatError(wrnn::detail::concat("safetensors file '", path,
                                              "': cannot open it for reading (",
                                              std::strerror(errno), ")"));
+    struct stat status {};
+    if (::fstat(::fileno(file), &status) == 0 && !S_ISREG(status.st_mode) &&
+        !S_ISFIFO(status.st_mode) && !S_ISSOCK(status.st_mode)) {
+      std::fclose(file);
+      throw FormatError(wrnn::detail::concat("safetensors file '", path,
+                                             "': expected a file, received ",
+                                             S_ISDIR(status.st_mode) ? "a folder" : "a device"));
+    }
     std::vector<unsigned char> contents;
     unsigned char chunk[1 << 16];
     std::size_t got;
