@@ -13,6 +13,7 @@
 
 #include "support/allocation_counter.hpp"
 #include "wrnn/io/any_model.hpp"
+#include "wrnn/model/batch_stepper.hpp"
 #include "wrnn/wrnn.hpp"
 
 namespace test_embedding {  // see "unity groups" in tests/CMakeLists.txt
@@ -341,6 +342,112 @@ TEST_CASE("model.step never allocates", "[embedding]") {
     check_step_does_not_allocate<wrnn::DenseCell<float>>(wrnn::DenseCellOptions{10, 100}, kind);
     check_step_does_not_allocate<wrnn::LSTMCell<float>>(wrnn::LSTMCellOptions{10, 100}, kind);
     check_step_does_not_allocate<wrnn::GRUCell<float>>(wrnn::GRUCellOptions{10, 100}, kind);
+  }
+}
+
+namespace {
+
+// A BatchStepper of M agents against M single-sample model.step calls, step by step: outputs
+// and states within float rounding. Some inputs are zero in every agent (the lanes projection
+// skips those rows), some agents are reset or given a state mid-way.
+template <class Cell>
+void check_batch_matches_single_steps(const typename Cell::Options& options, wrnn::ReadoutKind kind,
+                                      Index threads) {
+  const Index M = 13, o = 3, T = 6;
+  wrnn::ModelOptions model_options;
+  model_options.batch_chunk = 5;  // chunks of 5, 5 and 3 agents
+  model_options.threads = threads;
+  wrnn::SequenceModel<Cell> model(options, {o, kind, wrnn::ReadoutMode::every_step, 6},
+                                  model_options);
+  wrnn::Rng rng(41);
+  model.init(rng);
+  wrnn::BatchStepper<Cell> agents(model, M);
+  REQUIRE(agents.agents() == M);
+  const Index S = model.cell().state_size(), d = options.input_size;
+  std::vector<wrnn::Vector<float>> states(static_cast<std::size_t>(M),
+                                          wrnn::Vector<float>::Zero(S));
+  wrnn::Matrix<float> inputs(d, M), outputs(o, M);
+  wrnn::Vector<float> output(o), batch_state(S);
+  for (Index t = 0; t < T; ++t) {
+    for (Index i = 0; i < inputs.size(); ++i)
+      inputs.data()[i] = static_cast<float>(rng.uniform(-1, 1));
+    if (t % 2 == 1) inputs.row(0).setZero();
+    if (t == 3) {
+      agents.reset(7);
+      states[7].setZero();
+      for (Index i = 0; i < S; ++i) states[2][i] = static_cast<float>(rng.uniform(-0.5, 0.5));
+      agents.write_state(2, states[2].data());
+    }
+    agents.step(inputs, outputs);
+    for (Index m = 0; m < M; ++m) {
+      auto& state = states[static_cast<std::size_t>(m)];
+      model.step(wrnn::Vector<float>(inputs.col(m)), state, output);
+      agents.read_state(m, batch_state.data());
+      CAPTURE(t, m);
+      CHECK((outputs.col(m) - output).cwiseAbs().maxCoeff() <=
+            1e-5f * std::max(1.0f, output.cwiseAbs().maxCoeff()));
+      CHECK((batch_state - state).cwiseAbs().maxCoeff() <=
+            1e-5f * std::max(1.0f, state.cwiseAbs().maxCoeff()));
+    }
+  }
+  agents.reset();
+  agents.read_state(12, batch_state.data());
+  CHECK(batch_state.isZero(0));
+  CHECK_THROWS_AS(agents.read_state(M, batch_state.data()), wrnn::ValueError);
+  wrnn::Matrix<float> wrong(d, M + 1);
+  CHECK_THROWS_AS(agents.step(wrong, outputs), wrnn::ShapeError);
+}
+
+template <class Cell>
+void check_batch_step_does_not_allocate(const typename Cell::Options& options, Index agents_count) {
+  wrnn::SequenceModel<Cell> model(options, {10, wrnn::ReadoutKind::mlp});
+  CAPTURE(agents_count, model.cell().state_size(), model.cell().projection_size());
+  wrnn::Rng rng(3);
+  model.init(rng);
+  wrnn::BatchStepper<Cell> agents(model, agents_count);
+  wrnn::Matrix<float> inputs = wrnn::Matrix<float>::Zero(options.input_size, agents_count);
+  wrnn::Matrix<float> outputs(10, agents_count);
+  const long allocations = wrnn_test::count_allocations([&] {
+    for (Index t = 0; t < 5; ++t) {
+      inputs.row(t % options.input_size).setOnes();
+      agents.step(inputs, outputs);
+      inputs.row(t % options.input_size).setZero();
+    }
+  });
+  CHECK(allocations == 0);
+}
+
+}  // namespace
+
+TEST_CASE("BatchStepper steps M agents as M single-sample steps", "[embedding][batch]") {
+  for (Index threads : {1, 3}) {
+    for (auto kind : {wrnn::ReadoutKind::linear, wrnn::ReadoutKind::mlp}) {
+      CAPTURE(threads, wrnn::to_string(kind));
+      check_batch_matches_single_steps<wrnn::WaveCell<float>>(small_wave(), kind, threads);
+      check_batch_matches_single_steps<wrnn::DenseCell<float>>(wrnn::DenseCellOptions{3, 13}, kind,
+                                                               threads);
+      check_batch_matches_single_steps<wrnn::LSTMCell<float>>(wrnn::LSTMCellOptions{3, 7}, kind,
+                                                              threads);
+      check_batch_matches_single_steps<wrnn::GRUCell<float>>(wrnn::GRUCellOptions{3, 7}, kind,
+                                                             threads);
+    }
+  }
+}
+
+TEST_CASE("BatchStepper::step never allocates", "[embedding][batch]") {
+  if (!wrnn_test::kCanCountAllocations) {
+    WARN("heap allocations cannot be counted in this build (sanitizer or not glibc); skipped");
+    return;
+  }
+  wrnn::WaveCellOptions wave;  // the copy task's shape
+  wave.input_size = 10;
+  wave.channels = 6;
+  wave.ring_size = 100;
+  for (Index M : {1, 64}) {
+    check_batch_step_does_not_allocate<wrnn::WaveCell<float>>(wave, M);
+    check_batch_step_does_not_allocate<wrnn::DenseCell<float>>(wrnn::DenseCellOptions{10, 100}, M);
+    check_batch_step_does_not_allocate<wrnn::LSTMCell<float>>(wrnn::LSTMCellOptions{10, 100}, M);
+    check_batch_step_does_not_allocate<wrnn::GRUCell<float>>(wrnn::GRUCellOptions{10, 100}, M);
   }
 }
 

@@ -98,7 +98,12 @@ class LSTMCell : public CellParameters<Scalar_> {
                             detail::load_lanes<V>(p + j) + detail::load_lanes<V>(bias + j));
       });
     }
-    tape.topRows(G).noalias() += recurrent_weight_.matrix() * state_prev.topRows(H);
+    // One GEMM per gate: Eigen packs a [4H, H] left-hand side on the heap when it exceeds
+    // EIGEN_STACK_ALLOCATION_LIMIT (160 KB at H = 100), an [H, H] one on the stack up to H = 181,
+    // so a step (BatchStepper's, or a chunk's) does not allocate.
+    const auto weight = recurrent_weight_.matrix();
+    for (Index k = 0; k < kGates; ++k)
+      tape.middleRows(k * H, H).noalias() += weight.middleRows(k * H, H) * state_prev.topRows(H);
     for (Index s = 0; s < state_prev.cols(); ++s)
       gate_epilogue(H, tape.col(s).data(), state_prev.col(s).data() + H, state_next.col(s).data(),
                     state_next.col(s).data() + H);
