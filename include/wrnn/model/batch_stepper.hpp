@@ -191,7 +191,7 @@ class BatchStepper {
   const SequenceModel<Cell>* model_;
   Index agents_;
   std::vector<Chunk> chunks_;
-  int current_ = 0;  // which of each chunk's two state matrices holds the agents' states
+  std::size_t current_ = 0;  // which of each chunk's two state matrices holds the agents' states
 };
 
 }  // namespace wrnn
