@@ -1,0 +1,74 @@
+// How the example programs end. Every failure that escapes a program's run is caught here and
+// reported on stderr as "<program>: <message>", so that no input ends in std::terminate:
+//
+//   exit 0  the run finished (or --help)
+//   exit 1  a failure while running: a file that cannot be read or written, a run that
+//           diverged, memory or threads the system refuses (any wrnn::Error but ValueError, any
+//           other exception)
+//   exit 2  the flags ask for something the program refuses (wrnn::ValueError: a value out of
+//           range, flags that do not go together, a run too large for the machine's memory)
+//
+// CLI11's own parse errors (an unknown flag, a value that is not a number) keep CLI11's exit
+// status (100 and up) and its message.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <exception>
+#include <iostream>
+#include <new>
+#include <string>
+
+#include "wrnn/core/error.hpp"
+
+namespace wrnn::examples {
+
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;
+
+// A wrnn::Error's message without the "wrnn: " every library message starts with (the program's
+// name takes its place).
+inline std::string error_text(const std::exception& error) {
+  const std::string text = error.what();
+  const std::string prefix = "wrnn: ";
+  return text.compare(0, prefix.size(), prefix) == 0 ? text.substr(prefix.size()) : text;
+}
+
+// Parses the flags into `app`'s options, then runs `run` (which returns the exit status),
+// turning whatever either throws into a message and an exit status as above.
+template <class Run>
+int run_program(const char* program, CLI::App& app, int argc, char** argv, Run&& run) {
+  const auto report = [&](const std::string& message, int status) {
+    std::cerr << program << ": " << message << std::endl;
+    return status;
+  };
+  try {
+    try {
+      app.parse(argc, argv);
+    } catch (const CLI::ParseError& error) {
+      return app.exit(error);  // prints CLI11's message (or the help) and gives its status
+    }
+    return run();
+  } catch (const ValueError& error) {
+    return report(error_text(error), kExitUsage);
+  } catch (const Error& error) {
+    return report(error_text(error), kExitFailure);
+  } catch (const std::bad_alloc&) {
+    return report(
+        "out of memory: the system refused an allocation (ask for a smaller --batch, test or "
+        "evaluation batch, --n or --channels)",
+        kExitFailure);
+  } catch (const std::exception& error) {
+    return report(error.what(), kExitFailure);
+  } catch (...) {
+    return report("stopped by an exception of unknown type", kExitFailure);
+  }
+}
+
+// Prints the run's result to standard output and checks that it got there (a full disk or a
+// closed pipe would otherwise end a run with status 0 and no output).
+inline void print_result(const std::string& text) {
+  std::cout << text << std::endl;
+  if (!std::cout) throw Error("could not write the result to standard output");
+}
+
+}  // namespace wrnn::examples
