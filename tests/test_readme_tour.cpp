@@ -140,7 +140,7 @@ TEST_CASE("tour: the shift init's waves travel one unit per step and are drawn")
   const std::string out = run_program("waves", waves::run);
   INFO(out);
   const double wave_channels = number_after(out, "waves in ");
-  CHECK(wave_channels >= 2);
+  CHECK(wave_channels >= 3);
   // (u (*) h)[c][i] = h[c][i + 1] under the shift init: toward lower indices, one unit per step.
   int measured = 0;
   for (int c = 0; c < 4; ++c) {
@@ -148,7 +148,7 @@ TEST_CASE("tour: the shift init's waves travel one unit per step and are drawn")
     const std::size_t line = out.find(line_start);
     REQUIRE(line != std::string::npos);
     if (out.compare(out.find('\n', line) - 4, 4, "wave") != 0) continue;
-    CHECK(std::abs(number_after(out, line_start) + 1.0) < 0.02);
+    CHECK(std::abs(number_after(out, line_start) + 1.0) < 0.05);
     ++measured;
   }
   CHECK(measured == wave_channels);
