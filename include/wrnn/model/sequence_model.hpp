@@ -92,7 +92,7 @@ class SequenceModel {
   /// A model of a cell built from `cell_options` and a readout of its visible state; parameters
   /// zero until init().
   /// \throws ValueError when an option is out of range (the cell's, the readout's, or a
-  ///         batch_chunk or thread count below 1, a negative tape_checkpoint_every).
+  ///         batch_chunk below 1, a negative thread count or tape_checkpoint_every).
   /// \throws Error when the thread pool cannot start its threads.
   /// \throws ValueError when WRNN_NUM_THREADS is not a positive integer (threads 0, no pool).
   // model_options by value: by const reference, the defaulted argument is a temporary whose
