@@ -16,6 +16,7 @@ namespace test_seq_image {  // see "unity groups" in tests/CMakeLists.txt
 
 namespace fs = std::filesystem;
 using namespace wrnn;
+using Catch::Matchers::Contains;
 using wrnn::examples::count_correct;
 
 namespace {
@@ -245,20 +246,51 @@ TEST_CASE("RunRecord: test accuracy at the first best validation epoch; metadata
   options.task = "psmnist";
   options.seed = 17;
   const data::SequentialImageView view = data::SequentialImageView::for_task("psmnist", 17);
-  const nlohmann::json metadata = examples::checkpoint_metadata(record, options, view);
+  const nlohmann::json metadata = examples::checkpoint_metadata(record, options, view, "data");
+  const io::RunTensors tensors = examples::checkpoint_tensors(record);
   CHECK(metadata.at("epoch") == 4);
   CHECK(metadata.at("permutation_seed") == 17);
-  const examples::RunRecord back = examples::run_record_from_metadata(metadata, options, view);
+  CHECK(tensors.at("run.curve").shape == std::vector<std::int64_t>{4, 13});
+  const examples::RunRecord back =
+      examples::run_record_from_checkpoint(metadata, tensors, options, view, "data");
   CHECK(back.epochs_done() == 4);
   CHECK(back.best_val_epoch == 2);
   CHECK(back.test_acc_at_best_val == 0.60);
   CHECK(back.curve[3].test_acc == 0.90);
+  CHECK(back.curve[3].train_images == 300);
 
+  // Another run, other settings, more epochs than --epochs, a damaged curve: refused.
+  const auto refused = [&](const examples::SeqImageOptions& o, const data::SequentialImageView& v,
+                           const io::RunTensors& t, const std::string& data_folder) {
+    return examples::run_record_from_checkpoint(metadata, t, o, v, data_folder);
+  };
   examples::SeqImageOptions other = options;
   other.model = "irnn";
-  CHECK_THROWS_AS(examples::run_record_from_metadata(metadata, other, view), ValueError);
+  CHECK_THROWS_AS(refused(other, view, tensors, "data"), ValueError);
   const data::SequentialImageView other_view = data::SequentialImageView::for_task("psmnist", 18);
-  CHECK_THROWS_AS(examples::run_record_from_metadata(metadata, options, other_view), ValueError);
+  CHECK_THROWS_AS(refused(options, other_view, tensors, "data"), ValueError);
+  for (auto change : std::vector<void (*)(examples::SeqImageOptions&)>{
+           [](examples::SeqImageOptions& o) { o.batch = 64; },
+           [](examples::SeqImageOptions& o) { o.learning_rate = 1e-3; },
+           [](examples::SeqImageOptions& o) { o.grad_clip = 1.0; },
+           [](examples::SeqImageOptions& o) { o.max_train_batches = 5; },
+           [](examples::SeqImageOptions& o) { o.lr_drop_every = 7; },
+           [](examples::SeqImageOptions& o) { o.epochs = 3; }}) {
+    examples::SeqImageOptions changed = options;
+    change(changed);
+    CHECK_THROWS_AS(refused(changed, view, tensors, "data"), ValueError);
+  }
+  CHECK_THROWS_WITH(refused(options, view, tensors, "other_data"), Contains("expected data"));
+  io::RunTensors damaged = tensors;
+  damaged.at("run.curve").values[13] = 5;  // row 1 says epoch 5
+  CHECK_THROWS_AS(refused(options, view, damaged, "data"), FormatError);
+  damaged = tensors;
+  damaged.at("run.curve").values[14] = std::nan("");
+  CHECK_THROWS_WITH(refused(options, view, damaged, "data"),
+                    Contains("'run.curve' row 1 column 1"));
+  damaged.at("run.curve").shape = {3, 13};
+  CHECK_THROWS_WITH(refused(options, view, damaged, "data"), Contains("expected shape [4, 13]"));
+  CHECK_THROWS_WITH(refused(options, view, {}, "data"), Contains("expected a tensor 'run.curve'"));
 }
 
 TEST_CASE("seq_image runs end to end on small IDX files and writes its record") {
@@ -331,9 +363,9 @@ TEST_CASE("seq_image runs end to end on small IDX files and writes its record") 
   CHECK(irnn.at("permutation_seed") == nullptr);
   CHECK(irnn.at("flags").at("readout") == "mlp");
 
-  // Errors end with exit code 2.
+  // Flags the program refuses end with exit code 2, a file it cannot read with 1.
   CHECK(run_program({"--task", "pmnist", "--data", dir.path.string()}) == 2);
-  CHECK(run_program({"--data", (dir.path / "missing").string(), "--epochs", "1"}) == 2);
+  CHECK(run_program({"--data", (dir.path / "missing").string(), "--epochs", "1"}) == 1);
   CHECK(run_program({"--data", dir.path.string(), "--lr-drop-every", "0"}) == 2);
 }
 

@@ -1,20 +1,29 @@
 // The program behind examples/copy_task and examples/adding_task: flags like the authors'
 // scripts, a training loop with a progress bar, and the run's record (curve.csv, results.json).
+//
+// Before the first step the program checks everything it can: every flag (flag_checks.hpp), the
+// memory the run will need (memory_budget.hpp), every output path (output_files.hpp), and a
+// --resume checkpoint's record of the run. Its exit status says how it ended
+// (program_errors.hpp); results.json is written last, so a run that failed has none.
 #pragma once
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <sstream>
 #include <string>
 
+#include "common/flag_checks.hpp"
+#include "common/hidden_unit_census.hpp"
+#include "common/memory_budget.hpp"
 #include "common/model_flags.hpp"
+#include "common/output_files.hpp"
+#include "common/program_errors.hpp"
 #include "common/progress_bar.hpp"
 #include "wrnn/analysis/analysis.hpp"
 #include "wrnn/io/io.hpp"
@@ -34,11 +43,11 @@ struct MemoryTaskOptions {
   Index test_batch = 512;
   double learning_rate = 1e-3;
   double grad_clip = 0.0;
-  std::string init;  // default: shift for wave, identity for irnn
-  std::string v_init = "solo";
+  std::string init;    // default: shift for wave, identity for irnn
+  std::string v_init;  // default: solo for wave, normal for irnn (the authors' choices)
   std::string activation = "relu";
   std::uint64_t seed = 1;
-  Index threads = default_thread_count();
+  Index threads = 0;  // --threads, else WRNN_NUM_THREADS or the cores (resolve_thread_count)
   long long log_every = 100;
   double solved_threshold = 0.05;
   std::string out_dir;
@@ -64,13 +73,15 @@ template <class Model>
 void write_hidden_state_record(Model& model, const Sequence<float>& inputs,
                                const MemoryTaskOptions& options, nlohmann::json& results) {
   model.forward(inputs);
+  results["hidden_units"] = hidden_unit_census(model, std::min<Index>(inputs.batch(), 16));
   // The part of the state the readout sees (an LSTM's h, not its cell state c).
   const Matrix<float> states = model.sample_states(0).topRows(model.cell().output_size());
-  std::ofstream csv(options.out_dir + "/hidden_states.csv");
+  std::ostringstream csv;
   for (Index unit = 0; unit < states.rows(); ++unit) {
     for (Index t = 0; t < states.cols(); ++t) csv << (t ? "," : "") << states(unit, t);
     csv << '\n';
   }
+  write_text_file(options.out_dir + "/hidden_states.csv", csv.str());
   const Index channels = options.model == "wave" ? options.channels : 1;
   const Index ring_size = states.rows() / channels;
   // Colour range up to the 99.5th percentile, so a few very active units do not wash out the
@@ -115,19 +126,35 @@ inline std::map<std::string, std::string> run_settings(const MemoryTaskOptions& 
 }
 
 inline std::map<std::string, std::string> checkpoint_metadata(
-    const MemoryTaskOptions& options, const std::vector<CurvePoint>& curve,
-    const std::optional<long long>& solved_step, double train_loss, double test_loss) {
+    const MemoryTaskOptions& options, const std::optional<long long>& solved_step,
+    double train_loss, double test_loss) {
   auto metadata = run_settings(options);
-  nlohmann::json points = nlohmann::json::array();
-  for (const CurvePoint& p : curve) points.push_back({p.step, p.train_loss, p.test_loss});
   metadata["wrnn.run.steps"] = std::to_string(options.steps);
-  metadata["wrnn.run.curve"] = points.dump();
   metadata["wrnn.run.solved_step"] = solved_step ? std::to_string(*solved_step) : "";
   metadata["wrnn.run.losses"] = nlohmann::json({train_loss, test_loss}).dump();
   return metadata;
 }
 
-// Restores the curve and losses of a resumed run; refuses a checkpoint of other settings.
+// The curve so far grows with the run: a tensor "run.curve" of one row (step, train loss, test
+// loss) per evaluation, not header metadata (readers limit the header's size).
+inline const std::string kStepCurveTensor = "run.curve";
+
+inline io::RunTensors checkpoint_tensors(const std::vector<CurvePoint>& curve) {
+  io::RunTensor tensor{{static_cast<std::int64_t>(curve.size()), 3}, {}};
+  for (const CurvePoint& p : curve)
+    tensor.values.insert(tensor.values.end(),
+                         {static_cast<double>(p.step), p.train_loss, p.test_loss});
+  return {{kStepCurveTensor, tensor}};
+}
+
+// FormatError for a checkpoint whose record of the run is not what this program writes.
+inline FormatError damaged_record(const MemoryTaskOptions& options, const std::string& what) {
+  return FormatError("--resume " + options.resume_path + ": " + what +
+                     " (a damaged checkpoint, or not one of this program's)");
+}
+
+// Restores the curve and losses of a resumed run, checking every part of the record; refuses a
+// checkpoint of other settings or one taken after a step beyond --steps.
 inline void restore_run(const MemoryTaskOptions& options, const io::CheckpointInfo& info,
                         std::vector<CurvePoint>& curve, std::optional<long long>& solved_step,
                         double& train_loss, double& test_loss) {
@@ -138,11 +165,60 @@ inline void restore_run(const MemoryTaskOptions& options, const io::CheckpointIn
       throw ValueError("--resume " + options.resume_path + ": the checkpoint's " + key + " is " +
                        saved + ", this run's " + value + "; resume with the same settings");
   }
-  for (const auto& p : nlohmann::json::parse(info.metadata.at("wrnn.run.curve")))
-    curve.push_back({p[0].get<long long>(), p[1].get<double>(), p[2].get<double>()});
-  const std::string& solved = info.metadata.at("wrnn.run.solved_step");
-  if (!solved.empty()) solved_step = std::stoll(solved);
-  const auto losses = nlohmann::json::parse(info.metadata.at("wrnn.run.losses"));
+  if (info.step > options.steps)
+    throw ValueError(detail::concat("--resume ", options.resume_path,
+                                    ": the checkpoint was taken after step ", info.step,
+                                    ", beyond --steps ", options.steps, "; give --steps ",
+                                    info.step, " or more to continue the run"));
+
+  const auto found_curve = info.run_tensors.find(kStepCurveTensor);
+  if (found_curve == info.run_tensors.end())
+    throw damaged_record(options, "expected a tensor '" + kStepCurveTensor + "', found none");
+  const io::RunTensor& points = found_curve->second;
+  if (points.shape.size() != 2 || points.shape[1] != 3)
+    throw damaged_record(options, "tensor '" + kStepCurveTensor +
+                                      "': expected shape [points, 3], " + "received " +
+                                      io::shape_text(points.shape));
+  for (std::size_t row = 0; row * 3 < points.values.size(); ++row) {
+    const double step = points.values[3 * row];
+    const long long previous = curve.empty() ? 0 : curve.back().step;
+    if (!(step > static_cast<double>(previous) && step <= static_cast<double>(info.step) &&
+          step == std::floor(step)))
+      throw damaged_record(options, detail::concat("tensor '", kStepCurveTensor, "' row ", row,
+                                                   ": expected a step in [", previous + 1, ", ",
+                                                   info.step, "], received ", step));
+    const double train = points.values[3 * row + 1], test = points.values[3 * row + 2];
+    if (!std::isfinite(train) || !std::isfinite(test))
+      throw damaged_record(
+          options, detail::concat("tensor '", kStepCurveTensor, "' row ", row,
+                                  ": expected finite losses, received ", train, " and ", test));
+    curve.push_back({static_cast<long long>(step), train, test});
+  }
+
+  const auto metadata = [&](const std::string& key) -> const std::string& {
+    const auto found = info.metadata.find(key);
+    if (found == info.metadata.end())
+      throw damaged_record(options, "expected metadata '" + key + "', found none");
+    return found->second;
+  };
+  const std::string& solved = metadata("wrnn.run.solved_step");
+  if (!solved.empty()) {
+    const nlohmann::json step = nlohmann::json::parse(solved, nullptr, false);
+    if (!step.is_number_integer() || step.get<long long>() < 1 || step.get<long long>() > info.step)
+      throw damaged_record(options, detail::concat("metadata 'wrnn.run.solved_step': expected "
+                                                   "empty or a step in [1, ",
+                                                   info.step, "], received '", solved, "'"));
+    solved_step = step.get<long long>();
+  }
+  const std::string& losses_text = metadata("wrnn.run.losses");
+  const nlohmann::json losses = nlohmann::json::parse(losses_text, nullptr, false);
+  if (!losses.is_array() || losses.size() != 2 || !losses[0].is_number() ||
+      !losses[1].is_number() || !std::isfinite(losses[0].get<double>()) ||
+      !std::isfinite(losses[1].get<double>()))
+    throw damaged_record(options,
+                         "metadata 'wrnn.run.losses': expected a JSON array of two "
+                         "finite numbers, received '" +
+                             losses_text + "'");
   train_loss = losses[0].get<double>();
   test_loss = losses[1].get<double>();
 }
@@ -154,22 +230,19 @@ nlohmann::json train_model(Model& model, const Task& task, const MemoryTaskOptio
   model.init(rng);
   if (!options.load_path.empty()) io::load_model(options.load_path, model);  // --load
   Adam<float> optimizer(model.parameters(), AdamOptions{options.learning_rate});
-  Rng test_rng(options.seed + 1000003);
-  const TaskBatch<float> test = task.template generate<float>(options.test_batch, test_rng);
 
   std::vector<CurvePoint> curve;
   std::optional<long long> solved_step;
-  ProgressBar progress(options.steps, options.model + " " + options.task + " ");
   double train_loss = 0.0, test_loss = 0.0;
   long long first_step = 1;
-  if (options.checkpoint_every > 0)
-    std::filesystem::create_directories(
-        std::filesystem::absolute(options.checkpoint_path).parent_path());
   if (!options.resume_path.empty()) {  // --resume: model, Adam, RNG, step and curve
     const io::CheckpointInfo info = io::load_checkpoint(options.resume_path, model, optimizer, rng);
     restore_run(options, info, curve, solved_step, train_loss, test_loss);
     first_step = info.step + 1;
   }
+  Rng test_rng(options.seed + 1000003);
+  const TaskBatch<float> test = task.template generate<float>(options.test_batch, test_rng);
+  ProgressBar progress(options.steps, options.model + " " + options.task + " ");
   for (long long step = first_step; step <= options.steps; ++step) {
     const TaskBatch<float> batch = task.template generate<float>(options.batch, rng);
     train_loss = train_step(model, optimizer, batch.inputs, batch.targets, task.loss(),
@@ -188,14 +261,13 @@ nlohmann::json train_model(Model& model, const Task& task, const MemoryTaskOptio
     if (options.checkpoint_every > 0 &&
         (step % options.checkpoint_every == 0 || step == options.steps))
       io::save_checkpoint(options.checkpoint_path, model, optimizer, rng, step,
-                          checkpoint_metadata(options, curve, solved_step, train_loss, test_loss));
+                          checkpoint_metadata(options, solved_step, train_loss, test_loss),
+                          checkpoint_tensors(curve));
   }
   progress.finish();
   const double wall_seconds = progress.seconds_since_start();
-  if (!options.save_path.empty()) {  // --save
-    std::filesystem::create_directories(std::filesystem::absolute(options.save_path).parent_path());
+  if (!options.save_path.empty())  // --save (its folder was made before training)
     io::save_model(options.save_path, model, run_settings(options));
-  }
 
   nlohmann::json results = {
       {"model", options.model},
@@ -224,15 +296,15 @@ nlohmann::json train_model(Model& model, const Task& task, const MemoryTaskOptio
       {"threads", options.threads},
   };
 
-  if (!options.out_dir.empty()) {
-    std::filesystem::create_directories(options.out_dir);
-    std::ofstream csv(options.out_dir + "/curve.csv");
+  if (!options.out_dir.empty()) {  // the folder was made and tried before training
+    std::ostringstream csv;
     csv << "step,train_loss,test_loss\n";
     csv.precision(9);
     for (const CurvePoint& point : curve)
       csv << point.step << ',' << point.train_loss << ',' << point.test_loss << '\n';
+    write_text_file(options.out_dir + "/curve.csv", csv.str());
     write_hidden_state_record(model, test.inputs, options, results);
-    std::ofstream(options.out_dir + "/results.json") << results.dump(2) << '\n';
+    write_text_file(options.out_dir + "/results.json", results.dump(2) + "\n");  // last
   }
   return results;
 }
@@ -243,25 +315,108 @@ inline ModelOptions model_options(const MemoryTaskOptions& options) {
   return model;
 }
 
+// Refuses flags out of range or that do not go together (ValueError naming the flag). --model's
+// own flags that do not apply to an LSTM or GRU are refused when given (refuse_given_flags).
+inline void check_flags(const CLI::App& app, const MemoryTaskOptions& options) {
+  require_at_least("--steps", options.steps, 1LL);
+  require_at_least("--batch", options.batch, Index{1});
+  require_at_least("--test-batch", options.test_batch, Index{1});
+  require_at_least("--log-every", options.log_every, 1LL);
+  require_at_least("--T", options.length, Index{options.task == "copy" ? 1 : 2});
+  require_at_least("--n", options.ring_size, Index{1});
+  require_at_least("--channels", options.channels, Index{1});
+  if (options.kernel_size < 1 || options.kernel_size % 2 == 0)
+    throw ValueError(
+        detail::concat("--kernel: expected an odd size >= 1, received ", options.kernel_size));
+  require_at_least("--lr", options.learning_rate, 0.0);
+  require_at_least("--grad-clip", options.grad_clip, 0.0);  // 0: no clipping
+  if (options.model != "wave" && options.model != "irnn" && options.model != "lstm" &&
+      options.model != "gru")
+    throw ValueError("--model: expected wave, irnn, lstm or gru, received '" + options.model + "'");
+  if (options.model == "lstm" || options.model == "gru")
+    refuse_given_flags(app, {"--channels", "--kernel", "--act", "--init", "--v-init"},
+                       "--model " + options.model + " (PyTorch's cell: its own gates and init)");
+  parse_flag("--act", options.activation, parse_activation);
+  if (!options.init.empty()) parse_flag("--init", options.init, parse_recurrent_init);
+  if (!options.v_init.empty()) parse_flag("--v-init", options.v_init, parse_input_init);
+  require_at_least("--checkpoint-every", options.checkpoint_every, 0LL);
+  if (options.checkpoint_every > 0 && options.checkpoint_path.empty())
+    throw ValueError("--checkpoint-every: needs a file to write, --checkpoint FILE or --out DIR");
+  if (options.checkpoint_every == 0 && app.get_option("--checkpoint")->count() > 0)
+    throw ValueError("--checkpoint: no checkpoint is written without --checkpoint-every N");
+  if (!options.save_path.empty() && options.checkpoint_every > 0 &&
+      same_file(options.save_path, options.checkpoint_path))
+    throw ValueError("--save and --checkpoint name the same file '" + options.save_path +
+                     "': the final model would replace the last checkpoint; give --save another "
+                     "path");
+  if (!options.save_path.empty() && !options.resume_path.empty() &&
+      same_file(options.save_path, options.resume_path))
+    throw ValueError("--save and --resume name the same file '" + options.save_path +
+                     "': the final model would replace the checkpoint; give --save another path");
+}
+
+// The memory the run needs (memory_budget.hpp): the parameters with Adam's state, the fixed test
+// batch, and the largest of a training step's tape, an evaluation of the test batch, and the
+// final forward over the test batch that records its states (--out).
+template <class Task>
+void require_memory_for(const MemoryTaskOptions& options, const Task& task) {
+  const Index d = task.input_size();
+  const ByteCount T =
+      ByteCount::of(options.length) + ByteCount::of(options.task == "copy" ? CopyTask::kDigits : 0);
+  const bool every_step = options.task == "copy";
+  const ModelSizes sizes = model_sizes(options.model, d, options.ring_size, options.channels,
+                                       options.kernel_size, task.output_size(), 0);
+  // A batch: the inputs (T x B x d) and the targets (a class per step and sample, or one value).
+  const auto batch_bytes = [&](Index batch) {
+    return ByteCount(sizeof(float)) * ByteCount::of(batch) * T * (ByteCount::of(d) + 1);
+  };
+  const ByteCount training =
+      model_run_bytes(sizes, d, T, options.batch, true, 0, every_step) + batch_bytes(options.batch);
+  const ByteCount evaluation =
+      model_run_bytes(sizes, d, T, options.test_batch, !options.out_dir.empty(), 0, every_step);
+  require_memory(training_state_bytes(sizes, options.batch) + batch_bytes(options.test_batch) +
+                     larger(training, evaluation),
+                 "this run (--model " + options.model + ")",
+                 "ask for a smaller --batch, --test-batch, --T, --n or --channels");
+}
+
+// Every file the run will write, tried before the first training step.
+inline void prepare_outputs(const MemoryTaskOptions& options) {
+  if (!options.out_dir.empty())
+    prepare_output_folder("--out", options.out_dir,
+                          {"curve.csv", "results.json", "hidden_states.csv", "space_time.png"});
+  if (!options.save_path.empty()) prepare_output_file("--save", options.save_path);
+  if (options.checkpoint_every > 0) prepare_output_file("--checkpoint", options.checkpoint_path);
+}
+
 template <class Task>
 int run_memory_task(MemoryTaskOptions options, const Task& task) {
-  const Activation activation = parse_activation(options.activation);
-  const InputInit input_init = parse_input_init(options.v_init);
+  require_memory_for(options, task);
+  prepare_outputs(options);
+  const Activation activation = parse_flag("--act", options.activation, parse_activation);
   const ReadoutOptions readout{
       task.output_size(), ReadoutKind::linear,
       options.task == "copy" ? ReadoutMode::every_step : ReadoutMode::last_step, 100};
   nlohmann::json results;
   if (options.model == "wave") {
     if (options.init.empty()) options.init = "shift";
-    WaveCellOptions cell{task.input_size(),   options.channels, options.ring_size,
-                         options.kernel_size, activation,       parse_recurrent_init(options.init),
-                         input_init};
+    if (options.v_init.empty()) options.v_init = "solo";
+    WaveCellOptions cell{task.input_size(),
+                         options.channels,
+                         options.ring_size,
+                         options.kernel_size,
+                         activation,
+                         parse_flag("--init", options.init, parse_recurrent_init),
+                         parse_flag("--v-init", options.v_init, parse_input_init)};
     SequenceModel<WaveCell<float>> model(cell, readout, model_options(options));
     results = train_model(model, task, options);
   } else if (options.model == "irnn") {
     if (options.init.empty()) options.init = "identity";
+    if (options.v_init.empty()) options.v_init = "normal";
     DenseCellOptions cell{task.input_size(), options.ring_size, activation,
-                          parse_recurrent_init(options.init), input_init};
+                          parse_flag("--init", options.init, parse_recurrent_init),
+                          parse_flag("--v-init", options.v_init, parse_input_init)};
+    if (const auto warning = dead_unit_warning(cell)) std::cerr << "warning: " << *warning << '\n';
     SequenceModel<DenseCell<float>> model(cell, readout, model_options(options));
     results = train_model(model, task, options);
   } else if (options.model == "lstm") {
@@ -269,15 +424,13 @@ int run_memory_task(MemoryTaskOptions options, const Task& task) {
     SequenceModel<LSTMCell<float>> model(LSTMCellOptions{task.input_size(), options.ring_size},
                                          readout, model_options(options));
     results = train_model(model, task, options);
-  } else if (options.model == "gru") {
+  } else {  // gru (check_flags refused any other --model)
     options.init = options.v_init = options.activation = "pytorch";
     SequenceModel<GRUCell<float>> model(GRUCellOptions{task.input_size(), options.ring_size},
                                         readout, model_options(options));
     results = train_model(model, task, options);
-  } else {
-    throw ValueError("--model: expected wave, irnn, lstm or gru, received '" + options.model + "'");
   }
-  std::cout << results.dump(2) << std::endl;
+  print_result(results.dump(2));
   return 0;
 }
 
@@ -294,14 +447,23 @@ int memory_task_main(int argc, char** argv, const std::string& task_name, Index 
   add_model_flags(app, options);
   app.add_option("--T", options.length,
                  task_name == "copy" ? "gap T: sequences have T + 10 steps" : "sequence length T")
-      ->capture_default_str();
-  app.add_option("--steps", options.steps, "training steps (batches)")->capture_default_str();
-  app.add_option("--batch", options.batch, "batch size")->capture_default_str();
+      ->capture_default_str()
+      ->transform(decimal_integer<Index>());
+  app.add_option("--steps", options.steps, "training steps (batches)")
+      ->capture_default_str()
+      ->transform(decimal_integer<long long>());
+  app.add_option("--batch", options.batch, "batch size")
+      ->capture_default_str()
+      ->transform(decimal_integer<Index>());
   app.add_option("--test-batch", options.test_batch, "size of the fixed test batch")
-      ->capture_default_str();
-  app.add_option("--seed", options.seed, "random seed")->capture_default_str();
+      ->capture_default_str()
+      ->transform(decimal_integer<Index>());
+  app.add_option("--seed", options.seed, "random seed (an integer in [0, 2^64))")
+      ->capture_default_str()
+      ->transform(decimal_integer<std::uint64_t>());
   app.add_option("--log-every", options.log_every, "evaluate and log every N steps")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->transform(decimal_integer<long long>());
   app.add_option("--out", options.out_dir,
                  "write curve.csv, results.json, hidden_states.csv and space_time.png here");
   app.add_option("--save", options.save_path, "save the trained model (safetensors) here");
@@ -309,27 +471,21 @@ int memory_task_main(int argc, char** argv, const std::string& task_name, Index 
                  "start from the weights of this model file (same structure) instead of the init");
   app.add_option("--checkpoint-every", options.checkpoint_every,
                  "write a checkpoint every N steps (0: never)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->transform(decimal_integer<long long>());
   app.add_option("--checkpoint", options.checkpoint_path,
                  "checkpoint file (default: <out>/checkpoint.safetensors)");
   app.add_option("--resume", options.resume_path,
-                 "continue the run saved in this checkpoint (same flags otherwise)");
-  CLI11_PARSE(app, argc, argv);
-  if (options.checkpoint_path.empty() && !options.out_dir.empty())
-    options.checkpoint_path = options.out_dir + "/checkpoint.safetensors";
-  try {
-    if (options.steps <= 0 || options.batch <= 0 || options.test_batch <= 0 ||
-        options.log_every <= 0)
-      throw ValueError("--steps, --batch, --test-batch and --log-every must be positive");
-    if (options.checkpoint_every < 0 ||
-        (options.checkpoint_every > 0 && options.checkpoint_path.empty()))
-      throw ValueError(
-          "--checkpoint-every needs N >= 0 and a file: --checkpoint FILE or --out DIR");
+                 "continue the run saved in this checkpoint (same flags otherwise; its step may "
+                 "be at most --steps)");
+  const std::string program = task_name + "_task";
+  return run_program(program.c_str(), app, argc, argv, [&] {
+    options.threads = resolve_thread_count(*app.get_option("--threads"), options.threads);
+    if (options.checkpoint_path.empty() && !options.out_dir.empty())
+      options.checkpoint_path = options.out_dir + "/checkpoint.safetensors";
+    check_flags(app, options);
     return run_memory_task(options, make_task(options.length));
-  } catch (const Error& error) {
-    std::cerr << error.what() << std::endl;
-    return 2;
-  }
+  });
 }
 
 }  // namespace wrnn::examples

@@ -1,12 +1,12 @@
 // The example programs' mains, compiled once for all of them in program_mains.cpp: most of a
 // program's compile is the models' training code, the flags' and the JSON library, which the
-// programs share (apart: 218 s of compile, together about half, g++ 12 on a 2-core Zen 5).
+// programs share (apart: 218 s of compile, together about half; g++ 12, 2 cores, AVX-512).
 // Each examples/<program>.cpp is a main() that calls one of these.
 #pragma once
 
 namespace wrnn::examples {
 
-// The copy task (PAPER.md section 2), gap T = 30 by default. Gradients are clipped to norm 1 by
+// The copy task (docs/model.md, "Tasks"), gap T = 30 by default. Gradients are clipped to norm 1 by
 // default (without it, Adam now and then throws a trained wave-RNN back up by three orders of
 // magnitude for a few hundred steps).
 int copy_task_main(int argc, char** argv);

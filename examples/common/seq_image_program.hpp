@@ -1,5 +1,5 @@
 // The program behind examples/seq_image: sMNIST, psMNIST and noisy sequential CIFAR-10
-// (PAPER.md section 2, docs/seq_image.md) for a wave-RNN, an iRNN, an LSTM or a GRU.
+// (docs/model.md, "Tasks", docs/seq_image.md) for a wave-RNN, an iRNN, an LSTM or a GRU.
 //
 // Per epoch: shuffled training batches (drop_last for psMNIST and nsCIFAR-10 as the authors do),
 // a progress bar with the running loss, running accuracy and ETA, then the validation split (3000
@@ -7,21 +7,31 @@
 // one at the epoch of best validation accuracy (the first such epoch on ties), as in the authors'
 // code. The learning rate follows StepLR: lr(e) = lr * (1/F)^floor((e-1)/E) for epoch e = 1, 2, ...
 // The run's record goes to DIR/curve.csv and DIR/results.json after every epoch.
+//
+// Before the first step the program checks the flags (flag_checks.hpp), the memory the run will
+// need (memory_budget.hpp), the output folder (output_files.hpp) and a --resume checkpoint's
+// record; its exit status says how it ended (program_errors.hpp).
 #pragma once
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "common/classification.hpp"
+#include "common/flag_checks.hpp"
+#include "common/hidden_unit_census.hpp"
+#include "common/memory_budget.hpp"
 #include "common/model_flags.hpp"
+#include "common/output_files.hpp"
+#include "common/program_errors.hpp"
 #include "common/progress_bar.hpp"
 #include "wrnn/data/data.hpp"
 #include "wrnn/io/io.hpp"
@@ -44,11 +54,11 @@ struct SeqImageOptions {
   long long lr_drop_every = 100;
   double lr_drop_factor = 10.0;
   double grad_clip = 0.0;
-  std::string init;  // default: shift for wave, identity for irnn
-  std::string v_init = "solo";
+  std::string init;    // default: shift for wave, identity for irnn
+  std::string v_init;  // default: solo for wave, pytorch for irnn (the authors' choices)
   std::string activation = "relu";
   std::uint64_t seed = 1;
-  Index threads = default_thread_count();
+  Index threads = 0;  // --threads, else WRNN_NUM_THREADS or the cores (resolve_thread_count)
   Index tape_checkpoint_every = 0;  // ModelOptions::tape_checkpoint_every (0: every state kept)
   long long max_train_batches = 0;  // 0: every batch of the epoch
   Index max_eval = 0;               // 0: the whole validation split and test set
@@ -97,37 +107,40 @@ struct EpochRecord {
   long long train_images = 0;
 };
 
-inline nlohmann::json to_json(const EpochRecord& r) {
-  return {{"epoch", r.epoch},
-          {"train_loss", r.train_loss},
-          {"train_acc", r.train_acc},
-          {"val_loss", r.val_loss},
-          {"val_acc", r.val_acc},
-          {"test_loss", r.test_loss},
-          {"test_acc", r.test_acc},
-          {"seconds", r.seconds},
-          {"images_per_second", r.images_per_second},
-          {"lr", r.learning_rate},
-          {"eval_seconds", r.eval_seconds},
-          {"train_batches", r.train_batches},
-          {"train_images", r.train_images}};
+// An epoch's record as a row of numbers, in this order (the checkpoint's curve tensor).
+inline constexpr std::size_t kEpochRecordColumns = 13;
+
+inline std::vector<double> epoch_row(const EpochRecord& r) {
+  return {static_cast<double>(r.epoch),
+          r.train_loss,
+          r.train_acc,
+          r.val_loss,
+          r.val_acc,
+          r.test_loss,
+          r.test_acc,
+          r.seconds,
+          r.images_per_second,
+          r.learning_rate,
+          r.eval_seconds,
+          static_cast<double>(r.train_batches),
+          static_cast<double>(r.train_images)};
 }
 
-inline EpochRecord epoch_record_from_json(const nlohmann::json& j) {
+inline EpochRecord epoch_record_from_row(const double* row) {
   EpochRecord r;
-  r.epoch = j.at("epoch").get<long long>();
-  r.train_loss = j.at("train_loss").get<double>();
-  r.train_acc = j.at("train_acc").get<double>();
-  r.val_loss = j.at("val_loss").get<double>();
-  r.val_acc = j.at("val_acc").get<double>();
-  r.test_loss = j.at("test_loss").get<double>();
-  r.test_acc = j.at("test_acc").get<double>();
-  r.seconds = j.at("seconds").get<double>();
-  r.images_per_second = j.at("images_per_second").get<double>();
-  r.learning_rate = j.at("lr").get<double>();
-  r.eval_seconds = j.at("eval_seconds").get<double>();
-  r.train_batches = j.at("train_batches").get<long long>();
-  r.train_images = j.at("train_images").get<long long>();
+  r.epoch = static_cast<long long>(row[0]);
+  r.train_loss = row[1];
+  r.train_acc = row[2];
+  r.val_loss = row[3];
+  r.val_acc = row[4];
+  r.test_loss = row[5];
+  r.test_acc = row[6];
+  r.seconds = row[7];
+  r.images_per_second = row[8];
+  r.learning_rate = row[9];
+  r.eval_seconds = row[10];
+  r.train_batches = static_cast<long long>(row[11]);
+  r.train_images = static_cast<long long>(row[12]);
   return r;
 }
 
@@ -152,50 +165,112 @@ struct RunRecord {
   }
 };
 
-// The checkpoint metadata: the run record plus what must match when resuming (task, model,
-// permutation/noise seed, the psMNIST permutation itself).
-// The checkpoint metadata key holding the run's record as JSON text.
+// What a checkpoint keeps of the run besides model, Adam and RNG: under the metadata key
+// "seq_image.record" (JSON text) the epochs done, the best validation epoch and the settings a
+// resumed run must share (resume_settings); and the curve, which grows with the run, as the
+// tensor "run.curve" of one row per epoch (epoch_row), not in the header (readers limit its size).
 inline const std::string kCheckpointRecordKey = "seq_image.record";
+inline const std::string kEpochCurveTensor = "run.curve";
+
+// The flags that decide how training goes on from a checkpoint, with the data folder as a
+// canonical path: resuming with any of them changed is refused (--epochs may grow; --threads,
+// --eval-batch and --tape-checkpoint-every do not change the results).
+inline nlohmann::json resume_settings(const SeqImageOptions& options,
+                                      const std::string& data_directory) {
+  std::error_code error;
+  const std::filesystem::path data = std::filesystem::weakly_canonical(data_directory, error);
+  return {{"task", options.task},
+          {"model", options.model},
+          {"seed", options.seed},
+          {"data", error ? data_directory : data.string()},
+          {"batch", options.batch},
+          {"lr", options.learning_rate},
+          {"lr_drop_every", options.lr_drop_every},
+          {"lr_drop_factor", options.lr_drop_factor},
+          {"grad_clip", options.grad_clip},
+          {"max_train_batches", options.max_train_batches}};
+}
 
 inline nlohmann::json checkpoint_metadata(const RunRecord& record, const SeqImageOptions& options,
-                                          const data::SequentialImageView& view) {
-  nlohmann::json curve = nlohmann::json::array();
-  for (const EpochRecord& r : record.curve) curve.push_back(to_json(r));
-  nlohmann::json metadata = {{"epoch", record.epochs_done()},
-                             {"best_val_epoch", record.best_val_epoch},
-                             {"best_val_acc", record.best_val_acc},
-                             {"test_acc_at_best_val", record.test_acc_at_best_val},
-                             {"task", options.task},
-                             {"model", options.model},
-                             {"seed", options.seed},
-                             {"permutation_seed", view.seed()},
-                             {"curve", curve}};
+                                          const data::SequentialImageView& view,
+                                          const std::string& data_directory) {
+  nlohmann::json metadata = resume_settings(options, data_directory);
+  metadata["epoch"] = record.epochs_done();
+  metadata["best_val_epoch"] = record.best_val_epoch;
+  metadata["best_val_acc"] = record.best_val_acc;
+  metadata["test_acc_at_best_val"] = record.test_acc_at_best_val;
+  metadata["permutation_seed"] = view.seed();
   if (view.kind() == data::SequentialImageKind::permuted_pixels)
     metadata["permutation"] = view.permutation();
   return metadata;
 }
 
-// Rebuilds the run record from checkpoint metadata, refusing a checkpoint of another run.
-inline RunRecord run_record_from_metadata(const nlohmann::json& metadata,
-                                          const SeqImageOptions& options,
-                                          const data::SequentialImageView& view) {
-  const auto expect = [&](const char* key, const nlohmann::json& expected) {
+inline io::RunTensors checkpoint_tensors(const RunRecord& record) {
+  io::RunTensor curve{{static_cast<std::int64_t>(record.curve.size()),
+                       static_cast<std::int64_t>(kEpochRecordColumns)},
+                      {}};
+  for (const EpochRecord& r : record.curve) {
+    const std::vector<double> row = epoch_row(r);
+    curve.values.insert(curve.values.end(), row.begin(), row.end());
+  }
+  return {{kEpochCurveTensor, curve}};
+}
+
+// Rebuilds the run record from a checkpoint's metadata and curve tensor, refusing a checkpoint
+// of another run or of other settings (ValueError naming the setting), one whose epoch is beyond
+// --epochs (ValueError), and a damaged record (FormatError naming what is wrong).
+inline RunRecord run_record_from_checkpoint(const nlohmann::json& metadata,
+                                            const io::RunTensors& tensors,
+                                            const SeqImageOptions& options,
+                                            const data::SequentialImageView& view,
+                                            const std::string& data_directory) {
+  const auto damaged = [&](const std::string& what) {
+    return FormatError("--resume " + options.resume + ": " + what +
+                       " (a damaged checkpoint, or not one of seq_image's)");
+  };
+  if (!metadata.is_object())
+    throw damaged("expected metadata '" + kCheckpointRecordKey + "' to be a JSON object");
+  const auto expect = [&](const std::string& key, const nlohmann::json& expected) {
     if (!metadata.contains(key) || metadata.at(key) != expected)
       throw ValueError(detail::concat("--resume ", options.resume, ": expected ", key, " ",
                                       expected.dump(), " (from the flags), the checkpoint has ",
-                                      metadata.contains(key) ? metadata.at(key).dump() : "none"));
+                                      metadata.contains(key) ? metadata.at(key).dump() : "none",
+                                      "; resume with the same settings"));
   };
-  expect("task", options.task);
-  expect("model", options.model);
-  expect("seed", options.seed);
+  const nlohmann::json settings = resume_settings(options, data_directory);
+  for (const auto& [key, value] : settings.items()) expect(key, value);
   if (view.kind() == data::SequentialImageKind::permuted_pixels)
     expect("permutation", view.permutation());
+  if (!metadata.contains("epoch") || !metadata.at("epoch").is_number_integer() ||
+      metadata.at("epoch").get<long long>() < 0)
+    throw damaged("expected 'epoch' to be an integer >= 0");
+  const long long epochs = metadata.at("epoch").get<long long>();
+  if (epochs > options.epochs)
+    throw ValueError(detail::concat("--resume ", options.resume,
+                                    ": the checkpoint was taken after epoch ", epochs,
+                                    ", beyond --epochs ", options.epochs, "; give --epochs ",
+                                    epochs, " or more to continue the run"));
+
+  const auto found = tensors.find(kEpochCurveTensor);
+  if (found == tensors.end())
+    throw damaged("expected a tensor '" + kEpochCurveTensor + "', found none");
+  const io::RunTensor& curve = found->second;
+  if (curve.shape !=
+      std::vector<std::int64_t>{epochs, static_cast<std::int64_t>(kEpochRecordColumns)})
+    throw damaged(detail::concat("tensor '", kEpochCurveTensor, "': expected shape [", epochs, ", ",
+                                 kEpochRecordColumns, "] (one row per epoch done), received ",
+                                 io::shape_text(curve.shape)));
   RunRecord record;
-  for (const nlohmann::json& row : metadata.at("curve")) record.add(epoch_record_from_json(row));
-  if (record.epochs_done() != metadata.at("epoch").get<long long>())
-    throw FormatError(detail::concat("--resume ", options.resume, ": expected a curve up to epoch ",
-                                     metadata.at("epoch").get<long long>(), ", received one up to ",
-                                     record.epochs_done()));
+  for (long long e = 1; e <= epochs; ++e) {
+    const double* row = curve.values.data() + (e - 1) * static_cast<long long>(kEpochRecordColumns);
+    for (std::size_t c = 0; c < kEpochRecordColumns; ++c)
+      if (!std::isfinite(row[c]) || row[c] < 0 || (c == 0 && row[c] != static_cast<double>(e)))
+        throw damaged(detail::concat("tensor '", kEpochCurveTensor, "' row ", e - 1, " column ", c,
+                                     ": expected ", c == 0 ? "the epoch " : "a finite number >= 0",
+                                     c == 0 ? std::to_string(e) : std::string(), ", received ",
+                                     row[c]));
+    record.add(epoch_record_from_row(row));
+  }
   return record;
 }
 
@@ -237,7 +312,7 @@ inline SeqImageData load_seq_image_data(const SeqImageOptions& options) {
 }
 
 inline void write_curve_csv(const std::string& path, const RunRecord& record) {
-  std::ofstream csv(path);
+  std::ostringstream csv;
   csv << "epoch,train_loss,train_acc,val_loss,val_acc,test_loss,test_acc,seconds,"
          "images_per_second,lr,eval_seconds\n";
   csv.precision(9);
@@ -245,7 +320,7 @@ inline void write_curve_csv(const std::string& path, const RunRecord& record) {
     csv << r.epoch << ',' << r.train_loss << ',' << r.train_acc << ',' << r.val_loss << ','
         << r.val_acc << ',' << r.test_loss << ',' << r.test_acc << ',' << r.seconds << ','
         << r.images_per_second << ',' << r.learning_rate << ',' << r.eval_seconds << '\n';
-  if (!csv) throw Error("could not write " + path);
+  write_text_file(path, csv.str());
 }
 
 template <class Model>
@@ -301,6 +376,23 @@ nlohmann::json seq_image_results(const Model& model, const SeqImageOptions& opti
   };
 }
 
+// The hidden-unit census (hidden_unit_census.hpp) over the first 16 test images; null when the
+// tape is checkpointed (the forward then keeps too few states to read a sample's history).
+template <class Model>
+nlohmann::json test_census(Model& model, const SeqImageOptions& options, const SeqImageData& d,
+                           const data::SequentialImageView& view) {
+  if (options.tape_checkpoint_every > 0 || d.test_examples.empty()) return nullptr;
+  const std::vector<Index> examples(
+      d.test_examples.begin(),
+      d.test_examples.begin() +
+          std::min<std::ptrdiff_t>(16, static_cast<std::ptrdiff_t>(d.test_examples.size())));
+  Sequence<float> x;
+  std::vector<int> labels;
+  view.fill(d.test, examples, x, labels);
+  model.forward(x);
+  return hidden_unit_census(model, static_cast<Index>(examples.size()));
+}
+
 template <class Model>
 nlohmann::json train_seq_image(Model& model, const SeqImageOptions& options, const SeqImageData& d,
                                const data::SequentialImageView& view, std::ostream& log) {
@@ -317,19 +409,19 @@ nlohmann::json train_seq_image(Model& model, const SeqImageOptions& options, con
   RunRecord record;
   if (!options.resume.empty()) {
     // Model, Adam state and RNG from the checkpoint; the run's record (curve, best epoch) from its
-    // metadata. The batch order needs nothing: it depends only on (seed, epoch).
+    // metadata and curve tensor. The batch order needs nothing: it depends only on (seed, epoch).
     const io::CheckpointInfo info = io::load_checkpoint(options.resume, model, optimizer, rng);
     const auto stored = info.metadata.find(kCheckpointRecordKey);
     if (stored == info.metadata.end())
       throw FormatError("--resume " + options.resume + ": expected metadata '" +
                         kCheckpointRecordKey + "' (a seq_image checkpoint), the file has none");
-    record = run_record_from_metadata(nlohmann::json::parse(stored->second), options, view);
+    record = run_record_from_checkpoint(nlohmann::json::parse(stored->second, nullptr, false),
+                                        info.run_tensors, options, view, d.directory);
   }
-  if (!options.out_dir.empty()) std::filesystem::create_directories(options.out_dir);
   if (!options.out_dir.empty() && view.kind() == data::SequentialImageKind::permuted_pixels) {
-    std::ofstream permutation(options.out_dir + "/permutation.txt");
+    std::ostringstream permutation;
     for (Index position : view.permutation()) permutation << position << '\n';
-    if (!permutation) throw Error("could not write " + options.out_dir + "/permutation.txt");
+    write_text_file(options.out_dir + "/permutation.txt", permutation.str());
   }
 
   Sequence<float> x;
@@ -378,6 +470,7 @@ nlohmann::json train_seq_image(Model& model, const SeqImageOptions& options, con
         evaluate_classifier(model, view, d.test, d.test_examples, options.eval_batch);
     r.eval_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - eval_start).count();
+    const nlohmann::json census = test_census(model, options, d, view);
     r.val_loss = validation.loss;
     r.val_acc = validation.accuracy;
     r.test_loss = test.loss;
@@ -394,15 +487,16 @@ nlohmann::json train_seq_image(Model& model, const SeqImageOptions& options, con
     log << line << std::endl;
 
     if (!options.out_dir.empty()) {
+      // Every epoch, each file atomically, so a kill leaves the previous epoch's files whole.
       write_curve_csv(options.out_dir + "/curve.csv", record);
-      std::ofstream results_file(options.out_dir + "/results.json");
-      results_file << seq_image_results(model, options, d, view, record, full_epoch_batches).dump(2)
-                   << '\n';
-      if (!results_file) throw Error("could not write " + options.out_dir + "/results.json");
-      // Every epoch: atomically, so a kill leaves the previous epoch's checkpoint whole.
+      nlohmann::json results =
+          seq_image_results(model, options, d, view, record, full_epoch_batches);
+      results["hidden_units"] = census;
+      write_text_file(options.out_dir + "/results.json", results.dump(2) + "\n");
       io::save_checkpoint(
           options.out_dir + "/checkpoint.safetensors", model, optimizer, rng, step,
-          {{kCheckpointRecordKey, checkpoint_metadata(record, options, view).dump()}});
+          {{kCheckpointRecordKey, checkpoint_metadata(record, options, view, d.directory).dump()}},
+          checkpoint_tensors(record));
     }
   }
   return seq_image_results(model, options, d, view, record, full_epoch_batches);
@@ -415,43 +509,109 @@ inline ModelOptions seq_image_model_options(const SeqImageOptions& options) {
   return model;
 }
 
-// Builds the model the flags ask for and trains it. Returns results.json's content.
-inline nlohmann::json run_seq_image(SeqImageOptions options, std::ostream& log) {
-  if (options.epochs < 0 || options.batch <= 0 || options.eval_batch <= 0 ||
-      options.log_every <= 0 || options.lr_drop_every <= 0 || !(options.lr_drop_factor > 0) ||
-      options.max_train_batches < 0 || options.max_eval < 0)
+// Refuses flags out of range and choices it does not know (ValueError naming the flag).
+inline void check_flags(const SeqImageOptions& options) {
+  require_at_least("--epochs", options.epochs, 0LL);
+  require_at_least("--max-train-batches", options.max_train_batches, 0LL);
+  require_at_least("--max-eval", options.max_eval, Index{0});
+  require_at_least("--tape-checkpoint-every", options.tape_checkpoint_every, Index{0});
+  require_at_least("--batch", options.batch, Index{1});
+  require_at_least("--eval-batch", options.eval_batch, Index{1});
+  require_at_least("--log-every", options.log_every, 1LL);
+  require_at_least("--lr-drop-every", options.lr_drop_every, 1LL);
+  if (!(options.lr_drop_factor > 0))
     throw ValueError(
-        "--epochs, --max-train-batches and --max-eval must be >= 0; --batch, --eval-batch, "
-        "--log-every, --lr-drop-every and --lr-drop-factor must be positive");
-  if (options.model == "wave" && options.init.empty()) options.init = "shift";
-  if (options.model == "irnn" && options.init.empty()) options.init = "identity";
-  if (options.model == "lstm" || options.model == "gru")
-    options.init = options.v_init = options.activation = "pytorch";  // PyTorch's own init, gates
+        detail::concat("--lr-drop-factor: expected > 0, received ", options.lr_drop_factor));
+  require_at_least("--lr", options.learning_rate, 0.0);
+  require_at_least("--grad-clip", options.grad_clip, 0.0);  // 0: no clipping
+  require_at_least("--n", options.ring_size, Index{1});
+  require_at_least("--channels", options.channels, Index{1});
+  if (options.kernel_size < 1 || options.kernel_size % 2 == 0)
+    throw ValueError(
+        detail::concat("--kernel: expected an odd size >= 1, received ", options.kernel_size));
   if (options.model != "wave" && options.model != "irnn" && options.model != "lstm" &&
       options.model != "gru")
     throw ValueError("--model: expected wave, irnn, lstm or gru, received '" + options.model + "'");
+  parse_flag("--readout", options.readout, parse_readout_kind);
+  parse_flag("--act", options.activation, parse_activation);
+  if (!options.init.empty()) parse_flag("--init", options.init, parse_recurrent_init);
+  if (!options.v_init.empty()) parse_flag("--v-init", options.v_init, parse_input_init);
+}
+
+// The memory the model needs (memory_budget.hpp; the images are already loaded): the parameters
+// with Adam's state, and the largest of a training batch's tape, an evaluation batch (no tape)
+// and, when every state is kept, the census forward over 16 test images.
+inline void require_memory_for(const SeqImageOptions& options,
+                               const data::SequentialImageView& view,
+                               const ReadoutOptions& readout) {
+  const Index d = view.features();
+  const ByteCount T = ByteCount::of(view.steps());
+  const ModelSizes sizes =
+      model_sizes(options.model, d, options.ring_size, options.channels, options.kernel_size,
+                  readout.output_size, readout.kind == ReadoutKind::mlp ? readout.mlp_hidden : 0);
+  const ByteCount batch_inputs =
+      ByteCount(sizeof(float)) * ByteCount::of(options.batch) * T * ByteCount::of(d);
+  const ByteCount training =
+      model_run_bytes(sizes, d, T, options.batch, true, options.tape_checkpoint_every, false) +
+      batch_inputs;
+  const ByteCount evaluation =
+      model_run_bytes(sizes, d, T, options.eval_batch, false, 0, false) +
+      ByteCount(sizeof(float)) * ByteCount::of(options.eval_batch) * T * ByteCount::of(d);
+  const ByteCount census = options.tape_checkpoint_every == 0  // test_census() runs only then
+                               ? model_run_bytes(sizes, d, T, 16, true, 0, false)
+                               : ByteCount(0);
+  require_memory(
+      training_state_bytes(sizes, options.batch) + larger(training, larger(evaluation, census)),
+      "this run (--model " + options.model + ", --batch " + std::to_string(options.batch) + ")",
+      "ask for a smaller --batch, --eval-batch, --n or --channels, or keep fewer states "
+      "with --tape-checkpoint-every (28 for the 784 steps of sMNIST)");
+}
+
+// Builds the model the flags ask for and trains it. Returns results.json's content.
+inline nlohmann::json run_seq_image(SeqImageOptions options, std::ostream& log) {
+  check_flags(options);
+  if (options.model == "wave" && options.init.empty()) options.init = "shift";
+  if (options.model == "wave" && options.v_init.empty()) options.v_init = "solo";
+  if (options.model == "irnn" && options.init.empty()) options.init = "identity";
+  if (options.model == "irnn" && options.v_init.empty()) options.v_init = "pytorch";
+  if (options.model == "lstm" || options.model == "gru")
+    options.init = options.v_init = options.activation = "pytorch";  // PyTorch's own init, gates
 
   // The view first: a wrong --task fails before any file is read.
   const data::SequentialImageView view =
       data::SequentialImageView::for_task(options.task, options.seed);
+  const ReadoutOptions readout{10, parse_flag("--readout", options.readout, parse_readout_kind),
+                               ReadoutMode::last_step, 100};
   const SeqImageData d = load_seq_image_data(options);
-  const ReadoutOptions readout{10, parse_readout_kind(options.readout), ReadoutMode::last_step,
-                               100};
+  if (options.batch > static_cast<Index>(d.split.train.size()))
+    throw ValueError(detail::concat(
+        "--batch ", options.batch, ": more than the ", d.split.train.size(), " training images (",
+        d.directory, " holds ", d.train.count, ", of which ", d.split.validation.size(),
+        " are held out for validation); an epoch would train on no "
+        "full batch"));
+  require_memory_for(options, view, readout);
+  if (!options.out_dir.empty())
+    prepare_output_folder(
+        "--out", options.out_dir,
+        {"curve.csv", "results.json", "checkpoint.safetensors", "permutation.txt"});
   const Index d_in = view.features();
   if (options.model == "wave") {
     WaveCellOptions cell{d_in,
                          options.channels,
                          options.ring_size,
                          options.kernel_size,
-                         parse_activation(options.activation),
-                         parse_recurrent_init(options.init),
-                         parse_input_init(options.v_init)};
+                         parse_flag("--act", options.activation, parse_activation),
+                         parse_flag("--init", options.init, parse_recurrent_init),
+                         parse_flag("--v-init", options.v_init, parse_input_init)};
     SequenceModel<WaveCell<float>> model(cell, readout, seq_image_model_options(options));
     return train_seq_image(model, options, d, view, log);
   }
   if (options.model == "irnn") {
-    DenseCellOptions cell{d_in, options.ring_size, parse_activation(options.activation),
-                          parse_recurrent_init(options.init), parse_input_init(options.v_init)};
+    DenseCellOptions cell{d_in, options.ring_size,
+                          parse_flag("--act", options.activation, parse_activation),
+                          parse_flag("--init", options.init, parse_recurrent_init),
+                          parse_flag("--v-init", options.v_init, parse_input_init)};
+    if (const auto warning = dead_unit_warning(cell)) std::cerr << "warning: " << *warning << '\n';
     SequenceModel<DenseCell<float>> model(cell, readout, seq_image_model_options(options));
     return train_seq_image(model, options, d, view, log);
   }
@@ -478,48 +638,61 @@ inline int seq_image_main(int argc, char** argv) {
                      ") or of the CIFAR-10 binary files (needed for nscifar10)");
   app.add_option("--readout", options.readout, "linear or mlp (one hidden layer of 100 relu)")
       ->capture_default_str();
-  app.add_option("--epochs", options.epochs, "training epochs")->capture_default_str();
-  app.add_option("--batch", options.batch, "training batch size")->capture_default_str();
+  app.add_option("--epochs", options.epochs, "training epochs")
+      ->capture_default_str()
+      ->transform(decimal_integer<long long>());
+  app.add_option("--batch", options.batch,
+                 "training batch size (at most the training images: all but 3000 held out for "
+                 "validation)")
+      ->capture_default_str()
+      ->transform(decimal_integer<Index>());
   app.add_option("--eval-batch", options.eval_batch,
                  "evaluation batch size (results do not depend on it)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->transform(decimal_integer<Index>());
   app.add_option("--lr-drop-every", options.lr_drop_every,
                  "divide the learning rate by --lr-drop-factor every E epochs (StepLR)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->transform(decimal_integer<long long>());
   app.add_option("--lr-drop-factor", options.lr_drop_factor, "the divisor F of the lr drop")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->transform(finite_number());
   app.add_option("--seed", options.seed,
                  "seed of the train/validation split, the psMNIST permutation (or nsCIFAR-10 "
-                 "noise), the batch order and the initial weights")
-      ->capture_default_str();
+                 "noise), the batch order and the initial weights (an integer in [0, 2^64))")
+      ->capture_default_str()
+      ->transform(decimal_integer<std::uint64_t>());
   app.add_option("--max-train-batches", options.max_train_batches,
                  "train on at most N batches per epoch (0: all; for quick runs and timing)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->transform(decimal_integer<long long>());
   app.add_option("--tape-checkpoint-every", options.tape_checkpoint_every,
                  "keep every K-th state for backpropagation and recompute the others (0: keep "
                  "all; 28 cuts the wave sMNIST tape from 1.6 GB to 112 MB at the same speed; "
                  "results do not depend on it)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->transform(decimal_integer<Index>());
   app.add_option("--max-eval", options.max_eval,
                  "evaluate on the first N validation and N test images (0: all)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->transform(decimal_integer<Index>());
   app.add_option("--log-every", options.log_every, "redraw the progress bar every N batches")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->transform(decimal_integer<long long>());
   app.add_option("--out", options.out_dir,
                  "write curve.csv and results.json here after every epoch (and permutation.txt "
                  "for psmnist)");
-  app.add_option("--resume", options.resume, "continue the run saved in this checkpoint");
-  CLI11_PARSE(app, argc, argv);
-  try {
-    std::cout << run_seq_image(options, std::cerr).dump(2) << std::endl;
+  app.add_option("--resume", options.resume,
+                 "continue the run saved in this checkpoint (same flags otherwise; --epochs may "
+                 "grow)");
+  return run_program("seq_image", app, argc, argv, [&] {
+    options.threads = resolve_thread_count(*app.get_option("--threads"), options.threads);
+    if (options.model == "lstm" || options.model == "gru")
+      refuse_given_flags(app, {"--channels", "--kernel", "--act", "--init", "--v-init"},
+                         "--model " + options.model + " (PyTorch's cell: its own gates and init)");
+    print_result(run_seq_image(options, std::cerr).dump(2));
     return 0;
-  } catch (const Error& error) {
-    std::cerr << error.what() << std::endl;
-    return 2;
-  } catch (const std::exception& error) {  // the file system or the JSON library
-    std::cerr << "seq_image: " << error.what() << std::endl;
-    return 1;
-  }
+  });
 }
 
 }  // namespace wrnn::examples

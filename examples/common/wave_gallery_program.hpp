@@ -14,21 +14,27 @@
 // Speeds follow docs/analysis.md: > 0 toward higher unit indices, so the shift initialisation's
 // travelling wave (the paper's "speed 1") reads -1 here.
 //
-// `wave_gallery --help` lists the flags and their defaults.
+// `wave_gallery --help` lists the flags and their defaults. Before training the program checks the
+// flags (flag_checks.hpp), the memory both runs need (memory_budget.hpp) and the output folder
+// (output_files.hpp); gallery.json is written last, so a run that failed has none. Its exit
+// status says how it ended (program_errors.hpp).
 #pragma once
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "common/flag_checks.hpp"
+#include "common/hidden_unit_census.hpp"
+#include "common/memory_budget.hpp"
+#include "common/output_files.hpp"
+#include "common/program_errors.hpp"
 #include "common/progress_bar.hpp"
 #include "wrnn/analysis/analysis.hpp"
 #include "wrnn/wrnn.hpp"
@@ -44,15 +50,15 @@ struct GalleryOptions {
   Index ring_size = 64;  // wave: units per ring n
   Index channels = 4;    // wave: channels C
   Index kernel_size = 3;
-  Index irnn_hidden = 0;  // iRNN hidden units N; 0: C * n, the same number of units as the wRNN
+  Index irnn_hidden = 0;  // iRNN hidden units N; 0 (--irnn-n not given): C * n, as many as the wRNN
   // The iRNN's input weights: 'solo' feeds unit 0 only, and with the identity recurrence every
   // other unit then stays at exactly zero (ReLU passes no gradient there), a blank picture.
   std::string irnn_v_init = "normal";
   Index batch = 64;
   double learning_rate = 1e-3;
   std::uint64_t seed = 1;
-  Index threads = default_thread_count();
-  Index sample = 0;  // which sequence of the test batch is drawn
+  Index threads = 0;  // --threads, else WRNN_NUM_THREADS or the cores (resolve_thread_count)
+  Index sample = 0;   // which sequence of the test batch is drawn
   std::string out_dir = "wave_gallery";
 };
 
@@ -68,6 +74,7 @@ struct ModelResult {
   Index channels = 1, ring_size = 0, weights = 0;
   double final_train_loss = 0.0, test_loss = 0.0, wall_seconds = 0.0;
   analysis::WaveAnalysis waves;
+  nlohmann::json hidden_units;  // hidden_unit_census.hpp
 };
 
 inline std::string html_escape(const std::string& text) {
@@ -169,6 +176,7 @@ ModelResult train_and_draw(Model& model, const Task& task, const TaskBatch<float
   Matrix<float> unused_grad;
   result.test_loss =
       compute_loss(task.loss(), model.forward(test.inputs), test.targets, unused_grad);
+  result.hidden_units = hidden_unit_census(model, std::min<Index>(test.inputs.batch(), 16));
   const Matrix<float> states = model.sample_states(options.sample);
   result.waves = analysis::analyze_waves(states, result.channels, result.ring_size);
   write_pictures(states, result, options.out_dir);
@@ -206,6 +214,7 @@ inline nlohmann::json to_json(const ModelResult& result) {
           {"mean_diagonal_power", result.waves.mean_diagonal_power},
           {"mean_diagonal_baseline", result.waves.mean_diagonal_baseline},
           {"per_channel", channels},
+          {"hidden_units", result.hidden_units},
           {"files",
            {{"space_time", result.key + "_space_time.png"},
             {"spectrum", result.key + "_spectrum.png"},
@@ -239,7 +248,7 @@ inline void write_html(const std::string& path, const GalleryOptions& options,
                        const ModelResult& wave, const ModelResult& irnn, double total_seconds) {
   const std::vector<const ModelResult*> models{&wave, &irnn};
   const bool copy = options.task == "copy";
-  std::ofstream html(path);
+  std::ostringstream html;
   html << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
        << "<title>wrnn wave gallery</title>\n<style>\n"
        << "body{font-family:sans-serif;max-width:1400px;margin:1em auto;padding:0 1em}\n"
@@ -316,6 +325,7 @@ inline void write_html(const std::string& path, const GalleryOptions& options,
   std::snprintf(seconds, sizeof seconds, "%.1f", total_seconds);
   html << "<p><small>Made by examples/wave_gallery in " << seconds << " s with " << options.threads
        << " thread(s); numbers in gallery.json.</small></p>\n</body>\n</html>\n";
+  write_text_file(path, html.str());
 }
 
 template <class Task>
@@ -352,6 +362,7 @@ int run_gallery(const GalleryOptions& options, const Task& task) {
   {
     const DenseCellOptions cell{task.input_size(), irnn_result.ring_size, Activation::relu,
                                 RecurrentInit::identity, parse_input_init(options.irnn_v_init)};
+    if (const auto warning = dead_unit_warning(cell)) std::cerr << "warning: " << *warning << '\n';
     SequenceModel<DenseCell<float>> model(cell, readout, model_options);
     irnn_result = train_and_draw(model, task, test, options, irnn_result);
   }
@@ -373,10 +384,56 @@ int run_gallery(const GalleryOptions& options, const Task& task) {
       {"speed_convention",
        "units per step, > 0 toward higher unit indices; the shift init's wave reads -1"},
       {"models", {to_json(wave_result), to_json(irnn_result)}}};
-  std::ofstream(options.out_dir + "/gallery.json") << gallery.dump(2) << '\n';
-  std::cout << gallery.dump(2) << std::endl;
+  write_text_file(options.out_dir + "/gallery.json", gallery.dump(2) + "\n");  // last
+  print_result(gallery.dump(2));
   std::cerr << "wrote " << options.out_dir << "/index.html\n";
   return 0;
+}
+
+// Refuses flags out of range (ValueError naming the flag). --irnn-n has no default value: left
+// out, the iRNN gets C * n units.
+inline void check_flags(const CLI::App& app, const GalleryOptions& options) {
+  require_at_least("--T", options.length, Index{options.task == "copy" ? 1 : 2});
+  require_at_least("--steps", options.steps, 1LL);
+  require_at_least("--batch", options.batch, Index{1});
+  require_at_least("--n", options.ring_size, Index{1});
+  require_at_least("--channels", options.channels, Index{1});
+  if (options.kernel_size < 1 || options.kernel_size % 2 == 0)
+    throw ValueError(
+        detail::concat("--kernel: expected an odd size >= 1, received ", options.kernel_size));
+  if (app.get_option("--irnn-n")->count() > 0 && options.irnn_hidden < 1)
+    throw ValueError(detail::concat("--irnn-n: expected >= 1, received ", options.irnn_hidden,
+                                    " (leave it out for C * n units)"));
+  require_at_least("--lr", options.learning_rate, 0.0);
+  if (options.sample < 0 || options.sample >= kTestBatch)
+    throw ValueError(
+        detail::concat("--sample: expected 0..", kTestBatch - 1, ", received ", options.sample));
+}
+
+// The memory of the larger of the two runs (memory_budget.hpp): parameters with Adam's state, a
+// training batch's tape, and the forward over the test batch that records its states. The wave
+// model first: once it fits, C * n is small enough to size the iRNN with.
+template <class Task>
+void require_memory_for(const GalleryOptions& options, const Task& task) {
+  const Index d = task.input_size();
+  const ByteCount T =
+      ByteCount::of(options.length) + ByteCount::of(options.task == "copy" ? CopyTask::kDigits : 0);
+  const bool every_step = options.task == "copy";
+  const auto run_bytes = [&](const ModelSizes& sizes) {
+    return training_state_bytes(sizes, options.batch) +
+           larger(model_run_bytes(sizes, d, T, options.batch, true, 0, every_step),
+                  model_run_bytes(sizes, d, T, kTestBatch, true, 0, every_step)) +
+           ByteCount(sizeof(float)) * T * ByteCount::of(d + 1) *
+               (ByteCount::of(options.batch) + ByteCount::of(kTestBatch));
+  };
+  const std::string hint = "ask for a smaller --batch, --T, --n, --channels or --irnn-n";
+  require_memory(run_bytes(model_sizes("wave", d, options.ring_size, options.channels,
+                                       options.kernel_size, task.output_size(), 0)),
+                 "the wRNN run", hint);
+  const Index irnn_units =
+      options.irnn_hidden > 0 ? options.irnn_hidden : options.channels * options.ring_size;
+  require_memory(run_bytes(model_sizes("irnn", d, irnn_units, 1, 1, task.output_size(), 0)),
+                 "the iRNN run", hint);
 }
 
 inline int gallery_main(int argc, char** argv) {
@@ -391,48 +448,61 @@ inline int gallery_main(int argc, char** argv) {
   CLI::Option* length_option =
       app.add_option("--T", options.length,
                      "copy: gap T (sequences of T + 10 steps); adding: sequence length T "
-                     "(default: 30 for copy, 100 for adding)");
-  app.add_option("--steps", options.steps, "Adam steps for each model")->capture_default_str();
-  app.add_option("--n", options.ring_size, "wave: units per ring")->capture_default_str();
-  app.add_option("--channels", options.channels, "wave: channels C")->capture_default_str();
+                     "(default: 30 for copy, 100 for adding)")
+          ->transform(decimal_integer<Index>());
+  app.add_option("--steps", options.steps, "Adam steps for each model")
+      ->capture_default_str()
+      ->transform(decimal_integer<long long>());
+  app.add_option("--n", options.ring_size, "wave: units per ring")
+      ->capture_default_str()
+      ->transform(decimal_integer<Index>());
+  app.add_option("--channels", options.channels, "wave: channels C")
+      ->capture_default_str()
+      ->transform(decimal_integer<Index>());
   app.add_option("--kernel", options.kernel_size, "wave: kernel size k (odd)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->transform(decimal_integer<Index>());
   app.add_option("--irnn-n", options.irnn_hidden,
-                 "iRNN hidden units (default: channels * n, as many units as the wRNN)");
+                 "iRNN hidden units, >= 1 (default: channels * n, as many units as the wRNN)")
+      ->transform(decimal_integer<Index>());
   app.add_option("--irnn-v-init", options.irnn_v_init,
                  "iRNN input weights: normal (N(0, 0.001^2)) or solo (unit 0 only)")
       ->capture_default_str()
       ->check(CLI::IsMember({"normal", "solo"}));
-  app.add_option("--batch", options.batch, "batch size")->capture_default_str();
-  app.add_option("--lr", options.learning_rate, "Adam learning rate")->capture_default_str();
-  app.add_option("--seed", options.seed, "random seed (weights, batches, test set)")
-      ->capture_default_str();
+  app.add_option("--batch", options.batch, "batch size")
+      ->capture_default_str()
+      ->transform(decimal_integer<Index>());
+  app.add_option("--lr", options.learning_rate, "Adam learning rate (finite, >= 0)")
+      ->capture_default_str()
+      ->transform(finite_number());
+  app.add_option("--seed", options.seed,
+                 "random seed (weights, batches, test set; an integer in [0, 2^64))")
+      ->capture_default_str()
+      ->transform(decimal_integer<std::uint64_t>());
   app.add_option("--threads", options.threads,
                  "threads (default: WRNN_NUM_THREADS or all cores; results do not depend on it)")
-      ->capture_default_str();
+      ->transform(decimal_integer<Index>());
   app.add_option("--sample", options.sample, "test sequence drawn and measured (0..255)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->transform(decimal_integer<Index>());
   app.add_option("--out", options.out_dir, "output folder DIR")->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
-  try {
+  return run_program("wave_gallery", app, argc, argv, [&] {
+    options.threads = resolve_thread_count(*app.get_option("--threads"), options.threads);
     if (length_option->count() == 0)
       options.length = options.task == "copy" ? kDefaultCopyGap : kDefaultAddingLength;
-    if (options.steps <= 0 || options.batch <= 0)
-      throw ValueError(detail::concat("--steps and --batch: expected > 0, received ", options.steps,
-                                      " and ", options.batch));
-    if (options.sample < 0 || options.sample >= kTestBatch)
-      throw ValueError(
-          detail::concat("--sample: expected 0..", kTestBatch - 1, ", received ", options.sample));
-    std::filesystem::create_directories(options.out_dir);
-    if (options.task == "copy") return run_gallery(options, CopyTask(options.length));
-    return run_gallery(options, AddingTask(options.length));
-  } catch (const Error& error) {
-    std::cerr << error.what() << std::endl;
-    return 2;
-  } catch (const std::filesystem::filesystem_error& error) {  // --out not writable
-    std::cerr << error.what() << std::endl;
-    return 2;
-  }
+    check_flags(app, options);
+    const auto run = [&](const auto& task) {
+      require_memory_for(options, task);
+      std::vector<std::string> files{"index.html", "gallery.json"};
+      for (const char* model : {"wave", "irnn"})
+        for (const char* suffix : {"_space_time.png", "_spectrum.png", "_animation.gif"})
+          files.push_back(std::string(model) + suffix);
+      prepare_output_folder("--out", options.out_dir, files);
+      return run_gallery(options, task);
+    };
+    if (options.task == "copy") return run(CopyTask(options.length));
+    return run(AddingTask(options.length));
+  });
 }
 
 }  // namespace gallery
