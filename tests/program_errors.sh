@@ -1,0 +1,309 @@
+#!/bin/bash
+# The example programs at their edges: a table of bad inputs (flags out of range, non-finite
+# numbers, seeds that would wrap, runs too large for the machine, output paths that cannot be
+# written, a bad WRNN_NUM_THREADS, damaged checkpoints and model files, a disk that fills up) run
+# against one program. For every case it checks
+#   - the exit status: 2 for flags the program refuses, 1 for a failure while running, CLI11's
+#     status (105: a value its check refused, 109: an unknown flag) for parse errors, 0 where the
+#     input is valid; never 128 or more (a signal: an abort, a crash);
+#   - that stderr names the flag, variable or file (the case's TEXT);
+#   - that a refused run claims no success: nothing on stdout, no results.json or gallery.json
+#     in its output folder, and (unless the failure comes after training) no training logged
+#     (no progress line, "... it/s ...").
+# A few valid runs (exit 0, results written) show that the base flags are not refused themselves.
+#
+# Usage: program_errors.sh PROGRAM BINARY WORK_DIR
+#   PROGRAM: copy_task, adding_task, seq_image or wave_gallery; BINARY: its executable.
+set -u
+program=$1
+binary=$2
+work=$3
+support="$(cd "$(dirname "$0")" && pwd)/support"
+python=/usr/bin/python3
+unset WRNN_NUM_THREADS
+rm -rf "$work"
+mkdir -p "$work"
+cd "$work" || exit 1
+
+cases=0
+failures=0
+fail() {
+  echo "FAIL [$name]: $*"
+  failures=$((failures + 1))
+}
+
+# expect NAME STATUS TEXT ARG...: runs the program with ARGs; "@OUT@" in an ARG is the case's
+# own output folder $work/NAME. Optional variables for one case:
+#   ENV="VAR=value"  run with that environment variable
+#   LIMITS="..."     shell commands run first in the program's subshell (ulimit, trap)
+#   SETUP="..."      shell commands run before (with @OUT@ replaced)
+#   CHECK="..."      a shell test run after, which must succeed (with @OUT@ replaced)
+#   LATE=1           the failure comes after training (its log is allowed)
+expect() {
+  name=$1
+  local status=$2 text=$3
+  shift 3
+  cases=$((cases + 1))
+  local out="$work/$name" args=() arg result
+  for arg in "$@"; do args+=("${arg//@OUT@/$out}"); done
+  # A flag given again replaces its earlier value (the program, through CLI11, refuses repeats),
+  # so that a case can change one of the base flags.
+  local kept=() i j
+  for ((i = 0; i < ${#args[@]}; ++i)); do
+    if [[ ${args[i]} == --* ]]; then
+      for ((j = i + 1; j < ${#args[@]}; ++j)); do
+        [[ ${args[j]} == "${args[i]}" ]] && continue 2
+      done
+    elif ((i > 0)) && [[ ${args[i - 1]} == --* ]]; then
+      for ((j = i; j < ${#args[@]}; ++j)); do
+        [[ ${args[j]} == "${args[i - 1]}" ]] && continue 2
+      done
+    fi
+    kept+=("${args[i]}")
+  done
+  args=("${kept[@]}")
+  rm -rf "$out"
+  [ -z "${SETUP:-}" ] || eval "${SETUP//@OUT@/$out}"
+  (
+    eval "${LIMITS:-}"
+    if [ -n "${ENV:-}" ]; then exec env "$ENV" "$binary" "${args[@]}"; fi
+    exec "$binary" "${args[@]}"
+  ) >"$work/$name.stdout" 2>"$work/$name.stderr"
+  local rc=$?
+  if [ $rc -ge 128 ]; then
+    fail "ended by a signal (exit $rc): $(tail -c 300 "$work/$name.stderr")"
+    return
+  fi
+  [ $rc -eq "$status" ] || fail "exit $rc, expected $status: $(tail -c 300 "$work/$name.stderr")"
+  grep -qF -- "$text" "$work/$name.stderr" "$work/$name.stdout" ||
+    fail "the output does not name '$text': $(tail -c 300 "$work/$name.stderr")"
+  if [ "$status" -ne 0 ]; then
+    [ ! -s "$work/$name.stdout" ] || fail "a refused run printed a result on stdout"
+    for result in results.json gallery.json; do
+      [ ! -f "$out/$result" ] || fail "a refused run wrote $out/$result"
+    done
+    if [ -z "${LATE:-}" ] && grep -q "it/s" "$work/$name.stderr"; then
+      fail "refused only after training: $(head -c 300 "$work/$name.stderr")"
+    fi
+  fi
+  if [ -n "${CHECK:-}" ] && ! eval "${CHECK//@OUT@/$out}"; then fail "check failed: $CHECK"; fi
+}
+
+# A valid run: exit 0 and its result file written.
+expect_run() {
+  local result=$1 name=$2
+  shift 2
+  CHECK="test -s @OUT@/$result${CHECK:+ && $CHECK}" expect "$name" 0 "" "$@" --out @OUT@
+}
+
+cli_refusal=105  # CLI11's ValidationError: a value the option's check refused
+touch "$work/a_file"
+
+# ---- cases every program shares: its numbers, threads, memory and output folder ----
+common_cases() {
+  local result=$1
+  shift
+  local tiny=("$@")
+  expect_run "$result" valid "${tiny[@]}" --threads 1
+  expect lr_nan $cli_refusal "--lr" "${tiny[@]}" --lr nan --out @OUT@
+  expect lr_inf $cli_refusal "--lr" "${tiny[@]}" --lr inf --out @OUT@
+  expect lr_overflow $cli_refusal "--lr" "${tiny[@]}" --lr 1e400 --out @OUT@
+  expect lr_negative 2 "--lr" "${tiny[@]}" --lr -1 --out @OUT@
+  expect seed_negative $cli_refusal "--seed" "${tiny[@]}" --seed -1 --out @OUT@
+  expect seed_2_64 $cli_refusal "--seed" "${tiny[@]}" --seed 18446744073709551616 --out @OUT@
+  expect seed_fraction $cli_refusal "--seed" "${tiny[@]}" --seed 1.5 --out @OUT@
+  expect seed_exponent $cli_refusal "--seed" "${tiny[@]}" --seed 1e3 --out @OUT@
+  expect_run "$result" seed_largest "${tiny[@]}" --threads 1 --seed 18446744073709551615
+  expect n_zero 2 "--n" "${tiny[@]}" --n 0 --out @OUT@
+  expect n_overflow $cli_refusal "--n" "${tiny[@]}" --n 99999999999999999999 --out @OUT@
+  expect unknown_flag 109 "--bogus" "${tiny[@]}" --bogus 1 --out @OUT@
+  expect threads_zero 2 "--threads" "${tiny[@]}" --threads 0 --out @OUT@
+  expect threads_huge 2 "--threads" "${tiny[@]}" --threads 99999999999 --out @OUT@
+  expect threads_overflow $cli_refusal "--threads" "${tiny[@]}" --threads 99999999999999999999 \
+    --out @OUT@
+  local values=(abc 0 -1 "" 2x 99999999999 99999999999999999999) i
+  for i in "${!values[@]}"; do
+    ENV="WRNN_NUM_THREADS=${values[$i]}" expect "env_threads_bad_$i" 2 "WRNN_NUM_THREADS" \
+      "${tiny[@]}" --out @OUT@
+  done
+  ENV="WRNN_NUM_THREADS=abc" expect env_threads_help 0 "--threads" --help
+  ENV="WRNN_NUM_THREADS=abc" expect_run "$result" env_threads_given "${tiny[@]}" --threads 1
+  # Threads the system will not start: 1000 threads' stacks do not fit in 600 MB of address space.
+  LIMITS="ulimit -v 600000" expect threads_refused 1 "thread" "${tiny[@]}" --threads 1000 \
+    --out @OUT@
+  expect memory_units 2 "memory" "${tiny[@]}" --n 100000000 --channels 1000 --out @OUT@
+  expect memory_overflow 2 "memory" "${tiny[@]}" --n 4611686018427387904 --channels 4 --out @OUT@
+  expect memory_largest 2 "memory" "${tiny[@]}" --n 9223372036854775807 \
+    --channels 9223372036854775807 --out @OUT@
+  expect out_device 1 "--out /dev/full" "${tiny[@]}" --threads 1 --out /dev/full
+  expect out_file 1 "not a folder" "${tiny[@]}" --threads 1 --out "$work/a_file"
+  expect out_proc 1 "--out /proc/wrnn_test" "${tiny[@]}" --threads 1 --out /proc/wrnn_test
+  SETUP="mkdir -p @OUT@/$result" expect out_result_folder 1 "$result" "${tiny[@]}" \
+    --threads 1 --out @OUT@
+}
+
+# ---- copy_task and adding_task ----
+memory_task_cases() {
+  local tiny=(--T "$1" --n 8 --batch 4 --test-batch 8 --steps 2 --log-every 1)
+  common_cases results.json "${tiny[@]}"
+  local run=("${tiny[@]}" --threads 1)
+  expect clip_nan $cli_refusal "--grad-clip" "${run[@]}" --grad-clip nan --out @OUT@
+  expect clip_negative 2 "--grad-clip" "${run[@]}" --grad-clip -1 --out @OUT@
+  expect_run results.json clip_off "${run[@]}" --grad-clip 0
+  expect steps_zero 2 "--steps" "${run[@]}" --steps 0 --out @OUT@
+  expect steps_overflow $cli_refusal "--steps" "${run[@]}" --steps 99999999999999999999
+  expect T_zero 2 "--T" "${run[@]}" --T 0 --out @OUT@
+  expect kernel_even 2 "--kernel" "${run[@]}" --kernel 4 --out @OUT@
+  expect model_unknown 2 "--model" "${run[@]}" --model rnn --out @OUT@
+  expect act_unknown 2 "--act" "${run[@]}" --act sigmoid --out @OUT@
+  expect lstm_act 2 "--act" "${run[@]}" --model lstm --act tanh --out @OUT@
+  expect lstm_channels 2 "--channels" "${run[@]}" --model lstm --channels 2 --out @OUT@
+  expect gru_kernel 2 "--kernel" "${run[@]}" --model gru --kernel 5 --out @OUT@
+  expect gru_init 2 "--v-init" "${run[@]}" --model gru --v-init solo --out @OUT@
+  expect_run results.json lstm "${run[@]}" --model lstm
+  expect memory_T 2 "memory" "${run[@]}" --T 1000000000 --out @OUT@
+  expect memory_T_largest 2 "memory" "${run[@]}" --T 9223372036854775807 --out @OUT@
+  expect memory_batch 2 "memory" "${run[@]}" --batch 1000000000 --out @OUT@
+  expect memory_test_batch 2 "memory" "${run[@]}" --test-batch 9000000000000000000 --out @OUT@
+  expect memory_irnn 2 "memory" "${run[@]}" --model irnn --n 10000000 --out @OUT@
+  expect memory_lstm 2 "memory" "${run[@]}" --model lstm --n 3000000 --out @OUT@
+  expect checkpoint_unused 2 "--checkpoint" "${run[@]}" --checkpoint @OUT@/c.safetensors
+  expect save_is_checkpoint 2 "--save" "${run[@]}" --checkpoint-every 1 \
+    --checkpoint @OUT@/c.safetensors --save @OUT@/./c.safetensors --out @OUT@
+  expect save_device 1 "--save /dev/full" "${run[@]}" --save /dev/full --out @OUT@
+  expect save_proc 1 "--save" "${run[@]}" --save /proc/wrnn_test.safetensors --out @OUT@
+  expect save_folder 1 "a folder" "${run[@]}" --save "$work" --out @OUT@
+  expect save_slash 2 "--save" "${run[@]}" --save @OUT@/ --out @OUT@
+  expect checkpoint_device 1 "--checkpoint /dev/full" "${run[@]}" --checkpoint-every 1 \
+    --checkpoint /dev/full --out @OUT@
+  # A disk that fills up during the run: files are limited to 100 kB (SIGXFSZ ignored, so a
+  # write beyond it fails with EFBIG); the 2048 units' hidden_states.csv is about 300 kB.
+  LIMITS="trap '' XFSZ; ulimit -f 100" LATE=1 expect disk_full 1 "hidden_states.csv" \
+    "${run[@]}" --n 256 --channels 8 --T 30 --out @OUT@
+
+  # Checkpoints and model files: a good pair, then damaged copies.
+  expect_run results.json base "${run[@]}" --checkpoint-every 1 --save "$work/base.safetensors"
+  local checkpoint="$work/base/checkpoint.safetensors" model="$work/base.safetensors"
+  expect_run results.json resume "${run[@]}" --steps 3 --resume "$checkpoint"
+  expect resume_beyond_steps 2 "--steps 1" "${run[@]}" --steps 1 --resume "$checkpoint" --out @OUT@
+  expect resume_other_batch 2 "wrnn.run.batch" "${run[@]}" --steps 3 --batch 5 \
+    --resume "$checkpoint" --out @OUT@
+  damaged() {  # damaged NAME TEXT EDIT...: --resume from the checkpoint with EDITs applied
+    local case_name=$1 case_text=$2
+    shift 2
+    "$python" "$support/edit_safetensors.py" "$checkpoint" "$work/$case_name.safetensors" "$@"
+    expect "$case_name" 1 "$case_text" "${run[@]}" --steps 3 \
+      --resume "$work/$case_name.safetensors" --out @OUT@
+  }
+  damaged losses_missing "wrnn.run.losses" drop-meta wrnn.run.losses
+  damaged losses_not_json "wrnn.run.losses" set-meta wrnn.run.losses "{{"
+  damaged losses_types "wrnn.run.losses" set-meta wrnn.run.losses '["a", 1]'
+  damaged solved_step_text "wrnn.run.solved_step" set-meta wrnn.run.solved_step x
+  damaged solved_step_later "wrnn.run.solved_step" set-meta wrnn.run.solved_step 9
+  damaged step_text "wrnn.checkpoint.step" set-meta wrnn.checkpoint.step abc
+  damaged curve_missing "run.curve" drop-tensor run.curve
+  damaged curve_shape "run.curve" reshape run.curve 3,2
+  damaged curve_order "run.curve" set-value run.curve 3 1
+  damaged curve_nan "run.curve" set-value run.curve 1 nan
+  damaged parameter_nan "cell.Wx.weight" set-value cell.Wx.weight 0 nan
+  damaged parameter_inf "readout.weight" set-value readout.weight 5 -inf
+  damaged first_moment_inf "optimizer.exp_avg.readout.weight" \
+    set-value optimizer.exp_avg.readout.weight 2 inf
+  damaged second_moment_negative "optimizer.exp_avg_sq.cell.Wx.bias" \
+    set-value optimizer.exp_avg_sq.cell.Wx.bias 0 -1
+  damaged second_moment_nan "optimizer.exp_avg_sq.readout.bias" \
+    set-value optimizer.exp_avg_sq.readout.bias 0 nan
+  damaged integers "holds I64 values, expected F32" as-int64 readout.bias
+  "$python" "$support/edit_safetensors.py" "$model" "$work/nan_model.safetensors" \
+    set-value readout.weight 0 nan
+  expect load_nan 1 "readout.weight" "${run[@]}" --load "$work/nan_model.safetensors" --out @OUT@
+  expect load_missing 1 "missing.safetensors" "${run[@]}" --load "$work/missing.safetensors" \
+    --out @OUT@
+  expect load_device 1 "'/dev/zero': expected a file" "${run[@]}" --load /dev/zero --out @OUT@
+  expect resume_folder 1 "received a folder" "${run[@]}" --resume "$work" --out @OUT@
+  # A killed save's temporary file from before this run is removed by the next save; another
+  # name is left alone.
+  SETUP="mkdir -p @OUT@ && touch -d '2 hours ago' @OUT@/checkpoint.safetensors.tmp-1-2-3 \
+    @OUT@/checkpoint.safetensors.tmp-x" \
+    CHECK="test ! -e @OUT@/checkpoint.safetensors.tmp-1-2-3 && \
+    test -e @OUT@/checkpoint.safetensors.tmp-x" \
+    expect_run results.json stale_temporary "${run[@]}" --checkpoint-every 1
+}
+
+# ---- seq_image on a small MNIST-format folder (3040 training images, 40 after validation) ----
+seq_image_cases() {
+  "$python" "$support/write_small_mnist.py" "$work/mnist"
+  cp -r "$work/mnist" "$work/mnist_copy"
+  local tiny=(--data "$work/mnist" --task psmnist --n 4 --epochs 1 --batch 16
+    --max-train-batches 1 --max-eval 16 --eval-batch 16)
+  common_cases results.json "${tiny[@]}"
+  local run=("${tiny[@]}" --threads 1)
+  expect clip_negative 2 "--grad-clip" "${run[@]}" --grad-clip -1 --out @OUT@
+  expect lr_drop_inf $cli_refusal "--lr-drop-factor" "${run[@]}" --lr-drop-factor inf --out @OUT@
+  expect lr_drop_zero 2 "--lr-drop-factor" "${run[@]}" --lr-drop-factor 0 --out @OUT@
+  expect tape_negative 2 "--tape-checkpoint-every" "${run[@]}" --tape-checkpoint-every -1 \
+    --out @OUT@
+  expect batch_beyond_split 2 "--batch 41" "${run[@]}" --batch 41 --out @OUT@
+  expect task_unknown 2 "pmnist" "${run[@]}" --task pmnist --out @OUT@
+  expect data_missing 1 "$work/missing" "${run[@]}" --data "$work/missing" --out @OUT@
+  expect lstm_act 2 "--act" "${run[@]}" --model lstm --act tanh --out @OUT@
+  expect gru_channels 2 "--channels" "${run[@]}" --model gru --channels 2 --out @OUT@
+  expect memory_eval_batch 2 "memory" "${run[@]}" --eval-batch 1000000000000 --out @OUT@
+  expect_run results.json base "${run[@]}"
+  local checkpoint="$work/base/checkpoint.safetensors"
+  expect_run results.json resume "${run[@]}" --epochs 2 --resume "$checkpoint"
+  expect resume_beyond_epochs 2 "--epochs 0" "${run[@]}" --epochs 0 --resume "$checkpoint" \
+    --out @OUT@
+  expect resume_batch 2 "batch" "${run[@]}" --epochs 2 --batch 8 --resume "$checkpoint" --out @OUT@
+  expect resume_lr 2 "lr" "${run[@]}" --epochs 2 --lr 0.5 --resume "$checkpoint" --out @OUT@
+  expect resume_data 2 "data" "${run[@]}" --epochs 2 --data "$work/mnist_copy" \
+    --resume "$checkpoint" --out @OUT@
+  expect resume_clip 2 "grad_clip" "${run[@]}" --epochs 2 --grad-clip 1 --resume "$checkpoint" \
+    --out @OUT@
+  expect resume_batches 2 "max_train_batches" "${run[@]}" --epochs 2 --max-train-batches 2 \
+    --resume "$checkpoint" --out @OUT@
+  "$python" "$support/edit_safetensors.py" "$checkpoint" "$work/record.safetensors" \
+    set-meta seq_image.record "{"
+  expect record_not_json 1 "seq_image.record" "${run[@]}" --epochs 2 \
+    --resume "$work/record.safetensors" --out @OUT@
+  "$python" "$support/edit_safetensors.py" "$checkpoint" "$work/curve.safetensors" \
+    drop-tensor run.curve
+  expect curve_missing 1 "run.curve" "${run[@]}" --epochs 2 --resume "$work/curve.safetensors" \
+    --out @OUT@
+  "$python" "$support/edit_safetensors.py" "$checkpoint" "$work/nan.safetensors" \
+    set-value cell.Wy.weight 1 nan
+  expect parameter_nan 1 "cell.Wy.weight" "${run[@]}" --epochs 2 \
+    --resume "$work/nan.safetensors" --out @OUT@
+}
+
+# ---- wave_gallery ----
+wave_gallery_cases() {
+  local tiny=(--T 3 --n 8 --channels 2 --batch 4 --steps 2)
+  common_cases gallery.json "${tiny[@]}"
+  local run=("${tiny[@]}" --threads 1)
+  # --irnn-n left out: as many iRNN units as the wRNN has (2 x 8).
+  CHECK="grep -q '\"ring_size\": 16' @OUT@/gallery.json" \
+    expect_run gallery.json irnn_default "${run[@]}"
+  CHECK="grep -q '\"ring_size\": 5' @OUT@/gallery.json" \
+    expect_run gallery.json irnn_given "${run[@]}" --irnn-n 5
+  expect irnn_negative 2 "--irnn-n" "${run[@]}" --irnn-n -5 --out @OUT@
+  expect irnn_zero 2 "--irnn-n" "${run[@]}" --irnn-n 0 --out @OUT@
+  expect memory_irnn 2 "iRNN" "${run[@]}" --irnn-n 100000000 --out @OUT@
+  expect sample_beyond 2 "--sample" "${run[@]}" --sample 256 --out @OUT@
+  expect T_zero 2 "--T" "${run[@]}" --T 0 --out @OUT@
+  expect kernel_even 2 "--kernel" "${run[@]}" --kernel 2 --out @OUT@
+  expect task_unknown $cli_refusal "--task" "${run[@]}" --task sort --out @OUT@
+}
+
+case $program in
+  copy_task) memory_task_cases 3 ;;
+  adding_task) memory_task_cases 4 ;;
+  seq_image) seq_image_cases ;;
+  wave_gallery) wave_gallery_cases ;;
+  *)
+    echo "program_errors.sh: unknown program '$program'"
+    exit 2
+    ;;
+esac
+echo "$program: $cases cases, $failures failed"
+[ $failures -eq 0 ]
