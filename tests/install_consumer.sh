@@ -1,19 +1,141 @@
 #!/usr/bin/env bash
-# Installs wrnn from the build tree into a scratch prefix, then builds and runs a consumer
-# project against it twice: through find_package(wrnn) and through pkg-config.
+# Installs wrnn from the build tree into a scratch prefix and uses it as other projects would:
+#   1. CMake, every component (wrnn::io, wrnn::data, wrnn::analysis), in a build that names no
+#      build type: wrnnConfig.cmake must warn that the build is unoptimised; each component's
+#      program (tests/consumer/<component>.cpp) is built and run.
+#   2. CMake on a machine view without the components' packages (find_package of nlohmann_json,
+#      ZLIB, GIF, PkgConfig and wrnn_fftw3 disabled): the core consumer (main.cpp) configures
+#      without looking any of them up (CMake reports the disabling variables as unused), builds
+#      and runs; optional components there report wrnn_<c>_FOUND=FALSE naming the missing
+#      packages, and a required one fails find_package naming the component and the package.
+#   3. pkg-config: no -std in the flags; the core consumer built as C++20; each component's
+#      program built with its own wrnn-<component> flags and run; on a view holding only the
+#      core's .pc files (eigen3, xsimd) wrnn resolves and each component fails naming its package.
+#   4. Strict warnings: every public header, with the main templates instantiated for float
+#      (tests/consumer/all_headers.cpp), compiled with -Wall -Wextra -Wpedantic -Wshadow
+#      -Wconversion -Wsign-conversion -Werror by g++ (for x86-64-v4) and clang++ (x86-64-v3)
+#      through plain -I (as pkg-config gives it), the dependencies' headers as -isystem.
+# The consumers compile at -O0 or -O1: only their compilation and a short run matter here.
 # Usage: install_consumer.sh BUILD_DIR SOURCE_DIR SCRATCH_DIR
 set -euo pipefail
 build=$1 source=$2 scratch=$3
+consumer="$source/tests/consumer"
 rm -rf "$scratch"
-mkdir -p "$scratch"
-cmake --install "$build" --prefix "$scratch/prefix" >/dev/null
+mkdir -p "$scratch/out"
+prefix="$scratch/prefix"
 
-cmake -S "$source/tests/consumer" -B "$scratch/cmake-build" -DCMAKE_PREFIX_PATH="$scratch/prefix" \
-  -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$scratch/cmake-build" >/dev/null
-"$scratch/cmake-build/consumer"
+fail() {
+  echo "install_consumer: $*" >&2
+  exit 1
+}
+logged() {  # logged NAME COMMAND...: runs COMMAND into $scratch/NAME.log, shown when it fails
+  local log="$scratch/$1.log"
+  shift
+  "$@" >"$log" 2>&1 || { cat "$log"; fail "failed: $*"; }
+}
+logged install cmake --install "$build" --prefix "$prefix"
+generator=()
+command -v ninja >/dev/null && generator=(-G Ninja)
+components=(io data analysis)
 
-export PKG_CONFIG_PATH="$scratch/prefix/share/pkgconfig"
+# ---- 1. CMake, every component, no build type ----
+cmake -S "$consumer" -B "$scratch/cmake-all" "${generator[@]}" -DCMAKE_PREFIX_PATH="$prefix" \
+  -DWRNN_CONSUMER_CORE=OFF "-DWRNN_CONSUMER_COMPONENTS=io;data;analysis" \
+  >"$scratch/cmake-all.log" 2>&1 || { cat "$scratch/cmake-all.log"; fail "CMake consumer of every component did not configure"; }
+grep -q "names no CMAKE_BUILD_TYPE" "$scratch/cmake-all.log" ||
+  { cat "$scratch/cmake-all.log"; fail "no warning about a build without optimisation"; }
+logged cmake-all-build cmake --build "$scratch/cmake-all"
+for component in "${components[@]}"; do
+  "$scratch/cmake-all/consumer_$component" "$scratch/out"
+done
+
+# ---- 2. CMake on a view without the components' packages ----
+hidden=(nlohmann_json ZLIB GIF PkgConfig wrnn_fftw3)
+hide=()
+for package in "${hidden[@]}"; do hide+=("-DCMAKE_DISABLE_FIND_PACKAGE_$package=ON"); done
+view_configure() {  # view_configure NAME ARGS...: configures the consumer in the view
+  local name=$1
+  shift
+  cmake -S "$consumer" -B "$scratch/$name" "${generator[@]}" -DCMAKE_PREFIX_PATH="$prefix" \
+    -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE=-O1 "${hide[@]}" "$@" \
+    >"$scratch/$name.log" 2>&1
+}
+view_configure cmake-core || { cat "$scratch/cmake-core.log"; fail "core consumer did not configure without the components' packages"; }
+grep -q "names no CMAKE_BUILD_TYPE\|is a Debug build" "$scratch/cmake-core.log" &&
+  { cat "$scratch/cmake-core.log"; fail "a Release consumer was warned about optimisation"; }
+for package in "${hidden[@]}"; do
+  # CMake lists a -D variable it never read: find_package($package) was never called.
+  grep -q "^ *CMAKE_DISABLE_FIND_PACKAGE_$package\$" "$scratch/cmake-core.log" ||
+    { cat "$scratch/cmake-core.log"; fail "the core consumer's configuration looked for $package"; }
+done
+logged cmake-core-build cmake --build "$scratch/cmake-core"
+"$scratch/cmake-core/consumer"
+
+view_configure cmake-optional -DWRNN_CONSUMER_CORE=OFF "-DWRNN_CONSUMER_OPTIONAL=io;data;analysis" ||
+  { cat "$scratch/cmake-optional.log"; fail "optional components that are missing stopped the configuration"; }
+check_log() {  # check_log LOG PATTERN...: every pattern is in LOG
+  local log=$1
+  shift
+  for pattern in "$@"; do
+    grep -q -- "$pattern" "$log" || { cat "$log"; fail "expected '$pattern' in $log"; }
+  done
+}
+check_log "$scratch/cmake-optional.log" "wrnn_io_FOUND=FALSE" "wrnn_data_FOUND=FALSE" \
+  "wrnn_analysis_FOUND=FALSE" "wrnn::io not available: it needs nlohmann_json" \
+  "wrnn::data not available: it needs ZLIB" "wrnn::analysis not available: it needs FFTW3"
+if view_configure cmake-required -DWRNN_CONSUMER_CORE=OFF -DWRNN_CONSUMER_COMPONENTS=io; then
+  fail "find_package(wrnn REQUIRED COMPONENTS io) passed without nlohmann_json"
+fi
+check_log "$scratch/cmake-required.log" "required component not available: wrnn::io: it needs nlohmann_json"
+
+# ---- 3. pkg-config ----
+export PKG_CONFIG_PATH="$prefix/share/pkgconfig"
+if pkg-config --cflags wrnn wrnn-io wrnn-data wrnn-analysis | grep -q -- "-std="; then
+  fail "a pkg-config file sets the language standard"
+fi
 # shellcheck disable=SC2046
-c++ -O2 "$source/tests/consumer/main.cpp" -o "$scratch/consumer-pkgconfig" $(pkg-config --cflags --libs wrnn)
-"$scratch/consumer-pkgconfig"
+c++ -std=c++20 -O1 "$consumer/main.cpp" -o "$scratch/pkgconfig-core-cxx20" $(pkg-config --cflags --libs wrnn)
+"$scratch/pkgconfig-core-cxx20"
+for component in "${components[@]}"; do
+  # shellcheck disable=SC2046
+  c++ -std=c++17 -O0 "$consumer/$component.cpp" -o "$scratch/pkgconfig-$component" \
+    $(pkg-config --cflags --libs "wrnn-$component")
+  "$scratch/pkgconfig-$component" "$scratch/out"
+done
+# A view with only the core's packages: wrnn.pc resolves, each component names what it lacks.
+mkdir -p "$scratch/pc-view"
+for package in eigen3 xsimd; do
+  cp "$(pkg-config --variable=pcfiledir "$package")/$package.pc" "$scratch/pc-view/"
+done
+pkg_view() { PKG_CONFIG_LIBDIR="$scratch/pc-view" pkg-config "$@"; }
+pkg_view --cflags --libs wrnn >/dev/null || fail "wrnn.pc needs more than eigen3 and xsimd"
+for pair in io:nlohmann_json data:zlib analysis:fftw3; do
+  component=${pair%%:*} package=${pair#*:}
+  if pkg_view --print-errors --exists "wrnn-$component" 2>"$scratch/pc-view-$component.log"; then
+    fail "wrnn-$component resolved without $package"
+  fi
+  check_log "$scratch/pc-view-$component.log" "$package"
+done
+
+# ---- 4. strict warnings, g++ and clang++ ----
+strict=(-Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Werror)
+includes=()
+for flag in $(pkg-config --cflags-only-I wrnn-io wrnn-data wrnn-analysis); do
+  directory=${flag#-I}
+  if [[ "$directory" -ef "$prefix/include" ]]; then
+    includes+=("-I$directory")
+  else
+    includes+=(-isystem "$directory")
+  fi
+done
+# Syntax only (templates are still instantiated, and these warnings come from the front end);
+# each compiler for one of the instruction sets whose kernels differ (AVX-512, AVX2 + FMA with
+# the 16 registers of the portable build).
+for build in "g++ -march=x86-64-v4" "clang++ -march=x86-64-v3"; do
+  read -r compiler march <<<"$build"
+  command -v "$compiler" >/dev/null || fail "$compiler is not installed"
+  "$compiler" -std=c++17 "$march" -fsyntax-only "${strict[@]}" "${includes[@]}" \
+    "$consumer/all_headers.cpp" || fail "warnings from wrnn's headers with $build"
+done
+echo "install_consumer: CMake (every component; core-only view), pkg-config (every component," \
+  "C++20; core-only view), strict warnings (g++, clang++): all passed"
