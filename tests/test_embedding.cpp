@@ -352,10 +352,10 @@ namespace {
 // skips those rows), some agents are reset or given a state mid-way.
 template <class Cell>
 void check_batch_matches_single_steps(const typename Cell::Options& options, wrnn::ReadoutKind kind,
-                                      Index threads) {
+                                      Index threads, Index chunk = 5) {
   const Index M = 13, o = 3, T = 6;
   wrnn::ModelOptions model_options;
-  model_options.batch_chunk = 5;  // chunks of 5, 5 and 3 agents
+  model_options.batch_chunk = chunk;  // 5: chunks of 5, 5 and 3 agents; 1: one agent each
   model_options.threads = threads;
   wrnn::SequenceModel<Cell> model(options, {o, kind, wrnn::ReadoutMode::every_step, 6},
                                   model_options);
@@ -424,6 +424,8 @@ TEST_CASE("BatchStepper steps M agents as M single-sample steps", "[embedding][b
     for (auto kind : {wrnn::ReadoutKind::linear, wrnn::ReadoutKind::mlp}) {
       CAPTURE(threads, wrnn::to_string(kind));
       check_batch_matches_single_steps<wrnn::WaveCell<float>>(small_wave(), kind, threads);
+      // Chunks of one agent: the wave cell's single-sample kernel.
+      check_batch_matches_single_steps<wrnn::WaveCell<float>>(small_wave(), kind, threads, 1);
       check_batch_matches_single_steps<wrnn::DenseCell<float>>(wrnn::DenseCellOptions{3, 13}, kind,
                                                                threads);
       check_batch_matches_single_steps<wrnn::LSTMCell<float>>(wrnn::LSTMCellOptions{3, 7}, kind,
