@@ -168,7 +168,14 @@ class BatchStepper {
     Matrix<Scalar>& next = chunk.states[current_ ^ 1];
     StateMap projected = projects_into_states() ? block(next) : block(chunk.projected);
     const Vector<Scalar>& bias = cell.input_bias().value;
-    if constexpr (state_layout == StateLayout::sample_lanes) {
+    if (state_layout == StateLayout::sample_lanes && b == 1) {
+      // One agent: as WaveCell::step, the columns of Wx of the inputs that are not zero.
+      VectorMap<Scalar> p(projected.data(), projected.rows());
+      p = bias;
+      const auto weight = cell.input_weight().matrix();
+      for (Index j = 0; j < x.rows(); ++j)
+        if (x(j, 0) != Scalar(0)) p.noalias() += x(j, 0) * weight.col(j);
+    } else if constexpr (state_layout == StateLayout::sample_lanes) {
       // As SequenceModel::project_step: the rows of inputs that are not zero in every agent.
       chunk.input_rows = x;
       chunk.active_inputs.clear();
@@ -183,9 +190,9 @@ class BatchStepper {
     }
     if constexpr (state_layout == StateLayout::sample_lanes) {
       if (b == 1) {
-        // One agent: the single-sample kernel WaveCell::step runs (the lanes kernels pad a
-        // sample to a full register of lanes: 27 us against 1.1 us a step at the copy shape,
-        // bench_agents, AVX2 build). p_t is in h_{t+1}'s place, which the kernel turns into it.
+        // One agent: the single-sample kernel WaveCell::step runs, as the readout's column
+        // kernels below (the lanes kernels pad a sample to a register of lanes). p_t is in
+        // h_{t+1}'s place, which the kernel turns into it.
         circular_conv_forward_activation(cell.conv_shape(), cell.recurrent_weight().value.data(),
                                          cell.recurrent_bias().value.data(),
                                          chunk.states[current_].data(), next.data(), Index{1},
@@ -199,6 +206,13 @@ class BatchStepper {
                         const_block(chunk.states[current_]), block(next), block(chunk.tape));
     }
     const Readout<Scalar>& readout = model_->readout();
+    if (state_layout == StateLayout::sample_lanes && b == 1) {  // one sample: the same memory
+      readout.forward(ConstMatrixMap<Scalar>(next.data(), cell.output_size(), 1),
+                      MatrixMap<Scalar>(chunk.hidden.data(), chunk.hidden.rows(), 1),
+                      MatrixMap<Scalar>(chunk.outputs.data(), chunk.outputs.rows(), 1));
+      all_outputs.col(chunk.first) = chunk.outputs.col(0);
+      return;
+    }
     readout.forward(
         LayoutMaps<Scalar, state_layout>::leading_rows(static_cast<const Scalar*>(next.data()),
                                                        next.rows(), cell.output_size(), b),
