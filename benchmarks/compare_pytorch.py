@@ -316,7 +316,8 @@ def main():
     peak, chains, eigen_gemm = kernel_rates(kernels)
     torch_gemm = torch_sgemm_gflops()
     best_gemm = max(eigen_gemm, torch_gemm)
-    print(f"PyTorch {torch.__version__} on {blas}; machine: {os.cpu_count()} cores")
+    print(f"PyTorch {torch.__version__} on {blas}; machine: {os.cpu_count()} cores, load average "
+          f"{os.getloadavg()[0]:.2f} (other work on the machine slows both sides)")
     print(f"one core: FMA peak {peak:.1f} GFLOP/s ({chains} chains, bench_kernels BM_FmaPeak*), "
           f"Eigen sgemm 512 {eigen_gemm:.1f}, PyTorch sgemm 512 {torch_gemm:.1f}")
     if peak < best_gemm:
