@@ -131,6 +131,18 @@ def require(condition, message):
         raise ConversionError(message)
 
 
+def require_tensors(path, tensors, expected, extra_hint=""):
+    """Every expected tensor present with its shape, and no other."""
+    for name, shape in expected.items():
+        require(name in tensors, f"'{path}': missing tensor '{name}' (expected shape "
+                                 f"{shape_text(shape)})")
+        require(list(tensors[name].shape) == shape,
+                f"'{path}': tensor '{name}': expected shape {shape_text(shape)}, received "
+                f"{shape_text(tensors[name].shape)}")
+    extra = [name for name in tensors if name not in expected]
+    require(not extra, f"'{path}': unexpected tensors {', '.join(extra)}{extra_hint}")
+
+
 def tensor_shape(tensors, name, path, rank):
     require(name in tensors, f"'{path}': missing tensor '{name}' (the authors' models have "
                              f"cell.Wx, cell.Wy and readout); the state_dict holds "
@@ -211,15 +223,8 @@ def to_wrnn(args):
                               f"state_dict holds {', '.join(tensors)}")
     check_flag(args.n_out, o, "--n-out", "an output size of", path)
 
-    for name, shape in expected.items():
-        require(name in tensors, f"'{path}': missing tensor '{name}' (expected shape "
-                                 f"{shape_text(shape)})")
-        require(list(tensors[name].shape) == shape,
-                f"'{path}': tensor '{name}': expected shape {shape_text(shape)}, received "
-                f"{shape_text(tensors[name].shape)}")
-    extra = [name for name in tensors if name not in expected]
-    require(not extra, f"'{path}': unexpected tensors {', '.join(extra)} (the {model} model with "
-                       f"{READOUT_TEXT[readout['readout_kind']]} has {', '.join(expected)})")
+    require_tensors(path, tensors, expected, f" (the {model} model with "
+                    f"{READOUT_TEXT[readout['readout_kind']]} has {', '.join(expected)})")
 
     dtypes = {tensors[name].dtype for name in expected}
     require(len(dtypes) == 1 and dtypes <= {torch.float32, torch.float64, *HALF_DTYPES},
@@ -270,14 +275,7 @@ def to_pytorch(args):
         expected = parameter_shapes(meta)
     except FormatError as error:
         raise ConversionError(f"'{path}': {error}") from None
-    for name, shape in expected.items():
-        require(name in tensors, f"'{path}': missing tensor '{name}' (expected shape "
-                                 f"{shape_text(shape)})")
-        require(list(tensors[name].shape) == shape,
-                f"'{path}': tensor '{name}': expected shape {shape_text(shape)}, received "
-                f"{shape_text(tensors[name].shape)}")
-    extra = [name for name in tensors if name not in expected]
-    require(not extra, f"'{path}': unexpected tensors {', '.join(extra)}")
+    require_tensors(path, tensors, expected)
     state_dict = collections.OrderedDict((name, tensors[name].clone()) for name in expected)
     target = pathlib.Path(args.output)
     temporary = target.with_name(target.name + ".partial")
