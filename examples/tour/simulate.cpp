@@ -12,17 +12,13 @@ int main() {
   wrnn::Rng rng(7);
   model.init(rng);  // or wrnn::io::load_model(path, model) for trained weights
 
-  auto& cell = model.cell();
-  const auto weight = model.parameter("readout.weight").matrix();  // [1, C * n]
-  const float bias = model.parameter("readout.bias").value[0];
-  Eigen::VectorXf state = Eigen::VectorXf::Zero(cell.state_size());  // h_0 = 0
+  Eigen::VectorXf state = Eigen::VectorXf::Zero(model.cell().state_size());  // h_0 = 0
   const int ticks = 1000;
   wrnn::Sequence<float> seen(ticks, /*batch=*/1, /*d=*/2);  // only for the check below
   float position = 0.0f, command = 0.0f;
   for (int t = 0; t < ticks; ++t) {
     const float x[2] = {std::sin(0.05f * t), position};
-    cell.step(x, state.data());  // h_t from h_{t-1} and x_t, in place
-    command = weight.row(0).dot(state) + bias;
+    model.step(x, state.data(), &command);  // h_t in place from h_{t-1} and x_t; the readout
     position += 0.01f * std::tanh(command);
     seen(t, 0, 0) = x[0];
     seen(t, 0, 1) = x[1];

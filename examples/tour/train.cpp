@@ -3,7 +3,7 @@
 #include <wrnn/wrnn.hpp>
 
 int main() {
-  wrnn::CopyTask task(/*T=*/10);  // recall 10 digits after a gap of T steps; one-hot, d = 10
+  wrnn::CopyTask task(/*T=*/10);  // 10 symbols, a gap of T steps, then recall them; d = 10
   wrnn::WaveCellOptions cell;     // defaults: shift and solo init, relu, kernel k = 3
   cell.input_size = task.input_size();
   cell.channels = 4;
