@@ -474,7 +474,8 @@ int memory_task_main(int argc, char** argv, const std::string& task_name, Index 
       ->capture_default_str()
       ->transform(decimal_integer<long long>());
   app.add_option("--checkpoint", options.checkpoint_path,
-                 "checkpoint file (default: <out>/checkpoint.safetensors)");
+                 "checkpoint file (default: <out>/checkpoint.safetensors; written with "
+                 "--checkpoint-every)");
   app.add_option("--resume", options.resume_path,
                  "continue the run saved in this checkpoint (same flags otherwise; its step may "
                  "be at most --steps)");
