@@ -5,6 +5,7 @@
 // Compiled only, never run: the functions below exist so that their template calls are compiled.
 #include <wrnn/analysis/analysis.hpp>
 #include <wrnn/data/data.hpp>
+#include <wrnn/io/any_model.hpp>
 #include <wrnn/io/io.hpp>
 #include <wrnn/version.hpp>
 #include <wrnn/wrnn.hpp>
