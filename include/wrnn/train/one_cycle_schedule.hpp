@@ -61,11 +61,15 @@ class OneCycleSchedule {
     initial_lr_ = options.max_learning_rate / options.div_factor;
     final_lr_ = initial_lr_ / options.final_div_factor;
     const double total = static_cast<double>(options.total_steps);
-    const double rise_end = options.pct_start * total - 1.0;
+    // PyTorch rounds pct_start * total_steps to a double before subtracting; a compiler allowed to
+    // contract a * b - 1 into one fused multiply-add (clang and g++ do, for FMA targets) would
+    // keep the product exact and miss the phase of zero steps below (0.1 * 10 - 1 = 5.6e-17).
+    const double rise_steps = rounded_product(options.pct_start, total);
+    const double rise_end = rise_steps - 1.0;
     if (options.three_phase) {
       phases_ = {{rise_end, initial_lr_, options.max_learning_rate, options.max_momentum,
                   options.base_momentum},
-                 {2.0 * options.pct_start * total - 2.0, options.max_learning_rate, initial_lr_,
+                 {2.0 * rise_steps - 2.0, options.max_learning_rate, initial_lr_,
                   options.base_momentum, options.max_momentum},
                  {total - 1.0, initial_lr_, final_lr_, options.max_momentum, options.max_momentum}};
     } else {
@@ -106,6 +110,13 @@ class OneCycleSchedule {
   }
 
  private:
+  // a * b rounded to a double, whatever the compiler's floating-point contraction: a volatile
+  // store is a rounding point no optimisation may remove.
+  static double rounded_product(double a, double b) {
+    volatile double product = a * b;
+    return product;
+  }
+
   struct Phase {
     double end_step;
     double start_lr, end_lr;
