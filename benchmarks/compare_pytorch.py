@@ -5,7 +5,7 @@ The PyTorch side is written from the equations of docs/model.md the way the auth
 models: a Python loop over time steps, the wave cell's recurrence as nn.Conv1d(C, C, k,
 padding=k//2, padding_mode='circular'), the input as nn.Linear, the iRNN's recurrence as
 nn.Linear, the gated baselines as torch.nn.LSTM / torch.nn.GRU, and Adam. A training step is
-forward, loss, backward and the optimizer update, on one fixed batch. The C++ side is
+forward, loss, backward, gradient-norm clipping to 1 and the optimizer update, on one fixed batch. The C++ side is
 benchmarks/bench_training (Google Benchmark), run by this script in the same run. Times are
 wall-clock medians.
 
@@ -175,6 +175,7 @@ def time_pytorch(name, repeats):
         outputs = model(inputs, every_step)
         loss = loss_function(outputs.reshape(-1, o), targets.reshape(-1) if o > 1 else targets)
         loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)  # as bench_training clips
         optimizer.step()
 
     step()  # warm-up
@@ -332,7 +333,7 @@ def main():
     header = ["config", "threads", "PyTorch ms", "wrnn ms", "speed-up", "GFLOP", "wrnn GFLOP/s", "% of peak"]
     if blas_cxx:
         header.insert(4, "wrnn+BLAS ms")
-    print(f"training step = forward + loss + BPTT + Adam, batch {BATCH}; medians of {args.repeats} runs")
+    print(f"training step = forward + loss + BPTT + clip + Adam, batch {BATCH}; medians of {args.repeats} runs")
     if args.markdown:
         print("| " + " | ".join(header) + " |")
         print("|" + "---|" * len(header))
