@@ -15,16 +15,17 @@ int main() {
   Eigen::VectorXf state = Eigen::VectorXf::Zero(model.cell().state_size());  // h_0 = 0
   const int ticks = 1000;
   wrnn::Sequence<float> seen(ticks, /*batch=*/1, /*d=*/2);  // only for the check below
-  float position = 0.0f, command = 0.0f;
+  Eigen::VectorXf x(2), command(1);  // what the agent senses, what the model tells it
+  float position = 0.0f;
   for (int t = 0; t < ticks; ++t) {
-    const float x[2] = {std::sin(0.05f * t), position};
-    model.step(x, state.data(), &command);  // h_t in place from h_{t-1} and x_t; the readout
-    position += 0.01f * std::tanh(command);
+    x << std::sin(0.05f * t), position;
+    model.step(x, state, command);  // h_t in place from h_{t-1} and x_t, then the readout
+    position += 0.01f * std::tanh(command[0]);
     seen(t, 0, 0) = x[0];
     seen(t, 0, 1) = x[1];
   }
   // The loop computed what the model computes on the whole sequence at once.
-  std::cout << "last command " << command << ", infer " << model.infer(seen)(0, ticks - 1)
+  std::cout << "last command " << command[0] << ", infer " << model.infer(seen)(0, ticks - 1)
             << ", position " << position << '\n';
   return 0;
 }
