@@ -16,6 +16,7 @@
 #include <limits>
 #include <string>
 #include <thread>
+#include <type_traits>
 
 #include "wrnn/core/error.hpp"
 #include "wrnn/core/thread_pool.hpp"
@@ -119,6 +120,16 @@ inline void refuse_given_flags(const CLI::App& app, std::initializer_list<const 
     if (app.get_option(flag)->count() > 0)
       throw ValueError(detail::concat(flag, ": does not apply to ", what,
                                       "; leave it out (it would be ignored)"));
+}
+
+// An integer flag: its default shown in --help, its text checked by decimal_integer<Integer>.
+template <class Integer, class Field>
+CLI::Option* add_integer_option(CLI::App& app, const std::string& name, Field& field,
+                                const std::string& help) {
+  static_assert(std::is_same_v<Integer, Field>, "the check's type is the field's type");
+  return app.add_option(name, field, help)
+      ->capture_default_str()
+      ->transform(decimal_integer<Integer>());
 }
 
 }  // namespace wrnn::examples

@@ -445,34 +445,24 @@ int memory_task_main(int argc, char** argv, const std::string& task_name, Index 
   CLI::App app{"Train a wave-RNN, an iRNN, an LSTM or a GRU on the " + task_name +
                " task (Keller et al. 2024)"};
   add_model_flags(app, options);
-  app.add_option("--T", options.length,
-                 task_name == "copy" ? "gap T: sequences have T + 10 steps" : "sequence length T")
-      ->capture_default_str()
-      ->transform(decimal_integer<Index>());
-  app.add_option("--steps", options.steps, "training steps (batches)")
-      ->capture_default_str()
-      ->transform(decimal_integer<long long>());
-  app.add_option("--batch", options.batch, "batch size")
-      ->capture_default_str()
-      ->transform(decimal_integer<Index>());
-  app.add_option("--test-batch", options.test_batch, "size of the fixed test batch")
-      ->capture_default_str()
-      ->transform(decimal_integer<Index>());
-  app.add_option("--seed", options.seed, "random seed (an integer in [0, 2^64))")
-      ->capture_default_str()
-      ->transform(decimal_integer<std::uint64_t>());
-  app.add_option("--log-every", options.log_every, "evaluate and log every N steps")
-      ->capture_default_str()
-      ->transform(decimal_integer<long long>());
+  add_integer_option<Index>(
+      app, "--T", options.length,
+      task_name == "copy" ? "gap T: sequences have T + 10 steps" : "sequence length T");
+  add_integer_option<long long>(app, "--steps", options.steps, "training steps (batches)");
+  add_integer_option<Index>(app, "--batch", options.batch, "batch size");
+  add_integer_option<Index>(app, "--test-batch", options.test_batch,
+                            "size of the fixed test batch");
+  add_integer_option<std::uint64_t>(app, "--seed", options.seed,
+                                    "random seed (an integer in [0, 2^64))");
+  add_integer_option<long long>(app, "--log-every", options.log_every,
+                                "evaluate and log every N steps");
   app.add_option("--out", options.out_dir,
                  "write curve.csv, results.json, hidden_states.csv and space_time.png here");
   app.add_option("--save", options.save_path, "save the trained model (safetensors) here");
   app.add_option("--load", options.load_path,
                  "start from the weights of this model file (same structure) instead of the init");
-  app.add_option("--checkpoint-every", options.checkpoint_every,
-                 "write a checkpoint every N steps (0: never)")
-      ->capture_default_str()
-      ->transform(decimal_integer<long long>());
+  add_integer_option<long long>(app, "--checkpoint-every", options.checkpoint_every,
+                                "write a checkpoint every N steps (0: never)");
   app.add_option("--checkpoint", options.checkpoint_path,
                  "checkpoint file (default: <out>/checkpoint.safetensors; written with "
                  "--checkpoint-every)");

@@ -14,16 +14,10 @@ namespace wrnn::examples {
 template <class Options>
 void add_model_flags(CLI::App& app, Options& options) {
   app.add_option("--model", options.model, "wave, irnn, lstm or gru")->capture_default_str();
-  app.add_option("--n", options.ring_size,
-                 "units per channel (wave) or hidden units (irnn, lstm, gru)")
-      ->capture_default_str()
-      ->transform(decimal_integer<Index>());
-  app.add_option("--channels", options.channels, "wave channels C")
-      ->capture_default_str()
-      ->transform(decimal_integer<Index>());
-  app.add_option("--kernel", options.kernel_size, "wave kernel size k (odd)")
-      ->capture_default_str()
-      ->transform(decimal_integer<Index>());
+  add_integer_option<Index>(app, "--n", options.ring_size,
+                            "units per channel (wave) or hidden units (irnn, lstm, gru)");
+  add_integer_option<Index>(app, "--channels", options.channels, "wave channels C");
+  add_integer_option<Index>(app, "--kernel", options.kernel_size, "wave kernel size k (odd)");
   app.add_option("--lr", options.learning_rate, "Adam learning rate (finite, >= 0)")
       ->capture_default_str()
       ->transform(finite_number());

@@ -638,30 +638,23 @@ inline int seq_image_main(int argc, char** argv) {
                      ") or of the CIFAR-10 binary files (needed for nscifar10)");
   app.add_option("--readout", options.readout, "linear or mlp (one hidden layer of 100 relu)")
       ->capture_default_str();
-  app.add_option("--epochs", options.epochs, "training epochs")
-      ->capture_default_str()
-      ->transform(decimal_integer<long long>());
-  app.add_option("--batch", options.batch,
-                 "training batch size (at most the training images: all but 3000 held out for "
-                 "validation)")
-      ->capture_default_str()
-      ->transform(decimal_integer<Index>());
-  app.add_option("--eval-batch", options.eval_batch,
-                 "evaluation batch size (results do not depend on it)")
-      ->capture_default_str()
-      ->transform(decimal_integer<Index>());
-  app.add_option("--lr-drop-every", options.lr_drop_every,
-                 "divide the learning rate by --lr-drop-factor every E epochs (StepLR)")
-      ->capture_default_str()
-      ->transform(decimal_integer<long long>());
+  add_integer_option<long long>(app, "--epochs", options.epochs, "training epochs");
+  add_integer_option<Index>(
+      app, "--batch", options.batch,
+      "training batch size (at most the training images: all but 3000 held out for "
+      "validation)");
+  add_integer_option<Index>(app, "--eval-batch", options.eval_batch,
+                            "evaluation batch size (results do not depend on it)");
+  add_integer_option<long long>(
+      app, "--lr-drop-every", options.lr_drop_every,
+      "divide the learning rate by --lr-drop-factor every E epochs (StepLR)");
   app.add_option("--lr-drop-factor", options.lr_drop_factor, "the divisor F of the lr drop")
       ->capture_default_str()
       ->transform(finite_number());
-  app.add_option("--seed", options.seed,
-                 "seed of the train/validation split, the psMNIST permutation (or nsCIFAR-10 "
-                 "noise), the batch order and the initial weights (an integer in [0, 2^64))")
-      ->capture_default_str()
-      ->transform(decimal_integer<std::uint64_t>());
+  add_integer_option<std::uint64_t>(
+      app, "--seed", options.seed,
+      "seed of the train/validation split, the psMNIST permutation (or nsCIFAR-10 "
+      "noise), the batch order and the initial weights (an integer in [0, 2^64))");
   app.add_option("--max-train-batches", options.max_train_batches,
                  "train on at most N batches per epoch (0: all; for quick runs and timing)")
       ->capture_default_str()
@@ -672,13 +665,10 @@ inline int seq_image_main(int argc, char** argv) {
                  "results do not depend on it)")
       ->capture_default_str()
       ->transform(decimal_integer<Index>());
-  app.add_option("--max-eval", options.max_eval,
-                 "evaluate on the first N validation and N test images (0: all)")
-      ->capture_default_str()
-      ->transform(decimal_integer<Index>());
-  app.add_option("--log-every", options.log_every, "redraw the progress bar every N batches")
-      ->capture_default_str()
-      ->transform(decimal_integer<long long>());
+  add_integer_option<Index>(app, "--max-eval", options.max_eval,
+                            "evaluate on the first N validation and N test images (0: all)");
+  add_integer_option<long long>(app, "--log-every", options.log_every,
+                                "redraw the progress bar every N batches");
   app.add_option("--out", options.out_dir,
                  "write curve.csv and results.json here after every epoch (and permutation.txt "
                  "for psmnist)");

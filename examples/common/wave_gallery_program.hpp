@@ -450,18 +450,10 @@ inline int gallery_main(int argc, char** argv) {
                      "copy: gap T (sequences of T + 10 steps); adding: sequence length T "
                      "(default: 30 for copy, 100 for adding)")
           ->transform(decimal_integer<Index>());
-  app.add_option("--steps", options.steps, "Adam steps for each model")
-      ->capture_default_str()
-      ->transform(decimal_integer<long long>());
-  app.add_option("--n", options.ring_size, "wave: units per ring")
-      ->capture_default_str()
-      ->transform(decimal_integer<Index>());
-  app.add_option("--channels", options.channels, "wave: channels C")
-      ->capture_default_str()
-      ->transform(decimal_integer<Index>());
-  app.add_option("--kernel", options.kernel_size, "wave: kernel size k (odd)")
-      ->capture_default_str()
-      ->transform(decimal_integer<Index>());
+  add_integer_option<long long>(app, "--steps", options.steps, "Adam steps for each model");
+  add_integer_option<Index>(app, "--n", options.ring_size, "wave: units per ring");
+  add_integer_option<Index>(app, "--channels", options.channels, "wave: channels C");
+  add_integer_option<Index>(app, "--kernel", options.kernel_size, "wave: kernel size k (odd)");
   app.add_option("--irnn-n", options.irnn_hidden,
                  "iRNN hidden units, >= 1 (default: channels * n, as many units as the wRNN)")
       ->transform(decimal_integer<Index>());
@@ -469,9 +461,7 @@ inline int gallery_main(int argc, char** argv) {
                  "iRNN input weights: normal (N(0, 0.001^2)) or solo (unit 0 only)")
       ->capture_default_str()
       ->check(CLI::IsMember({"normal", "solo"}));
-  app.add_option("--batch", options.batch, "batch size")
-      ->capture_default_str()
-      ->transform(decimal_integer<Index>());
+  add_integer_option<Index>(app, "--batch", options.batch, "batch size");
   app.add_option("--lr", options.learning_rate, "Adam learning rate (finite, >= 0)")
       ->capture_default_str()
       ->transform(finite_number());
@@ -482,9 +472,8 @@ inline int gallery_main(int argc, char** argv) {
   app.add_option("--threads", options.threads,
                  "threads (default: WRNN_NUM_THREADS or all cores; results do not depend on it)")
       ->transform(decimal_integer<Index>());
-  app.add_option("--sample", options.sample, "test sequence drawn and measured (0..255)")
-      ->capture_default_str()
-      ->transform(decimal_integer<Index>());
+  add_integer_option<Index>(app, "--sample", options.sample,
+                            "test sequence drawn and measured (0..255)");
   app.add_option("--out", options.out_dir, "output folder DIR")->capture_default_str();
   return run_program("wave_gallery", app, argc, argv, [&] {
     options.threads = resolve_thread_count(*app.get_option("--threads"), options.threads);
