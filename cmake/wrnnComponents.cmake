@@ -6,16 +6,18 @@
 #   data       wrnn::data      ZLIB (zlib1g-dev)
 #   analysis   wrnn::analysis  FFTW3, double precision (libfftw3-dev), giflib (libgif-dev),
 #                              stb's headers (libstb-dev)
+#   mpi        wrnn::mpi       MPI's C interface (libopenmpi-dev; any MPI 3 implementation)
 #
 # The core, wrnn::wrnn, needs Eigen3 3.4+, xsimd and Threads, and none of these.
 
-set(WRNN_COMPONENTS io data analysis)
+set(WRNN_COMPONENTS io data analysis mpi)
 set(_WRNN_COMPONENTS_DIR "${CMAKE_CURRENT_LIST_DIR}")
 
 # wrnn_find_component_dependencies(<component> <missing-var>)
 # Looks for the packages <component> needs, quietly, so that a missing one never stops the
 # configuration: their imported targets (nlohmann_json::nlohmann_json, ZLIB::ZLIB, FFTW3::fftw3,
-# GIF::GIF) exist afterwards for the ones found, and WRNN_STB_INCLUDE_DIR names stb's directory.
+# GIF::GIF, MPI::MPI_CXX) exist afterwards for the ones found, and WRNN_STB_INCLUDE_DIR names
+# stb's directory.
 # Sets <missing-var> to one entry per package not found, each naming its Debian package; empty
 # when all were found.
 function(wrnn_find_component_dependencies component missing_var)
@@ -44,6 +46,13 @@ function(wrnn_find_component_dependencies component missing_var)
     mark_as_advanced(WRNN_STB_INCLUDE_DIR)
     if(NOT WRNN_STB_INCLUDE_DIR)
       list(APPEND missing "stb's headers (Debian: libstb-dev)")
+    endif()
+  elseif(component STREQUAL "mpi")
+    # Only MPI's C interface (mpi.h): the deprecated C++ bindings stay out (MPI_CXX_SKIP_MPICXX).
+    set(MPI_CXX_SKIP_MPICXX ON)
+    find_package(MPI QUIET COMPONENTS CXX)
+    if(NOT MPI_CXX_FOUND)
+      list(APPEND missing "MPI (Debian: libopenmpi-dev)")
     endif()
   else()
     message(FATAL_ERROR "wrnn_find_component_dependencies: '${component}' is no component of wrnn")

@@ -214,6 +214,10 @@ class SequenceModel {
   /// \throws ShapeError when grad_outputs is not the shape of the outputs.
   void backward(const Matrix<Scalar>& grad_outputs) {
     if (!has_tape_) throw Error("SequenceModel::backward: call forward first");
+    if (run_first_ != 0 || run_end_ != chunk_count())
+      throw Error(detail::concat("SequenceModel::backward: the last forward ran chunks [",
+                                 run_first_, ", ", run_end_, ") of ", chunk_count(),
+                                 " only (forward_chunks); sweep them back with backward_chunks"));
     require_size("SequenceModel::backward gradient rows", outputs_.rows(), grad_outputs.rows());
     require_size("SequenceModel::backward gradient columns", outputs_.cols(), grad_outputs.cols());
     if (chunks_.size() == 1) {
@@ -231,6 +235,66 @@ class SequenceModel {
     for (Chunk& chunk : chunks_)
       for (std::size_t p = 0; p < parameters_.size(); ++p)
         parameters_[p].parameter->grad += chunk.grads[p];
+  }
+
+  /// How many chunks a batch of `batch` samples is cut into (see "Chunks"): chunk c holds
+  /// samples [c * s, min((c + 1) * s, batch)) with s = min(batch, batch_chunk).
+  Index chunk_count_for(Index batch) const {
+    const Index chunk_size = std::min(batch, model_options_.batch_chunk);
+    return chunk_size > 0 ? (batch + chunk_size - 1) / chunk_size : 0;
+  }
+
+  /// forward() over chunks [first, end) of the batch only, for data-parallel training (each
+  /// process runs its share of the chunks; wrnn/mpi/data_parallel.hpp): their columns of the
+  /// returned outputs are what forward() gives them, bit for bit, the other columns are not set,
+  /// and only these chunks get a workspace. backward_chunks() follows it, not backward().
+  /// 	hrows ShapeError when the inputs' d is not the cell's input size.
+  /// 	hrows ValueError unless 0 <= first <= end <= chunk_count_for(batch).
+  const Matrix<Scalar>& forward_chunks(const Sequence<Scalar>& inputs, Index first, Index end) {
+    run_forward(inputs, true, checked_chunk_range(inputs.batch(), first, end), end);
+    return outputs_;
+  }
+
+  /// infer() over chunks [first, end) of the batch only (see forward_chunks()).
+  /// 	hrows ShapeError, ValueError as forward_chunks().
+  const Matrix<Scalar>& infer_chunks(const Sequence<Scalar>& inputs, Index first, Index end) {
+    run_forward(inputs, false, checked_chunk_range(inputs.batch(), first, end), end);
+    return outputs_;
+  }
+
+  /// The reverse sweep of the chunks the last forward() or forward_chunks() ran, each into its
+  /// own gradient buffers (chunk_gradient()); the parameters' .grad are left alone. backward()
+  /// is these buffers added to .grad in chunk order, so a caller that adds every chunk's buffers
+  /// in chunk order gets backward()'s sums bit for bit.
+  /// 	hrows Error when no forward with a tape came before.
+  /// 	hrows ShapeError when grad_outputs is not the shape of the outputs.
+  void backward_chunks(const Matrix<Scalar>& grad_outputs) {
+    if (!has_tape_) throw Error("SequenceModel::backward_chunks: call forward_chunks first");
+    require_size("SequenceModel::backward_chunks gradient rows", outputs_.rows(),
+                 grad_outputs.rows());
+    require_size("SequenceModel::backward_chunks gradient columns", outputs_.cols(),
+                 grad_outputs.cols());
+    thread_pool().parallel_for(run_end_ - run_first_, [&](Index c) {
+      Chunk& chunk = chunks_[static_cast<std::size_t>(run_first_ + c)];
+      if (chunk.grads.empty())  // a batch of one chunk: backward() needs no buffers of its own
+        for (auto& named : parameters_)
+          chunk.grads.push_back(Vector<Scalar>::Zero(named.parameter->size()));
+      for (auto& g : chunk.grads) g.setZero();
+      backward_chunk(chunk, grad_outputs, chunk.grad_pointers());
+    });
+  }
+
+  /// Chunk `chunk`'s gradient of parameter `parameter` (an index into parameters()) from the last
+  /// backward_chunks().
+  /// 	hrows ValueError when that chunk did not run or there is no such parameter.
+  const Vector<Scalar>& chunk_gradient(Index chunk, std::size_t parameter) const {
+    if (chunk < run_first_ || chunk >= run_end_ || parameter >= parameters_.size() ||
+        chunks_[static_cast<std::size_t>(chunk)].grads.size() != parameters_.size())
+      throw ValueError(detail::concat("chunk_gradient: expected a chunk in [", run_first_, ", ",
+                                      run_end_, ") after backward_chunks and a parameter below ",
+                                      parameters_.size(), ", received chunk ", chunk,
+                                      ", parameter ", parameter));
+    return chunks_[static_cast<std::size_t>(chunk)].grads[parameter];
   }
 
   Index steps() const { return steps_; }  ///< T of the last forward() or infer().
@@ -252,7 +316,8 @@ class SequenceModel {
       throw Error(detail::concat("sample_states: the last forward kept one state in ", segment_,
                                  " only (ModelOptions::tape_checkpoint_every ", segment_,
                                  "); record states with tape_checkpoint_every 0"));
-    for (const Chunk& chunk : chunks_) {
+    for (Index c = run_first_; c < run_end_; ++c) {
+      const Chunk& chunk = chunks_[static_cast<std::size_t>(c)];
       if (sample < chunk.first || sample >= chunk.first + chunk.size) continue;
       Matrix<Scalar> states(cell_.state_size(), steps_ + 1);
       for (Index t = 0; t <= steps_; ++t)
@@ -260,7 +325,8 @@ class SequenceModel {
                             .col(sample - chunk.first);
       return states;
     }
-    return {};
+    throw ValueError(detail::concat("sample_states: sample ", sample,
+                                    " was not in the chunks the last forward_chunks ran"));
   }
 
   /// Bytes the forward keeps per step and per sample for the reverse sweep, every state kept: the
@@ -348,6 +414,8 @@ class SequenceModel {
     outputs_ = std::move(other.outputs_);
     steps_ = other.steps_;
     batch_ = other.batch_;
+    run_first_ = other.run_first_;
+    run_end_ = other.run_end_;
     chunks_have_tape_ = other.chunks_have_tape_;
     segment_ = other.segment_;
     checkpoint_slots_ = other.checkpoint_slots_;
@@ -359,6 +427,17 @@ class SequenceModel {
   }
 
   Index chunk_count() const { return static_cast<Index>(chunks_.size()); }
+
+  // `first`, once [first, end) is checked to be a range of the chunks of a batch of `batch`.
+  Index checked_chunk_range(Index batch, Index first, Index end) const {
+    const Index count = chunk_count_for(batch);
+    if (first < 0 || first > end || end > count)
+      throw ValueError(detail::concat(
+          "forward_chunks: expected chunks [first, end) with 0 <= "
+          "first <= end <= ",
+          count, " (the chunks of a batch of ", batch, "), received [", first, ", ", end, ")"));
+    return first;
+  }
 
   // Per step and sample, what the tape keeps besides states: x_t and an every-step readout's
   // hidden layer, outputs and output gradients.
@@ -422,13 +501,16 @@ class SequenceModel {
     return pointers;
   }
 
-  // Sizes every chunk's workspace for T steps and B samples, with or without the tape (allocates
-  // only when one of those changes).
-  void plan_chunks(Index steps, Index batch, bool with_tape) {
-    if (steps == steps_ && batch == batch_ && with_tape == chunks_have_tape_ && !chunks_.empty())
+  // Sizes the workspace of chunks [first, end) for T steps and B samples, with or without the tape
+  // (allocates only when one of those changes); the other chunks get none.
+  void plan_chunks(Index steps, Index batch, bool with_tape, Index first, Index end) {
+    if (steps == steps_ && batch == batch_ && with_tape == chunks_have_tape_ && !chunks_.empty() &&
+        first == run_first_ && end == run_end_)
       return;
     steps_ = steps;
     batch_ = batch;
+    run_first_ = first;
+    run_end_ = end;
     chunks_have_tape_ = with_tape;
     // With a tape: checkpoint slots for h_0, h_K, ..., then K - 1 slots for the other states of
     // one segment, and K cell tapes. Without: two states and one tape.
@@ -444,6 +526,7 @@ class SequenceModel {
       Chunk& chunk = chunks_[static_cast<std::size_t>(c)];
       chunk.first = c * chunk_size;
       chunk.size = std::min(chunk_size, batch - chunk.first);
+      if (c < first || c >= end) continue;  // another process runs it (forward_chunks)
       const Index b = chunk.size;
       chunk.inputs.resize(cell_.input_size(), with_tape ? T * b : 0);
       if (!projects_into_states()) chunk.projected.resize(P, b);
@@ -526,14 +609,17 @@ class SequenceModel {
         chunk.states.data() + state_slot(t) * chunk.size * S, S, cell_.output_size(), chunk.size);
   }
 
-  void run_forward(const Sequence<Scalar>& inputs, bool with_tape) {
+  // Chunks [first, end) of the batch (end -1: to the last).
+  void run_forward(const Sequence<Scalar>& inputs, bool with_tape, Index first = 0,
+                   Index end = -1) {
     require_size("SequenceModel::forward input width d", cell_.input_size(), inputs.features());
     has_tape_ = false;  // until this forward has finished
-    plan_chunks(inputs.steps(), inputs.batch(), with_tape);
+    plan_chunks(inputs.steps(), inputs.batch(), with_tape, first,
+                end < 0 ? chunk_count_for(inputs.batch()) : end);
     if (narrow_input()) input_weight_columns_ = cell_.input_weight().matrix();
     outputs_.resize(readout_.output_size(), output_steps() * batch_);
-    thread_pool().parallel_for(chunk_count(), [&](Index c) {
-      forward_chunk(chunks_[static_cast<std::size_t>(c)], inputs);
+    thread_pool().parallel_for(run_end_ - run_first_, [&](Index c) {
+      forward_chunk(chunks_[static_cast<std::size_t>(run_first_ + c)], inputs);
     });
     has_tape_ = with_tape;
   }
@@ -687,10 +773,11 @@ class SequenceModel {
   Matrix<Scalar> input_weight_columns_;  // Wx column-major, for project_step (narrow inputs)
   Matrix<Scalar> outputs_;
   Index steps_ = 0, batch_ = 0;
-  bool chunks_have_tape_ = false;  // how the chunks' workspace is sized (plan_chunks)
-  Index segment_ = 1;              // K of the planned tape (T + 1: every state kept)
-  Index checkpoint_slots_ = 1;     // slots for h_0, h_K, h_2K, ... before the segment buffer
-  bool has_tape_ = false;          // whether the last forward kept a tape backward can use
+  Index run_first_ = 0, run_end_ = 0;  // the chunks the last forward ran (the others: no workspace)
+  bool chunks_have_tape_ = false;      // how the chunks' workspace is sized (plan_chunks)
+  Index segment_ = 1;                  // K of the planned tape (T + 1: every state kept)
+  Index checkpoint_slots_ = 1;         // slots for h_0, h_K, h_2K, ... before the segment buffer
+  bool has_tape_ = false;              // whether the last forward kept a tape backward can use
 };
 
 }  // namespace wrnn
