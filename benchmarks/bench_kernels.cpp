@@ -24,7 +24,6 @@
 #include "wrnn/core/rng.hpp"
 #include "wrnn/kernels/circular_conv.hpp"
 #include "wrnn/kernels/circular_conv_lanes.hpp"
-#include "wrnn/kernels/circular_conv_parallel.hpp"
 #include "wrnn/kernels/simd_target.hpp"
 
 namespace {
@@ -168,67 +167,6 @@ void BM_ForwardActivation(benchmark::State& bench) {
   set_flop_rate(bench, d.flops());
 }
 
-template <Implementation implementation>
-void BM_BackwardState(benchmark::State& bench) {
-  KernelData d(bench);
-  time_kernel<implementation>(
-      bench, d, d.flops(),
-      [&] {
-        wrnn::circular_conv_backward_state(d.shape, d.weights.data(), d.state.data(), d.out.data(),
-                                           d.batch);
-      },
-      [&] {
-        wrnn::simd::circular_conv_backward_state(d.shape, d.weights.data(), d.state.data(),
-                                                 d.out.data(), d.batch);
-      },
-      [&] {
-        wrnn::reference::circular_conv_backward_state(d.shape, d.weights.data(), d.state.data(),
-                                                      d.out.data(), d.batch);
-      });
-}
-
-template <Implementation implementation>
-void BM_BackwardWeights(benchmark::State& bench) {
-  KernelData d(bench);
-  time_kernel<implementation>(
-      bench, d, d.flops(),
-      [&] {
-        wrnn::circular_conv_backward_weights(d.shape, d.state.data(), d.out.data(),
-                                             d.grad_weights.data(), d.grad_bias.data(), d.batch);
-      },
-      [&] {
-        wrnn::simd::circular_conv_backward_weights(d.shape, d.state.data(), d.out.data(),
-                                                   d.grad_weights.data(), d.grad_bias.data(),
-                                                   d.batch);
-      },
-      [&] {
-        wrnn::reference::circular_conv_backward_weights(d.shape, d.state.data(), d.out.data(),
-                                                        d.grad_weights.data(), d.grad_bias.data(),
-                                                        d.batch);
-      });
-}
-
-// Both backward passes in one sweep (what the wave cell's backward step runs): the state
-// gradient is overwritten, so no zeroing pass. Counted as two kernels' multiply-adds.
-template <Implementation implementation>
-void BM_BackwardFused(benchmark::State& bench) {
-  KernelData d(bench);
-  std::vector<float> grad_state(d.out.size());
-  time_kernel<implementation>(
-      bench, d, 2 * d.flops(),
-      [&] {
-        wrnn::circular_conv_backward(d.shape, d.weights.data(), d.state.data(), d.out.data(),
-                                     d.grad_weights.data(), d.grad_bias.data(), grad_state.data(),
-                                     d.batch);
-      },
-      [&] {
-        wrnn::simd::circular_conv_backward(d.shape, d.weights.data(), d.state.data(), d.out.data(),
-                                           d.grad_weights.data(), d.grad_bias.data(),
-                                           grad_state.data(), d.batch);
-      },
-      [] {});
-}
-
 // The paper's sizes: copy (n=100, C=6), adding (n=100, C=27), sMNIST (n=256, C=16); batch 128,
 // and the streaming case, batch 1.
 void paper_sizes(benchmark::internal::Benchmark* b) {
@@ -240,16 +178,8 @@ void paper_sizes(benchmark::internal::Benchmark* b) {
 BENCHMARK_TEMPLATE(BM_Forward, Implementation::dispatched)->Apply(paper_sizes);
 BENCHMARK_TEMPLATE(BM_ForwardActivation, wrnn::Activation::relu)->Apply(paper_sizes);
 BENCHMARK_TEMPLATE(BM_ForwardActivation, wrnn::Activation::tanh)->Apply(paper_sizes);
-BENCHMARK_TEMPLATE(BM_BackwardState, Implementation::dispatched)->Apply(paper_sizes);
-BENCHMARK_TEMPLATE(BM_BackwardWeights, Implementation::dispatched)->Apply(paper_sizes);
-BENCHMARK_TEMPLATE(BM_BackwardFused, Implementation::dispatched)->Apply(paper_sizes);
 BENCHMARK_TEMPLATE(BM_Forward, Implementation::direct)->Apply(paper_sizes);
-BENCHMARK_TEMPLATE(BM_BackwardState, Implementation::direct)->Apply(paper_sizes);
-BENCHMARK_TEMPLATE(BM_BackwardWeights, Implementation::direct)->Apply(paper_sizes);
-BENCHMARK_TEMPLATE(BM_BackwardFused, Implementation::direct)->Apply(paper_sizes);
 BENCHMARK_TEMPLATE(BM_Forward, Implementation::reference)->Apply(paper_sizes);
-BENCHMARK_TEMPLATE(BM_BackwardState, Implementation::reference)->Apply(paper_sizes);
-BENCHMARK_TEMPLATE(BM_BackwardWeights, Implementation::reference)->Apply(paper_sizes);
 
 // The kernels for states with the samples in lanes, as SequenceModel runs them: the batch of
 // range(2) samples in chunks of range(3) (the model's batch_chunk, 32 by default), one call per
@@ -352,26 +282,6 @@ void BM_CrossoverForward(benchmark::State& bench) {
   set_flop_rate(bench, d.flops());
 }
 
-template <bool winograd>
-void BM_CrossoverBackwardFused(benchmark::State& bench) {
-  if (!wrnn::winograd::compiled) return bench.SkipWithError("Winograd kernels not compiled");
-  KernelData d(bench);
-  std::vector<float> grad_state(d.out.size());
-  wrnn::ScratchBuffer<float> scratch;
-  for (auto _ : bench) {
-    if constexpr (winograd && wrnn::winograd::compiled)
-      wrnn::winograd::backward(d.shape, d.weights.data(), d.state.data(), d.out.data(),
-                               d.grad_weights.data(), d.grad_bias.data(), grad_state.data(),
-                               d.batch, scratch);
-    else
-      wrnn::simd::circular_conv_backward(d.shape, d.weights.data(), d.state.data(), d.out.data(),
-                                         d.grad_weights.data(), d.grad_bias.data(),
-                                         grad_state.data(), d.batch, scratch);
-    benchmark::ClobberMemory();
-  }
-  set_flop_rate(bench, 2 * d.flops());
-}
-
 void crossover_sizes(benchmark::internal::Benchmark* b) {
   b->ArgNames({"n", "C", "B"});
   for (Index n : {100, 256})
@@ -382,44 +292,6 @@ void crossover_sizes(benchmark::internal::Benchmark* b) {
 
 BENCHMARK_TEMPLATE(BM_CrossoverForward, false)->Apply(crossover_sizes);
 BENCHMARK_TEMPLATE(BM_CrossoverForward, true)->Apply(crossover_sizes);
-BENCHMARK_TEMPLATE(BM_CrossoverBackwardFused, false)->Apply(crossover_sizes);
-BENCHMARK_TEMPLATE(BM_CrossoverBackwardFused, true)->Apply(crossover_sizes);
-
-// The batch split over a ThreadPool: range(3) = threads. Timed in wall-clock time (the CPU time
-// of the calling thread alone would flatter it), so the rate is that of the whole pool.
-void BM_ForwardThreads(benchmark::State& bench) {
-  KernelData d(bench);
-  wrnn::ThreadPool pool(bench.range(3));
-  for (auto _ : bench) {
-    wrnn::circular_conv_forward_activation(pool, d.shape, d.weights.data(), d.bias.data(),
-                                           d.state.data(), d.out.data(), d.batch,
-                                           wrnn::Activation::relu);
-    benchmark::ClobberMemory();
-  }
-  set_flop_rate(bench, d.flops());
-}
-
-void BM_BackwardThreads(benchmark::State& bench) {
-  KernelData d(bench);
-  wrnn::ThreadPool pool(bench.range(3));
-  for (auto _ : bench) {
-    wrnn::circular_conv_backward_state(pool, d.shape, d.weights.data(), d.state.data(),
-                                       d.out.data(), d.batch);
-    wrnn::circular_conv_backward_weights(pool, d.shape, d.state.data(), d.out.data(),
-                                         d.grad_weights.data(), d.grad_bias.data(), d.batch);
-    benchmark::ClobberMemory();
-  }
-  set_flop_rate(bench, 2 * d.flops());
-}
-
-void thread_sizes(benchmark::internal::Benchmark* b) {
-  b->ArgNames({"n", "C", "B", "threads"});
-  for (Index threads : {1, 2}) b->Args({100, 6, 128, threads})->Args({256, 16, 128, threads});
-  b->UseRealTime()->Unit(benchmark::kMicrosecond);
-}
-
-BENCHMARK(BM_ForwardThreads)->Apply(thread_sizes);
-BENCHMARK(BM_BackwardThreads)->Apply(thread_sizes);
 
 }  // namespace
 

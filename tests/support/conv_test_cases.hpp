@@ -1,17 +1,19 @@
 // Test data shared by the circular-convolution kernels' tests (test_kernels.cpp, in the layout
 // with samples in columns, and test_kernels_lanes.cpp, samples in lanes): random inputs rounded
-// to the kernel's scalar, the shapes worth testing, the relative error against a double
+// to the kernel's scalar, the shapes worth testing, each element's error against a double
 // reference, and the activations written out.
 #pragma once
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <type_traits>
 #include <vector>
 
 #include "wrnn/core/activation.hpp"
 #include "wrnn/core/rng.hpp"
+#include "wrnn/kernels/circular_conv_reference.hpp"
 #include "wrnn/kernels/conv_shape.hpp"
 
 namespace wrnn_test::conv {
@@ -30,17 +32,25 @@ std::vector<To> cast(const std::vector<From>& values) {
   return std::vector<To>(values.begin(), values.end());
 }
 
-// ||a - b|| / ||b|| (or ||a - b|| when b is zero).
+inline std::vector<double> absolute(std::vector<double> values) {
+  for (double& value : values) value = std::abs(value);
+  return values;
+}
+
+// The largest error of an element against its exact value, in units of the sum of its terms'
+// magnitudes: the measure a sum's rounding error is bounded by (about the number of terms times
+// the unit roundoff at worst), also where the terms cancel and the sum is small. One element off
+// by 1e-3 of its terms fails it, however many elements are right.
 template <class A>
-double relative_error(const std::vector<A>& actual, const std::vector<double>& expected) {
+double conditioned_error(const std::vector<A>& actual, const std::vector<double>& expected,
+                         const std::vector<double>& magnitudes) {
   REQUIRE(actual.size() == expected.size());
-  double difference = 0, norm = 0;
-  for (std::size_t i = 0; i < actual.size(); ++i) {
-    const double d = static_cast<double>(actual[i]) - expected[i];
-    difference += d * d;
-    norm += expected[i] * expected[i];
-  }
-  return norm > 0 ? std::sqrt(difference / norm) : std::sqrt(difference);
+  REQUIRE(magnitudes.size() == expected.size());
+  double worst = 0;
+  for (std::size_t i = 0; i < actual.size(); ++i)
+    worst = std::max(worst, std::abs(static_cast<double>(actual[i]) - expected[i]) /
+                                std::max(magnitudes[i], 1e-300));
+  return worst;
 }
 
 template <class Scalar>
@@ -73,6 +83,50 @@ Case make_case(const ConvShape& shape, Index batch, std::uint64_t seed) {
   data.grad_weights = rounded(shape.weight_count());
   data.grad_bias = rounded(shape.channels);
   return data;
+}
+
+// A batch's states (rows x batch) from the layout with samples in columns (each sample's rows
+// contiguous) into the layout with samples in lanes (each row's samples contiguous), and back.
+template <class To, class From>
+std::vector<To> to_lanes(const std::vector<From>& columns, Index rows, Index batch) {
+  std::vector<To> lanes_order(columns.size());
+  for (Index s = 0; s < batch; ++s)
+    for (Index row = 0; row < rows; ++row)
+      lanes_order[static_cast<std::size_t>(row * batch + s)] =
+          static_cast<To>(columns[static_cast<std::size_t>(s * rows + row)]);
+  return lanes_order;
+}
+
+template <class Scalar>
+std::vector<double> to_columns(const std::vector<Scalar>& lanes_order, Index rows, Index batch) {
+  std::vector<double> columns(lanes_order.size());
+  for (Index s = 0; s < batch; ++s)
+    for (Index row = 0; row < rows; ++row)
+      columns[static_cast<std::size_t>(s * rows + row)] =
+          static_cast<double>(lanes_order[static_cast<std::size_t>(row * batch + s)]);
+  return columns;
+}
+
+// The magnitudes conditioned_error measures against, from the reference on the terms' absolute
+// values: the forward's |out| (where it accumulates) + |b_u| (with a bias) + sum |u| |h|, and
+// the backward to the state's |grad_h| (where it accumulates) + sum |u| |g|.
+inline std::vector<double> forward_magnitudes(const Case& data, bool with_bias, bool accumulate) {
+  std::vector<double> magnitudes =
+      accumulate ? absolute(data.out) : std::vector<double>(data.out.size(), 0.0);
+  const std::vector<double> bias = absolute(data.bias);
+  wrnn::reference::circular_conv_forward(
+      data.shape, absolute(data.weights).data(), with_bias ? bias.data() : nullptr,
+      absolute(data.state).data(), magnitudes.data(), data.batch);
+  return magnitudes;
+}
+
+inline std::vector<double> backward_state_magnitudes(const Case& data, bool accumulate) {
+  std::vector<double> magnitudes =
+      accumulate ? absolute(data.out) : std::vector<double>(data.out.size(), 0.0);
+  wrnn::reference::circular_conv_backward_state(data.shape, absolute(data.weights).data(),
+                                                absolute(data.grad_out).data(), magnitudes.data(),
+                                                data.batch);
+  return magnitudes;
 }
 
 inline std::vector<ConvShape> shapes_to_test() {

@@ -85,65 +85,6 @@ void circular_conv_forward_activation(const ConvShape& shape, const Scalar* weig
   }
 }
 
-/// grad_state (C*n x B) += u^T (*) grad_out
-template <class Scalar>
-void circular_conv_backward_state(const ConvShape& shape, const Scalar* weights,
-                                  const Scalar* grad_out, Scalar* grad_state, Index batch,
-                                  ScratchBuffer<Scalar>& scratch) {
-  if constexpr (winograd_available<Scalar>)
-    if (winograd::applies(shape))
-      return winograd::backward_state(shape, weights, grad_out, grad_state, batch, scratch);
-  if constexpr (simd::available<Scalar>)
-    simd::circular_conv_backward_state(shape, weights, grad_out, grad_state, batch, scratch);
-  else
-    reference::circular_conv_backward_state(shape, weights, grad_out, grad_state, batch);
-}
-
-/// grad_u += correlation of grad_out with state, grad_b += sum of grad_out (over the batch).
-/// grad_bias may be null. Summation order: fixed for a given call (any batch split into several
-/// calls changes the rounding, so split a batch the same way whatever the thread count).
-template <class Scalar>
-void circular_conv_backward_weights(const ConvShape& shape, const Scalar* state,
-                                    const Scalar* grad_out, Scalar* grad_weights, Scalar* grad_bias,
-                                    Index batch, ScratchBuffer<Scalar>& scratch) {
-  if constexpr (winograd_available<Scalar>)
-    if (winograd::applies(shape))
-      return winograd::backward_weights(shape, state, grad_out, grad_weights, grad_bias, batch,
-                                        scratch);
-  if constexpr (simd::available<Scalar>)
-    simd::circular_conv_backward_weights(shape, state, grad_out, grad_weights, grad_bias, batch,
-                                         scratch);
-  else
-    reference::circular_conv_backward_weights(shape, state, grad_out, grad_weights, grad_bias,
-                                              batch);
-}
-
-/// Both backward passes of a step at once, for this layout (the wave cell trains with
-/// lanes::backward, circular_conv_lanes.hpp):
-///
-///     grad_u += correlation of grad_out with state, grad_b += sum of grad_out (may be null),
-///     grad_state = u^T (*) grad_out   (overwritten, not added to)
-///
-/// The same bits as backward_weights, then backward_state into a zeroed grad_state; faster.
-template <class Scalar>
-void circular_conv_backward(const ConvShape& shape, const Scalar* weights, const Scalar* state,
-                            const Scalar* grad_out, Scalar* grad_weights, Scalar* grad_bias,
-                            Scalar* grad_state, Index batch, ScratchBuffer<Scalar>& scratch) {
-  if constexpr (winograd_available<Scalar>)
-    if (winograd::applies(shape))
-      return winograd::backward(shape, weights, state, grad_out, grad_weights, grad_bias,
-                                grad_state, batch, scratch);
-  if constexpr (simd::available<Scalar>) {
-    simd::circular_conv_backward(shape, weights, state, grad_out, grad_weights, grad_bias,
-                                 grad_state, batch, scratch);
-  } else {
-    reference::circular_conv_backward_weights(shape, state, grad_out, grad_weights, grad_bias,
-                                              batch);
-    MatrixMap<Scalar>(grad_state, shape.state_size(), batch).setZero();
-    reference::circular_conv_backward_state(shape, weights, grad_out, grad_state, batch);
-  }
-}
-
 // ---- the same, on this thread's scratch buffer ----
 
 /// circular_conv_forward on this thread's scratch buffer.
@@ -160,32 +101,6 @@ void circular_conv_forward_activation(const ConvShape& shape, const Scalar* weig
                                       Index batch, Activation activation) {
   circular_conv_forward_activation(shape, weights, bias, state, inout, batch, activation,
                                    thread_scratch<Scalar>());
-}
-
-/// circular_conv_backward_state on this thread's scratch buffer.
-template <class Scalar>
-void circular_conv_backward_state(const ConvShape& shape, const Scalar* weights,
-                                  const Scalar* grad_out, Scalar* grad_state, Index batch) {
-  circular_conv_backward_state(shape, weights, grad_out, grad_state, batch,
-                               thread_scratch<Scalar>());
-}
-
-/// circular_conv_backward_weights on this thread's scratch buffer.
-template <class Scalar>
-void circular_conv_backward_weights(const ConvShape& shape, const Scalar* state,
-                                    const Scalar* grad_out, Scalar* grad_weights, Scalar* grad_bias,
-                                    Index batch) {
-  circular_conv_backward_weights(shape, state, grad_out, grad_weights, grad_bias, batch,
-                                 thread_scratch<Scalar>());
-}
-
-/// circular_conv_backward on this thread's scratch buffer.
-template <class Scalar>
-void circular_conv_backward(const ConvShape& shape, const Scalar* weights, const Scalar* state,
-                            const Scalar* grad_out, Scalar* grad_weights, Scalar* grad_bias,
-                            Scalar* grad_state, Index batch) {
-  circular_conv_backward(shape, weights, state, grad_out, grad_weights, grad_bias, grad_state,
-                         batch, thread_scratch<Scalar>());
 }
 
 }  // namespace wrnn

@@ -62,11 +62,6 @@ namespace detail {
 inline constexpr int forward_channels = 6;
 inline constexpr int forward_vectors = vector_registers >= 32 ? 4 : 2;
 
-// Weight-gradient tile: weight_channels gradient vectors and weight_channels x weight_rows
-// accumulators, one input row vector at a time (4x6 + 4 + 1 = 29 of 32; 2x5 + 2 + 1 = 13 of 16).
-inline constexpr int weight_channels = vector_registers >= 32 ? 4 : 2;
-inline constexpr int weight_rows = vector_registers >= 32 ? 6 : 5;
-
 inline Index round_up(Index value, Index multiple) {
   return (value + multiple - 1) / multiple * multiple;
 }
@@ -82,7 +77,6 @@ struct RingLayout {
   Index lead = 0;           // round_up(r, W): unit 0 sits here, so the ring's copy is aligned
   Index row_start = 0;      // lead - r: where the padded ring [h[n-r..n) | h | h[0..r)] starts
   Index padded_stride = 0;  // >= lead + vectors*W + r: row of the padded ring
-  Index plain_stride = 0;   // vectors*W: row of a zero-extended (not wrapped) ring
 
   explicit RingLayout(const ConvShape& shape)
       : ring_size(shape.ring_size),
@@ -91,24 +85,10 @@ struct RingLayout {
         vectors((shape.ring_size + lanes<Scalar> - 1) / lanes<Scalar>),
         lead(round_up(halo, lanes<Scalar>)),
         row_start(lead - halo),
-        padded_stride(round_up(lead + vectors * lanes<Scalar> + halo, lanes<Scalar>)),
-        plain_stride(vectors * lanes<Scalar>) {
+        padded_stride(round_up(lead + vectors * lanes<Scalar> + halo, lanes<Scalar>)) {
     shape.validate();  // r <= n, odd k, positive sizes: what the padding relies on
   }
 };
-
-// row[from, stride) = 0 for `rows` SIMD-aligned rows, `stride` apart, whose stride is a multiple
-// of W: whole aligned vectors from the one holding `from` on; call it before writing
-// row[0, from). The kernels zero their staging rows' ends once per call, not once per ring:
-// nothing they write per sample reaches there, and GCC makes each row's few stores a call to
-// memset (3.5% of the copy training step on an AVX2 host when it ran per ring, `perf record`).
-template <class Scalar>
-inline void zero_row_ends(Scalar* first_row, Index rows, Index from, Index stride) {
-  constexpr Index W = lanes<Scalar>;
-  for (Index row = 0; row < rows; ++row)
-    for (Index i = from / W * W; i < stride; i += W)
-      Batch<Scalar>(Scalar(0)).store_aligned(first_row + row * stride + i);
-}
 
 // The lane numbers 0, 1, ..., W-1 as a vector, to mask the first or last lanes of a vector that
 // overlaps the end of a ring (a constant table: building it on the stack would be a vector load
@@ -163,12 +143,6 @@ Scalar* pad_rings(const RingLayout<Scalar>& layout, Index channels, const Scalar
     }
   }
   return padded + layout.row_start;
-}
-
-// Zeroes the ends of `rows` padded rows (padded_stride apart) that pad_rings leaves to its caller.
-template <class Scalar>
-void zero_padded_ends(const RingLayout<Scalar>& layout, Index rows, Scalar* padded) {
-  zero_row_ends(padded, rows, layout.lead + layout.ring_size + layout.halo, layout.padded_stride);
 }
 
 // Runs compute(b, padded rows of sample b) for the samples [first, end) of `rings` (samples
@@ -373,222 +347,6 @@ void forward_sample(const RingLayout<Scalar>& layout, const Scalar* padded, Inde
   }
 }
 
-// One weight-gradient tile over all unit vectors of a group of samples:
-//   acc[c][row] (lane-wise) += sum_{s, v} grads[s][c][v] * rows[row][s][v]
-// `grads` points at output channel c0 of sample 0 (channels grad_stride apart, samples
-// grad_sample_stride apart), rows[r] at sample 0 of row r (samples row_sample_stride apart),
-// `acc` at the accumulator of (c0, row 0), W lanes each, acc_stride scalars between channels.
-template <class Scalar, int Channels, int Rows>
-inline void weight_tile(const Scalar* grads, Index grad_stride, Index grad_sample_stride,
-                        const Scalar* const* rows, Index row_sample_stride, Index samples,
-                        Index vectors, Scalar* acc, Index acc_stride) {
-  using B = Batch<Scalar>;
-  constexpr Index W = lanes<Scalar>;
-  B sum[std::size_t{Channels}][std::size_t{Rows}];
-  for (int c = 0; c < Channels; ++c)
-    for (int r = 0; r < Rows; ++r) sum[c][r] = B::load_aligned(acc + c * acc_stride + r * W);
-  for (Index sample = 0; sample < samples; ++sample) {
-    const Scalar* g_sample = grads + sample * grad_sample_stride;
-    const Index row_offset = sample * row_sample_stride;
-    for (Index v = 0; v < vectors; ++v) {
-      B g[std::size_t{Channels}];
-      for (int c = 0; c < Channels; ++c) g[c] = B::load_aligned(g_sample + c * grad_stride + v * W);
-      for (int r = 0; r < Rows; ++r) {
-        const B x = B::load_unaligned(rows[r] + row_offset + v * W);
-        for (int c = 0; c < Channels; ++c) sum[c][r] = xsimd::fma(g[c], x, sum[c][r]);
-      }
-    }
-  }
-  for (int c = 0; c < Channels; ++c)
-    for (int r = 0; r < Rows; ++r) sum[c][r].store_aligned(acc + c * acc_stride + r * W);
-}
-
-// Scratch layout of the backward kernels, in scalars (each part a multiple of W):
-//   padded state rings [group][C][padded_stride] | zero-extended output gradient
-//   [group][C][plain_stride] | lane accumulators (C*padded_row_count + C)*W (weights, then bias)
-//   | transposed weights | two samples' padded output gradient [2][C][padded_stride]
-// (the last two for the backward to the state).
-// A group of samples is staged at once so that a tile's accumulators are loaded and stored
-// once per group rather than once per sample (n = 100 is only 7 AVX-512 vectors per row);
-// the group is as large as keeps the staged rings within about 96 KiB (L2), at most 8.
-template <class Scalar>
-struct WeightScratch {
-  Index row_count, padded_row_count, group, sample_padded, sample_grads;
-  Index padded, grads, acc, bias_acc, transposed, grad_padded, total;
-  WeightScratch(const ConvShape& shape, const RingLayout<Scalar>& layout) {
-    const Index C = shape.channels, W = lanes<Scalar>;
-    row_count = C * shape.kernel_size;  // one row per (input channel, tap)
-    padded_row_count = round_up(row_count, weight_rows);
-    sample_padded = C * layout.padded_stride;
-    sample_grads = C * layout.plain_stride;
-    const Index sample_bytes = (sample_padded + sample_grads) * Index(sizeof(Scalar));
-    group = std::max<Index>(1, std::min<Index>(8, (96 * 1024) / sample_bytes));
-    padded = 0;
-    grads = padded + group * sample_padded;
-    acc = grads + group * sample_grads;
-    bias_acc = acc + C * padded_row_count * W;
-    transposed = bias_acc + C * W;
-    grad_padded = transposed + round_up(shape.weight_count(), W);
-    total = grad_padded + 2 * sample_padded;
-  }
-};
-
-// The backward to the state is a forward with u'[c'][c][k-1-j] = u[c][c'][j] (file comment).
-template <class Scalar>
-void transpose_weights(const ConvShape& shape, const Scalar* weights, Scalar* transposed) {
-  const Index C = shape.channels, k = shape.kernel_size;
-  for (Index c = 0; c < C; ++c)
-    for (Index input = 0; input < C; ++input)
-      for (Index j = 0; j < k; ++j)
-        transposed[(input * C + c) * k + (k - 1 - j)] = weights[(c * C + input) * k + j];
-}
-
-template <class Scalar, int Channels>
-void weight_channel_block(const WeightScratch<Scalar>& parts, const RingLayout<Scalar>& layout,
-                          Index kernel_size, Scalar* scratch, Index samples, Index first_channel) {
-  constexpr Index W = lanes<Scalar>;
-  constexpr int R = weight_rows;
-  const Scalar* padded = scratch + parts.padded + layout.row_start;
-  const Scalar* grads = scratch + parts.grads + first_channel * layout.plain_stride;
-  Scalar* acc = scratch + parts.acc + first_channel * parts.padded_row_count * W;
-  // Row (c', j) reads padded[c'][i + j]. Rows past the end read row (0, 0) again and land in
-  // accumulators that are never summed (at most weight_rows - 1 of them). The (c', j) of each
-  // row is stepped along, not divided out.
-  Index input = 0, tap = 0;
-  for (Index first_row = 0; first_row < parts.padded_row_count; first_row += R) {
-    const Scalar* rows[R];
-    for (int r = 0; r < R; ++r) {
-      rows[r] =
-          first_row + r < parts.row_count ? padded + input * layout.padded_stride + tap : padded;
-      if (++tap == kernel_size) {
-        tap = 0;
-        ++input;
-      }
-    }
-    weight_tile<Scalar, Channels, R>(grads, layout.plain_stride, parts.sample_grads, rows,
-                                     parts.sample_padded, samples, layout.vectors,
-                                     acc + first_row * W, parts.padded_row_count * W);
-  }
-}
-
-// The backward to the state for samples [first, end): grad_state (+)= u^T (*) grad_out, run as
-// a forward with the transposed, tap-reversed weights; adds to grad_state when accumulate is
-// set, else overwrites it. buffers holds two samples' padded rows.
-template <class Scalar>
-void backward_state_samples(const RingLayout<Scalar>& layout, Index channels, Index kernel_size,
-                            const Scalar* transposed, const Scalar* grad_out, Index first,
-                            Index end, Scalar* buffers, Scalar* grad_state, bool accumulate) {
-  const Index size = channels * layout.ring_size;
-  for_each_padded_sample(layout, channels, grad_out, first, end, buffers,
-                         [&](Index b, const Scalar* rows) {
-                           forward_sample(layout, rows, channels, kernel_size, transposed,
-                                          static_cast<const Scalar*>(nullptr),
-                                          grad_state + b * size, Activation::identity, accumulate);
-                         });
-}
-
-// Copies one ring of the output gradient into a zero-extended row of whole vectors (the zeros
-// past n are the caller's, zero_row_ends) and adds it to the ring's bias lane sums. The sums are
-// taken from the vectors as they are loaded, not from the row: reading the row back at once
-// would load vectors that span two stores still in flight (the ring's end is written by an
-// overlapping store), which the core cannot forward.
-template <class Scalar>
-inline void stage_gradient_ring(const RingLayout<Scalar>& layout, const Scalar* source, Scalar* row,
-                                Scalar* bias_lanes) {
-  using B = Batch<Scalar>;
-  constexpr Index W = lanes<Scalar>;
-  const Index n = layout.ring_size, done = layout.full_vectors * W;
-  B bias_sum = B::load_aligned(bias_lanes);
-  if (n < W) {  // a ring shorter than one vector: one scalar pass
-    for (Index i = 0; i < n; ++i) row[i] = source[i];
-    bias_sum += B::load_aligned(row);
-    bias_sum.store_aligned(bias_lanes);
-    return;
-  }
-  for (Index i = 0; i < done; i += W) {
-    const B g = B::load_unaligned(source + i);
-    g.store_aligned(row + i);
-    bias_sum += g;
-  }
-  if (done < n) {  // the last W units; lanes before n - done repeat units already summed
-    const B last = B::load_unaligned(source + n - W);
-    last.store_unaligned(row + n - W);
-    bias_sum +=
-        xsimd::select(lane_numbers<Scalar>() >= B(Scalar(W - (n - done))), last, B(Scalar(0)));
-  }
-  bias_sum.store_aligned(bias_lanes);
-}
-
-// Readies the backward-to-the-weights scratch for a call over `batch` samples: lane accumulators
-// zeroed, and the ends of the staging rows (a group's padded state rings and zero-extended
-// gradient rings) that weight_group's staging leaves to it.
-template <class Scalar>
-void clear_weight_scratch(const ConvShape& shape, const WeightScratch<Scalar>& parts,
-                          const RingLayout<Scalar>& layout, Index batch, Scalar* base) {
-  std::fill(base + parts.acc, base + parts.transposed, Scalar(0));
-  const Index rows = std::min(parts.group, batch) * shape.channels;
-  zero_padded_ends(layout, rows, base + parts.padded);
-  zero_row_ends(base + parts.grads, rows, shape.ring_size, layout.plain_stride);
-}
-
-// Stages samples [first, first + samples) of a group into scratch (padded state rings,
-// zero-extended output gradient), adds the gradient to the bias lane sums, and runs the weight
-// tiles over the group. Then asks the memory system for the next group's states: in a training
-// step they come from the tape, far out of cache, and the tiles take long enough to hide it.
-template <class Scalar>
-void weight_group(const ConvShape& shape, const WeightScratch<Scalar>& parts,
-                  const RingLayout<Scalar>& layout, const Scalar* state, const Scalar* grad_out,
-                  Index first, Index samples, Index batch, Scalar* base) {
-  constexpr Index W = lanes<Scalar>;
-  const Index C = shape.channels, n = shape.ring_size, k = shape.kernel_size;
-  const Index size = shape.state_size();
-  for (Index s = 0; s < samples; ++s) {
-    const Index b = first + s;
-    pad_rings(layout, C, state + b * size, base + parts.padded + s * parts.sample_padded);
-    Scalar* grads = base + parts.grads + s * parts.sample_grads;
-    for (Index c = 0; c < C; ++c)
-      stage_gradient_ring(layout, grad_out + b * size + c * n, grads + c * layout.plain_stride,
-                          base + parts.bias_acc + c * W);
-  }
-  const Index next = first + samples, next_end = std::min(batch, next + parts.group);
-  const char* line = reinterpret_cast<const char*>(state + next * size);
-  const char* end = reinterpret_cast<const char*>(state + next_end * size);
-  for (; line < end; line += 64) __builtin_prefetch(line, 0, 1);
-
-  static_assert(weight_channels == 4 || weight_channels == 2,
-                "the remainder switch below handles 1..3 channels");
-  Index c = 0;
-  for (; c + weight_channels <= C; c += weight_channels)
-    weight_channel_block<Scalar, weight_channels>(parts, layout, k, base, samples, c);
-  switch (C - c) {
-    case 3:
-      weight_channel_block<Scalar, 3>(parts, layout, k, base, samples, c);
-      break;
-    case 2:
-      weight_channel_block<Scalar, 2>(parts, layout, k, base, samples, c);
-      break;
-    case 1:
-      weight_channel_block<Scalar, 1>(parts, layout, k, base, samples, c);
-      break;
-    default:
-      break;
-  }
-}
-
-// grad_u, grad_b (may be null) += the lanes of their accumulators, summed once per call.
-template <class Scalar>
-void add_lane_sums(const ConvShape& shape, const WeightScratch<Scalar>& parts, const Scalar* base,
-                   Scalar* grad_weights, Scalar* grad_bias) {
-  using B = Batch<Scalar>;
-  constexpr Index W = lanes<Scalar>;
-  for (Index c = 0; c < shape.channels; ++c) {
-    const Scalar* acc = base + parts.acc + c * parts.padded_row_count * W;
-    for (Index row = 0; row < parts.row_count; ++row)
-      grad_weights[c * parts.row_count + row] += xsimd::hadd(B::load_aligned(acc + row * W));
-    if (grad_bias) grad_bias[c] += xsimd::hadd(B::load_aligned(base + parts.bias_acc + c * W));
-  }
-}
-
 }  // namespace detail
 
 /// Scalars of scratch any of the kernels below needs for `shape`.
@@ -596,10 +354,7 @@ template <class Scalar>
 Index circular_conv_scratch_size(const ConvShape& shape) {
   const detail::RingLayout<Scalar> layout(shape);
   const Index C = shape.channels;
-  const Index forward = 2 * C * layout.padded_stride;  // two samples' rows (for_each_padded_sample)
-  const Index backward_state = forward + detail::round_up(shape.weight_count(), 64);
-  const Index backward_weights = detail::WeightScratch<Scalar>(shape, layout).total;
-  return std::max({forward, backward_state, backward_weights});
+  return 2 * C * layout.padded_stride;  // two samples' rows (for_each_padded_sample)
 }
 
 /// inout (C*n x B) <- act(inout + b_u + u (*) state). bias may be null (no bias).
@@ -628,64 +383,6 @@ void circular_conv_forward(const ConvShape& shape, const Scalar* weights, const 
                                          Activation::identity, scratch);
 }
 
-/// grad_state (C*n x B) += u^T (*) grad_out: a forward with u'[c'][c][k-1-j] = u[c][c'][j].
-template <class Scalar>
-void circular_conv_backward_state(const ConvShape& shape, const Scalar* weights,
-                                  const Scalar* grad_out, Scalar* grad_state, Index batch,
-                                  ScratchBuffer<Scalar>& scratch) {
-  const detail::RingLayout<Scalar> layout(shape);
-  const Index C = shape.channels;
-  Scalar* padded = scratch.data(simd::circular_conv_scratch_size<Scalar>(shape));
-  Scalar* transposed = padded + 2 * C * layout.padded_stride;
-  detail::transpose_weights(shape, weights, transposed);
-  detail::backward_state_samples(layout, C, shape.kernel_size, transposed, grad_out, 0, batch,
-                                 padded, grad_state, true);
-}
-
-/// grad_u += sum_b correlation of grad_out with state, grad_b += sum_{b, i} grad_out.
-/// grad_bias may be null. The batch is summed lane-wise and the lanes once at the end, so the
-/// rounding depends on how a batch is split into calls (never on threads inside one call).
-template <class Scalar>
-void circular_conv_backward_weights(const ConvShape& shape, const Scalar* state,
-                                    const Scalar* grad_out, Scalar* grad_weights, Scalar* grad_bias,
-                                    Index batch, ScratchBuffer<Scalar>& scratch) {
-  const detail::RingLayout<Scalar> layout(shape);
-  const detail::WeightScratch<Scalar> parts(shape, layout);
-  Scalar* base = scratch.data(simd::circular_conv_scratch_size<Scalar>(shape));
-  detail::clear_weight_scratch(shape, parts, layout, batch, base);
-  for (Index first = 0; first < batch; first += parts.group)
-    detail::weight_group(shape, parts, layout, state, grad_out, first,
-                         std::min(parts.group, batch - first), batch, base);
-  detail::add_lane_sums(shape, parts, base, grad_weights, grad_bias);
-}
-
-/// Both backward passes of one step in one sweep over the batch, each group of samples staged
-/// once for both (the column layout's backward step; the wave cell trains with lanes::backward):
-///   grad_u += correlation of grad_out with state, grad_b += sum grad_out   (backward_weights)
-///   grad_state = u^T (*) grad_out, overwritten, not added to               (backward_state)
-/// grad_bias may be null. Same results, bit for bit, as backward_weights followed by
-/// backward_state into a zeroed grad_state, without the zeroing pass or a second read of
-/// grad_out from beyond the core's caches.
-template <class Scalar>
-void circular_conv_backward(const ConvShape& shape, const Scalar* weights, const Scalar* state,
-                            const Scalar* grad_out, Scalar* grad_weights, Scalar* grad_bias,
-                            Scalar* grad_state, Index batch, ScratchBuffer<Scalar>& scratch) {
-  const detail::RingLayout<Scalar> layout(shape);
-  const detail::WeightScratch<Scalar> parts(shape, layout);
-  const Index C = shape.channels;
-  Scalar* base = scratch.data(simd::circular_conv_scratch_size<Scalar>(shape));
-  detail::clear_weight_scratch(shape, parts, layout, batch, base);
-  Scalar* transposed = base + parts.transposed;
-  detail::transpose_weights(shape, weights, transposed);
-  for (Index first = 0; first < batch; first += parts.group) {
-    const Index samples = std::min(parts.group, batch - first);
-    detail::weight_group(shape, parts, layout, state, grad_out, first, samples, batch, base);
-    detail::backward_state_samples(layout, C, shape.kernel_size, transposed, grad_out, first,
-                                   first + samples, base + parts.grad_padded, grad_state, false);
-  }
-  detail::add_lane_sums(shape, parts, base, grad_weights, grad_bias);
-}
-
 /// circular_conv_forward_activation on this thread's scratch buffer.
 template <class Scalar>
 void circular_conv_forward_activation(const ConvShape& shape, const Scalar* weights,
@@ -699,29 +396,6 @@ template <class Scalar>
 void circular_conv_forward(const ConvShape& shape, const Scalar* weights, const Scalar* bias,
                            const Scalar* state, Scalar* out, Index batch) {
   simd::circular_conv_forward(shape, weights, bias, state, out, batch, thread_scratch<Scalar>());
-}
-/// circular_conv_backward_state on this thread's scratch buffer.
-template <class Scalar>
-void circular_conv_backward_state(const ConvShape& shape, const Scalar* weights,
-                                  const Scalar* grad_out, Scalar* grad_state, Index batch) {
-  simd::circular_conv_backward_state(shape, weights, grad_out, grad_state, batch,
-                                     thread_scratch<Scalar>());
-}
-/// circular_conv_backward_weights on this thread's scratch buffer.
-template <class Scalar>
-void circular_conv_backward_weights(const ConvShape& shape, const Scalar* state,
-                                    const Scalar* grad_out, Scalar* grad_weights, Scalar* grad_bias,
-                                    Index batch) {
-  simd::circular_conv_backward_weights(shape, state, grad_out, grad_weights, grad_bias, batch,
-                                       thread_scratch<Scalar>());
-}
-/// circular_conv_backward on this thread's scratch buffer.
-template <class Scalar>
-void circular_conv_backward(const ConvShape& shape, const Scalar* weights, const Scalar* state,
-                            const Scalar* grad_out, Scalar* grad_weights, Scalar* grad_bias,
-                            Scalar* grad_state, Index batch) {
-  simd::circular_conv_backward(shape, weights, state, grad_out, grad_weights, grad_bias, grad_state,
-                               batch, thread_scratch<Scalar>());
 }
 
 }  // namespace wrnn::simd

@@ -129,21 +129,6 @@ inline void transform_forward_weights(const ConvShape& shape, const float* weigh
 inline void forward_transformed(const ConvShape& shape, const float* transformed, const float* bias,
                                 const float* state, const float* addend, float* out, Index batch,
                                 Activation activation, ScratchBuffer<float>& scratch);
-/// grad_state (C*n x B) += u^T (*) grad_out.
-inline void backward_state(const ConvShape& shape, const float* weights, const float* grad_out,
-                           float* grad_state, Index batch, ScratchBuffer<float>& scratch);
-/// grad_u += sum_b correlation of grad_out with state, grad_b += sum_{b, i} grad_out (may be
-/// null). Lane sums once per call: the rounding depends on how a batch is split into calls.
-inline void backward_weights(const ConvShape& shape, const float* state, const float* grad_out,
-                             float* grad_weights, float* grad_bias, Index batch,
-                             ScratchBuffer<float>& scratch);
-/// Both backward passes in one sweep: grad_u, grad_b (may be null) += as backward_weights;
-/// grad_state = u^T (*) grad_out (overwritten). The same bits as backward_weights, then
-/// backward_state into a zeroed buffer.
-inline void backward(const ConvShape& shape, const float* weights, const float* state,
-                     const float* grad_out, float* grad_weights, float* grad_bias,
-                     float* grad_state, Index batch, ScratchBuffer<float>& scratch);
-
 #if WRNN_WINOGRAD_COMPILED
 
 namespace detail {
@@ -779,27 +764,6 @@ inline void forward_transformed(const ConvShape& shape, const float* transformed
                                 Activation activation, ScratchBuffer<float>& scratch) {
   detail::forward_batch(shape, transformed, nullptr, false, state, bias, addend, out, batch,
                         detail::Combine::activate, activation, scratch);
-}
-
-// grad_state (C*n x B) += u^T (*) grad_out: the forward with u'[c'][c][j] = u[c][c'][2 - j].
-inline void backward_state(const ConvShape& shape, const float* weights, const float* grad_out,
-                           float* grad_state, Index batch, ScratchBuffer<float>& scratch) {
-  detail::forward_batch(shape, nullptr, weights, true, grad_out, nullptr, grad_state, grad_state,
-                        batch, detail::Combine::add, Activation::identity, scratch);
-}
-
-inline void backward_weights(const ConvShape& shape, const float* state, const float* grad_out,
-                             float* grad_weights, float* grad_bias, Index batch,
-                             ScratchBuffer<float>& scratch) {
-  detail::backward_groups(shape, nullptr, state, grad_out, grad_weights, grad_bias, nullptr, batch,
-                          scratch);
-}
-
-inline void backward(const ConvShape& shape, const float* weights, const float* state,
-                     const float* grad_out, float* grad_weights, float* grad_bias,
-                     float* grad_state, Index batch, ScratchBuffer<float>& scratch) {
-  detail::backward_groups(shape, weights, state, grad_out, grad_weights, grad_bias, grad_state,
-                          batch, scratch);
 }
 
 #endif  // WRNN_WINOGRAD_COMPILED
