@@ -1,11 +1,17 @@
-// Optimizers, clipping, losses and the schedule against values computed by PyTorch
-// (/usr/bin/python3 tests/reference/training_reference.py prints every constant below), and a
+// Optimizers, clipping, losses and the schedule against values computed by PyTorch (on one
+// tensor: /usr/bin/python3 tests/reference/training_reference.py prints the constants written
+// below; on four tensors of different sizes, in double and float:
+// reference/optimizer_reference.hpp, which tests/reference/optimizer_reference.py writes), and a
 // short seeded end-to-end run in which the wave-RNN beats the iRNN on the copy task.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <functional>
+#include <memory>
+#include <string>
 #include <vector>
 
+#include "reference/optimizer_reference.hpp"
 #include "support/gradient_check.hpp"
 #include "wrnn/wrnn.hpp"
 
@@ -93,6 +99,199 @@ TEST_CASE("Global-norm clipping follows clip_grad_norm_", "[training][clipping]"
                1.1448507377779282});
 }
 
+namespace {
+
+namespace ref = optimizer_reference;
+
+// The four tensors of optimizer_reference.py, of different sizes, as a parameter list in Scalar.
+template <class Scalar>
+struct FourTensors {
+  std::vector<std::unique_ptr<wrnn::Parameter<Scalar>>> tensors;
+  wrnn::ParameterList<Scalar> list;
+
+  FourTensors() {
+    for (std::size_t k = 0; k < ref::shapes.size(); ++k) {
+      const std::vector<Index> shape(ref::shapes[k].begin(), ref::shapes[k].end());
+      tensors.push_back(
+          std::make_unique<wrnn::Parameter<Scalar>>("p" + std::to_string(k), shape, false));
+      wrnn::Parameter<Scalar>& p = *tensors.back();
+      for (Index i = 0; i < p.size(); ++i)
+        p.value[i] = static_cast<Scalar>(
+            std::sin(0.37 * static_cast<double>(i) + 0.1 + 0.9 * static_cast<double>(k)));
+      list.push_back({p.name, &p});
+    }
+  }
+
+  void set_gradients(int step) {
+    const double step_scale = ref::step_scales[static_cast<std::size_t>(step)];
+    for (std::size_t k = 0; k < tensors.size(); ++k) {
+      wrnn::Parameter<Scalar>& p = *tensors[k];
+      for (Index i = 0; i < p.size(); ++i)
+        p.grad[i] = static_cast<Scalar>(
+            ref::tensor_scales[k] * step_scale *
+            std::cos(0.23 * static_cast<double>(i) + step + 0.5 * static_cast<double>(k)));
+    }
+  }
+
+  // Every tensor's values (or gradients), flattened in order, as the reference lists them.
+  std::vector<double> flat_values() const { return flat(&wrnn::Parameter<Scalar>::value); }
+  std::vector<double> flat_gradients() const { return flat(&wrnn::Parameter<Scalar>::grad); }
+
+ private:
+  std::vector<double> flat(wrnn::Vector<Scalar> wrnn::Parameter<Scalar>::*member) const {
+    std::vector<double> values;
+    for (const auto& p : tensors)
+      for (Index i = 0; i < p->size(); ++i)
+        values.push_back(static_cast<double>(((*p).*member)[i]));
+    return values;
+  }
+};
+
+// |actual - expected| <= tolerance * max(1, |expected|) for each value, against the `step`-th
+// block of `expected` (blocks of actual.size() values).
+void check_block(const std::vector<double>& actual, const std::vector<double>& expected,
+                 std::size_t step, double tolerance) {
+  REQUIRE(expected.size() >= (step + 1) * actual.size());
+  for (std::size_t i = 0; i < actual.size(); ++i) {
+    const double e = expected[step * actual.size() + i];
+    INFO("step " << step << ", value " << i << ": " << actual[i] << " against " << e);
+    CHECK(std::abs(actual[i] - e) <= tolerance * std::max(1.0, std::abs(e)));
+  }
+}
+
+// Runs `optimizer` over the reference's steps on `t`, clipping the global norm to
+// ref::max_norm first when `clip`, and checks the parameters after every step (and the norms
+// against ref::clip_norms, when clipping).
+template <class Scalar, class Optimizer>
+void check_trajectory(FourTensors<Scalar>& t, Optimizer& optimizer,
+                      const std::vector<double>& expected, bool clip, double tolerance,
+                      const std::vector<double>& expected_norms = ref::clip_norms) {
+  for (std::size_t step = 0; step < ref::step_scales.size(); ++step) {
+    t.set_gradients(static_cast<int>(step));
+    if (clip) {
+      const double norm = wrnn::clip_gradient_norm(t.list, ref::max_norm);
+      CHECK(std::abs(norm - expected_norms[step]) <= tolerance * expected_norms[step]);
+    }
+    optimizer.step();
+    check_block(t.flat_values(), expected, step, tolerance);
+  }
+}
+
+// Double against PyTorch's float64: the same operations, rounded in another order at most.
+constexpr double kDoubleTolerance = 1e-12;
+// Float against PyTorch's float32: both round every operation to float, in other orders (Adam's
+// step_size * m / denominator against PyTorch's m / denominator * step_size, wrnn's norm summed in
+// double against PyTorch's in float), each step's parameters within a few float ulps of each other
+// (2^-23 = 1.2e-7 relative), which the later steps carry on.
+constexpr double kFloatTolerance = 1e-6;
+
+}  // namespace
+
+TEST_CASE("Adam and SGD on tensors of different sizes follow PyTorch step by step",
+          "[training][optimizer]") {
+  SECTION("Adam") {
+    FourTensors<double> t;
+    wrnn::Adam<double> adam(t.list, wrnn::AdamOptions{0.01});
+    check_trajectory(t, adam, ref::adam, false, kDoubleTolerance);
+  }
+  SECTION("Adam with betas, epsilon and weight decay") {
+    FourTensors<double> t;
+    wrnn::Adam<double> adam(t.list, wrnn::AdamOptions{0.01, 0.8, 0.99, 1e-6, 0.1});
+    check_trajectory(t, adam, ref::adam_decay, false, kDoubleTolerance);
+  }
+  SECTION("SGD with momentum") {
+    FourTensors<double> t;
+    wrnn::Sgd<double> sgd(t.list, wrnn::SgdOptions{0.05, 0.9});
+    check_trajectory(t, sgd, ref::sgd_momentum, false, kDoubleTolerance);
+  }
+  SECTION("SGD with momentum, dampening and weight decay") {
+    FourTensors<double> t;
+    wrnn::Sgd<double> sgd(t.list, wrnn::SgdOptions{0.05, 0.9, 0.3, 0.01});
+    check_trajectory(t, sgd, ref::sgd_dampening, false, kDoubleTolerance);
+  }
+  SECTION("SGD with Nesterov momentum and weight decay") {
+    FourTensors<double> t;
+    wrnn::Sgd<double> sgd(t.list, wrnn::SgdOptions{0.05, 0.9, 0.0, 0.01, true});
+    check_trajectory(t, sgd, ref::sgd_nesterov, false, kDoubleTolerance);
+  }
+  SECTION("plain SGD") {
+    FourTensors<double> t;
+    wrnn::Sgd<double> sgd(t.list, wrnn::SgdOptions{0.1});
+    check_trajectory(t, sgd, ref::sgd_plain, false, kDoubleTolerance);
+  }
+}
+
+TEST_CASE("Adam<float> and Sgd<float> follow PyTorch's float32 optimizers",
+          "[training][optimizer]") {
+  SECTION("Adam") {
+    FourTensors<float> t;
+    wrnn::Adam<float> adam(t.list, wrnn::AdamOptions{0.01});
+    check_trajectory(t, adam, ref::adam_float, false, kFloatTolerance);
+  }
+  SECTION("Adam with betas, epsilon and weight decay") {
+    FourTensors<float> t;
+    wrnn::Adam<float> adam(t.list, wrnn::AdamOptions{0.01, 0.8, 0.99, 1e-6, 0.1});
+    check_trajectory(t, adam, ref::adam_decay_float, false, kFloatTolerance);
+  }
+  SECTION("SGD with momentum") {
+    FourTensors<float> t;
+    wrnn::Sgd<float> sgd(t.list, wrnn::SgdOptions{0.05, 0.9});
+    check_trajectory(t, sgd, ref::sgd_momentum_float, false, kFloatTolerance);
+  }
+  SECTION("Adam after global-norm clipping") {
+    FourTensors<float> t;
+    wrnn::Adam<float> adam(t.list, wrnn::AdamOptions{0.01});
+    check_trajectory(t, adam, ref::adam_clipped_float, true, kFloatTolerance,
+                     ref::adam_clipped_float_norms);
+  }
+}
+
+TEST_CASE("Global-norm clipping of tensors of different sizes follows clip_grad_norm_",
+          "[training][clipping]") {
+  // The reference's steps: the global norm above max_norm at some (clipped), below at others
+  // (left alone); and no tensor's own norm equals the global one, so clipping each tensor by its
+  // own norm would give other gradients.
+  const auto above = std::count_if(ref::clip_norms.begin(), ref::clip_norms.end(),
+                                   [](double norm) { return norm > ref::max_norm; });
+  REQUIRE(above >= 2);
+  REQUIRE(above <= static_cast<long>(ref::clip_norms.size()) - 2);
+
+  SECTION("one call at each step's gradients") {
+    FourTensors<double> t;
+    for (std::size_t step = 0; step < ref::step_scales.size(); ++step) {
+      t.set_gradients(static_cast<int>(step));
+      const std::vector<double> before = t.flat_gradients();
+      double largest_tensor_norm = 0.0;
+      for (const auto& p : t.tensors)
+        largest_tensor_norm = std::max(largest_tensor_norm, p->grad.norm());
+      const double norm = wrnn::clip_gradient_norm(t.list, ref::max_norm);
+      INFO("step " << step << ", global norm " << norm);
+      CHECK(norm == Approx(ref::clip_norms[step]).epsilon(kDoubleTolerance).margin(0));
+      CHECK(largest_tensor_norm < 0.99 * norm);
+      const std::vector<double> after = t.flat_gradients();
+      check_block(after, ref::clip_gradients, step, kDoubleTolerance);
+      if (norm <= ref::max_norm) CHECK(after == before);  // bit for bit: not scaled at all
+      CHECK(wrnn::gradient_norm(t.list) ==
+            Approx(std::min(norm, ref::max_norm)).epsilon(1e-6).margin(0));
+    }
+  }
+  SECTION("before Adam") {
+    FourTensors<double> t;
+    wrnn::Adam<double> adam(t.list, wrnn::AdamOptions{0.01});
+    check_trajectory(t, adam, ref::adam_clipped, true, kDoubleTolerance);
+  }
+  SECTION("before SGD with momentum") {
+    FourTensors<double> t;
+    wrnn::Sgd<double> sgd(t.list, wrnn::SgdOptions{0.05, 0.9});
+    check_trajectory(t, sgd, ref::sgd_momentum_clipped, true, kDoubleTolerance);
+  }
+  SECTION("before plain SGD") {
+    FourTensors<double> t;
+    wrnn::Sgd<double> sgd(t.list, wrnn::SgdOptions{0.1});
+    check_trajectory(t, sgd, ref::sgd_plain_clipped, true, kDoubleTolerance);
+  }
+}
+
 TEST_CASE("Losses follow torch.nn.functional", "[training][loss]") {
   const Index O = 4, M = 6;
   wrnn::Matrix<double> logits(O, M), values(O, M), grad;
@@ -154,7 +353,7 @@ TEST_CASE("Losses over the last columns only", "[training][loss]") {
           const double plus = wrnn::compute_loss(kind, shifted, targets, unused);
           shifted(o, m) -= 2 * h;
           const double minus = wrnn::compute_loss(kind, shifted, targets, unused);
-          CHECK((plus - minus) / (2 * h) == Approx(grad(o, m)).margin(1e-9));
+          CHECK((plus - minus) / (2 * h) == Approx(grad(o, m)).epsilon(0).margin(1e-9));
         }
     }
   }
