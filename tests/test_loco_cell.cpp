@@ -1,15 +1,18 @@
 // The locally connected cell (LocoCell): hidden states and every parameter's gradient against
 // PyTorch autograd of an independently written module (tests/reference/loco_reference.py), BPTT
 // through SequenceModel against finite differences, the authors' inits, the streaming step, and
-// the refusal of shapes PyTorch's circular padding cannot take.
+// the model file round trip, and the refusal of shapes PyTorch's circular padding cannot take.
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <filesystem>
+#include <string>
 #include <vector>
 
 #include "reference/loco_reference.hpp"
 #include "support/gradient_check.hpp"
 #include "wrnn/cells/loco.hpp"
+#include "wrnn/io/model_file.hpp"
 #include "wrnn/wrnn.hpp"
 
 namespace test_loco_cell {  // see "unity groups" in tests/CMakeLists.txt
@@ -206,6 +209,40 @@ TEST_CASE("loco model states equal the streaming step", "[loco][forward]") {
         REQUIRE(states(s, t + 1) == Approx(streamed[s]).margin(1e-12));
     }
   }
+}
+
+TEST_CASE("a loco model file rebuilds the model from its metadata alone", "[loco][io]") {
+  const wrnn::LocoCellOptions options{
+      2, 2, 5, 3, wrnn::Activation::tanh, wrnn::RecurrentInit::identity, wrnn::InputInit::normal};
+  const wrnn::ReadoutOptions readout{3};
+  wrnn::SequenceModel<wrnn::LocoCell<double>> saved(options, readout);
+  wrnn::Rng rng(11);
+  for (auto& named : saved.parameters())
+    for (Index i = 0; i < named.parameter->size(); ++i)
+      named.parameter->value[i] = rng.normal(0.0, 0.3);
+  const std::filesystem::path path =
+      std::filesystem::temp_directory_path() /
+      ("wrnn_test_loco_" + std::to_string(rng.uniform_int(0, 1 << 30)) + ".safetensors");
+  wrnn::io::save_model(path.string(), saved);
+  const wrnn::io::ModelDescription d = wrnn::io::describe_model_file(path.string());
+  CHECK(d.cell == "loco");
+  CHECK(d.loco.input_size == 2);
+  CHECK(d.loco.channels == 2);
+  CHECK(d.loco.ring_size == 5);
+  CHECK(d.loco.kernel_size == 3);
+  CHECK(d.loco.activation == wrnn::Activation::tanh);
+  CHECK(d.loco.recurrent_init == wrnn::RecurrentInit::identity);
+  CHECK(d.loco.input_init == wrnn::InputInit::normal);
+  wrnn::SequenceModel<wrnn::LocoCell<double>> rebuilt(d.loco, d.readout);
+  wrnn::io::load_model(path.string(), rebuilt);
+  std::filesystem::remove(path);
+  for (std::size_t p = 0; p < saved.parameters().size(); ++p) {
+    INFO(saved.parameters()[p].name);
+    CHECK(rebuilt.parameters()[p].name == saved.parameters()[p].name);
+    CHECK(rebuilt.parameters()[p].parameter->value == saved.parameters()[p].parameter->value);
+  }
+  CHECK(saved.parameters()[2].name == "cell.Wy.weight");
+  CHECK(saved.parameters()[3].name == "cell.Wy.bias");
 }
 
 TEST_CASE("loco cell refuses shapes circular padding cannot take", "[loco][errors]") {

@@ -6,6 +6,7 @@
 
 #include "wrnn/cells/dense.hpp"
 #include "wrnn/cells/gru.hpp"
+#include "wrnn/cells/loco.hpp"
 #include "wrnn/cells/lstm.hpp"
 #include "wrnn/cells/streaming_wave_cell.hpp"
 #include "wrnn/cells/wave.hpp"

@@ -7,11 +7,11 @@
 /// Metadata (all strings; the safetensors "__metadata__" object):
 ///
 ///     wrnn.format_version   "1"
-///     wrnn.cell             wave | dense | lstm | gru
+///     wrnn.cell             wave | dense | lstm | gru | loco
 ///     wrnn.dtype            F32 | F64 (the dtype of the parameters)
 ///     wrnn.cell.<option>    every option of the cell kind:
-///                             wave:  input_size channels ring_size kernel_size activation
-///                                    recurrent_init input_init
+///                             wave, loco: input_size channels ring_size kernel_size
+///                                    activation recurrent_init input_init
 ///                             dense: input_size hidden_size activation recurrent_init input_init
 ///                             lstm, gru: input_size hidden_size
 ///     wrnn.readout.kind / mode / output_size / mlp_hidden
@@ -29,6 +29,7 @@
 
 #include "wrnn/cells/dense.hpp"
 #include "wrnn/cells/gru.hpp"
+#include "wrnn/cells/loco.hpp"
 #include "wrnn/cells/lstm.hpp"
 #include "wrnn/cells/wave.hpp"
 #include "wrnn/core/error.hpp"
@@ -45,11 +46,12 @@ inline constexpr const char* kModelFormatVersion = "1";
 /// What a model file describes: enough to construct the model it was saved from. Only the options
 /// of `cell`'s kind are filled in; the others keep their defaults.
 struct ModelDescription {
-  std::string cell;                             ///< wave, dense, lstm or gru
+  std::string cell;                             ///< wave, dense, lstm, gru or loco
   WaveCellOptions wave;                         ///< the options, when cell is "wave"
   DenseCellOptions dense;                       ///< the options, when cell is "dense"
   LSTMCellOptions lstm;                         ///< the options, when cell is "lstm"
   GRUCellOptions gru;                           ///< the options, when cell is "gru"
+  LocoCellOptions loco;                         ///< the options, when cell is "loco"
   ReadoutOptions readout;                       ///< the readout's options
   std::map<std::string, std::string> metadata;  ///< every metadata entry of the file
 };
@@ -70,6 +72,16 @@ inline std::string index_text(Index value) {
 
 inline std::vector<MetadataEntry> cell_entries(const WaveCellOptions& o) {
   return {{"wrnn.cell", "wave", true},
+          {"wrnn.cell.input_size", index_text(o.input_size), true},
+          {"wrnn.cell.channels", index_text(o.channels), true},
+          {"wrnn.cell.ring_size", index_text(o.ring_size), true},
+          {"wrnn.cell.kernel_size", index_text(o.kernel_size), true},
+          {"wrnn.cell.activation", to_string(o.activation), true},
+          {"wrnn.cell.recurrent_init", to_string(o.recurrent_init), false},
+          {"wrnn.cell.input_init", to_string(o.input_init), false}};
+}
+inline std::vector<MetadataEntry> cell_entries(const LocoCellOptions& o) {
+  return {{"wrnn.cell", "loco", true},
           {"wrnn.cell.input_size", index_text(o.input_size), true},
           {"wrnn.cell.channels", index_text(o.channels), true},
           {"wrnn.cell.ring_size", index_text(o.ring_size), true},
@@ -255,10 +267,18 @@ inline ModelDescription describe_model_file(const std::string& path) {
     d.lstm = {size("wrnn.cell.input_size"), size("wrnn.cell.hidden_size")};
   } else if (d.cell == "gru") {
     d.gru = {size("wrnn.cell.input_size"), size("wrnn.cell.hidden_size")};
+  } else if (d.cell == "loco") {
+    d.loco = {size("wrnn.cell.input_size"),
+              size("wrnn.cell.channels"),
+              size("wrnn.cell.ring_size"),
+              size("wrnn.cell.kernel_size"),
+              parse_activation(text("wrnn.cell.activation")),
+              parse_recurrent_init(text("wrnn.cell.recurrent_init")),
+              parse_input_init(text("wrnn.cell.input_init"))};
   } else {
     throw FormatError(wrnn::detail::concat("model file '", path,
-                                           "': metadata 'wrnn.cell': expected wave, dense, lstm "
-                                           "or gru, received '",
+                                           "': metadata 'wrnn.cell': expected wave, dense, lstm, "
+                                           "gru or loco, received '",
                                            d.cell, "'"));
   }
   d.readout.kind = parse_readout_kind(text("wrnn.readout.kind"));
