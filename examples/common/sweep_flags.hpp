@@ -1,0 +1,262 @@
+// From a sweep file's `program` and a run's parameters to the wrnn program that runs it and its
+// flags. Parameters have the authors' names (their copy_task.py and adding_task.py; docs/model.md,
+// "The authors' flags in wrnn's programs"); a parameter wrnn has no equivalent for is refused by
+// name, never dropped. docs/sweeps.md has the table.
+#pragma once
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/program_mains.hpp"
+#include "common/sweep_grid.hpp"
+#include "wrnn/core/error.hpp"
+
+namespace wrnn::examples::sweep {
+
+// A program a sweep can run in-process.
+struct Program {
+  std::string name;  // copy_task or adding_task (the name errors and logs carry)
+  std::string task;  // copy or adding
+  int (*main)(int argc, char** argv) = nullptr;
+  // The authors' script's defaults for parameters the file does not set, when the file names
+  // the authors' script (copy_task.py): a sweep of theirs runs as their script would run it.
+  // Empty when the file names wrnn's program (copy_task): then wrnn's defaults apply.
+  std::map<std::string, std::string> defaults;
+};
+
+// The defaults of the authors' copy_task.py and adding_task.py (their argparse), for the
+// parameters that have a wrnn flag.
+inline std::map<std::string, std::string> authors_defaults(const std::string& task) {
+  std::map<std::string, std::string> defaults = {
+      {"model_type", "rnn"}, {"n_hid", "100"},     {"max_steps", "60000"}, {"log_interval", "1000"},
+      {"batch", "128"},      {"n_ch", "1"},        {"ksize", "3"},         {"act", "relu"},
+      {"init", "eye"},       {"grad_clip", "0.0"}, {"solo_init", "no"}};
+  if (task == "copy") {
+    defaults.insert({{"T", "500"}, {"batch_test", "50"}, {"lr", "1e-3"}});
+  } else {
+    defaults.insert({{"T", "400"}, {"batch_test", "1000"}, {"lr", "1e-4"}});
+  }
+  return defaults;
+}
+
+// The program a sweep file's `program` names: wrnn's copy_task or adding_task, or the authors'
+// copy_task.py or adding_task.py (with a folder, as W&B may write it: copy/copy_task.py).
+inline Program choose_program(const std::string& program) {
+  const std::size_t slash = program.find_last_of('/');
+  const std::string base = slash == std::string::npos ? program : program.substr(slash + 1);
+  const bool authors = base.size() > 3 && base.compare(base.size() - 3, 3, ".py") == 0;
+  const std::string stem = authors ? base.substr(0, base.size() - 3) : base;
+  Program chosen;
+  if (stem == "copy_task") {
+    chosen = {"copy_task", "copy", &copy_task_main, {}};
+  } else if (stem == "adding_task") {
+    chosen = {"adding_task", "adding", &adding_task_main, {}};
+  } else {
+    throw ValueError(
+        "program: expected copy_task or adding_task (or the authors' copy_task.py, "
+        "adding_task.py), received '" +
+        program + "'");
+  }
+  if (authors) chosen.defaults = authors_defaults(chosen.task);
+  return chosen;
+}
+
+namespace flags_internal {
+
+inline ValueError bad_value(const std::string& parameter, const std::string& expected,
+                            const std::string& value) {
+  return ValueError("parameter '" + parameter + "': expected " + expected + ", received '" + value +
+                    "'");
+}
+
+inline std::string integer(const std::string& parameter, const std::string& value) {
+  const std::size_t first_digit = !value.empty() && value[0] == '-' ? 1 : 0;
+  if (value.size() == first_digit ||
+      value.find_first_not_of("0123456789", first_digit) != std::string::npos)
+    throw bad_value(parameter, "a decimal integer", value);
+  return value;
+}
+
+inline std::string real(const std::string& parameter, const std::string& value) {
+  char* end = nullptr;
+  errno = 0;
+  const double number = std::strtod(value.c_str(), &end);
+  if (end == value.c_str() || *end != '\0' || errno == ERANGE || !std::isfinite(number))
+    throw bad_value(parameter, "a finite number", value);
+  return value;
+}
+
+// `value` looked up in `choices` (the authors' spellings and wrnn's own).
+inline std::string choice(const std::string& parameter, const std::string& value,
+                          const std::map<std::string, std::string>& choices,
+                          const std::string& expected) {
+  const auto found = choices.find(value);
+  if (found == choices.end()) throw bad_value(parameter, expected, value);
+  return found->second;
+}
+
+// Parameters of the authors' scripts that wrnn's programs do not have, accepted only at the value
+// that does what wrnn always does (their default); any other value is refused, saying why.
+struct FixedParameter {
+  std::vector<std::string> accepted;
+  const char* meaning;  // what wrnn always does
+};
+
+inline const std::map<std::string, FixedParameter>& fixed_parameters() {
+  static const std::map<std::string, FixedParameter> table = {
+      {"mem_len", {{"10"}, "wrnn's copy_task always recalls 10 digits"}},
+      {"one_hot", {{"True", "true", "yes"}, "wrnn's copy_task always feeds one-hot symbols"}},
+      {"only_last", {{"False", "false", "no"}, "wrnn's copy_task always scores every step"}},
+      {"freeze_rnn", {{"no"}, "wrnn's programs always train the recurrent weights"}},
+      {"freeze_encoder", {{"no"}, "wrnn's programs always train the input weights"}},
+      {"patience_init", {{"-1"}, "wrnn's programs never stop early"}},
+      {"is_sweep",
+       {{"yes", "no"}, "W&B's switch for the progress bar; wrnn_sweep writes it to log.txt"}},
+  };
+  return table;
+}
+
+}  // namespace flags_internal
+
+// The names a sweep's parameters may have (the authors' script flags wrnn maps, and `seed`).
+inline const std::vector<std::string>& known_parameters() {
+  static const std::vector<std::string> names = {"model_type",    "n_hid",
+                                                 "n_ch",          "ksize",
+                                                 "init",          "solo_init",
+                                                 "act",           "lr",
+                                                 "grad_clip",     "T",
+                                                 "max_steps",     "batch",
+                                                 "batch_test",    "log_interval",
+                                                 "seed",          "dataset",
+                                                 "patience",      "mem_len",
+                                                 "one_hot",       "only_last",
+                                                 "freeze_rnn",    "freeze_encoder",
+                                                 "patience_init", "is_sweep"};
+  return names;
+}
+
+// Refuses, by name, each of the grid's parameters that wrnn cannot run: ValueError saying what it
+// is and what to do instead.
+inline void check_parameter_names(const Grid& grid) {
+  for (const Axis& axis : grid.axes) {
+    const std::string& name = axis.name;
+    if (name == "run_name")
+      throw ValueError(
+          "parameter 'run_name': wrnn_sweep names each run from its swept "
+          "parameters; remove it");
+    if (name == "threads")
+      throw ValueError(
+          "parameter 'threads': threads do not change a run's result; give "
+          "wrnn_sweep --threads N instead");
+    bool known = false;
+    for (const std::string& k : known_parameters()) known = known || k == name;
+    if (!known) {
+      std::string list;
+      for (const std::string& k : known_parameters()) list += (list.empty() ? "" : ", ") + k;
+      throw ValueError("parameter '" + name + "': no wrnn equivalent; expected one of " + list);
+    }
+  }
+}
+
+// The flags for one run of `program` (without --out and --threads): the run's parameters over the
+// program's defaults (the authors' script's, when the file names their script). ValueError naming
+// the parameter for a value of the wrong kind or one wrnn cannot run; ranges (a negative learning
+// rate, an even kernel) are the program's to check, and a value it refuses fails that run only.
+inline std::vector<std::string> program_flags(const Program& program, const Run& run) {
+  using namespace flags_internal;
+  std::map<std::string, std::string> values = program.defaults;
+  for (const auto& [name, value] : run.parameters) values[name] = value;
+  const auto get = [&](const std::string& name) -> const std::string* {
+    const auto found = values.find(name);
+    return found == values.end() ? nullptr : &found->second;
+  };
+
+  std::string model = "wave";  // wrnn's default
+  if (const std::string* value = get("model_type"))
+    model = choice("model_type", *value,
+                   {{"wrnn", "wave"}, {"wave", "wave"}, {"rnn", "irnn"}, {"irnn", "irnn"}},
+                   "wrnn or rnn (wrnn's wave or irnn)");
+  std::vector<std::string> flags = {"--model", model};
+  const auto add = [&](const char* flag, const std::string& value) {
+    flags.push_back(flag);
+    flags.push_back(value);
+  };
+  for (const auto& [name, value] : values) {
+    if (name == "model_type") continue;
+    if (name == "n_hid") {
+      add("--n", integer(name, value));
+    } else if (name == "n_ch") {
+      integer(name, value);
+      if (model == "wave") {
+        add("--channels", value);
+      } else if (value != "1") {
+        throw ValueError("parameter 'n_ch': the authors' dense RNN with " + value +
+                         " channels is one of n_hid x " + value +
+                         " units; give n_hid that count and n_ch 1, received n_ch '" + value + "'");
+      }
+    } else if (name == "ksize") {
+      // The dense RNN has no kernel: the authors' rnn_model ignores ksize, and so does irnn.
+      if (model == "wave") add("--kernel", integer(name, value));
+    } else if (name == "init") {
+      add("--init", choice(name, value,
+                           {{"fwd", "shift"},
+                            {"eye", "identity"},
+                            {"rand", "random"},
+                            {"shift", "shift"},
+                            {"identity", "identity"},
+                            {"random", "random"}},
+                           "fwd, eye or rand (wrnn's shift, identity, random)"));
+    } else if (name == "solo_init") {
+      // 'no' is N(0, 0.001^2) in the authors' memory-task scripts, wrnn's normal (docs/model.md).
+      add("--v-init", choice(name, value, {{"yes", "solo"}, {"no", "normal"}}, "yes or no"));
+    } else if (name == "act") {
+      add("--act",
+          choice(
+              name, value,
+              {{"relu", "relu"}, {"tanh", "tanh"}, {"ident", "identity"}, {"identity", "identity"}},
+              "relu, tanh or ident"));
+    } else if (name == "lr") {
+      add("--lr", real(name, value));
+    } else if (name == "grad_clip") {
+      add("--grad-clip", real(name, value));
+    } else if (name == "T") {
+      add("--T", integer(name, value));
+    } else if (name == "max_steps") {
+      add("--steps", integer(name, value));
+    } else if (name == "batch") {
+      add("--batch", integer(name, value));
+    } else if (name == "batch_test") {
+      add("--test-batch", integer(name, value));
+    } else if (name == "log_interval") {
+      add("--log-every", integer(name, value));
+    } else if (name == "seed") {
+      add("--seed", integer(name, value));
+    } else if (name == "dataset") {
+      if (value != program.task)
+        throw bad_value(name, "'" + program.task + "' (the task of program " + program.name + ")",
+                        value);
+    } else if (name == "patience") {
+      integer(name, value);  // acts only with patience_init other than -1, which is refused
+    } else {
+      const auto fixed = fixed_parameters().find(name);
+      if (fixed == fixed_parameters().end())
+        throw ValueError("parameter '" + name + "': no wrnn equivalent");  // check_parameter_names
+      bool accepted = false;
+      for (const std::string& a : fixed->second.accepted) accepted = accepted || a == value;
+      if (!accepted) {
+        std::string list;
+        for (const std::string& a : fixed->second.accepted)
+          list += (list.empty() ? "" : " or ") + a;
+        throw ValueError("parameter '" + name + "': no wrnn equivalent for '" + value + "' (" +
+                         fixed->second.meaning + "); expected " + list);
+      }
+    }
+  }
+  return flags;
+}
+
+}  // namespace wrnn::examples::sweep

@@ -1,0 +1,164 @@
+#!/bin/bash
+# wrnn_sweep end to end (docs/sweeps.md), on runs of a few steps:
+#   1. a sweep of 6 runs over 2 ranks, one of them refused by the program: 5 done, 1 failed with
+#      the program's message, every run done once, by both ranks; each run's result bit for bit
+#      that of copy_task run alone with the same flags (when copy_task's path is given);
+#   2. a sweep killed under way and started again: the runs that had finished are skipped, not
+#      rerun, and the rest finish;
+#   3. refusals, by name and with exit status 2, printed once under 2 ranks: a parameter wrnn has
+#      no equivalent for, a value of one it cannot run, a method other than grid;
+#   4. the authors' format: a file with the structure of their copy sweep, listed with --list.
+# Usage: sweep_test.sh WRNN_SWEEP [COPY_TASK]   (absolute paths). Exit 77 (skipped) without mpirun.
+set -euo pipefail
+sweep=$1
+copy_task=${2:-}
+here=$(cd "$(dirname "$0")" && pwd)
+command -v mpirun > /dev/null || { echo "mpirun not found: skipped"; exit 77; }
+command -v python3 > /dev/null || { echo "python3 not found: skipped"; exit 77; }
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+export OMPI_MCA_rmaps_base_oversubscribe=1  # as --oversubscribe: tests may run beside others
+export WRNN_NUM_THREADS=1
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+mpi2() { timeout 120 mpirun -np 2 --oversubscribe "$@"; }
+
+# ---- 1. six runs over two ranks, one refused by the program (T = 0: copy_task needs T >= 1) ----
+cat > "$work/six.yml" <<'EOF'
+program: copy_task
+method: grid
+parameters:
+  model_type: {value: wrnn}
+  n_hid: {value: 8}
+  n_ch: {value: 2}
+  T: {values: [1, 2, 0, 3, 4, 5]}
+  max_steps: {value: 12}
+  batch: {value: 8}
+  batch_test: {value: 16}
+  log_interval: {value: 6}
+  lr: {value: 3e-3}
+EOF
+status=0
+mpi2 "$sweep" "$work/six.yml" --out "$work/six" > "$work/six.out" 2> "$work/six.err" || status=$?
+[ "$status" = 1 ] || { cat "$work/six.err"; fail "a sweep with a failed run: expected exit 1, received $status"; }
+grep -q "1 of 6 runs failed" "$work/six.err" || fail "no count of failed runs: $(cat "$work/six.err")"
+grep -q "runs done 6/6" "$work/six.err" || fail "no final progress line: $(cat "$work/six.err")"
+python3 - "$work/six" <<'PY' || fail "sweep of six runs"
+import csv, json, os, sys
+out = sys.argv[1]
+rows = list(csv.DictReader(open(f"{out}/summary.csv")))
+assert [r["run"] for r in rows] == [f"T={t}" for t in (1, 2, 0, 3, 4, 5)], [r["run"] for r in rows]
+for r in rows:
+    t = int(r["T"])
+    if t == 0:
+        assert r["state"] == "failed" and r["exit_status"] == "2", r
+        assert "--T" in r["error"] and "received 0" in r["error"], r["error"]
+        assert not os.path.exists(f"{out}/T=0/results.json")
+        continue
+    assert r["state"] == "done", r
+    results = json.load(open(f"{out}/T={t}/results.json"))
+    assert results["T"] == t and results["n"] == 8 and results["channels"] == 2, results
+    assert results["steps"] == 12 and results["batch"] == 8 and results["lr"] == 3e-3, results
+    assert float(r["final_test_loss"]) == results["final_test_loss"], (r, results)
+    curve = open(f"{out}/T={t}/curve.csv").read().split()
+    assert curve[0] == "step,train_loss,test_loss" and len(curve) == 3, curve
+ranks = sorted({json.load(open(f"{out}/T={t}/status.json"))["rank"] for t in (0, 1, 2, 3, 4, 5)})
+assert ranks == [0, 1], f"both ranks take runs, received runs on ranks {ranks}"
+md = open(f"{out}/summary.md").read()
+assert "5 done, 1 failed, 0 not run" in md and "| T=0 |" in md, md
+PY
+# Each run as copy_task would run it alone: the sweep's in-process runs leave nothing behind that
+# changes the next run in the same process.
+if [ -n "$copy_task" ]; then
+  for t in 1 2 3 4 5; do
+    "$copy_task" --model wave --n 8 --channels 2 --T $t --steps 12 --batch 8 --test-batch 16 \
+      --log-every 6 --lr 3e-3 --out "$work/alone/$t" > /dev/null 2>&1
+    python3 - "$work/alone/$t/results.json" "$work/six/T=$t/results.json" <<'PY' || fail "T=$t"
+import json, sys
+alone, swept = (json.load(open(p)) for p in sys.argv[1:])
+for key in ("final_train_loss", "final_test_loss", "params"):
+    assert alone[key] == swept[key], (key, alone[key], swept[key])
+PY
+  done
+fi
+
+# ---- 2. killed under way, started again: what finished is skipped ----
+cat > "$work/long.yml" <<'EOF'
+program: copy_task
+method: grid
+parameters:
+  n_hid: {value: 16}
+  n_ch: {value: 4}
+  T: {value: 20}
+  max_steps: {value: 400}
+  batch: {value: 16}
+  batch_test: {value: 16}
+  log_interval: {value: 50}
+  seed: {values: [1, 2, 3, 4, 5, 6]}
+EOF
+# timeout passes the TERM on to mpirun, which ends its ranks.
+timeout 120 mpirun -np 2 --oversubscribe "$sweep" "$work/long.yml" --out "$work/long" \
+  > /dev/null 2> "$work/long1.err" &
+launcher=$!
+for _ in $(seq 600); do  # until a run has finished (at most 60 s)
+  ls "$work"/long/*/results.json > /dev/null 2>&1 && break
+  sleep 0.1
+done
+kill -TERM "$launcher" 2> /dev/null || true
+wait "$launcher" 2> /dev/null || true
+finished=$(cd "$work/long" && ls -d */results.json 2> /dev/null | sed 's|/results.json||' | sort)
+[ -n "$finished" ] || fail "no run finished before the kill: $(cat "$work/long1.err")"
+count=$(echo "$finished" | wc -l)
+[ "$count" -lt 6 ] || fail "every run finished before the kill: the test needs longer runs"
+for run in $finished; do stat -c '%i %y' "$work/long/$run/results.json" > "$work/long/$run/stat.before"; done
+mpi2 "$sweep" "$work/long.yml" --out "$work/long" > /dev/null 2> "$work/long2.err" ||
+  fail "restarted sweep: $(cat "$work/long2.err")"
+grep -q "6 runs of copy_task, $count finished before, $((6 - count)) to run" "$work/long2.err" ||
+  fail "restart did not skip the $count finished runs: $(cat "$work/long2.err")"
+for run in $finished; do  # not rerun: the same file (results.json is replaced by rename)
+  [ "$(stat -c '%i %y' "$work/long/$run/results.json")" = "$(cat "$work/long/$run/stat.before")" ] ||
+    fail "$run was run again"
+done
+python3 - "$work/long" <<'PY' || fail "restarted sweep's summary"
+import csv, sys
+rows = list(csv.DictReader(open(f"{sys.argv[1]}/summary.csv")))
+assert len(rows) == 6 and all(r["state"] == "done" for r in rows), rows
+PY
+
+# ---- 3. refusals: exit 2, named, printed once under 2 ranks ----
+refuse() {  # refuse NAME EXPECTED-TEXT YAML
+  printf '%s\n' "$3" > "$work/$1.yml"
+  local status=0
+  mpi2 "$sweep" "$work/$1.yml" --out "$work/$1" > /dev/null 2> "$work/$1.err" || status=$?
+  [ "$status" = 2 ] || fail "$1: expected exit 2, received $status: $(cat "$work/$1.err")"
+  grep -qF -- "$2" "$work/$1.err" || fail "$1: expected '$2' in: $(cat "$work/$1.err")"
+  [ "$(grep -c "wrnn_sweep: " "$work/$1.err")" = 1 ] || fail "$1: message not once: $(cat "$work/$1.err")"
+  [ ! -e "$work/$1" ] || fail "$1: a refused sweep made its folder"
+}
+refuse unknown "parameter 'frobnicate': no wrnn equivalent" \
+  "$(printf 'program: copy_task.py\nmethod: grid\nparameters:\n  lr: {values: [1e-3]}\n  frobnicate: {values: [1, 2]}')"
+refuse frozen "parameter 'freeze_rnn': no wrnn equivalent for 'yes'" \
+  "$(printf 'program: copy_task.py\nmethod: grid\nparameters:\n  freeze_rnn: {value: "yes"}')"
+refuse bayes "'method': expected 'grid'" \
+  "$(printf 'program: adding_task.py\nmethod: bayes\nparameters:\n  lr: {values: [1e-3]}')"
+refuse kind "parameter 'n_hid': expected a decimal integer, received '1.5'" \
+  "$(printf 'program: adding_task\nmethod: grid\nparameters:\n  n_hid: {values: [100, 1.5]}')"
+status=0
+"$sweep" "$work/absent.yml" --out "$work/absent" 2> "$work/absent.err" || status=$?
+[ "$status" = 1 ] && grep -qF "absent.yml: cannot read the sweep file" "$work/absent.err" ||
+  fail "a missing file: status $status, $(cat "$work/absent.err")"
+
+# ---- 4. the authors' format: their copy sweep's structure, every run and its flags ----
+"$sweep" "$here/authors_copy_sweep.yml" --out "$work/authors" --list > "$work/authors.list" ||
+  fail "--list of the authors' format"
+[ "$(wc -l < "$work/authors.list")" = 12 ] || fail "expected 2 lr x 3 T x 2 grad_clip = 12 runs: $(cat "$work/authors.list")"
+expected_name="lr=3e-3,T=15,grad_clip=5.0"
+line=$(grep "^$expected_name	" "$work/authors.list") || fail "no run $expected_name: $(cat "$work/authors.list")"
+for flag in "--model wave" "--init shift" "--v-init solo" "--n 16" "--channels 2" "--kernel 3" \
+  "--act tanh" "--lr 3e-3" "--grad-clip 5.0" "--T 15" "--steps 40" "--batch 32" \
+  "--log-every 20" "--test-batch 50" "--out $work/authors/$expected_name"; do
+  [[ " $line " == *" $flag "* ]] || fail "run $expected_name: expected '$flag' in: $line"
+done
+[ "$(head -1 "$work/authors.list" | cut -f1)" = "lr=3e-3,T=5,grad_clip=0.0" ] ||
+  fail "grid order: $(head -1 "$work/authors.list")"
+echo "sweep tests passed"
