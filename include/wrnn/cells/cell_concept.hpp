@@ -35,7 +35,9 @@
 ///                      MatrixMap grad_projected /*out: dL/dp_t*/,
 ///                      MatrixMap grad_state_prev /*out: dL/dstate_{t-1}, overwritten*/,
 ///                      Scalar* const* grads /*one pointer per parameter, parameters() order*/)
-///                           const; adds the gradients of every parameter except Wx, bx
+///                           const; adds the gradients of every parameter except Wx, bx,
+///                           skipping a parameter whose pointer is null (frozen:
+///                           Parameter::frozen)
 ///   void step(const Scalar* x, Scalar* state)
 ///                           streaming: one sample, one step, in place; never allocates
 /// \endverbatim

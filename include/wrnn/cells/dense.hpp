@@ -127,9 +127,11 @@ class DenseCell : public CellParameters<Scalar_> {
                      Scalar* const* grads) const {
     const Index N = options_.hidden_size;
     activation_gradient(options_.activation, state_next, grad_state_next, grad_projected);
-    RowMatrixMap<Scalar>(grads[kRecurrentWeight], N, N).noalias() +=
-        grad_projected * state_prev.transpose();
-    VectorMap<Scalar>(grads[kRecurrentBias], N) += grad_projected.rowwise().sum();
+    if (grads[kRecurrentWeight] != nullptr)  // null: frozen (Parameter::frozen)
+      RowMatrixMap<Scalar>(grads[kRecurrentWeight], N, N).noalias() +=
+          grad_projected * state_prev.transpose();
+    if (grads[kRecurrentBias] != nullptr)
+      VectorMap<Scalar>(grads[kRecurrentBias], N) += grad_projected.rowwise().sum();
     grad_state_prev.noalias() = recurrent_weight_.matrix().transpose() * grad_projected;
   }
 

@@ -147,13 +147,16 @@ class GRUCell : public CellParameters<Scalar_> {
         store_lanes(dq + j, dr);
         store_lanes(dq + H + j, dz);
         store_lanes(dq + 2 * H + j, dq_n);
-        store_lanes(grad_bias + j, load_lanes<V>(grad_bias + j) + dr);
-        store_lanes(grad_bias + H + j, load_lanes<V>(grad_bias + H + j) + dz);
-        store_lanes(grad_bias + 2 * H + j, load_lanes<V>(grad_bias + 2 * H + j) + dq_n);
+        if (grad_bias != nullptr) {  // null: frozen (Parameter::frozen)
+          store_lanes(grad_bias + j, load_lanes<V>(grad_bias + j) + dr);
+          store_lanes(grad_bias + H + j, load_lanes<V>(grad_bias + H + j) + dz);
+          store_lanes(grad_bias + 2 * H + j, load_lanes<V>(grad_bias + 2 * H + j) + dq_n);
+        }
       });
     }
-    RowMatrixMap<Scalar>(grads[kRecurrentWeight], G, H).noalias() +=
-        grad_projected * state_prev.transpose();
+    if (grads[kRecurrentWeight] != nullptr)
+      RowMatrixMap<Scalar>(grads[kRecurrentWeight], G, H).noalias() +=
+          grad_projected * state_prev.transpose();
     // dh_{t-1} += W_hh^T dq, as one GEMM per gate so that Eigen's packed [H, H] block stays on
     // the stack (see LSTMCell::backward_step).
     const auto weight = recurrent_weight_.matrix();

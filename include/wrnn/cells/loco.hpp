@@ -150,12 +150,12 @@ class LocoCell : public CellParameters<Scalar_> {
     for (Index o = 0; o < C; ++o)
       for (Index i = 0; i < n; ++i) {
         const auto dz = grad_projected.row(o * n + i);
-        grad_b[o * n + i] += dz.sum();
+        if (grad_b != nullptr) grad_b[o * n + i] += dz.sum();  // null: frozen
         for (Index c = 0; c < C; ++c)
           for (Index j = 0; j < k; ++j) {
             const Index source = c * n + wrap_index(i + j - r, n);
             const Index w = weight_index(o, c, i, j);
-            grad_u[w] += dz.dot(state_prev.row(source));
+            if (grad_u != nullptr) grad_u[w] += dz.dot(state_prev.row(source));
             grad_state_prev.row(source) += u[w] * dz;
           }
       }

@@ -143,15 +143,18 @@ class LSTMCell : public CellParameters<Scalar_> {
         store_lanes(da + H + j, da_f);
         store_lanes(da + 2 * H + j, da_g);
         store_lanes(da + 3 * H + j, da_o);
-        store_lanes(grad_bias + j, load_lanes<V>(grad_bias + j) + da_i);
-        store_lanes(grad_bias + H + j, load_lanes<V>(grad_bias + H + j) + da_f);
-        store_lanes(grad_bias + 2 * H + j, load_lanes<V>(grad_bias + 2 * H + j) + da_g);
-        store_lanes(grad_bias + 3 * H + j, load_lanes<V>(grad_bias + 3 * H + j) + da_o);
+        if (grad_bias != nullptr) {  // null: frozen (Parameter::frozen)
+          store_lanes(grad_bias + j, load_lanes<V>(grad_bias + j) + da_i);
+          store_lanes(grad_bias + H + j, load_lanes<V>(grad_bias + H + j) + da_f);
+          store_lanes(grad_bias + 2 * H + j, load_lanes<V>(grad_bias + 2 * H + j) + da_g);
+          store_lanes(grad_bias + 3 * H + j, load_lanes<V>(grad_bias + 3 * H + j) + da_o);
+        }
         store_lanes(dc_prev + j, dc * f);
       });
     }
-    RowMatrixMap<Scalar>(grads[kRecurrentWeight], G, H).noalias() +=
-        grad_projected * state_prev.topRows(H).transpose();
+    if (grads[kRecurrentWeight] != nullptr)
+      RowMatrixMap<Scalar>(grads[kRecurrentWeight], G, H).noalias() +=
+          grad_projected * state_prev.topRows(H).transpose();
     // dh_{t-1} = W_hh^T da, as one GEMM per gate: Eigen packs W_hh^T's [H, 4H] block on the heap
     // when it exceeds EIGEN_STACK_ALLOCATION_LIMIT (160 KB at H = 100); [H, H] blocks stay on
     // the stack up to H = 181, and the speed is the same.

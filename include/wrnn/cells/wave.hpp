@@ -118,9 +118,20 @@ class WaveCell : public CellParameters<Scalar_> {
                      Scalar* const* grads) const {
     const Index batch = state_prev.cols();
     activation_gradient(options_.activation, state_next, grad_state_next, grad_projected);
-    lanes::backward(shape_, recurrent_weight_.value.data(), state_prev.data(),
-                    grad_projected.data(), grads[kRecurrentWeight], grads[kRecurrentBias],
-                    grad_state_prev.data(), batch);
+    if (grads[kRecurrentWeight] != nullptr) {
+      lanes::backward(shape_, recurrent_weight_.value.data(), state_prev.data(),
+                      grad_projected.data(), grads[kRecurrentWeight], grads[kRecurrentBias],
+                      grad_state_prev.data(), batch);
+      return;
+    }
+    // The weight frozen (a null gradient, Parameter::frozen): no weight gradient; the bias's, a
+    // sum per channel, unless it is frozen too.
+    if (Scalar* grad_bias = grads[kRecurrentBias]; grad_bias != nullptr)
+      for (Index c = 0; c < options_.channels; ++c)
+        grad_bias[c] += grad_projected.middleRows(c * options_.ring_size, options_.ring_size).sum();
+    grad_state_prev.setZero();
+    lanes::backward_state(shape_, recurrent_weight_.value.data(), grad_projected.data(),
+                          grad_state_prev.data(), batch);
   }
 
   /// Streaming: advances one sample's state (C*n values) by one input x (d values), in place.

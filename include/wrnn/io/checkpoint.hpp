@@ -8,6 +8,7 @@
 ///     tensors  optimizer.exp_avg.<parameter name>     Adam's first moment m, the parameter's shape
 ///              optimizer.exp_avg_sq.<parameter name>  Adam's second moment v
 ///              optimizer.momentum_buffer.<name>       SGD's momentum buffer (instead of the two)
+///              (none for a frozen parameter, Parameter::frozen, as PyTorch keeps no state for it)
 ///     metadata wrnn.checkpoint.format_version = "1"
 ///              wrnn.checkpoint.step           the training step the checkpoint was taken after
 ///              wrnn.optimizer                 "adam" or "sgd"
@@ -164,8 +165,9 @@ void save_checkpoint_of(const std::string& path, Model& model,
   add_model(writer, model, metadata);
   for (const auto& buffer : state.buffers)
     for (std::size_t i = 0; i < parameters.size(); ++i)
-      writer.add(buffer.prefix + parameters[i].name, to_int64_shape(parameters[i].parameter->shape),
-                 (*buffer.values)[i].data());
+      if (!parameters[i].parameter->frozen())  // a frozen parameter has no optimizer state
+        writer.add(buffer.prefix + parameters[i].name,
+                   to_int64_shape(parameters[i].parameter->shape), (*buffer.values)[i].data());
   for (const auto& [name, tensor] : run_tensors) writer.add(name, tensor.shape, tensor.values);
   writer.write(path);
 }
@@ -197,8 +199,11 @@ std::pair<CheckpointInfo, long long> load_checkpoint_of(
 
   // Every tensor must be a parameter, one of the optimizer's buffers of it, or a run tensor.
   std::set<std::string> expected;
+  ParameterList<Scalar> trained;  // the parameters with optimizer state: those not frozen
   for (const auto& named : parameters) {
     expected.insert(named.name);
+    if (named.parameter->frozen()) continue;
+    trained.push_back(named);
     for (const auto& buffer : state.buffers) expected.insert(buffer.prefix + named.name);
   }
   for (const std::string& name : file.names()) {
@@ -215,16 +220,18 @@ std::pair<CheckpointInfo, long long> load_checkpoint_of(
   std::vector<std::vector<std::vector<Scalar>>> buffer_values;
   for (const auto& buffer : state.buffers)
     buffer_values.push_back(
-        read_parameter_values(file, parameters, buffer.prefix, buffer.what, buffer.non_negative));
+        read_parameter_values(file, trained, buffer.prefix, buffer.what, buffer.non_negative));
   Rng restored;
   restored.set_state(file.metadata_value("wrnn.rng_state"));
 
   // Everything is read and checked: now change the caller's objects.
-  for (std::size_t i = 0; i < parameters.size(); ++i) {
+  for (std::size_t i = 0, t = 0; i < parameters.size(); ++i) {
     std::copy(values[i].begin(), values[i].end(), parameters[i].parameter->value.data());
+    if (parameters[i].parameter->frozen()) continue;
     for (std::size_t b = 0; b < state.buffers.size(); ++b)
-      std::copy(buffer_values[b][i].begin(), buffer_values[b][i].end(),
+      std::copy(buffer_values[b][t].begin(), buffer_values[b][t].end(),
                 (*state.buffers[b].values)[i].data());
+    ++t;
   }
   rng = restored;
   return {info, step_count};

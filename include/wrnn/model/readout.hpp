@@ -244,7 +244,10 @@ class Readout {
                        Scalar* const* grads) const {
     const Parameter<Scalar>& weight = layers_[layer];
     const Index rows = weight.shape[0], cols = weight.shape[1];
-    VectorMap<Scalar>(grads[layer + 1], rows) += grad_out.rowwise().sum();
+    // A null gradient: that parameter is frozen (Parameter::frozen).
+    if (grads[layer + 1] != nullptr)
+      VectorMap<Scalar>(grads[layer + 1], rows) += grad_out.rowwise().sum();
+    if (grads[layer] == nullptr) return;
     if constexpr (In::IsRowMajor) {
       lanes::add_sample_products(grad_out.data(), rows, in.data(), cols, grads[layer], cols,
                                  in.cols());

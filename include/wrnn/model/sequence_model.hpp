@@ -229,7 +229,7 @@ class SequenceModel {
     // the thread count.
     thread_pool().parallel_for(chunk_count(), [&](Index c) {
       Chunk& chunk = chunks_[static_cast<std::size_t>(c)];
-      for (auto& g : chunk.grads) g.setZero();
+      zero_chunk_gradients(chunk);
       backward_chunk(chunk, grad_outputs, chunk.grad_pointers());
     });
     for (Chunk& chunk : chunks_)
@@ -278,8 +278,8 @@ class SequenceModel {
       Chunk& chunk = chunks_[static_cast<std::size_t>(run_first_ + c)];
       if (chunk.grads.empty())  // a batch of one chunk: backward() needs no buffers of its own
         for (auto& named : parameters_)
-          chunk.grads.push_back(Vector<Scalar>::Zero(named.parameter->size()));
-      for (auto& g : chunk.grads) g.setZero();
+          chunk.grads.push_back(Vector<Scalar>::Zero(named.parameter->grad.size()));
+      zero_chunk_gradients(chunk);
       backward_chunk(chunk, grad_outputs, chunk.grad_pointers());
     });
   }
@@ -495,6 +495,13 @@ class SequenceModel {
     return static_cast<Index>(chunk.active_inputs.size());
   }
 
+  // Zeroes a chunk's gradient buffers, each the size of its parameter's .grad (none while the
+  // parameter is frozen, so its pointer is null and the sweep skips it).
+  void zero_chunk_gradients(Chunk& chunk) const {
+    for (std::size_t p = 0; p < parameters_.size(); ++p)
+      chunk.grads[p].setZero(parameters_[p].parameter->grad.size());
+  }
+
   std::vector<Scalar*> parameter_grad_pointers() {
     std::vector<Scalar*> pointers;
     for (auto& named : parameters_) pointers.push_back(named.parameter->grad.data());
@@ -547,7 +554,7 @@ class SequenceModel {
       }
       if (chunk_count > 1)
         for (auto& named : parameters_)
-          chunk.grads.push_back(Vector<Scalar>::Zero(named.parameter->size()));
+          chunk.grads.push_back(Vector<Scalar>::Zero(named.parameter->grad.size()));
     }
   }
 
@@ -714,11 +721,13 @@ class SequenceModel {
                           whole_state_block(chunk.grad_state),
                           whole_state_block(chunk.grad_projected),
                           whole_state_block(chunk.grad_state_prev), cell_grads);
-      add_input_gradients(chunk, const_columns(chunk.inputs, (t - 1) * b, b), grad_input_weight,
-                          grad_input_bias);
+      if (cell_grads[0] != nullptr || cell_grads[1] != nullptr)  // null: frozen
+        add_input_gradients(chunk, const_columns(chunk.inputs, (t - 1) * b, b), grad_input_weight,
+                            grad_input_bias);
       chunk.grad_state.swap(chunk.grad_state_prev);
     }
-    if (narrow_input()) grad_input_weight += chunk.grad_input_weight_columns;
+    if (narrow_input() && cell_grads[0] != nullptr)
+      grad_input_weight += chunk.grad_input_weight_columns;
   }
 
   // dWx += dL/dp_t x_t^T and dbx += the sum of dL/dp_t over the samples, for one step of a
@@ -731,11 +740,15 @@ class SequenceModel {
                            VectorMap<Scalar> grad_input_bias) const {
     const ConstStateMap grad_projected(chunk.grad_projected.data(), chunk.grad_projected.rows(),
                                        chunk.size);
-    if constexpr (state_layout == StateLayout::sample_lanes)
-      lanes::add_sample_products(chunk.ones.data(), 1, grad_projected.data(), grad_projected.rows(),
-                                 grad_input_bias.data(), grad_projected.rows(), chunk.size);
-    else
-      grad_input_bias += grad_projected.rowwise().sum();
+    if (grad_input_bias.data() != nullptr) {  // null: the bias is frozen
+      if constexpr (state_layout == StateLayout::sample_lanes)
+        lanes::add_sample_products(chunk.ones.data(), 1, grad_projected.data(),
+                                   grad_projected.rows(), grad_input_bias.data(),
+                                   grad_projected.rows(), chunk.size);
+      else
+        grad_input_bias += grad_projected.rowwise().sum();
+    }
+    if (grad_input_weight.data() == nullptr) return;  // the weight is frozen
     if (!narrow_input()) {
       grad_input_weight.noalias() += grad_projected * x.transpose();
     } else if constexpr (state_layout == StateLayout::sample_columns) {

@@ -10,6 +10,26 @@
 
 namespace wrnn {
 
+namespace detail {
+// The size of an optimizer's state for a parameter: none while it is frozen.
+template <class Scalar>
+Index trained_size(const NamedParameter<Scalar>& named) {
+  return named.parameter->frozen() ? 0 : named.parameter->size();
+}
+
+// Refuses a step after a parameter's frozen state changed: its state would not fit.
+template <class Scalar>
+void require_same_frozen(const ParameterList<Scalar>& parameters,
+                         const std::vector<Vector<Scalar>>& state) {
+  for (std::size_t i = 0; i < parameters.size(); ++i)
+    if (state[i].size() != trained_size(parameters[i]))
+      throw ValueError(concat("optimizer step: parameter '", parameters[i].name, "' is ",
+                              parameters[i].parameter->frozen() ? "frozen" : "not frozen",
+                              " now but was not when the optimizer was built; freeze "
+                              "parameters before building the optimizer"));
+}
+}  // namespace detail
+
 /// Adam's hyperparameters, PyTorch's defaults.
 struct AdamOptions {
   double learning_rate = 1e-3;  ///< lr
@@ -35,9 +55,11 @@ class Adam {
     if (!(options.learning_rate >= 0.0))
       throw ValueError(
           detail::concat("Adam learning rate: expected >= 0, received ", options.learning_rate));
+    // No state for a frozen parameter (an empty moment), as PyTorch keeps none for a parameter
+    // without a gradient.
     for (const auto& named : parameters_) {
-      first_moment_.push_back(Vector<Scalar>::Zero(named.parameter->size()));
-      second_moment_.push_back(Vector<Scalar>::Zero(named.parameter->size()));
+      first_moment_.push_back(Vector<Scalar>::Zero(detail::trained_size(named)));
+      second_moment_.push_back(Vector<Scalar>::Zero(detail::trained_size(named)));
     }
   }
 
@@ -51,8 +73,10 @@ class Adam {
   long long step_count() const { return step_count_; }  ///< Steps taken: t of the last step.
 
   /// Updates every parameter from its gradient (the gradient itself is read, and changed only by
-  /// a non-zero weight decay).
+  /// a non-zero weight decay); frozen parameters are left alone.
+  /// \throws ValueError when a parameter was frozen or unfrozen after the optimizer was built.
   void step() {
+    detail::require_same_frozen(parameters_, first_moment_);
     ++step_count_;
     const double t = static_cast<double>(step_count_);
     const double bias_correction1 = 1.0 - std::pow(options_.beta1, t);
@@ -65,6 +89,7 @@ class Adam {
     const Scalar weight_decay = static_cast<Scalar>(options_.weight_decay);
     for (std::size_t i = 0; i < parameters_.size(); ++i) {
       Parameter<Scalar>& p = *parameters_[i].parameter;
+      if (p.frozen()) continue;
       auto m = first_moment_[i].array();
       auto v = second_moment_[i].array();
       auto g = p.grad.array();
@@ -112,8 +137,8 @@ class Sgd {
     if (!(options.learning_rate >= 0.0))
       throw ValueError(
           detail::concat("SGD learning rate: expected >= 0, received ", options.learning_rate));
-    for (const auto& named : parameters_)
-      momentum_buffer_.push_back(Vector<Scalar>::Zero(named.parameter->size()));
+    for (const auto& named : parameters_)  // none for a frozen parameter, as in Adam
+      momentum_buffer_.push_back(Vector<Scalar>::Zero(detail::trained_size(named)));
   }
 
   /// Sets lr for the following steps (a schedule's).
@@ -124,14 +149,17 @@ class Sgd {
   double momentum() const { return options_.momentum; }  ///< The current mu.
   long long step_count() const { return step_count_; }   ///< Steps taken.
 
-  /// Updates every parameter from its gradient.
+  /// Updates every parameter from its gradient; frozen parameters are left alone.
+  /// \throws ValueError when a parameter was frozen or unfrozen after the optimizer was built.
   void step() {
+    detail::require_same_frozen(parameters_, momentum_buffer_);
     const Scalar lr = static_cast<Scalar>(options_.learning_rate);
     const Scalar mu = static_cast<Scalar>(options_.momentum);
     const Scalar damp = static_cast<Scalar>(options_.dampening);
     const Scalar weight_decay = static_cast<Scalar>(options_.weight_decay);
     for (std::size_t i = 0; i < parameters_.size(); ++i) {
       Parameter<Scalar>& p = *parameters_[i].parameter;
+      if (p.frozen()) continue;
       auto g = p.grad.array();
       if (weight_decay != Scalar(0)) g += weight_decay * p.value.array();
       if (mu == Scalar(0)) {
