@@ -133,7 +133,7 @@ namespace io {
 /// the caller naming the cell type. `options` says how the model runs batches (chunks, threads,
 /// a shared pool). F64 files load converted to float.
 /// \throws FormatError for a file that is not a wrnn model file (a missing or unknown metadata
-///         key, a missing or extra tensor, a wrong shape), and the errors of
+///         key, a missing or extra tensor, a wrong shape) or holds a loco cell, and the errors of
 ///         SafetensorsFile::read.
 inline AnyModel load_model(const std::string& path, ModelOptions options = {}) {
   const ModelDescription description = describe_model_file(path);
@@ -148,6 +148,14 @@ inline AnyModel load_model(const std::string& path, ModelOptions options = {}) {
     return load(SequenceModel<DenseCell<float>>(description.dense, readout, std::move(options)));
   if (description.cell == "lstm")
     return load(SequenceModel<LSTMCell<float>>(description.lstm, readout, std::move(options)));
+  // The loco cell (loco.hpp) stays out of the variant: every unit that includes this header would
+  // compile its model too, for an ablation that is trained, not deployed.
+  if (description.cell == "loco")
+    throw FormatError(wrnn::detail::concat(
+        "model file '", path,
+        "': AnyModel holds wave, dense, lstm or gru models, the file has a loco cell; build "
+        "SequenceModel<LocoCell<float>> from describe_model_file(path).loco and load_model into "
+        "it"));
   return load(SequenceModel<GRUCell<float>>(description.gru, readout, std::move(options)));
 }
 
