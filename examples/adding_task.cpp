@@ -1,7 +1,10 @@
 // Trains a wave-RNN, iRNN, LSTM or GRU on the adding task (docs/model.md, "Tasks"). `adding_task
 // --help`. The program is common/memory_task_program.hpp.
+#include "common/data_parallel.hpp"
 #include "common/program_mains.hpp"
 
 int main(int argc, char** argv) {
-  return wrnn::examples::adding_task_main(argc, argv);
+  // Under mpirun: data-parallel over the ranks (common/data_parallel.hpp).
+  return wrnn::examples::data_parallel_main("adding_task", argc, argv,
+                                            wrnn::examples::adding_task_main);
 }

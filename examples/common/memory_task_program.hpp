@@ -18,6 +18,7 @@
 #include <sstream>
 #include <string>
 
+#include "common/data_parallel.hpp"
 #include "common/flag_checks.hpp"
 #include "common/hidden_unit_census.hpp"
 #include "common/memory_budget.hpp"
@@ -243,22 +244,26 @@ nlohmann::json train_model(Model& model, const Task& task, const MemoryTaskOptio
   Rng test_rng(options.seed + 1000003);
   const TaskBatch<float> test = task.template generate<float>(options.test_batch, test_rng);
   ProgressBar progress(options.steps, options.model + " " + options.task + " ");
+  // Under mpirun the batch's chunks are shared among the ranks (common/data_parallel.hpp); every
+  // rank draws the same batches, rank 0 alone prints and writes.
+  auto&& parallel = data_parallel(model);
+  const bool root = is_root_process();
   for (long long step = first_step; step <= options.steps; ++step) {
     const TaskBatch<float> batch = task.template generate<float>(options.batch, rng);
-    train_loss = train_step(model, optimizer, batch.inputs, batch.targets, task.loss(),
+    train_loss = train_step(parallel, optimizer, batch.inputs, batch.targets, task.loss(),
                             options.grad_clip, step)
                      .loss;
     if (step % options.log_every == 0 || step == options.steps) {
-      test_loss = evaluate_loss(model, test.inputs, test.targets, task.loss());
+      test_loss = evaluate_loss(parallel, test.inputs, test.targets, task.loss());
       curve.push_back({step, train_loss, test_loss});
       if (!solved_step && options.task == "adding" && test_loss <= options.solved_threshold)
         solved_step = step;
       char message[96];
       std::snprintf(message, sizeof message, "loss %.3e test %.3e", train_loss, test_loss);
-      progress.update(step, message);
+      if (root) progress.update(step, message);
     }
     // Every N steps, and at the end so that a finished run can be continued with more --steps.
-    if (options.checkpoint_every > 0 &&
+    if (root && options.checkpoint_every > 0 &&
         (step % options.checkpoint_every == 0 || step == options.steps))
       io::save_checkpoint(options.checkpoint_path, model, optimizer, rng, step,
                           checkpoint_metadata(options, solved_step, train_loss, test_loss),
@@ -266,7 +271,7 @@ nlohmann::json train_model(Model& model, const Task& task, const MemoryTaskOptio
   }
   progress.finish();
   const double wall_seconds = progress.seconds_since_start();
-  if (!options.save_path.empty())  // --save (its folder was made before training)
+  if (root && !options.save_path.empty())  // --save (its folder was made before training)
     io::save_model(options.save_path, model, run_settings(options));
 
   nlohmann::json results = {
@@ -294,9 +299,10 @@ nlohmann::json train_model(Model& model, const Task& task, const MemoryTaskOptio
       {"act", options.activation},
       {"seed", options.seed},
       {"threads", options.threads},
+      {"processes", process_count()},
   };
 
-  if (!options.out_dir.empty()) {  // the folder was made and tried before training
+  if (root && !options.out_dir.empty()) {  // the folder was made and tried before training
     std::ostringstream csv;
     csv << "step,train_loss,test_loss\n";
     csv.precision(9);
@@ -392,7 +398,7 @@ inline void prepare_outputs(const MemoryTaskOptions& options) {
 template <class Task>
 int run_memory_task(MemoryTaskOptions options, const Task& task) {
   require_memory_for(options, task);
-  prepare_outputs(options);
+  if (is_root_process()) prepare_outputs(options);
   const Activation activation = parse_flag("--act", options.activation, parse_activation);
   const ReadoutOptions readout{
       task.output_size(), ReadoutKind::linear,
@@ -430,7 +436,7 @@ int run_memory_task(MemoryTaskOptions options, const Task& task) {
                                         readout, model_options(options));
     results = train_model(model, task, options);
   }
-  print_result(results.dump(2));
+  if (is_root_process()) print_result(results.dump(2));
   return 0;
 }
 

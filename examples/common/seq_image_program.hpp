@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "common/classification.hpp"
+#include "common/data_parallel.hpp"
 #include "common/flag_checks.hpp"
 #include "common/hidden_unit_census.hpp"
 #include "common/memory_budget.hpp"
@@ -364,6 +365,7 @@ nlohmann::json seq_image_results(const Model& model, const SeqImageOptions& opti
       {"train_batches_per_epoch", number(epochs > 0 ? batches / epochs : 0.0)},
       {"full_epoch_batches", full_epoch_batches},
       {"threads", options.threads},
+      {"processes", process_count()},
       {"T", view.steps()},
       {"d", view.features()},
       {"permutation_seed", permuted ? nlohmann::json(view.seed()) : nlohmann::json(nullptr)},
@@ -418,7 +420,12 @@ nlohmann::json train_seq_image(Model& model, const SeqImageOptions& options, con
     record = run_record_from_checkpoint(nlohmann::json::parse(stored->second, nullptr, false),
                                         info.run_tensors, options, view, d.directory);
   }
-  if (!options.out_dir.empty() && view.kind() == data::SequentialImageKind::permuted_pixels) {
+  // Under mpirun each batch's chunks are shared among the ranks (common/data_parallel.hpp): every
+  // rank reads the whole batch, runs its chunks; rank 0 alone prints and writes.
+  auto&& parallel = data_parallel(model);
+  const bool root = is_root_process();
+  if (root && !options.out_dir.empty() &&
+      view.kind() == data::SequentialImageKind::permuted_pixels) {
     std::ostringstream permutation;
     for (Index position : view.permutation()) permutation << position << '\n';
     write_text_file(options.out_dir + "/permutation.txt", permutation.str());
@@ -443,7 +450,7 @@ nlohmann::json train_seq_image(Model& model, const SeqImageOptions& options, con
     for (Index i = 0; i < count; ++i) {
       view.fill(d.train, batches[i], x, labels);
       const ClassificationStep result =
-          classification_train_step(model, optimizer, x, labels, options.grad_clip, ++step);
+          classification_train_step(parallel, optimizer, x, labels, options.grad_clip, ++step);
       loss_sum += result.loss * static_cast<double>(labels.size());
       correct += result.correct;
       seen += static_cast<Index>(labels.size());
@@ -452,7 +459,7 @@ nlohmann::json train_seq_image(Model& model, const SeqImageOptions& options, con
         std::snprintf(message, sizeof message, "loss %.4f acc %.4f",
                       loss_sum / static_cast<double>(seen),
                       static_cast<double>(correct) / static_cast<double>(seen));
-        progress.update(i + 1, message);
+        if (root) progress.update(i + 1, message);
       }
     }
     progress.finish();
@@ -465,12 +472,12 @@ nlohmann::json train_seq_image(Model& model, const SeqImageOptions& options, con
 
     const auto eval_start = std::chrono::steady_clock::now();
     const Evaluation validation =
-        evaluate_classifier(model, view, d.train, d.validation_examples, options.eval_batch);
+        evaluate_classifier(parallel, view, d.train, d.validation_examples, options.eval_batch);
     const Evaluation test =
-        evaluate_classifier(model, view, d.test, d.test_examples, options.eval_batch);
+        evaluate_classifier(parallel, view, d.test, d.test_examples, options.eval_batch);
     r.eval_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - eval_start).count();
-    const nlohmann::json census = test_census(model, options, d, view);
+    const nlohmann::json census = root ? test_census(model, options, d, view) : nullptr;
     r.val_loss = validation.loss;
     r.val_acc = validation.accuracy;
     r.test_loss = test.loss;
@@ -484,9 +491,9 @@ nlohmann::json train_seq_image(Model& model, const SeqImageOptions& options, con
                   epoch, r.train_loss, r.train_acc, r.val_loss, r.val_acc, r.test_loss, r.test_acc,
                   r.seconds, r.images_per_second, record.best_val_epoch,
                   record.test_acc_at_best_val);
-    log << line << std::endl;
+    if (root) log << line << std::endl;
 
-    if (!options.out_dir.empty()) {
+    if (root && !options.out_dir.empty()) {
       // Every epoch, each file atomically, so a kill leaves the previous epoch's files whole.
       write_curve_csv(options.out_dir + "/curve.csv", record);
       nlohmann::json results =
@@ -590,7 +597,7 @@ inline nlohmann::json run_seq_image(SeqImageOptions options, std::ostream& log) 
         " are held out for validation); an epoch would train on no "
         "full batch"));
   require_memory_for(options, view, readout);
-  if (!options.out_dir.empty())
+  if (is_root_process() && !options.out_dir.empty())
     prepare_output_folder(
         "--out", options.out_dir,
         {"curve.csv", "results.json", "checkpoint.safetensors", "permutation.txt"});
@@ -680,7 +687,8 @@ inline int seq_image_main(int argc, char** argv) {
     if (options.model == "lstm" || options.model == "gru")
       refuse_given_flags(app, {"--channels", "--kernel", "--act", "--init", "--v-init"},
                          "--model " + options.model + " (PyTorch's cell: its own gates and init)");
-    print_result(run_seq_image(options, std::cerr).dump(2));
+    const nlohmann::json results = run_seq_image(options, std::cerr);
+    if (is_root_process()) print_result(results.dump(2));
     return 0;
   });
 }

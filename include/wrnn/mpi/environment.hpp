@@ -68,37 +68,37 @@ inline bool launched_by_mpi_launcher() {
 }
 
 /// MPI for the lifetime of the object: initialised when the process was launched by an MPI
-/// launcher (or MPI was already initialised by the caller, which then also finalises it),
-/// otherwise a single process of rank 0 that never calls MPI. One per process.
+/// launcher (or joined when the caller initialised MPI, and then left for the caller to
+/// finalise), otherwise a single process of rank 0 that never calls MPI. One per process that
+/// uses MPI; Environment(false) objects, which never touch MPI, may be added anywhere.
 class Environment {
  public:
-  /// Initialises MPI (MPI_Init_thread, MPI_THREAD_FUNNELED) when launched by a launcher.
-  /// Throws MpiError when initialisation fails or MPI cannot give FUNNELED threads.
-  Environment() : Environment(launched_by_mpi_launcher()) {}
+  /// Initialises MPI (MPI_Init_thread, MPI_THREAD_FUNNELED) when launched by a launcher, joins it
+  /// when it is initialised already, else is a single process.
+  /// \throws MpiError when initialisation fails or MPI cannot give FUNNELED threads.
+  Environment() : Environment(launched_by_mpi_launcher() || mpi_initialized()) {}
 
-  /// Initialises MPI when `use_mpi` is true (whatever the environment says), else runs as a
-  /// single process. Tests and programs that must run under MPI pass true.
+  /// With `use_mpi` true initialises MPI (or joins it when it is initialised already), whatever
+  /// the environment says: for programs that must run under MPI. With false a single process of
+  /// rank 0 that never calls MPI, even inside an MPI job: for work that must stay on this rank
+  /// (a run of a sweep, say).
+  /// \throws MpiError as Environment().
   explicit Environment(bool use_mpi) {
-    int already = 0;
-    check(MPI_Initialized(&already), "MPI_Initialized");
-    if (already) {
-      active_ = true;
-    } else if (use_mpi) {
+    if (!use_mpi) return;
+    active_ = true;
+    if (!mpi_initialized()) {
       int provided = MPI_THREAD_SINGLE;
       check(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided), "MPI_Init_thread");
       owns_mpi_ = true;
-      active_ = true;
       if (provided < MPI_THREAD_FUNNELED) {
         MPI_Finalize();
         throw MpiError(detail::concat("MPI_Init_thread: expected thread support FUNNELED (",
                                       MPI_THREAD_FUNNELED, ") or more, received ", provided));
       }
     }
-    if (active_) {
-      check(MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN), "MPI_Comm_set_errhandler");
-      check(MPI_Comm_rank(MPI_COMM_WORLD, &rank_), "MPI_Comm_rank");
-      check(MPI_Comm_size(MPI_COMM_WORLD, &size_), "MPI_Comm_size");
-    }
+    check(MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN), "MPI_Comm_set_errhandler");
+    check(MPI_Comm_rank(MPI_COMM_WORLD, &rank_), "MPI_Comm_rank");
+    check(MPI_Comm_size(MPI_COMM_WORLD, &size_), "MPI_Comm_size");
   }
 
   Environment(const Environment&) = delete;
@@ -112,7 +112,8 @@ class Environment {
     if (!finalized) MPI_Finalize();
   }
 
-  /// Whether MPI is in use (initialised); false for a process started without a launcher.
+  /// Whether this object uses MPI; false for a process started without a launcher and for
+  /// Environment(false).
   bool active() const noexcept { return active_; }
   /// This process's rank in MPI_COMM_WORLD (0 without MPI).
   int rank() const noexcept { return rank_; }
@@ -145,6 +146,12 @@ class Environment {
   }
 
  private:
+  static bool mpi_initialized() {
+    int initialized = 0;
+    check(MPI_Initialized(&initialized), "MPI_Initialized");
+    return initialized != 0;
+  }
+
   bool active_ = false;
   bool owns_mpi_ = false;
   int rank_ = 0;
