@@ -12,6 +12,7 @@ packages=(
   zlib1g-dev dataset-fashion-mnist       # sequential-image data (IDX, gzip)
   libstb-dev libgif-dev libfftw3-dev     # pictures, animations, spectra
   gnuplot-nox                            # learning-curve plots
+  libopenmpi-dev openmpi-bin libyaml-cpp-dev  # mpirun: data-parallel training, sweep files
   doxygen                                # the API reference (the docs target)
   python3-torch python3-numpy            # PyTorch comparisons and round trips
   libopenblas0-pthread                   # an optimised BLAS for PyTorch (the fair baseline)
