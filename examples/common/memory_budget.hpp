@@ -145,8 +145,8 @@ struct ModelSizes {
   ByteCount outputs;       // o
 };
 
-// model: wave, irnn, lstm or gru; d inputs, n units per ring (wave) or hidden units, C channels,
-// kernel k; the readout's o outputs and MLP hidden layer h (0: linear).
+// model: wave, loco, irnn, lstm or gru; d inputs, n units per ring (wave, loco) or hidden units,
+// C channels, kernel k; the readout's o outputs and MLP hidden layer h (0: linear).
 inline ModelSizes model_sizes(const std::string& model, Index d, Index n, Index C, Index k, Index o,
                               Index h) {
   const ByteCount D = ByteCount::of(d), N = ByteCount::of(n), O = ByteCount::of(o),
@@ -157,6 +157,10 @@ inline ModelSizes model_sizes(const std::string& model, Index d, Index n, Index 
     const ByteCount units = ByteCount::of(C) * N;
     sizes.parameters = units * D + units + ByteCount::of(C) * ByteCount::of(C) * ByteCount::of(k) +
                        ByteCount::of(C);
+    sizes.state = sizes.projection = visible = units;
+  } else if (model == "loco") {  // a C x C x k kernel and a bias per unit
+    const ByteCount units = ByteCount::of(C) * N;
+    sizes.parameters = units * D + units + units * ByteCount::of(C) * ByteCount::of(k) + units;
     sizes.state = sizes.projection = visible = units;
   } else if (model == "lstm" || model == "gru") {
     const ByteCount gates = model == "lstm" ? 4 : 3;

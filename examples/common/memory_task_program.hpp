@@ -83,7 +83,7 @@ void write_hidden_state_record(Model& model, const Sequence<float>& inputs,
     csv << '\n';
   }
   write_text_file(options.out_dir + "/hidden_states.csv", csv.str());
-  const Index channels = options.model == "wave" ? options.channels : 1;
+  const Index channels = options.model == "wave" || options.model == "loco" ? options.channels : 1;
   const Index ring_size = states.rows() / channels;
   // Colour range up to the 99.5th percentile, so a few very active units do not wash out the
   // bands of the wave.
@@ -288,7 +288,7 @@ nlohmann::json train_model(Model& model, const Task& task, const MemoryTaskOptio
       {"wall_seconds", wall_seconds},
       {"steps_per_second", static_cast<double>(options.steps) / wall_seconds},
       {"n", options.ring_size},
-      {"channels", options.model == "wave" ? options.channels : 1},
+      {"channels", options.model == "wave" || options.model == "loco" ? options.channels : 1},
       {"kernel", options.kernel_size},
       {"batch", options.batch},
       {"test_batch", options.test_batch},
@@ -337,8 +337,9 @@ inline void check_flags(const CLI::App& app, const MemoryTaskOptions& options) {
   require_at_least("--lr", options.learning_rate, 0.0);
   require_at_least("--grad-clip", options.grad_clip, 0.0);  // 0: no clipping
   if (options.model != "wave" && options.model != "irnn" && options.model != "lstm" &&
-      options.model != "gru")
-    throw ValueError("--model: expected wave, irnn, lstm or gru, received '" + options.model + "'");
+      options.model != "gru" && options.model != "loco")
+    throw ValueError("--model: expected wave, irnn, lstm, gru or loco, received '" + options.model +
+                     "'");
   if (options.model == "lstm" || options.model == "gru")
     refuse_given_flags(app, {"--channels", "--kernel", "--act", "--init", "--v-init"},
                        "--model " + options.model + " (PyTorch's cell: its own gates and init)");
@@ -415,6 +416,18 @@ int run_memory_task(MemoryTaskOptions options, const Task& task) {
                          parse_flag("--init", options.init, parse_recurrent_init),
                          parse_flag("--v-init", options.v_init, parse_input_init)};
     SequenceModel<WaveCell<float>> model(cell, readout, model_options(options));
+    results = train_model(model, task, options);
+  } else if (options.model == "loco") {  // the wave cell with an untied kernel per position
+    if (options.init.empty()) options.init = "shift";
+    if (options.v_init.empty()) options.v_init = "solo";
+    LocoCellOptions cell{task.input_size(),
+                         options.channels,
+                         options.ring_size,
+                         options.kernel_size,
+                         activation,
+                         parse_flag("--init", options.init, parse_recurrent_init),
+                         parse_flag("--v-init", options.v_init, parse_input_init)};
+    SequenceModel<LocoCell<float>> model(cell, readout, model_options(options));
     results = train_model(model, task, options);
   } else if (options.model == "irnn") {
     if (options.init.empty()) options.init = "identity";

@@ -537,8 +537,9 @@ inline void check_flags(const SeqImageOptions& options) {
     throw ValueError(
         detail::concat("--kernel: expected an odd size >= 1, received ", options.kernel_size));
   if (options.model != "wave" && options.model != "irnn" && options.model != "lstm" &&
-      options.model != "gru")
-    throw ValueError("--model: expected wave, irnn, lstm or gru, received '" + options.model + "'");
+      options.model != "gru" && options.model != "loco")
+    throw ValueError("--model: expected wave, irnn, lstm, gru or loco, received '" + options.model +
+                     "'");
   parse_flag("--readout", options.readout, parse_readout_kind);
   parse_flag("--act", options.activation, parse_activation);
   if (!options.init.empty()) parse_flag("--init", options.init, parse_recurrent_init);
@@ -577,8 +578,9 @@ inline void require_memory_for(const SeqImageOptions& options,
 // Builds the model the flags ask for and trains it. Returns results.json's content.
 inline nlohmann::json run_seq_image(SeqImageOptions options, std::ostream& log) {
   check_flags(options);
-  if (options.model == "wave" && options.init.empty()) options.init = "shift";
-  if (options.model == "wave" && options.v_init.empty()) options.v_init = "solo";
+  const bool ring = options.model == "wave" || options.model == "loco";
+  if (ring && options.init.empty()) options.init = "shift";
+  if (ring && options.v_init.empty()) options.v_init = "solo";
   if (options.model == "irnn" && options.init.empty()) options.init = "identity";
   if (options.model == "irnn" && options.v_init.empty()) options.v_init = "pytorch";
   if (options.model == "lstm" || options.model == "gru")
@@ -611,6 +613,17 @@ inline nlohmann::json run_seq_image(SeqImageOptions options, std::ostream& log) 
                          parse_flag("--init", options.init, parse_recurrent_init),
                          parse_flag("--v-init", options.v_init, parse_input_init)};
     SequenceModel<WaveCell<float>> model(cell, readout, seq_image_model_options(options));
+    return train_seq_image(model, options, d, view, log);
+  }
+  if (options.model == "loco") {  // the authors' sMNIST ablation: the wave cell, kernel untied
+    LocoCellOptions cell{d_in,
+                         options.channels,
+                         options.ring_size,
+                         options.kernel_size,
+                         parse_flag("--act", options.activation, parse_activation),
+                         parse_flag("--init", options.init, parse_recurrent_init),
+                         parse_flag("--v-init", options.v_init, parse_input_init)};
+    SequenceModel<LocoCell<float>> model(cell, readout, seq_image_model_options(options));
     return train_seq_image(model, options, d, view, log);
   }
   if (options.model == "irnn") {
