@@ -1,9 +1,11 @@
 /// \file
-/// Everything in wrnn::analysis: recording states, space-time images, GIF animations, 2-D spectra,
-/// wave speed and the wave verdict. Needs the wrnn::analysis CMake target (FFTW3, giflib, stb).
+/// Everything in wrnn::analysis: recording states, space-time images, GIF animations, 2-D spectra
+/// (wrnn's and the authors' measure), wave speed and the wave verdict. Needs the wrnn::analysis
+/// CMake target (FFTW3, giflib, stb).
 #pragma once
 
 #include "wrnn/analysis/animation.hpp"
+#include "wrnn/analysis/authors_fft_measure.hpp"
 #include "wrnn/analysis/colormap.hpp"
 #include "wrnn/analysis/image.hpp"
 #include "wrnn/analysis/panels.hpp"
