@@ -24,7 +24,7 @@
 #include "wrnn/core/rng.hpp"
 #include "wrnn/kernels/circular_conv.hpp"
 #include "wrnn/kernels/circular_conv_lanes.hpp"
-#include "wrnn/kernels/simd_target.hpp"
+#include "wrnn/kernels/tile.hpp"
 
 namespace {
 
@@ -70,22 +70,21 @@ BENCHMARK(BM_EigenGemm)->Arg(512)->Unit(benchmark::kMicrosecond);
 // counts, for checking that the chosen one is the fastest.
 template <int chains>
 void fma_peak(benchmark::State& state) {
-  using B = wrnn::simd::detail::Batch<float>;
+  using B = wrnn::tile::Batch<float>;
   constexpr int rounds = 1024;
   B acc[chains];
   for (int c = 0; c < chains; ++c) acc[c] = B(1.0f + 1e-7f * static_cast<float>(c));
   const B factor(0.999999f), term(1e-7f);
   for (auto _ : state) {
     for (int r = 0; r < rounds; ++r)
-      for (int c = 0; c < chains; ++c)
-        acc[c] = wrnn::simd::detail::multiply_add(acc[c], factor, term);
+      for (int c = 0; c < chains; ++c) acc[c] = wrnn::tile::multiply_add(acc[c], factor, term);
     for (int c = 0; c < chains; ++c) benchmark::DoNotOptimize(acc[c]);
   }
   state.counters["chains"] = chains;
   set_flop_rate(state, 2.0 * chains * rounds * static_cast<double>(B::size));
 }
 
-constexpr int kPeakChains = wrnn::simd::detail::vector_registers == 32 ? 24 : 12;
+constexpr int kPeakChains = wrnn::tile::vector_registers == 32 ? 24 : 12;
 void BM_FmaPeak(benchmark::State& state) {
   fma_peak<kPeakChains>(state);
 }
@@ -146,8 +145,9 @@ void BM_Forward(benchmark::State& bench) {
                                     d.out.data(), d.batch);
       },
       [&] {
-        wrnn::simd::circular_conv_forward(d.shape, d.weights.data(), d.bias.data(), d.state.data(),
-                                          d.out.data(), d.batch);
+        wrnn::simd::circular_conv_forward_activation(
+            d.shape, d.weights.data(), d.bias.data(), d.state.data(), d.out.data(), d.batch,
+            wrnn::Activation::identity, wrnn::thread_scratch<float>());
       },
       [&] {
         wrnn::reference::circular_conv_forward(d.shape, d.weights.data(), d.bias.data(),

@@ -32,7 +32,7 @@ using namespace wrnn_test::conv;
 template <class Scalar>
 constexpr Index lanes() {
   if constexpr (wrnn::simd::available<Scalar>)
-    return wrnn::simd::detail::lanes<Scalar>;
+    return wrnn::tile::lanes<Scalar>;
   else
     return 1;
 }

@@ -30,7 +30,7 @@ using wrnn_test::random_values;
 template <class Scalar>
 Index lanes() {
   if constexpr (wrnn::simd::available<Scalar>)
-    return wrnn::simd::detail::lanes<Scalar>;
+    return wrnn::tile::lanes<Scalar>;
   else
     return 1;
 }

@@ -1,5 +1,5 @@
 /// \file
-/// The circular-convolution kernels for states laid out sample by sample: a batch is (C*n) x B
+/// The circular-convolution forward for states laid out sample by sample: a batch is (C*n) x B
 /// column-major, each sample's C*n values together. The wave cell's single-sample step
 /// (WaveCell::step, StreamingWaveCell::step) runs circular_conv_forward_activation on one such
 /// column; training runs the lanes kernels instead (circular_conv_lanes.hpp, samples in SIMD
@@ -8,15 +8,14 @@
 ///   - Winograd F(4, 3) (circular_conv_winograd.hpp) for float on AVX-512 and AVX2 + FMA builds,
 ///     where k = 3, n is a multiple of 4 and C >= winograd::min_channels (6 on AVX-512: all three
 ///     paper shapes; 8 on AVX2: the adding and sMNIST shapes, the copy task's 6 stay direct);
-///   - otherwise the hand-written direct xsimd kernels (circular_conv_simd.hpp) for float and
+///   - otherwise the direct kernel of the tile engine (circular_conv_simd.hpp) for float and
 ///     double wherever xsimd has a register for them;
 ///   - otherwise the plain scalar reference (circular_conv_reference.hpp), which defines what
 ///     every implementation must compute.
 ///
-/// Every function has two forms: one using this thread's grow-only scratch buffer (allocates only
-/// on the first call for the largest shape seen by the thread), and one taking the caller's
-/// ScratchBuffer, for paths that must never allocate (reserve circular_conv_scratch_size(shape)
-/// scalars once, up front).
+/// Every function takes the caller's ScratchBuffer, for paths that must never allocate (reserve
+/// circular_conv_scratch_size(shape) scalars once, up front), or by default this thread's
+/// grow-only buffer (allocates only on the first call for the largest shape the thread has seen).
 #pragma once
 
 #include "wrnn/core/activation.hpp"
@@ -53,13 +52,14 @@ Index circular_conv_scratch_size(const ConvShape& shape) {
 template <class Scalar>
 void circular_conv_forward(const ConvShape& shape, const Scalar* weights, const Scalar* bias,
                            const Scalar* state, Scalar* out, Index batch,
-                           ScratchBuffer<Scalar>& scratch) {
+                           ScratchBuffer<Scalar>& scratch = thread_scratch<Scalar>()) {
   if constexpr (winograd_available<Scalar>)
     if (winograd::applies(shape))
       return winograd::forward_activation(shape, weights, bias, state, out, batch,
                                           Activation::identity, scratch);
   if constexpr (simd::available<Scalar>)
-    simd::circular_conv_forward(shape, weights, bias, state, out, batch, scratch);
+    simd::circular_conv_forward_activation(shape, weights, bias, state, out, batch,
+                                           Activation::identity, scratch);
   else
     reference::circular_conv_forward(shape, weights, bias, state, out, batch);
 }
@@ -70,7 +70,7 @@ template <class Scalar>
 void circular_conv_forward_activation(const ConvShape& shape, const Scalar* weights,
                                       const Scalar* bias, const Scalar* state, Scalar* inout,
                                       Index batch, Activation activation,
-                                      ScratchBuffer<Scalar>& scratch) {
+                                      ScratchBuffer<Scalar>& scratch = thread_scratch<Scalar>()) {
   if constexpr (winograd_available<Scalar>)
     if (winograd::applies(shape))
       return winograd::forward_activation(shape, weights, bias, state, inout, batch, activation,
@@ -83,24 +83,6 @@ void circular_conv_forward_activation(const ConvShape& shape, const Scalar* weig
     MatrixMap<Scalar> values(inout, shape.state_size(), batch);
     apply_activation(activation, values);
   }
-}
-
-// ---- the same, on this thread's scratch buffer ----
-
-/// circular_conv_forward on this thread's scratch buffer.
-template <class Scalar>
-void circular_conv_forward(const ConvShape& shape, const Scalar* weights, const Scalar* bias,
-                           const Scalar* state, Scalar* out, Index batch) {
-  circular_conv_forward(shape, weights, bias, state, out, batch, thread_scratch<Scalar>());
-}
-
-/// circular_conv_forward_activation on this thread's scratch buffer.
-template <class Scalar>
-void circular_conv_forward_activation(const ConvShape& shape, const Scalar* weights,
-                                      const Scalar* bias, const Scalar* state, Scalar* inout,
-                                      Index batch, Activation activation) {
-  circular_conv_forward_activation(shape, weights, bias, state, inout, batch, activation,
-                                   thread_scratch<Scalar>());
 }
 
 }  // namespace wrnn

@@ -28,19 +28,18 @@
 ///   - The samples past the last whole vector (B mod W of them) are copied into W-wide rows in
 ///     scratch, zeros in the lanes past them, and run through the same tiles: no scalar tail.
 ///     Every lane does the same arithmetic in the same order (fused multiply-adds by intrinsic,
-///     simd_target.hpp), so a sample's forward and state gradient are the same bits wherever it
+///     tile.hpp), so a sample's forward and state gradient are the same bits wherever it
 ///     sits in its batch; the weight gradient's rounding depends on the batch (a sum over it).
 // clang-format on
 #pragma once
 
 #include <algorithm>
-#include <vector>
 
 #include "wrnn/core/activation.hpp"
 #include "wrnn/kernels/circular_conv_lanes_winograd.hpp"
 #include "wrnn/kernels/circular_conv_reference.hpp"
-#include "wrnn/kernels/circular_conv_simd.hpp"
 #include "wrnn/kernels/scratch_buffer.hpp"
+#include "wrnn/kernels/tile.hpp"
 
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
@@ -54,24 +53,19 @@ namespace wrnn::lanes {
 
 namespace detail {
 
-using simd::detail::Batch;
-using simd::detail::lanes;
-using simd::detail::multiply_add;
-using simd::detail::vector_registers;
-using simd::detail::with_constant;
+using tile::Batch;
+using tile::lanes;
+using tile::multiply_add;
+using tile::with_constant;
 
-// Forward tile: 6 output channels x rows x vectors of samples (6 x 4 + 1 input vector + 1
-// weight = 26 of 32 registers; 6 x 2 + 1 + 1 = 14 of 16).
-inline constexpr int tile_channels = 6;
-inline constexpr int tile_cells = vector_registers >= 32 ? 4 : 2;  // rows x vectors
-inline constexpr int pair_vectors = 2;  // vectors of samples a tile takes where there are two
+// The register tiles (tile.hpp): the forward's output channels x rows x vectors of samples, and
+// the weight gradient's output channels x taps.
+inline constexpr int tile_channels = tile::Traits::output_channels;
+inline constexpr int tile_cells = tile::Traits::row_cells;  // rows x vectors
 template <int Vectors>
 inline constexpr int tile_rows = tile_cells / Vectors;
-
-// Weight-gradient tile: output channels x taps accumulators, plus one gradient vector per
-// channel and one input vector (6 x 3 + 6 + 1 = 25 of 32; 3 x 3 + 3 + 1 = 13 of 16).
-inline constexpr int weight_channels = vector_registers >= 32 ? 6 : 3;
-inline constexpr int weight_taps = 3;
+inline constexpr int weight_channels = tile::Traits::row_weight_channels;
+inline constexpr int weight_taps = tile::Traits::weight_taps;
 
 // Rows of one block of samples: the value of row `row` for the block's first sample is at
 // data[row * stride], the block's other samples follow it.
@@ -147,29 +141,14 @@ void convolve_tile(const ConvShape& shape, const Scalar* weights, const Scalar* 
     const B start = bias ? B(bias[c0 + c]) : B(Scalar(0));
     for (int q = 0; q < RowsPerTile; ++q) {
       const Scalar* old_row =
-          accumulate ? out.row((c0 + c) * n + i0 + q) : simd::detail::zeros<Scalar, Vectors * W>;
+          accumulate ? out.row((c0 + c) * n + i0 + q) : tile::zeros<Scalar, Vectors * W>;
       for (int v = 0; v < Vectors; ++v) acc[c][q][v] = B::load_unaligned(old_row + v * W) + start;
     }
   }
-  // Do-whiles over the input channels and taps (C, k >= 1) for the reason winograd::mix_tile
-  // gives (with Taps = 3 the tap loop unrolls whole).
-  Index ci = 0;
-  do {
-    const Scalar* w = weights + ci * k * Channels;
-    Index j = 0;
-    do {
-      B x[std::size_t{RowsPerTile}][std::size_t{Vectors}];
-      for (int q = 0; q < RowsPerTile; ++q) {
-        const Scalar* row = input_row(ci, j + q);
-        for (int v = 0; v < Vectors; ++v) x[q][v] = B::load_unaligned(row + v * W);
-      }
-      simd::detail::add_outer_product(acc, w, x);
-      w += Channels;
-    } while (++j < k);
-  } while (++ci < C);
+  tile::add_products<Taps>(acc, C, k, weights, k * Channels, Channels, 1, input_row);
   for (int c = 0; c < Channels; ++c)
     for (int q = 0; q < RowsPerTile; ++q)
-      simd::detail::store_activated(activation, acc[c][q], out.row((c0 + c) * n + i0 + q));
+      tile::store_activated(activation, acc[c][q], out.row((c0 + c) * n + i0 + q));
 }
 
 // Every output row and channel of one block of Vectors vectors of samples. Rows away from the
@@ -260,11 +239,8 @@ template <class Scalar, class Out, class Block>
 void for_each_sample_block(Index rows, Index batch, const Scalar* in, Out* out, bool pack_out,
                            Scalar* packed, Block&& block) {
   constexpr Index W = lanes<Scalar>;
-  const Index whole = batch / W * W;
-  Index s = 0;
-  for (; s + pair_vectors * W <= whole; s += pair_vectors * W)
-    block(std::integral_constant<int, pair_vectors>{}, in + s, out + s, batch);
-  for (; s < whole; s += W) block(std::integral_constant<int, 1>{}, in + s, out + s, batch);
+  const Index whole = tile::for_sample_vectors<Scalar>(
+      batch, [&](auto vectors, Index s) { block(vectors, in + s, out + s, batch); });
   if (whole < batch) {
     Scalar* packed_in = packed;
     Scalar* packed_out = packed + rows * W;
@@ -285,7 +261,7 @@ struct ScratchLayout {
   explicit ScratchLayout(const ConvShape& shape) {
     constexpr Index W = lanes<Scalar>;
     const Index C = shape.channels;
-    weights = std::max((shape.weight_count() + C) * W, winograd::points * C * C);
+    weights = std::max((shape.weight_count() + C) * W, winograd_f43::points * C * C);
     pass = winograd::applies(shape) ? std::max(winograd::pass_scratch_size<Scalar>(shape),
                                                winograd::weight_scratch_size<Scalar>(shape))
                                     : 0;
@@ -414,8 +390,8 @@ void weight_gradients(const ConvShape& shape, const Scalar* state, const Scalar*
   if (winograd::applies(shape)) {
     // The sums dU and grad_b and a group's transforms, all in the pass area.
     Scalar* sums = scratch.data(layout.size()) + layout.weights;
-    Scalar* bias_sums = grad_bias ? sums + winograd::points * C * C * W : nullptr;
-    Scalar* group = sums + (winograd::points * C * C + C) * W;
+    Scalar* bias_sums = grad_bias ? sums + winograd_f43::points * C * C * W : nullptr;
+    Scalar* group = sums + (winograd_f43::points * C * C + C) * W;
     Scalar* packed = sums + layout.pass;
     std::fill(sums, group, Scalar(0));
     for_each_sample_block(
@@ -449,29 +425,19 @@ void weight_gradients(const ConvShape& shape, const Scalar* state, const Scalar*
     for (Index c = 0; c < C; ++c) grad_bias[c] += xsimd::hadd(B::load_aligned(bias_sums + c * W));
 }
 
-// Where xsimd has no register for Scalar: the reference, on copies in its layout.
+// Where xsimd has no register for Scalar the reference runs, on copies in its layout: a
+// column-major copy of the (C*n) x B row-major states has each sample's values together.
 template <class Scalar>
-struct ColumnCopies {
-  std::vector<Scalar> a, b;
-  ColumnCopies(const ConvShape& shape, Index batch, const Scalar* lanes_a, const Scalar* lanes_b)
-      : a(to_columns(shape, batch, lanes_a)), b(to_columns(shape, batch, lanes_b)) {}
-  static std::vector<Scalar> to_columns(const ConvShape& shape, Index batch, const Scalar* data) {
-    const Index rows = shape.state_size();
-    std::vector<Scalar> columns(static_cast<std::size_t>(rows * batch), Scalar(0));
-    if (data)
-      MatrixMap<Scalar>(columns.data(), rows, batch) = ConstRowMatrixMap<Scalar>(data, rows, batch);
-    return columns;
-  }
-  static void to_lanes(const ConvShape& shape, Index batch, const std::vector<Scalar>& columns,
-                       Scalar* data) {
-    const Index rows = shape.state_size();
-    RowMatrixMap<Scalar>(data, rows, batch) = ConstMatrixMap<Scalar>(columns.data(), rows, batch);
-  }
-};
+Matrix<Scalar> to_columns(const ConvShape& shape, Index batch, const Scalar* data) {
+  return ConstRowMatrixMap<Scalar>(data, shape.state_size(), batch);
+}
 
 }  // namespace detail
 
-/// Scalars of scratch the kernels need for `shape`.
+/// Scalars of scratch the kernels need for `shape`. Each kernel takes the caller's ScratchBuffer,
+/// for paths that must never allocate (reserve scratch_size(shape) scalars once, up front), or
+/// by default this thread's grow-only buffer (thread_scratch), which allocates only on the first
+/// call for the largest shape the thread has seen.
 template <class Scalar>
 Index scratch_size(const ConvShape& shape) {
   if constexpr (simd::available<Scalar>)
@@ -485,17 +451,17 @@ Index scratch_size(const ConvShape& shape) {
 template <class Scalar>
 void forward_activation(const ConvShape& shape, const Scalar* weights, const Scalar* bias,
                         const Scalar* state, Scalar* inout, Index batch, Activation activation,
-                        ScratchBuffer<Scalar>& scratch) {
+                        ScratchBuffer<Scalar>& scratch = thread_scratch<Scalar>()) {
   shape.validate();
   if constexpr (simd::available<Scalar>) {
     detail::convolve(shape, detail::forward_weights(shape, weights), bias, state, inout, batch,
                      true, activation, scratch);
   } else {
-    detail::ColumnCopies<Scalar> copies(shape, batch, state, inout);
-    reference::circular_conv_forward(shape, weights, bias, copies.a.data(), copies.b.data(), batch);
-    MatrixMap<Scalar> values(copies.b.data(), shape.state_size(), batch);
+    Matrix<Scalar> values = detail::to_columns(shape, batch, inout);
+    reference::circular_conv_forward(
+        shape, weights, bias, detail::to_columns(shape, batch, state).data(), values.data(), batch);
     apply_activation(activation, values);
-    copies.to_lanes(shape, batch, copies.b, inout);
+    RowMatrixMap<Scalar>(inout, shape.state_size(), batch) = values;
   }
 }
 
@@ -503,17 +469,18 @@ void forward_activation(const ConvShape& shape, const Scalar* weights, const Sca
 /// \throws ValueError when `shape` is not valid (ConvShape::validate).
 template <class Scalar>
 void backward_state(const ConvShape& shape, const Scalar* weights, const Scalar* grad_out,
-                    Scalar* grad_state, Index batch, ScratchBuffer<Scalar>& scratch) {
+                    Scalar* grad_state, Index batch,
+                    ScratchBuffer<Scalar>& scratch = thread_scratch<Scalar>()) {
   shape.validate();
   if constexpr (simd::available<Scalar>) {
     detail::convolve(shape, detail::transposed_weights(shape, weights),
                      static_cast<const Scalar*>(nullptr), grad_out, grad_state, batch, true,
                      Activation::identity, scratch);
   } else {
-    detail::ColumnCopies<Scalar> copies(shape, batch, grad_out, grad_state);
-    reference::circular_conv_backward_state(shape, weights, copies.a.data(), copies.b.data(),
-                                            batch);
-    copies.to_lanes(shape, batch, copies.b, grad_state);
+    Matrix<Scalar> values = detail::to_columns(shape, batch, grad_state);
+    reference::circular_conv_backward_state(
+        shape, weights, detail::to_columns(shape, batch, grad_out).data(), values.data(), batch);
+    RowMatrixMap<Scalar>(grad_state, shape.state_size(), batch) = values;
   }
 }
 
@@ -523,14 +490,14 @@ void backward_state(const ConvShape& shape, const Scalar* weights, const Scalar*
 template <class Scalar>
 void backward_weights(const ConvShape& shape, const Scalar* state, const Scalar* grad_out,
                       Scalar* grad_weights, Scalar* grad_bias, Index batch,
-                      ScratchBuffer<Scalar>& scratch) {
+                      ScratchBuffer<Scalar>& scratch = thread_scratch<Scalar>()) {
   shape.validate();
   if constexpr (simd::available<Scalar>) {
     detail::weight_gradients(shape, state, grad_out, grad_weights, grad_bias, batch, scratch);
   } else {
-    detail::ColumnCopies<Scalar> copies(shape, batch, state, grad_out);
-    reference::circular_conv_backward_weights(shape, copies.a.data(), copies.b.data(), grad_weights,
-                                              grad_bias, batch);
+    reference::circular_conv_backward_weights(shape, detail::to_columns(shape, batch, state).data(),
+                                              detail::to_columns(shape, batch, grad_out).data(),
+                                              grad_weights, grad_bias, batch);
   }
 }
 
@@ -540,7 +507,7 @@ void backward_weights(const ConvShape& shape, const Scalar* state, const Scalar*
 template <class Scalar>
 void backward(const ConvShape& shape, const Scalar* weights, const Scalar* state,
               const Scalar* grad_out, Scalar* grad_weights, Scalar* grad_bias, Scalar* grad_state,
-              Index batch, ScratchBuffer<Scalar>& scratch) {
+              Index batch, ScratchBuffer<Scalar>& scratch = thread_scratch<Scalar>()) {
   backward_weights(shape, state, grad_out, grad_weights, grad_bias, batch, scratch);
   if constexpr (simd::available<Scalar>) {
     detail::convolve(shape, detail::transposed_weights(shape, weights),
@@ -550,40 +517,6 @@ void backward(const ConvShape& shape, const Scalar* weights, const Scalar* state
     RowMatrixMap<Scalar>(grad_state, shape.state_size(), batch).setZero();
     backward_state(shape, weights, grad_out, grad_state, batch, scratch);
   }
-}
-
-// ---- the same, on this thread's scratch buffer ----
-
-/// forward_activation on this thread's scratch buffer.
-template <class Scalar>
-void forward_activation(const ConvShape& shape, const Scalar* weights, const Scalar* bias,
-                        const Scalar* state, Scalar* inout, Index batch, Activation activation) {
-  forward_activation(shape, weights, bias, state, inout, batch, activation,
-                     thread_scratch<Scalar>());
-}
-
-/// backward_state on this thread's scratch buffer.
-template <class Scalar>
-void backward_state(const ConvShape& shape, const Scalar* weights, const Scalar* grad_out,
-                    Scalar* grad_state, Index batch) {
-  backward_state(shape, weights, grad_out, grad_state, batch, thread_scratch<Scalar>());
-}
-
-/// backward_weights on this thread's scratch buffer.
-template <class Scalar>
-void backward_weights(const ConvShape& shape, const Scalar* state, const Scalar* grad_out,
-                      Scalar* grad_weights, Scalar* grad_bias, Index batch) {
-  backward_weights(shape, state, grad_out, grad_weights, grad_bias, batch,
-                   thread_scratch<Scalar>());
-}
-
-/// backward on this thread's scratch buffer.
-template <class Scalar>
-void backward(const ConvShape& shape, const Scalar* weights, const Scalar* state,
-              const Scalar* grad_out, Scalar* grad_weights, Scalar* grad_bias, Scalar* grad_state,
-              Index batch) {
-  backward(shape, weights, state, grad_out, grad_weights, grad_bias, grad_state, batch,
-           thread_scratch<Scalar>());
 }
 
 }  // namespace wrnn::lanes

@@ -1,29 +1,19 @@
 /// \file
 /// Winograd's F(4, 3) for the circular convolution of states with the samples in SIMD lanes
-/// (circular_conv_lanes.hpp): the forward and the backward to the state of k = 3 rings whose
-/// length is a multiple of 4, from min_channels channels on, with about half the multiply-adds
-/// of the direct tiles. The algorithm and its matrices are those of circular_conv_winograd.hpp
-/// (the same for states with the samples in columns):
+/// (circular_conv_lanes.hpp): the three passes of k = 3 rings whose length is a multiple of 4,
+/// from min_channels channels on, with about half the multiply-adds of the direct tiles. The
+/// algorithm, its matrices and its transforms are winograd_f43.hpp's.
 ///
-///     tile t of a ring: outputs 4t .. 4t+3, inputs d_m = h[(4t - 1 + m) mod n], m = 0..5
-///     V_x[c'] = (B^T d[c'])_x,   U_x[c][c'] = (G u[c][c'])_x,   x = 0..5
-///     M_x[c]  = sum_{c'} U_x[c][c'] V_x[c'],   y[c] = A^T M[c] (+ b_u[c])
-///
-/// With the samples in lanes every one of these is lane-wise: a tile's inputs are 6 whole rows,
-/// its transforms plain vector arithmetic, no shuffles. A pass takes two tiles (8 rows) of one
-/// block of vectors of samples: it transforms the 2 x 6 input rows of every input channel into
-/// scratch (V), mixes them point by point in register tiles of 6 output channels x 2 tiles x the
-/// block's vectors (as the direct tiles, with one tap per point and the transformed weights U_x
-/// as broadcasts), and transforms each block of 6 output channels back (y = A^T M) into its 8
-/// output rows. Per output row, channel and vector that is 1.5 C multiply-adds and the
-/// transforms, against 3 C multiply-adds in the direct tiles.
-///
-/// The backward to the state is the same with the transposed, tap-reversed weights
-/// (WeightView). The backward to the weights is the transpose of the forward's chain:
-///
-///     dM_x[c] = (A g[c])_x,   dU_x[c][c'] = sum over tiles and samples of dM_x[c] V_x[c'],
-///     grad_u[c][c'][j] += sum_x G[x][j] dU_x[c][c']
-///     grad_b[c] += sum of dM_1[c]   (A's row 1 is all ones: a tile's sum of g)
+/// Addressing, whole rows: with the samples in lanes every step is lane-wise, a tile's inputs
+/// are 6 whole rows (wrapped around the ring), its transforms plain vector arithmetic, no
+/// shuffles. A pass takes two tiles (8 rows; one with 16 registers) of one block of vectors of
+/// samples: it transforms the 6 input rows of each tile of every input channel into scratch (V),
+/// mixes them point by point in register tiles of 6 output channels x tiles x the block's
+/// vectors (the tile engine's add_outer_product, with the transformed weights U_x as
+/// broadcasts), and transforms each block of 6 output channels back (y = A^T M) into its output
+/// rows. Per output row, channel and vector that is 1.5 C multiply-adds and the transforms,
+/// against 3 C multiply-adds in the direct tiles. The backward to the state is the same with the
+/// transposed, tap-reversed weights (WeightView).
 ///
 /// Its 6 C^2 sums dU (W lanes each: every lane sums its own samples) live in scratch between
 /// groups of up to 32 tiles: a group's transformed inputs and gradients (128 rows of every
@@ -43,9 +33,8 @@
 #include <algorithm>
 
 #include "wrnn/core/activation.hpp"
-#include "wrnn/kernels/circular_conv_simd.hpp"
 #include "wrnn/kernels/conv_shape.hpp"
-#include "wrnn/kernels/simd_target.hpp"
+#include "wrnn/kernels/tile.hpp"
 #include "wrnn/kernels/winograd_f43.hpp"
 
 #if defined(__GNUC__) && !defined(__clang__)
@@ -58,17 +47,16 @@
 /// for the shapes where applies() holds.
 namespace wrnn::lanes::winograd {
 
-using simd::detail::Batch;
-using simd::detail::lanes;
-using simd::detail::multiply_add;
+using tile::Batch;
+using tile::lanes;
+using tile::multiply_add;
+using winograd_f43::points;
+using winograd_f43::tile_units;
+using winograd_f43::weight_transform;
 
-using winograd_f43::points;            // transform points per tile: 4 + 3 - 1
-using winograd_f43::weight_transform;  // G, taps to points
-constexpr Index tile_units = 4;        ///< output rows per tile
-/// Tiles a pass mixes at once: 6 channels x 2 tiles x 2 vectors = 24 accumulators with 32 vector
-/// registers, 6 x 1 x 2 = 12 with 16.
-constexpr Index pass_tiles = simd::detail::vector_registers >= 32 ? 2 : 1;
-constexpr int block_channels = 6;  ///< output channels a pass transforms back at once
+/// Tiles a pass mixes at once, and output channels it transforms back at once (tile.hpp).
+constexpr Index pass_tiles = tile::Traits::mix_tiles;
+constexpr int block_channels = tile::Traits::output_channels;
 
 /// Fewest channels from which these kernels beat the direct tiles (bench_kernels,
 /// BM_LanesCrossover*; docs/kernels.md).
@@ -101,29 +89,18 @@ void transform_weights(const ConvShape& shape, const WeightView& weight, Scalar*
     for (Index ci = 0; ci < C; ++ci)
       for (Index c = 0; c < block; ++c) {
         const Scalar u[3] = {weight(c0 + c, ci, 0), weight(c0 + c, ci, 1), weight(c0 + c, ci, 2)};
-        for (Index x = 0; x < points; ++x) {
-          Scalar U = 0;
-          for (Index j = 0; j < 3; ++j) U += static_cast<Scalar>(weight_transform[x][j]) * u[j];
-          packed[x * C * C + c0 * C + ci * block + c] = U;
-        }
+        winograd_f43::transform_taps(u, packed + c0 * C + ci * block + c, C * C);
       }
   }
 }
 
-/// V = B^T d for one vector, stored `stride` apart (point x at out + x * stride). Forced inline:
-/// GCC kept it a call per vector, 3% of the C = 27 forward.
+/// V = B^T d for one vector, stored `stride` apart (point x at out + x * stride).
 template <class Scalar>
 [[gnu::always_inline]] inline void store_input_transform(const Batch<Scalar>* d, Scalar* out,
                                                          Index stride) {
-  using B = Batch<Scalar>;
-  const B two(Scalar(2)), four(Scalar(4)), five(Scalar(5));
-  const B d4_minus_d2 = d[4] - d[2], d3_minus_d1 = d[3] - d[1];
-  (multiply_add(four, d[0], d[4]) - five * d[2]).store_aligned(out);
-  ((d[3] + d[4]) - four * (d[1] + d[2])).store_aligned(out + stride);
-  multiply_add(four, d[1] - d[2], d[4] - d[3]).store_aligned(out + 2 * stride);
-  multiply_add(two, d3_minus_d1, d4_minus_d2).store_aligned(out + 3 * stride);
-  (d4_minus_d2 - two * d3_minus_d1).store_aligned(out + 4 * stride);
-  (multiply_add(four, d[1], d[5]) - five * d[3]).store_aligned(out + 5 * stride);
+  Batch<Scalar> V[points];
+  winograd_f43::input_transform<Scalar>(d, V);
+  for (Index x = 0; x < points; ++x) V[x].store_aligned(out + x * stride);
 }
 
 /// One mixing tile at point x: Channels output channels x Tiles tiles x Vectors vectors,
@@ -140,16 +117,9 @@ void mix_tile(Index C, const Scalar* weights, const Scalar* inputs, Index tile_s
   for (int c = 0; c < Channels; ++c)
     for (int q = 0; q < Tiles; ++q)
       for (int v = 0; v < Vectors; ++v) acc[c][q][v] = B(Scalar(0));
-  // A do-while (C >= 1 always): with a for loop GCC 12 kept the accumulators on the stack for
-  // the path that skips it, storing and reloading all of them on every call.
-  Index ci = 0;
-  do {
-    B x[std::size_t{Tiles}][std::size_t{Vectors}];
-    for (int q = 0; q < Tiles; ++q)
-      for (int v = 0; v < Vectors; ++v)
-        x[q][v] = B::load_aligned(inputs + q * tile_stride + (ci * Vectors + v) * W);
-    simd::detail::add_outer_product(acc, weights + ci * Channels, x);
-  } while (++ci < C);
+  tile::add_products<1>(acc, C, 1, weights, Channels, 0, 1, [&](Index ci, Index q) {
+    return inputs + q * tile_stride + ci * Vectors * W;
+  });
   for (int c = 0; c < Channels; ++c)
     for (int q = 0; q < Tiles; ++q)
       for (int v = 0; v < Vectors; ++v)
@@ -186,14 +156,14 @@ void convolve_pass(const ConvShape& shape, const Scalar* transformed, const Scal
             d + q * tile_units, inputs + q * tile_stride + (ci * Vectors + v) * W, point_stride);
     }
   }
-  const B two(Scalar(2)), four(Scalar(4)), eight(Scalar(8)), zero(Scalar(0));
+  const B zero(Scalar(0));
   for (Index c0 = 0; c0 < C; c0 += block_channels) {
     const Index block = std::min<Index>(block_channels, C - c0);
     for (Index x = 0; x < points; ++x) {
       const Scalar* weights = transformed + x * C * C + c0 * C;
       Scalar* mixed_x = mixed + x * block_channels * Tiles * Vectors * W;
       const Scalar* inputs_x = inputs + x * point_stride;
-      simd::detail::with_constant<block_channels>(block, [&](auto channels) {
+      tile::with_constant<block_channels>(block, [&](auto channels) {
         mix_tile<Scalar, decltype(channels)::value, Tiles, Vectors>(C, weights, inputs_x,
                                                                     tile_stride, mixed_x);
       });
@@ -203,16 +173,11 @@ void convolve_pass(const ConvShape& shape, const Scalar* transformed, const Scal
       const B b(bias ? bias[c0 + c] : Scalar(0));
       for (int q = 0; q < Tiles; ++q)
         for (int v = 0; v < Vectors; ++v) {
-          B M[points];
+          B M[points], y[tile_units];
           for (Index x = 0; x < points; ++x)
             M[x] = B::load_aligned(mixed + x * block_channels * Tiles * Vectors * W +
                                    ((c * Tiles + q) * Vectors + v) * W);
-          const B sum12 = M[1] + M[2], difference12 = M[1] - M[2];
-          const B sum34 = M[3] + M[4], difference34 = M[3] - M[4];
-          const B y[tile_units] = {(M[0] + b) + (sum12 + sum34),
-                                   b + multiply_add(two, difference34, difference12),
-                                   b + multiply_add(four, sum34, sum12),
-                                   (M[5] + b) + multiply_add(eight, difference34, difference12)};
+          winograd_f43::output_transform<Scalar>(M, b, y);
           Scalar* target = out + ((c0 + c) * n + (t0 + q) * tile_units) * stride + v * W;
           B z[tile_units];
           for (Index i = 0; i < tile_units; ++i)
@@ -227,7 +192,7 @@ void convolve_pass(const ConvShape& shape, const Scalar* transformed, const Scal
     for (Index c = 0; c < C; ++c)
       for (int q = 0; q < Tiles; ++q)
         for (Index i = 0; i < tile_units; ++i)
-          simd::detail::tanh_in_place<Scalar, Vectors * W>(
+          tile::tanh_in_place<Vectors* static_cast<int>(W)>(
               out + (c * n + (t0 + q) * tile_units + i) * stride);
 }
 
@@ -248,11 +213,9 @@ void convolve_block(const ConvShape& shape, const Scalar* transformed, const Sca
 
 /// Tiles a weight-gradient group transforms at once.
 constexpr Index group_tiles = 32;
-/// Output channels of the weight-gradient register tile: 4 output channels x 6 input channels of
-/// sums at one point (24 of 32 registers; 2 x 5 of 16).
-constexpr int weight_outputs = simd::detail::vector_registers >= 32 ? 4 : 2;
-/// Input channels of the weight-gradient register tile (see weight_outputs).
-constexpr int weight_inputs = simd::detail::vector_registers >= 32 ? 6 : 5;
+/// The weight-gradient register tile: output channels x input channels of sums at one point.
+constexpr int weight_outputs = tile::Traits::winograd_weight_outputs;
+constexpr int weight_inputs = tile::Traits::winograd_weight_inputs;
 
 /// Scalars of scratch the weight gradient needs: the sums dU (6 C^2 x W) and grad_b (C x W), and a
 /// group's transformed inputs and gradients (2 x 6 x C x 4 tiles x 2 vectors x W).
@@ -296,7 +259,6 @@ void weight_sums_block(const ConvShape& shape, const Scalar* state, const Scalar
   using B = Batch<Scalar>;
   constexpr Index W = lanes<Scalar>;
   const Index C = shape.channels, n = shape.ring_size, tiles = n / tile_units;
-  const B two(Scalar(2)), four(Scalar(4));
   for (Index t0 = 0; t0 < tiles; t0 += group_tiles) {
     const Index count = std::min(group_tiles, tiles - t0), K = count * Vectors;
     // inputs[x][c][k], gradients[x][c][k], k = q * Vectors + v: point x at + x * C * K * W
@@ -316,26 +278,20 @@ void weight_sums_block(const ConvShape& shape, const Scalar* state, const Scalar
           store_input_transform<Scalar>(d, inputs + (c * K + k) * W, point_stride);
           for (Index i = 0; i < tile_units; ++i)
             g[i] = B::load_unaligned(g_ring + (first_row + i) * stride + v * W);
-          const B even = g[0] + g[2], even_4 = multiply_add(four, g[2], g[0]);
-          const B odd = g[1] + g[3], odd_4 = multiply_add(four, g[3], g[1]);
-          const B sum = even + odd;
-          Scalar* out = gradients + (c * K + k) * W;
-          g[0].store_aligned(out);
-          sum.store_aligned(out + point_stride);
-          (even - odd).store_aligned(out + 2 * point_stride);
-          multiply_add(two, odd_4, even_4).store_aligned(out + 3 * point_stride);
-          (even_4 - two * odd_4).store_aligned(out + 4 * point_stride);
-          g[3].store_aligned(out + 5 * point_stride);
-          bias_sum += sum;
+          B dM[points];
+          winograd_f43::gradient_transform<Scalar>(g, dM);
+          for (Index x = 0; x < points; ++x)
+            dM[x].store_aligned(gradients + (c * K + k) * W + x * point_stride);
+          bias_sum += dM[1];
         }
       if (bias_sums) bias_sum.store_aligned(bias_sums + c * W);
     }
     for (Index x = 0; x < points; ++x)
       for (Index c0 = 0; c0 < C; c0 += weight_outputs)
         for (Index i0 = 0; i0 < C; i0 += weight_inputs)
-          simd::detail::with_constant<weight_outputs>(
+          tile::with_constant<weight_outputs>(
               std::min<Index>(weight_outputs, C - c0), [&](auto outputs) {
-                simd::detail::with_constant<weight_inputs>(
+                tile::with_constant<weight_inputs>(
                     std::min<Index>(weight_inputs, C - i0), [&](auto inputs_count) {
                       weight_tile<Scalar, decltype(outputs)::value, decltype(inputs_count)::value>(
                           C, K, gradients + x * point_stride, inputs + x * point_stride,

@@ -1,48 +1,35 @@
 /// \file
-/// Hand-written xsimd circular convolution for states laid out sample by sample ((C*n) x B
-/// column-major): forward (with a fused bias + activation epilogue), backward to the state, and
-/// backward to the weights and bias. They compute exactly what circular_conv_reference.hpp
-/// defines (same layout, same equations), only faster:
+/// The direct circular convolution for states laid out sample by sample ((C*n) x B
+/// column-major), forward with a fused bias + activation epilogue: what the wave cell's
+/// single-sample step runs (WaveCell::step, StreamingWaveCell, a stepper's one-agent chunks;
+/// training runs the lanes kernels, circular_conv_lanes.hpp). It computes exactly what
+/// circular_conv_reference.hpp defines, only faster:
 ///
-///     forward:        out[c][i]   (+)= b_u[c] + sum_{c', j} u[c][c'][j] * h[c'][(i + j - r) mod n]
-///     backward state: grad_h[c'][m] += sum_{c, j} u[c][c'][j] * g[c][(m - j + r) mod n]
-///     backward u, b:  grad_u[c][c'][j] += sum_{b, i} g[c][i] * h[c'][(i + j - r) mod n]
-///                     grad_b[c]        += sum_{b, i} g[c][i]
+///     out[c][i] = act(out[c][i] + b_u[c] + sum_{c', j} u[c][c'][j] * h[c'][(i + j - r) mod n])
 ///
-/// How (see docs/kernels.md for the measurements):
-///   - Vectorised over the ring units i of one sample, so one sample (the streaming case) runs
-///     at the same speed per sample as a large batch, and the result for a sample never depends
-///     on the batch it came in.
-///   - Wrap-around without a modulo: each sample's C input rings are first copied into padded
-///     rows [h[n-r..n) | h[0..n) | h[0..r) | zeros], so tap j of output unit i reads
-///     padded[i + j] for every i, and the last, partial SIMD vector reads zeros instead of
-///     running off the ring. The copy costs C*n moves against C*C*k*n multiply-adds.
-///   - Register blocking: the forward keeps a tile of (output channels x SIMD vectors of units)
-///     accumulators in registers; every input vector loaded feeds one FMA per output channel of
-///     the tile and every broadcast weight feeds one FMA per vector, so loads per FMA are
-///     1/4 + 1/V.
-///   - The backward to the state is a forward convolution with transposed, tap-reversed weights,
-///     u'[c'][c][k-1-j] = u[c][c'][j], applied to the padded output gradient (substitute
-///     j' = k-1-j: (m - j + r) = m + j' - r since k - 1 = 2r), so it reuses the forward tile.
-///   - The backward to the weights is a reduction over units and samples: a tile of
-///     (output channels x (input channel, tap) rows) keeps one SIMD accumulator each, and the
-///     lanes are summed only once per call, at the end.
+/// Addressing, a padded ring: each sample's C input rings are first copied into padded rows
+/// [h[n-r..n) | h[0..n) | h[0..r)], so tap j of output unit i reads padded[i + j] for every i
+/// without a modulo. The copy costs C*n moves against C*C*k*n multiply-adds.
 ///
-/// Scratch: the padded rows and small work arrays live in a ScratchBuffer (scratch_buffer.hpp)
-/// of circular_conv_scratch_size<Scalar>(shape) scalars. The overloads without a scratch
-/// argument use this thread's buffer, which allocates on the first call for the largest shape
-/// seen and never again; a caller that must not allocate at all reserves its own buffer up front.
+/// Pass: vectorised over the ring units i of one sample, so one sample runs at the same speed
+/// per sample as a large batch, and a sample's result never depends on its batch. A register
+/// tile of (output channels x vectors of units) accumulators (tile.hpp's TileTraits: 6 x 2 with
+/// 16 registers, 6 x 4 with 32) takes, for each input channel and tap, one rank-one update: every
+/// input vector loaded feeds one multiply-add per output channel of the tile and every broadcast
+/// weight one per vector.
+///
+/// Scratch: the padded rows of two samples, in a ScratchBuffer (scratch_buffer.hpp) of
+/// circular_conv_scratch_size<Scalar>(shape) scalars. The overloads without a scratch argument
+/// use this thread's buffer, which allocates on the first call for the largest shape seen and
+/// never again; a caller that must not allocate at all reserves its own buffer up front.
 #pragma once
 
-#include <Eigen/Core>
 #include <algorithm>
-#include <type_traits>
-#include <xsimd/xsimd.hpp>
 
 #include "wrnn/core/activation.hpp"
 #include "wrnn/kernels/conv_shape.hpp"
 #include "wrnn/kernels/scratch_buffer.hpp"
-#include "wrnn/kernels/simd_target.hpp"
+#include "wrnn/kernels/tile.hpp"
 
 // GCC 12 reports the deliberately undefined registers of its own AVX-512 intrinsics
 // (_mm512_undefined_ps, used by xsimd's max, hadd and exp) as "maybe uninitialized" wherever
@@ -52,19 +39,13 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
 
+/// The direct forward for states laid out sample by sample (circular_conv_simd.hpp).
 namespace wrnn::simd {
 
 namespace detail {
 
-// Forward tile: forward_channels x forward_vectors accumulators, plus forward_vectors input
-// vectors and one broadcast weight live at once (6x4 + 4 + 1 = 29 of 32; 6x2 + 2 + 1 = 15 of
-// 16). Six channels cover the copy task's C = 6 in one block and leave small remainders.
-inline constexpr int forward_channels = 6;
-inline constexpr int forward_vectors = vector_registers >= 32 ? 4 : 2;
-
-inline Index round_up(Index value, Index multiple) {
-  return (value + multiple - 1) / multiple * multiple;
-}
+using tile::Batch;
+using tile::lanes;
 
 // Where one sample's rings sit in scratch. Every stride is a multiple of the SIMD width, so
 // every row starts on a SIMD-aligned address (the scratch block is 64-byte aligned).
@@ -83,9 +64,9 @@ struct RingLayout {
         halo(shape.half_width()),
         full_vectors(shape.ring_size / lanes<Scalar>),
         vectors((shape.ring_size + lanes<Scalar> - 1) / lanes<Scalar>),
-        lead(round_up(halo, lanes<Scalar>)),
+        lead(tile::round_up(halo, lanes<Scalar>)),
         row_start(lead - halo),
-        padded_stride(round_up(lead + vectors * lanes<Scalar> + halo, lanes<Scalar>)) {
+        padded_stride(tile::round_up(lead + vectors * lanes<Scalar> + halo, lanes<Scalar>)) {
     shape.validate();  // r <= n, odd k, positive sizes: what the padding relies on
   }
 };
@@ -102,12 +83,10 @@ inline Batch<Scalar> lane_numbers() {
 
 // Copies the C rings of one sample into padded rows and returns where padded ring 0 starts:
 // row c from there on = [h[n-r..n) | h[0..n) | h[0..r) | 0 ...] (r <= n by
-// ConvShape::validate), rows padded_stride apart. The zeros from unit lead + n + r on are the
-// caller's to write (zero_padded_ends; pad_rings writes nothing but zeros there): the weight
-// gradient's tiles read them, times zero gradients, up to the row's last whole vector; the
-// forward tiles never read them except into the lanes of a ring shorter than one vector that
-// are thrown away. Unit 0 sits at the aligned offset `lead`, so the n-unit copy is made of
-// aligned stores (an unaligned 64-byte store splits two lines).
+// ConvShape::validate), rows padded_stride apart. What lies past unit lead + n + r is never
+// written: the tiles read it only into the lanes of a ring shorter than one vector, which are
+// thrown away. Unit 0 sits at the aligned offset `lead`, so the n-unit copy is made of aligned
+// stores (an unaligned 64-byte store splits two lines).
 // A ring of at least W units (every paper shape) is copied with whole vectors only: its last,
 // partial vector as the ring's last W units stored over the previous vector's end, the left
 // halo as that same vector stored so it ends at unit 0 (its first W - r lanes land ahead of
@@ -149,8 +128,7 @@ Scalar* pad_rings(const RingLayout<Scalar>& layout, Index channels, const Scalar
 // C*n apart), padding sample b + 1 into the other of two buffers (each C * padded_stride)
 // before sample b is computed. The tiles' unaligned loads then read rows stored a whole sample
 // earlier: a load that spans two stores still in flight cannot be forwarded from them and
-// waits until both have reached the cache. For forward tiles only: the rows' ends are not
-// zeroed (see pad_rings).
+// waits until both have reached the cache.
 template <class Scalar, class Compute>
 void for_each_padded_sample(const RingLayout<Scalar>& layout, Index channels, const Scalar* rings,
                             Index first, Index end, Scalar* buffers, Compute&& compute) {
@@ -167,95 +145,27 @@ void for_each_padded_sample(const RingLayout<Scalar>& layout, Index channels, co
   }
 }
 
-template <class Scalar>
-Batch<Scalar> activate(Activation activation, const Batch<Scalar>& z) {
-  switch (activation) {
-    case Activation::relu:
-      return xsimd::max(z, Batch<Scalar>(Scalar(0)));
-    case Activation::tanh:
-      return xsimd::tanh(z);
-    case Activation::identity:
-      break;
-  }
-  return z;
-}
-
-// values[0, Count) <- tanh(values), Count a multiple of W. For float Eigen's vectorised tanh (a
-// rational approximation), about twice as fast as xsimd's (exp and a blend of two branches);
-// the tiles call it on rows they have just stored, still in L1. For double, xsimd's.
-template <class Scalar, int Count>
-void tanh_in_place(Scalar* values) {
-  if constexpr (std::is_same<Scalar, float>::value) {
-    Eigen::Map<Eigen::Array<Scalar, Count, 1>> row(values);
-    row = row.tanh();
-  } else {
-    constexpr int W = static_cast<int>(lanes<Scalar>);
-    for (int i = 0; i < Count; i += W)
-      activate(Activation::tanh, Batch<Scalar>::load_unaligned(values + i))
-          .store_unaligned(values + i);
-  }
-}
-
-// row[0, Vectors * W) <- act(values): ReLU and identity in registers, tanh on the stored row
-// (tanh_in_place, the row still in L1). What every direct forward tile's epilogue does. Always
-// inlined, the activation's branch outside the loop over vectors: a call of activate() per
-// vector, which GCC keeps out of line (xsimd's tanh is in it), made the tile keep its
-// accumulators on the stack and call the function 24 times a tile.
-// Vectors is deduced from the array's type (see add_outer_product for the pragma).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wsign-conversion"
-#endif
-template <class Scalar, int Vectors>
-[[gnu::always_inline]] inline void store_activated(Activation activation,
-                                                   const Batch<Scalar> (&values)[Vectors],
-                                                   Scalar* row) {
-  constexpr Index W = lanes<Scalar>;
-  if (activation == Activation::relu) {
-    const Batch<Scalar> zero(Scalar(0));
-    for (int v = 0; v < Vectors; ++v) xsimd::max(values[v], zero).store_unaligned(row + v * W);
-    return;
-  }
-  for (int v = 0; v < Vectors; ++v) values[v].store_unaligned(row + v * W);
-  if (activation == Activation::tanh) tanh_in_place<Scalar, Vectors * W>(row);
-}
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
-
-// One forward tile: Channels output channels x Vectors SIMD vectors of units.
+// One forward tile: Channels output channels x Vectors SIMD vectors of units,
 //   out[c][v] = act(out[c][v] + bias[c] + sum_{c', j} weights[c][c'][j] * padded[c'][v*W + j])
-// or, with accumulate false, the same without out's old value (out is only written).
 // `padded` points at unit i0 of input channel 0, `weights` at output channel c0 (row length C*k),
 // `out` at unit i0 of output channel c0 (rows out_stride apart).
 template <class Scalar, int Channels, int Vectors>
 inline void forward_tile(const Scalar* padded, Index padded_stride, Index channels,
                          Index kernel_size, const Scalar* weights, const Scalar* bias, Scalar* out,
-                         Index out_stride, Activation activation, bool accumulate) {
+                         Index out_stride, Activation activation) {
   using B = Batch<Scalar>;
   constexpr Index W = lanes<Scalar>;
   const Index weight_row = channels * kernel_size;
-  B acc[std::size_t{Channels}][std::size_t{Vectors}];
+  B acc[std::size_t{Channels}][1][std::size_t{Vectors}];
   for (int c = 0; c < Channels; ++c) {
-    // One expression per accumulator, as in the lanes tile (circular_conv_lanes.hpp, where it
-    // pays; here the streaming step measured the same either way).
     const B start = bias ? B(bias[c]) : B(Scalar(0));
     for (int v = 0; v < Vectors; ++v)
-      acc[c][v] = accumulate ? B::load_unaligned(out + c * out_stride + v * W) + start : start;
+      acc[c][0][v] = B::load_unaligned(out + c * out_stride + v * W) + start;
   }
-  for (Index input = 0; input < channels; ++input) {
-    const Scalar* row = padded + input * padded_stride;
-    const Scalar* w = weights + input * kernel_size;
-    for (Index j = 0; j < kernel_size; ++j) {
-      B x[std::size_t{Vectors}];
-      for (int v = 0; v < Vectors; ++v) x[v] = B::load_unaligned(row + j + v * W);
-      for (int c = 0; c < Channels; ++c) {
-        const B weight(w[c * weight_row + j]);
-        for (int v = 0; v < Vectors; ++v) acc[c][v] = xsimd::fma(weight, x[v], acc[c][v]);
-      }
-    }
-  }
-  for (int c = 0; c < Channels; ++c) store_activated(activation, acc[c], out + c * out_stride);
+  tile::add_products<0>(acc, channels, kernel_size, weights, kernel_size, 1, weight_row,
+                        [&](Index input, Index p) { return padded + input * padded_stride + p; });
+  for (int c = 0; c < Channels; ++c)
+    tile::store_activated(activation, acc[c][0], out + c * out_stride);
 }
 
 // All units of Channels output channels of one sample: whole tiles, plus the ring's partial
@@ -263,98 +173,72 @@ inline void forward_tile(const Scalar* padded, Index padded_stride, Index channe
 // units, computed first into a small stack tile (from out's old values: the tiles below
 // overwrite them) and stored over the end of the ring afterwards; the units it shares with
 // the last whole vector get the same value bit for bit (each lane's arithmetic is the same).
-// A ring shorter than a vector is computed in a stack copy of the output, with the padded
-// input reading zeros past the ring, and written back unit by unit.
+// A ring shorter than a vector is computed in a stack copy of the output and written back unit
+// by unit.
 template <class Scalar, int Channels>
 void forward_channel_block(const RingLayout<Scalar>& layout, const Scalar* padded, Index channels,
                            Index kernel_size, const Scalar* weights, const Scalar* bias,
-                           Scalar* out, Activation activation, bool accumulate) {
+                           Scalar* out, Activation activation) {
   using B = Batch<Scalar>;
   constexpr Index W = lanes<Scalar>;
-  constexpr int V = forward_vectors;
+  constexpr int V = tile::Traits::ring_vectors;
   const Index n = layout.ring_size, stride = layout.padded_stride;
   const Index done = layout.full_vectors * W, rest = n - done;
+  auto tiles = [&](auto vectors, Index v, Scalar* target, Index target_stride) {
+    forward_tile<Scalar, Channels, decltype(vectors)::value>(padded + v, stride, channels,
+                                                             kernel_size, weights, bias, target,
+                                                             target_stride, activation);
+  };
   alignas(64) Scalar tail[std::size_t{Channels * W}];
   const bool overlapping_tail = rest > 0 && layout.full_vectors > 0;
   if (overlapping_tail) {
-    const Index last = n - W;
-    if (accumulate)
-      for (int c = 0; c < Channels; ++c)
-        B::load_unaligned(out + c * n + last).store_aligned(tail + c * W);
-    forward_tile<Scalar, Channels, 1>(padded + last, stride, channels, kernel_size, weights, bias,
-                                      tail, W, activation, accumulate);
+    for (int c = 0; c < Channels; ++c)
+      B::load_unaligned(out + c * n + n - W).store_aligned(tail + c * W);
+    tiles(std::integral_constant<int, 1>{}, n - W, tail, W);
+  } else if (rest > 0) {
+    std::fill(tail, tail + Channels * W, Scalar(0));
+    for (int c = 0; c < Channels; ++c)
+      for (Index i = 0; i < rest; ++i) tail[c * W + i] = out[c * n + done + i];
+    tiles(std::integral_constant<int, 1>{}, done, tail, W);
   }
   Index v = 0;
   for (; v + V <= layout.full_vectors; v += V)
-    forward_tile<Scalar, Channels, V>(padded + v * W, stride, channels, kernel_size, weights, bias,
-                                      out + v * W, n, activation, accumulate);
+    tiles(std::integral_constant<int, V>{}, v * W, out + v * W, n);
   if constexpr (V > 2)
     for (; v + 2 <= layout.full_vectors; v += 2)
-      forward_tile<Scalar, Channels, 2>(padded + v * W, stride, channels, kernel_size, weights,
-                                        bias, out + v * W, n, activation, accumulate);
+      tiles(std::integral_constant<int, 2>{}, v * W, out + v * W, n);
   for (; v < layout.full_vectors; ++v)
-    forward_tile<Scalar, Channels, 1>(padded + v * W, stride, channels, kernel_size, weights, bias,
-                                      out + v * W, n, activation, accumulate);
+    tiles(std::integral_constant<int, 1>{}, v * W, out + v * W, n);
   if (overlapping_tail) {
     for (int c = 0; c < Channels; ++c)
       B::load_aligned(tail + c * W).store_unaligned(out + c * n + n - W);
   } else if (rest > 0) {
-    std::fill(tail, tail + Channels * W, Scalar(0));
-    if (accumulate)
-      for (int c = 0; c < Channels; ++c)
-        for (Index i = 0; i < rest; ++i) tail[c * W + i] = out[c * n + done + i];
-    forward_tile<Scalar, Channels, 1>(padded + done, stride, channels, kernel_size, weights, bias,
-                                      tail, W, activation, accumulate);
     for (int c = 0; c < Channels; ++c)
       for (Index i = 0; i < rest; ++i) out[c * n + done + i] = tail[c * W + i];
   }
 }
 
-// One sample, every output channel: blocks of forward_channels, then the remainder.
-// accumulate: out = act(out + ...) if true, out = act(...) if false (see forward_tile).
+// One sample, every output channel: blocks of TileTraits::output_channels, then the remainder.
 template <class Scalar>
 void forward_sample(const RingLayout<Scalar>& layout, const Scalar* padded, Index channels,
                     Index kernel_size, const Scalar* weights, const Scalar* bias, Scalar* out,
-                    Activation activation, bool accumulate) {
-  static_assert(forward_channels == 6, "the remainder switch below handles 1..5 channels");
+                    Activation activation) {
+  constexpr int block = tile::Traits::output_channels;
   const Index n = layout.ring_size, weight_row = channels * kernel_size;
-  Index c = 0;
-  auto block_at = [&](auto block, Index first) {
-    forward_channel_block<Scalar, decltype(block)::value>(
-        layout, padded, channels, kernel_size, weights + first * weight_row,
-        bias ? bias + first : nullptr, out + first * n, activation, accumulate);
-  };
-  for (; c + forward_channels <= channels; c += forward_channels)
-    block_at(std::integral_constant<int, forward_channels>{}, c);
-  switch (channels - c) {
-    case 5:
-      block_at(std::integral_constant<int, 5>{}, c);
-      break;
-    case 4:
-      block_at(std::integral_constant<int, 4>{}, c);
-      break;
-    case 3:
-      block_at(std::integral_constant<int, 3>{}, c);
-      break;
-    case 2:
-      block_at(std::integral_constant<int, 2>{}, c);
-      break;
-    case 1:
-      block_at(std::integral_constant<int, 1>{}, c);
-      break;
-    default:
-      break;
-  }
+  for (Index c0 = 0; c0 < channels; c0 += block)
+    tile::with_constant<block>(std::min<Index>(block, channels - c0), [&](auto count) {
+      forward_channel_block<Scalar, decltype(count)::value>(
+          layout, padded, channels, kernel_size, weights + c0 * weight_row,
+          bias ? bias + c0 : nullptr, out + c0 * n, activation);
+    });
 }
 
 }  // namespace detail
 
-/// Scalars of scratch any of the kernels below needs for `shape`.
+/// Scalars of scratch the forward needs for `shape`: two samples' padded rows.
 template <class Scalar>
 Index circular_conv_scratch_size(const ConvShape& shape) {
-  const detail::RingLayout<Scalar> layout(shape);
-  const Index C = shape.channels;
-  return 2 * C * layout.padded_stride;  // two samples' rows (for_each_padded_sample)
+  return 2 * shape.channels * detail::RingLayout<Scalar>(shape).padded_stride;
 }
 
 /// inout (C*n x B) <- act(inout + b_u + u (*) state). bias may be null (no bias).
@@ -370,32 +254,8 @@ void circular_conv_forward_activation(const ConvShape& shape, const Scalar* weig
   detail::for_each_padded_sample(
       layout, C, state, 0, batch, padded, [&](Index b, const Scalar* rows) {
         detail::forward_sample(layout, rows, C, shape.kernel_size, weights, bias, inout + b * size,
-                               activation, true);
+                               activation);
       });
-}
-
-/// out (C*n x B) += b_u + u (*) state. bias may be null.
-template <class Scalar>
-void circular_conv_forward(const ConvShape& shape, const Scalar* weights, const Scalar* bias,
-                           const Scalar* state, Scalar* out, Index batch,
-                           ScratchBuffer<Scalar>& scratch) {
-  simd::circular_conv_forward_activation(shape, weights, bias, state, out, batch,
-                                         Activation::identity, scratch);
-}
-
-/// circular_conv_forward_activation on this thread's scratch buffer.
-template <class Scalar>
-void circular_conv_forward_activation(const ConvShape& shape, const Scalar* weights,
-                                      const Scalar* bias, const Scalar* state, Scalar* inout,
-                                      Index batch, Activation activation) {
-  simd::circular_conv_forward_activation(shape, weights, bias, state, inout, batch, activation,
-                                         thread_scratch<Scalar>());
-}
-/// circular_conv_forward on this thread's scratch buffer.
-template <class Scalar>
-void circular_conv_forward(const ConvShape& shape, const Scalar* weights, const Scalar* bias,
-                           const Scalar* state, Scalar* out, Index batch) {
-  simd::circular_conv_forward(shape, weights, bias, state, out, batch, thread_scratch<Scalar>());
 }
 
 }  // namespace wrnn::simd

@@ -28,24 +28,21 @@
 #include <Eigen/Core>
 
 #include "wrnn/core/types.hpp"
-#include "wrnn/kernels/simd_target.hpp"
+#include "wrnn/kernels/tile.hpp"
 
 namespace wrnn::lanes {
 
 namespace detail {
 
-using simd::detail::Batch;
-using simd::detail::lanes;
-using simd::detail::multiply_add;
-using simd::detail::vector_registers;
+using tile::Batch;
+using tile::lanes;
+using tile::multiply_add;
 
-// Output rows of one block of affine: with 2 vectors of samples, 12 x 2 accumulators + 2 + 1 =
-// 27 of 32 registers (6 x 2 + 3 = 15 of 16).
-inline constexpr int block_rows = vector_registers >= 32 ? 12 : 6;
-// Rows of `in` that add_transposed_product keeps in registers at once (10 x 2 vectors + 4 x 2
-// accumulators + 1 = 29 of 32; 4 x 2 + 3 x 2 + 1 = 15 of 16): a readout of up to 10 outputs
-// in one pass over the state's gradient.
-inline constexpr int transposed_block_rows = vector_registers >= 32 ? 10 : 4;
+// Output rows of one block of affine, and rows of `in` that add_transposed_product keeps in
+// registers at once (tile.hpp): a readout of up to 10 outputs in one pass over the state's
+// gradient with 32 registers.
+inline constexpr int block_rows = tile::Traits::affine_rows;
+inline constexpr int transposed_block_rows = tile::Traits::transposed_rows;
 
 // Calls block(rows, first) for blocks of rows covering [0, count): blocks of Max rows, then one
 // each of 8, 4, 2, 1 rows for the rest (rows a std::integral_constant).
@@ -77,7 +74,7 @@ void affine_block(const Scalar* weight, Index weight_stride, const Scalar* bias,
   using B = Batch<Scalar>;
   constexpr Index W = lanes<Scalar>;
   // The bias rows or zeros, chosen once: a choice per row kept the accumulators on the stack.
-  const Scalar* start = bias ? bias + m0 : simd::detail::zeros<Scalar, Rows>;
+  const Scalar* start = bias ? bias + m0 : tile::zeros<Scalar, Rows>;
   B acc[std::size_t{Rows}][std::size_t{Vectors}];
   for (int m = 0; m < Rows; ++m)
     for (int v = 0; v < Vectors; ++v) acc[m][v] = B(start[m]);
@@ -104,7 +101,8 @@ void transposed_block(const Scalar* weight, Index weight_stride, Index cols, con
                       Scalar* out, Index batch, Index m0, Index s) {
   using B = Batch<Scalar>;
   constexpr Index W = lanes<Scalar>;
-  constexpr int Rows = std::max(1, std::min(4, (vector_registers - 2 - Block * Vectors) / Vectors));
+  constexpr int Rows =
+      std::max(1, std::min(4, (tile::Traits::registers - 2 - Block * Vectors) / Vectors));
   B x[std::size_t{Block}][std::size_t{Vectors}];
   for (int m = 0; m < Block; ++m)
     for (int v = 0; v < Vectors; ++v)
@@ -173,8 +171,8 @@ Batch<Scalar> lane_sums(Batch<Scalar> (&vectors)[lanes<Scalar>]) {
 }
 
 // Rows of `a` whose sums add_sample_products keeps in registers beside the W transposed vectors
-// of b (10 + 16 + 1 = 27 of 32; 6 + 8 + 1 = 15 of 16); from 4 rows of `a` on it transposes.
-inline constexpr int sample_product_rows = vector_registers >= 32 ? 10 : 6;
+// of b (tile.hpp).
+inline constexpr int sample_product_rows = tile::Traits::sample_product_rows;
 
 }  // namespace detail
 
@@ -210,18 +208,6 @@ void sample_product_block(const Scalar* a, const Scalar* b, Scalar* out, Index o
   }
 }
 
-// Calls run(vectors, s) over the whole vectors of a batch: pairs, then a last single vector.
-// Returns where the samples past them start.
-template <class Scalar, class Run>
-Index for_sample_vectors(Index batch, Run&& run) {
-  constexpr Index W = lanes<Scalar>;
-  const Index whole = batch / W * W;
-  Index s = 0;
-  for (; s + 2 * W <= whole; s += 2 * W) run(std::integral_constant<int, 2>{}, s);
-  for (; s < whole; s += W) run(std::integral_constant<int, 1>{}, s);
-  return whole;
-}
-
 }  // namespace detail
 
 /// out (M x b) = weight (M x K, rows weight_stride apart) in (K x b) + bias (may be null), over
@@ -237,7 +223,7 @@ void affine(const Scalar* weight, Index weight_stride, Index rows, const Scalar*
     return;
   }
   if constexpr (simd::available<Scalar>) {
-    const Index done = detail::for_sample_vectors<Scalar>(batch, [&](auto vectors, Index s) {
+    const Index done = tile::for_sample_vectors<Scalar>(batch, [&](auto vectors, Index s) {
       constexpr int V = decltype(vectors)::value;
       detail::for_row_blocks<detail::block_rows>(rows, [&](auto block, Index m0) {
         detail::affine_block<Scalar, decltype(block)::value, V>(
@@ -248,8 +234,8 @@ void affine(const Scalar* weight, Index weight_stride, Index rows, const Scalar*
       for (Index s = done; s < batch; ++s) {
         Scalar sum = bias ? bias[m] : Scalar(0);
         for (Index a = 0; a < input_count; ++a)
-          sum = simd::detail::multiply_add_scalar(weight[m * weight_stride + input(a)],
-                                                  in[input(a) * batch + s], sum);
+          sum = tile::multiply_add(weight[m * weight_stride + input(a)], in[input(a) * batch + s],
+                                   sum);
         out[m * batch + s] = sum;
       }
   } else {
@@ -268,7 +254,7 @@ template <class Scalar>
 void add_transposed_product(const Scalar* weight, Index weight_stride, Index rows, Index cols,
                             const Scalar* in, Scalar* out, Index batch) {
   if constexpr (simd::available<Scalar>) {
-    const Index done = detail::for_sample_vectors<Scalar>(batch, [&](auto vectors, Index s) {
+    const Index done = tile::for_sample_vectors<Scalar>(batch, [&](auto vectors, Index s) {
       detail::for_row_blocks<detail::transposed_block_rows>(rows, [&](auto block, Index m0) {
         detail::transposed_block<Scalar, decltype(block)::value, decltype(vectors)::value>(
             weight, weight_stride, cols, in, out, batch, m0, s);
@@ -278,8 +264,7 @@ void add_transposed_product(const Scalar* weight, Index weight_stride, Index row
       for (Index s = done; s < batch; ++s) {
         Scalar sum = out[k * batch + s];
         for (Index m = 0; m < rows; ++m)
-          sum = simd::detail::multiply_add_scalar(weight[m * weight_stride + k], in[m * batch + s],
-                                                  sum);
+          sum = tile::multiply_add(weight[m * weight_stride + k], in[m * batch + s], sum);
         out[k * batch + s] = sum;
       }
   } else {
@@ -335,7 +320,7 @@ void add_sample_products(const Scalar* a, Index a_rows, const Scalar* b, Index b
         for (Index k = 0; k < b_rows; ++k) {
           Scalar sum(0);
           for (Index s = whole; s < batch; ++s)
-            sum = simd::detail::multiply_add_scalar(a_row[s], b[k * batch + s], sum);
+            sum = tile::multiply_add(a_row[s], b[k * batch + s], sum);
           out_row[k] += sum;
         }
     }

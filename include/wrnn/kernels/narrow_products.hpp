@@ -30,7 +30,7 @@
 #include <algorithm>
 #include <array>
 
-#include "wrnn/kernels/simd_target.hpp"
+#include "wrnn/kernels/tile.hpp"
 
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
@@ -41,12 +41,15 @@ namespace wrnn::simd {
 
 namespace detail {
 
-// Up to narrow_rows rows per tile: with forward_columns = 4 on 32 registers that is 20
-// accumulators + 4 state vectors + 1 weight (25 of 32); with 2 on 16 registers, 10 + 2 + 1 = 13.
-// The gradient tile: 5 x 4 accumulators + 4 state vectors + 1 broadcast, or 5 x 2 + 2 + 1.
-inline constexpr int narrow_rows = 5;
-inline constexpr int forward_columns = vector_registers >= 32 ? 4 : 2;
-inline constexpr int gradient_vectors = vector_registers >= 32 ? 4 : 2;
+using tile::Batch;
+using tile::lanes;
+using tile::multiply_add;
+
+// Up to narrow_rows rows per tile, each forward tile over narrow_vectors samples and each
+// gradient tile over narrow_vectors vectors of units (tile.hpp).
+inline constexpr int narrow_rows = tile::Traits::narrow_rows;
+inline constexpr int forward_columns = tile::Traits::narrow_vectors;
+inline constexpr int gradient_vectors = tile::Traits::narrow_vectors;
 
 // y[r][m] = b[r] + w[r] . h[m] for the R rows from `w` and the Cols columns from `h`.
 template <class Scalar, int R, int Cols>
@@ -65,7 +68,7 @@ void dot_tile(const Scalar* w, Index w_stride, const Scalar* bias, const Scalar*
       const B weight = B::load_unaligned(w + r * w_stride + i);
       for (int c = 0; c < Cols; ++c) {
         const auto row = static_cast<std::size_t>(r), col = static_cast<std::size_t>(c);
-        sum[row][col] = xsimd::fma(weight, column[col], sum[row][col]);
+        sum[row][col] = multiply_add(weight, column[col], sum[row][col]);
       }
     }
   }
@@ -94,7 +97,7 @@ void gradient_tile(const Scalar* dy, Index dy_stride, const Scalar* h, Index h_s
       const B grad(dy[m * dy_stride + r]);
       for (int v = 0; v < V; ++v) {
         const auto row = static_cast<std::size_t>(r), vector = static_cast<std::size_t>(v);
-        sum[row][vector] = xsimd::fma(grad, units[vector], sum[row][vector]);
+        sum[row][vector] = multiply_add(grad, units[vector], sum[row][vector]);
       }
     }
   }
@@ -106,25 +109,6 @@ void gradient_tile(const Scalar* dy, Index dy_stride, const Scalar* h, Index h_s
     }
 }
 
-// Calls tile(std::integral_constant<int, R>{}) for the run-time row count R = rows, 1 to
-// narrow_rows: the tiles take R as a template parameter so their accumulators stay in registers.
-template <class Tile>
-void with_rows(Index rows, Tile&& tile) {
-  static_assert(narrow_rows == 5, "with_rows covers 1..5 rows");
-  switch (rows) {
-    case 1:
-      return tile(std::integral_constant<int, 1>{});
-    case 2:
-      return tile(std::integral_constant<int, 2>{});
-    case 3:
-      return tile(std::integral_constant<int, 3>{});
-    case 4:
-      return tile(std::integral_constant<int, 4>{});
-    default:
-      return tile(std::integral_constant<int, 5>{});
-  }
-}
-
 }  // namespace detail
 
 /// y (o x M, columns y_stride apart) = w (o x N, rows w_stride apart) h (N x M, columns h_stride
@@ -134,7 +118,7 @@ void narrow_affine(const Scalar* w, Index w_stride, const Scalar* bias, Index ro
                    const Scalar* h, Index h_stride, Index samples, Scalar* y, Index y_stride) {
   using namespace detail;
   for (Index r0 = 0; r0 < rows; r0 += narrow_rows) {
-    with_rows(std::min<Index>(narrow_rows, rows - r0), [&](auto tile_rows) {
+    tile::with_constant<narrow_rows>(std::min<Index>(narrow_rows, rows - r0), [&](auto tile_rows) {
       constexpr int R = decltype(tile_rows)::value;
       const Scalar* w_rows = w + r0 * w_stride;
       Index m = 0;
@@ -157,7 +141,7 @@ void narrow_weight_gradient(const Scalar* dy, Index dy_stride, Index rows, const
   using namespace detail;
   constexpr Index W = lanes<Scalar>;
   for (Index r0 = 0; r0 < rows; r0 += narrow_rows) {
-    with_rows(std::min<Index>(narrow_rows, rows - r0), [&](auto tile_rows) {
+    tile::with_constant<narrow_rows>(std::min<Index>(narrow_rows, rows - r0), [&](auto tile_rows) {
       constexpr int R = decltype(tile_rows)::value;
       const Scalar* dy_rows = dy + r0;
       Scalar* dw_rows = dw + r0 * dw_stride;

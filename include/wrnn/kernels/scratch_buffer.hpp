@@ -58,9 +58,8 @@ class ScratchBuffer {
 };
 
 /// This thread's scratch buffer for Scalar: allocated on first use, grown when a larger shape
-/// comes, freed when the thread ends. Slot tells apart buffers that are in use at the same time
-/// on one thread (the kernels use slot 0; the parallel kernels keep per-task partial sums in 1).
-template <class Scalar, int Slot = 0>
+/// comes, freed when the thread ends.
+template <class Scalar>
 ScratchBuffer<Scalar>& thread_scratch() {
   thread_local ScratchBuffer<Scalar> buffer;
   return buffer;

@@ -1,10 +1,10 @@
 /// \file
-/// The target-specific lane moves of the Winograd F(4, 3) kernels (circular_conv_winograd.hpp):
-/// which builds have them, how many tiles a vector holds and in which lanes, and the shuffles
-/// that put a ring's units into tile lanes and back. Everything lane-wise (the transforms, the
-/// channel mixing, the weight tiles) is plain xsimd in the kernel file but for its fused
-/// multiply-adds, which are here too (multiply_add: xsimd 8 has no AVX-512 one); only these need
-/// an instruction set, and each has one implementation for AVX-512 and one for AVX2 + FMA.
+/// The target-specific lane moves of the Winograd F(4, 3) kernels for states with each sample's
+/// values together (circular_conv_winograd.hpp): which builds have them, how many tiles a vector
+/// holds and in which lanes, and the shuffles that split a ring's units into the four phases of
+/// its tiles and merge them back. Everything lane-wise (the transforms, the channel mixing) is
+/// the tile engine's (tile.hpp, winograd_f43.hpp); only these moves need an instruction set, and
+/// each has one implementation for AVX-512 and one for AVX2 + FMA.
 ///
 /// The tile order in a vector. AVX-512 keeps tile t in lane t. AVX2 splits 32 units into the
 /// four phases h[4t + p] with a 4 x 4 transpose inside each 128-bit half (unpack, then shuffle:
@@ -17,7 +17,8 @@
 
 #include <xsimd/xsimd.hpp>
 
-#include "wrnn/core/types.hpp"
+#include "wrnn/kernels/tile.hpp"
+#include "wrnn/kernels/winograd_f43.hpp"
 
 /// \def WRNN_WINOGRAD_COMPILED
 /// 1 where the Winograd kernels are compiled in: AVX-512 builds, and AVX2 builds with FMA
@@ -41,12 +42,13 @@
 #if WRNN_WINOGRAD_COMPILED
 #include <immintrin.h>
 
-namespace wrnn::winograd::detail {
+/// The lane moves of the column Winograd kernels (winograd_phases.hpp).
+namespace wrnn::winograd::phases {
 
-using Vector = xsimd::batch<float>;
+using Vector = tile::Batch<float>;
+using winograd_f43::tile_units;  // outputs per tile
 
 constexpr Index lanes = WRNN_WINOGRAD_LANES;       // tiles per vector
-constexpr Index tile_units = 4;                    // outputs per tile, F(4, 3)
 constexpr Index block_units = lanes * tile_units;  // units of one vector of tiles
 static_assert(Index(Vector::size) == lanes,
               "xsimd's float batch is not the vector the kernels use");
@@ -61,17 +63,6 @@ constexpr Index tile_lane(Index t) {
 }
 
 #if WRNN_WINOGRAD_LANES == 16
-
-// a * b + c and c - a * b, each rounded once. Not xsimd::fma and xsimd::fnma: xsimd 8 has no
-// AVX-512 kernel for them and computes x * y + z, which GCC (-ffp-contract=fast) fuses into one
-// instruction or not depending on the code around it. Two copies of one transform then rounded
-// differently, and the fused backward's state gradient missed the separate pass's bits.
-inline Vector multiply_add(Vector a, Vector b, Vector c) {
-  return _mm512_fmadd_ps(a, b, c);
-}
-inline Vector negative_multiply_add(Vector a, Vector b, Vector c) {
-  return _mm512_fnmadd_ps(a, b, c);
-}
 
 inline __mmask16 first_lanes(Index count) {
   return static_cast<__mmask16>((1u << count) - 1u);
@@ -135,15 +126,6 @@ inline Vector from_next_tile(Vector current, Vector next) {
 }
 
 #else  // AVX2 + FMA
-
-// a * b + c and c - a * b, each rounded once (as the AVX-512 ones; xsimd's FMA3 kernels would
-// do, but one form for both builds reads more plainly).
-inline Vector multiply_add(Vector a, Vector b, Vector c) {
-  return _mm256_fmadd_ps(a, b, c);
-}
-inline Vector negative_multiply_add(Vector a, Vector b, Vector c) {
-  return _mm256_fnmadd_ps(a, b, c);
-}
 
 // Lanes whose number is below `count`, as the sign bits maskload and maskstore read.
 inline __m256i first_lanes(Index count) {
@@ -213,6 +195,6 @@ inline Vector from_next_tile(Vector current, Vector next) {
 
 #endif
 
-}  // namespace wrnn::winograd::detail
+}  // namespace wrnn::winograd::phases
 
 #endif  // WRNN_WINOGRAD_COMPILED
