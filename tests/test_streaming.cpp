@@ -1,5 +1,7 @@
-// The single-sample streaming step never allocates (wave and dense cells; the gated cells are
-// covered in their own tests), after construction and from the very first call.
+// The single-sample steps: StreamingWaveCell and WaveCell<float>::step against the equations
+// written out in double, and against the batch forward of SequenceModel; StreamingWaveCell's
+// snapshot semantics; and the streaming step never allocates (wave and dense cells; the gated
+// cells are covered in their own tests), after construction and from the very first call.
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -86,40 +88,109 @@ wrnn::WaveCellOptions wave_options(Index d, Index C, Index n, Index k, wrnn::Act
 
 }  // namespace
 
+namespace {
+
+struct StepCase {
+  Index d, C, n, k;
+  wrnn::Activation activation;
+};
+
+// The direct kernels' shapes (odd rings, k = 1, 5, 7, one channel) and Winograd shapes in AVX2 and
+// AVX-512 builds (test_streaming_avx2, _avx512), where the snapshot keeps u transformed and steps
+// the state in place.
+const std::vector<StepCase> step_cases{
+    {10, 6, 100, 3, wrnn::Activation::relu},   {1, 1, 37, 5, wrnn::Activation::tanh},
+    {3, 3, 17, 7, wrnn::Activation::identity}, {2, 4, 5, 1, wrnn::Activation::relu},
+    {5, 8, 64, 3, wrnn::Activation::tanh},     {2, 16, 100, 3, wrnn::Activation::relu}};
+
+// Steps `stepper` (StreamingWaveCell or WaveCell, both step(x, state)) 12 times from a zero state
+// and checks each new state against the double oracle applied to the float state before it (so
+// the comparison is per step, not compounded), within 1e-5 of the step's largest value: a float
+// convolution of C*k terms and a projection of d rounds a few ulps (2^-24 = 6e-8 each).
+template <class Stepper>
+void check_steps_against_naive(Stepper& stepper, const wrnn::WaveCell<float>& cell,
+                               wrnn::Rng& rng) {
+  const Index d = cell.input_size(), N = cell.state_size();
+  REQUIRE(stepper.input_size() == d);
+  REQUIRE(stepper.state_size() == N);
+  std::vector<float> state(static_cast<std::size_t>(N), 0.0f), x(static_cast<std::size_t>(d));
+  std::vector<double> expected(state.size(), 0.0);
+  for (int t = 0; t < 12; ++t) {
+    // Every other input zero on odd steps: the projection skips zero inputs.
+    for (std::size_t j = 0; j < x.size(); ++j)
+      x[j] = t % 2 == 1 && j % 2 == 0 ? 0.0f : static_cast<float>(rng.normal());
+    stepper.step(x.data(), state.data());
+    expected = naive_wave_step(cell, x, expected);
+    double scale = 1.0;
+    for (double value : expected) scale = std::max(scale, std::abs(value));
+    for (std::size_t i = 0; i < state.size(); ++i)
+      REQUIRE(std::abs(state[i] - expected[i]) <= 1e-5 * scale);
+    for (std::size_t i = 0; i < state.size(); ++i) expected[i] = state[i];
+  }
+}
+
+}  // namespace
+
 TEST_CASE("StreamingWaveCell steps like the equations, written out in double", "[streaming]") {
-  struct Case {
-    Index d, C, n, k;
-    wrnn::Activation activation;
-  };
-  for (const Case& c :
-       {Case{10, 6, 100, 3, wrnn::Activation::relu}, Case{1, 1, 37, 5, wrnn::Activation::tanh},
-        Case{3, 3, 17, 7, wrnn::Activation::identity}, Case{2, 4, 5, 1, wrnn::Activation::relu},
-        // Winograd shapes in AVX2 and AVX-512 builds (test_streaming_avx2, _avx512): the
-        // snapshot keeps u transformed and steps the state in place.
-        Case{5, 8, 64, 3, wrnn::Activation::tanh}, Case{2, 16, 100, 3, wrnn::Activation::relu}}) {
+  for (const StepCase& c : step_cases) {
     CAPTURE(c.d, c.C, c.n, c.k);
     wrnn::WaveCell<float> cell(wave_options(c.d, c.C, c.n, c.k, c.activation));
     wrnn::Rng rng(11);
     cell.init(rng);
     randomize_input_weights(cell, rng);
     wrnn::StreamingWaveCell<float> streaming(cell);
-    REQUIRE(streaming.input_size() == c.d);
-    REQUIRE(streaming.state_size() == c.C * c.n);
-    std::vector<float> state(static_cast<std::size_t>(c.C * c.n), 0.0f),
-        x(static_cast<std::size_t>(c.d));
-    std::vector<double> expected(state.size(), 0.0);
-    for (int t = 0; t < 12; ++t) {
-      // Every other input zero on odd steps: the projection skips zero inputs.
-      for (std::size_t j = 0; j < x.size(); ++j)
-        x[j] = t % 2 == 1 && j % 2 == 0 ? 0.0f : static_cast<float>(rng.normal());
-      streaming.step(x.data(), state.data());
-      // The oracle starts from the float state, so the comparison is per step, not compounded.
-      expected = naive_wave_step(cell, x, expected);
-      double scale = 1.0;
-      for (double value : expected) scale = std::max(scale, std::abs(value));
-      for (std::size_t i = 0; i < state.size(); ++i)
-        REQUIRE(std::abs(state[i] - expected[i]) <= 1e-5 * scale);
-      for (std::size_t i = 0; i < state.size(); ++i) expected[i] = state[i];
+    check_steps_against_naive(streaming, cell, rng);
+  }
+}
+
+TEST_CASE("WaveCell<float>::step steps like the equations, written out in double", "[streaming]") {
+  for (const StepCase& c : step_cases) {
+    CAPTURE(c.d, c.C, c.n, c.k);
+    wrnn::WaveCell<float> cell(wave_options(c.d, c.C, c.n, c.k, c.activation));
+    wrnn::Rng rng(12);
+    cell.init(rng);
+    randomize_input_weights(cell, rng);
+    check_steps_against_naive(cell, cell, rng);
+  }
+}
+
+// The three ways to run a float wave cell, sample by sample through time: the batch forward
+// (samples in lanes, several chunks: SequenceModel), WaveCell::step and StreamingWaveCell (the
+// column kernels, one sample). Each sums in its own order, so they agree up to float rounding,
+// carried from step to step: within 1e-5 of the largest state value over 10 steps of these
+// contracting cells (PyTorch's default u, |u| <= 1/sqrt(C k); tanh keeps states in [-1, 1]).
+TEST_CASE("StreamingWaveCell, WaveCell::step and the batch forward give the same states",
+          "[streaming]") {
+  for (const StepCase& c : step_cases) {
+    CAPTURE(c.d, c.C, c.n, c.k);
+    const Index T = 10, B = 7, N = c.C * c.n;
+    wrnn::SequenceModel<wrnn::WaveCell<float>> model(
+        wave_options(c.d, c.C, c.n, c.k, wrnn::Activation::tanh),
+        wrnn::ReadoutOptions{2, wrnn::ReadoutKind::linear, wrnn::ReadoutMode::last_step},
+        wrnn::ModelOptions{3});  // chunks of 3, 3 and 1 samples
+    wrnn::Rng rng(13);
+    model.init(rng);
+    randomize_input_weights(model.cell(), rng);
+    wrnn::Sequence<float> x(T, B, c.d);
+    for (Index i = 0; i < T * B * c.d; ++i)
+      x.data()[i] = i % 3 == 0 ? 0.0f : static_cast<float>(rng.normal());
+    model.forward(x);
+    wrnn::StreamingWaveCell<float> streaming(model.cell());
+    for (Index b = 0; b < B; ++b) {
+      const wrnn::Matrix<float> batch_states = model.sample_states(b);
+      std::vector<float> stepped(static_cast<std::size_t>(N), 0.0f), streamed = stepped, input;
+      for (Index t = 0; t < T; ++t) {
+        input.assign(&x(t, b, 0), &x(t, b, 0) + c.d);
+        model.cell().step(input.data(), stepped.data());
+        streaming.step(input.data(), streamed.data());
+        const double scale = std::max(1.0f, batch_states.col(t + 1).cwiseAbs().maxCoeff());
+        INFO("sample " << b << ", step " << t + 1);
+        for (Index i = 0; i < N; ++i) {
+          const auto u = static_cast<std::size_t>(i);
+          REQUIRE(std::abs(stepped[u] - batch_states(i, t + 1)) <= 1e-5 * scale);
+          REQUIRE(std::abs(streamed[u] - batch_states(i, t + 1)) <= 1e-5 * scale);
+        }
+      }
     }
   }
 }
