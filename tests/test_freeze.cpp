@@ -249,6 +249,12 @@ TEST_CASE("a checkpoint holds no optimizer state for frozen parameters", "[freez
   CHECK_THROWS_WITH(
       wrnn::io::load_checkpoint(path.string(), unfrozen, unfrozen_optimizer, resumed_rng),
       Catch::Contains("optimizer.exp_avg.cell.Wy.weight"));
+  // An unfrozen run's checkpoint into a frozen model: the state it would drop is refused by name.
+  wrnn::Adam<double> trained_optimizer(unfrozen.parameters());
+  wrnn::io::save_checkpoint(path.string(), unfrozen, trained_optimizer, rng, 0);
+  CHECK_THROWS_WITH(
+      wrnn::io::load_checkpoint(path.string(), resumed, resumed_optimizer, resumed_rng),
+      Catch::Contains("optimizer.exp_avg") && Catch::Contains("frozen"));
   fs::remove(path);
 }
 

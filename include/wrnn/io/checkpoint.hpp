@@ -210,6 +210,13 @@ std::pair<CheckpointInfo, long long> load_checkpoint_of(
     if (is_run_tensor_name(name)) {
       info.run_tensors[name].values = file.get<double>(name, &info.run_tensors[name].shape);
     } else if (!expected.count(name)) {
+      for (const auto& named : parameters)
+        for (const auto& buffer : state.buffers)
+          if (named.parameter->frozen() && name == buffer.prefix + named.name)
+            throw FormatError(wrnn::detail::concat("checkpoint '", path, "': tensor '", name,
+                                                   "' is optimizer state of '", named.name,
+                                                   "', which this model has frozen; freeze the "
+                                                   "parameters the checkpoint's run froze"));
       throw FormatError(wrnn::detail::concat("checkpoint '", path, "': unexpected tensor '", name,
                                              "' (neither a parameter of the model nor its "
                                              "optimizer state nor a '",
