@@ -7,10 +7,13 @@
 #                                     only the matching test programs are built)
 #
 # Environment: WRNN_SANITIZE_BUILD_DIR (default build-sanitize), JOBS (default 2),
-# WRNN_SANITIZE_CXX (default clang++-14).
+# WRNN_SANITIZE_CXX (default clang++-14), WRNN_SANITIZE_STEPS (default "build test"; run_tests.sh
+# builds while its other pass builds and tests, then tests).
 #
-# The compiler is Debian's clang 14, not the g++ 12 of the ordinary build: the library is then
-# built and tested by two compilers on every run, and clang compiles these tests with the
+# This is the only build of the suite in the test command (tests/run_tests.sh): the other pass
+# builds, with g++ 12 and no sanitizers, the programs, the SIMD levels' tests and the scripts.
+# The compiler is Debian's clang 14: the library is then built and tested by two compilers on
+# every run, and clang compiles these tests with the
 # sanitizers in half g++'s time (2 cores, same flags: a unity unit of the gated cells' tests 62 s
 # against 100 s, training 53 against 109 s) and runs them faster (test_training 35 s against
 # 69 s). clang's -fsanitize=undefined checks at least what g++'s does (it adds
@@ -29,10 +32,8 @@ flags="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-fr
 # instead of about 7, but runs far slower: test_training alone takes 600 s.
 # The whole suite for the highest SIMD level this processor runs (x86-64-v4: AVX-512, v3: AVX2 +
 # FMA), not the portable build: one program then checks the kernels this machine runs (the
-# Winograd passes and the level's tiles) beside everything else, and no per-level kernel programs
-# are built (the ordinary pass tests the portable build and each level, unsanitized). With the two
-# unity groups the sanitizer build compiles in 347-430 s on 2 cores, against 704 s with a
-# program per level and file group.
+# Winograd passes and the level's tiles) beside everything else (the other pass tests the
+# kernels and the float gradients at the portable level and at each level, unsanitized).
 march=""
 if grep -qw avx512f /proc/cpuinfo; then
   march="-march=x86-64-v4"
@@ -42,31 +43,36 @@ fi
 flags="$flags $march"
 generator=()
 [ -f "$build/CMakeCache.txt" ] || generator=(-G Ninja)  # as in run_tests.sh
-cmake -S "$root" -B "$build" "${generator[@]}" -DCMAKE_CXX_COMPILER="$cxx" -DWRNN_TEST_SIMD_LEVELS="" \
+steps="${WRNN_SANITIZE_STEPS:-build test}"
+# Without -DNDEBUG: Eigen's bounds checks (eigen_assert) and the library's asserts stay on.
+# The suite only (tests/CMakeLists.txt, WRNN_TEST_PARTS): the SIMD levels' programs and the
+# scripts' programs are the other pass's.
+if [[ " $steps " == *" build "* ]]; then
+cmake -S "$root" -B "$build" "${generator[@]}" -DCMAKE_CXX_COMPILER="$cxx" -DWRNN_TEST_PARTS=suite \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS="$flags" \
-  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" \
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" \
   -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" -DWRNN_BUILD_EXAMPLES=OFF \
-  -DWRNN_BUILD_BENCHMARKS=OFF -DWRNN_WARNINGS_AS_ERRORS=OFF
+  -DWRNN_BUILD_BENCHMARKS=OFF -DWRNN_BUILD_DOCS=OFF -DWRNN_WARNINGS_AS_ERRORS=ON
 
-# With "-R regex", build only the test programs that ctest will run: the unity program wrnn_tests
-# or a program of its own (tests/CMakeLists.txt says which).
+# With "-R regex", build only the test programs that ctest will run: a unity group's program
+# (wrnn_tests_<group>) or a program of its own (tests/CMakeLists.txt says which).
 declare -A programs=()
 args=("$@")
 for ((i = 0; i < ${#args[@]}; ++i)); do
   if [[ "${args[$i]}" == "-R" && $((i + 1)) -lt ${#args[@]} ]]; then
     regex="${args[$((i + 1))]}"
     while read -r name; do
-      if [[ -d "$build/tests/CMakeFiles/$name.dir" ]]; then
-        programs["$name"]=1
-      else
-        programs[wrnn_tests]=1
-      fi
+      # add_test(NAME "PROGRAM" ...) in the generated CTestTestfile.cmake names the program.
+      program=$(sed -n "s|^add_test($name \"\([^\"]*\)\".*|\1|p" "$build/tests/CTestTestfile.cmake")
+      programs["$(basename "$program")"]=1
     done < <(ctest --test-dir "$build" -N -R "$regex" | sed -n 's/^ *Test *#[0-9]*: //p')
   fi
 done
 targets=()
 for program in "${!programs[@]}"; do targets+=(--target "$program"); done
 cmake --build "$build" -j "$jobs" "${targets[@]}"
+fi
+[[ " $steps " == *" test "* ]] || exit 0
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"

@@ -1,25 +1,52 @@
 #!/usr/bin/env bash
-# The whole test suite: installs what is missing, builds the tests with warnings as errors
-# (portable flags) and runs them with ctest. Usage: bash tests/run_tests.sh [BUILD_DIR]
+# The whole suite: installs what is missing, then two builds side by side and their tests.
+#   1. g++, warnings as errors, portable flags: the example programs, the benchmarks (compiled at
+#      -O1 to check them), the SIMD kernels' tests at each level (tests/CMakeLists.txt, "levels")
+#      and the tests that run the programs and tools ("scripts"); the API reference (Doxygen).
+#   2. clang, AddressSanitizer + UndefinedBehaviorSanitizer, this processor's highest SIMD level:
+#      every tests/test_*.cpp ("suite", tests/run_sanitized.sh).
+# The two builds run at the same time, so that neither leaves a core idle while its last unit
+# compiles; the first pass's tests run while the second still builds.
+# Usage: bash tests/run_tests.sh [BUILD_DIR]   (the second pass builds in BUILD_DIR-sanitize)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build-tests}
+jobs=$(nproc)
 
 bash "$root/examples/setup.sh"
+
+# The sanitizer pass's build, in the background; its output is shown if it fails.
+sanitize_log="$build-sanitize.log"
+mkdir -p "$(dirname "$sanitize_log")"
+WRNN_SANITIZE_BUILD_DIR="$build-sanitize" JOBS="$jobs" WRNN_SANITIZE_STEPS=build \
+  bash "$root/tests/run_sanitized.sh" >"$sanitize_log" 2>&1 &
+sanitize_build=$!
+
 # Ninja for a new build directory (it starts a target's compiles before the targets it links
 # against are built, where Make waits for them); an existing one keeps its generator.
 generator=()
 [ -f "$build/CMakeCache.txt" ] || generator=(-G Ninja)
+# The SIMD levels' programs: the portable level and each level but the one the sanitizer pass
+# runs the whole suite at (run_sanitized.sh: the highest this processor has).
+if grep -qw avx512f /proc/cpuinfo; then
+  levels="portable;avx2"
+elif grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo; then
+  levels="portable;avx512"
+else
+  levels="portable;avx2;avx512"
+fi
 cmake -S "$root" -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -DWRNN_BUILD_TESTS=ON \
-  -DWRNN_BUILD_EXAMPLES=ON -DWRNN_BUILD_BENCHMARKS=ON -DWRNN_WARNINGS_AS_ERRORS=ON
-cmake --build "$build" -j "$(nproc)"
+  -DWRNN_BUILD_EXAMPLES=ON -DWRNN_BUILD_BENCHMARKS=ON -DWRNN_BENCHMARKS_COMPILE_CHECK=ON \
+  -DWRNN_WARNINGS_AS_ERRORS=ON "-DWRNN_TEST_PARTS=levels;scripts" "-DWRNN_TEST_SIMD_LEVELS=$levels"
+cmake --build "$build" -j "$jobs"
 # The API reference (Doxygen): any warning, such as an undocumented public function, fails it.
 cmake --build "$build" --target docs
-ctest --test-dir "$build" --output-on-failure -j "$(nproc)"
+ctest --test-dir "$build" --output-on-failure -j "$jobs"
 
-# Then the whole suite once more under AddressSanitizer + UndefinedBehaviorSanitizer (skip with
-# WRNN_SKIP_SANITIZERS=1 for a quick local run). The consumer-package test is left out: it builds
-# other programs, not wrnn's code.
-if [ "${WRNN_SKIP_SANITIZERS:-0}" != 1 ]; then
-  WRNN_SANITIZE_BUILD_DIR="$build-sanitize" JOBS="$(nproc)" bash "$root/tests/run_sanitized.sh" -E install_consumer -j "$(nproc)"
+if ! wait "$sanitize_build"; then
+  tail -n 200 "$sanitize_log"
+  echo "run_tests.sh: the sanitizer pass's build failed (log: $sanitize_log)" >&2
+  exit 1
 fi
+WRNN_SANITIZE_BUILD_DIR="$build-sanitize" JOBS="$jobs" WRNN_SANITIZE_STEPS=test \
+  bash "$root/tests/run_sanitized.sh" -j "$jobs"
