@@ -74,7 +74,8 @@ struct ModelResult {
   Index channels = 1, ring_size = 0, weights = 0;
   double final_train_loss = 0.0, test_loss = 0.0, wall_seconds = 0.0;
   analysis::WaveAnalysis waves;
-  nlohmann::json hidden_units;  // hidden_unit_census.hpp
+  analysis::AuthorsFftMeasure authors_fft;  // their Plot_FFT numbers, beside wrnn's own
+  nlohmann::json hidden_units;              // hidden_unit_census.hpp
 };
 
 inline std::string html_escape(const std::string& text) {
@@ -179,25 +180,39 @@ ModelResult train_and_draw(Model& model, const Task& task, const TaskBatch<float
   result.hidden_units = hidden_unit_census(model, std::min<Index>(test.inputs.batch(), 16));
   const Matrix<float> states = model.sample_states(options.sample);
   result.waves = analysis::analyze_waves(states, result.channels, result.ring_size);
+  // Their recording starts at h_1 (y_seq appends the state after each input), without h_0 = 0;
+  // their fft2 needs two steps and two units (else the JSON holds nulls).
+  if (states.cols() >= 3 && result.ring_size >= 2)
+    result.authors_fft = analysis::authors_fft_measure(states.rightCols(states.cols() - 1),
+                                                       result.channels, result.ring_size);
   write_pictures(states, result, options.out_dir);
   return result;
 }
 
 inline nlohmann::json to_json(const ModelResult& result) {
+  const auto authors_number = [&](double x) {  // null when the measure was not taken
+    return result.authors_fft.channels.empty() ? nlohmann::json(nullptr) : number_or_null(x);
+  };
   nlohmann::json channels = nlohmann::json::array();
   for (const auto& c : result.waves.channels)
-    channels.push_back({{"channel", c.channel},
-                        {"speed_units_per_step", c.speed.speed},
-                        {"lag", c.speed.lag},
-                        {"peak_correlation", c.speed.peak_correlation},
-                        {"correlation_gain", c.speed.correlation_gain},
-                        {"ridge_contrast", c.ridge_contrast},
-                        {"ridge_baseline", c.ridge_baseline},
-                        {"diagonal_power_positive", c.diagonal.positive},
-                        {"diagonal_power_negative", c.diagonal.negative},
-                        {"diagonal_power_baseline", c.diagonal.baseline},
-                        {"is_wave", c.is_wave},
-                        {"verdict", c.reason}});
+    channels.push_back(
+        {{"channel", c.channel},
+         {"authors_diag_power",
+          static_cast<std::size_t>(c.channel) < result.authors_fft.channels.size()
+              ? number_or_null(
+                    result.authors_fft.channels[static_cast<std::size_t>(c.channel)].diag_power)
+              : nlohmann::json(nullptr)},
+         {"speed_units_per_step", c.speed.speed},
+         {"lag", c.speed.lag},
+         {"peak_correlation", c.speed.peak_correlation},
+         {"correlation_gain", c.speed.correlation_gain},
+         {"ridge_contrast", c.ridge_contrast},
+         {"ridge_baseline", c.ridge_baseline},
+         {"diagonal_power_positive", c.diagonal.positive},
+         {"diagonal_power_negative", c.diagonal.negative},
+         {"diagonal_power_baseline", c.diagonal.baseline},
+         {"is_wave", c.is_wave},
+         {"verdict", c.reason}});
   return {{"model", result.key},
           {"title", result.title},
           {"input_init", result.input_init},
@@ -213,6 +228,15 @@ inline nlohmann::json to_json(const ModelResult& result) {
           {"mean_abs_speed_units_per_step", number_or_null(result.waves.mean_abs_speed)},
           {"mean_diagonal_power", result.waves.mean_diagonal_power},
           {"mean_diagonal_baseline", result.waves.mean_diagonal_baseline},
+          // The authors' Plot_FFT summary (authors_fft_measure.hpp): the trace of
+          // |F| / |F shuffled| per channel, over their first 16 channels, one shuffle each.
+          {"authors_fft",
+           {{"diag_power_mean", authors_number(result.authors_fft.mean)},
+            {"diag_power_std", authors_number(result.authors_fft.std)},
+            {"diag_power_max", authors_number(result.authors_fft.max)},
+            {"diag_power_min", authors_number(result.authors_fft.min)},
+            {"diag_power_range", authors_number(result.authors_fft.range)},
+            {"channels_read", result.authors_fft.channels.size()}}},
           {"per_channel", channels},
           {"hidden_units", result.hidden_units},
           {"files",
