@@ -143,6 +143,43 @@ common_cases() {
     --threads 1 --out @OUT@
 }
 
+# ---- the readout, schedule and freezing flags every training program shares ----
+model_option_cases() {
+  local result=$1
+  shift
+  local run=("$@")
+  expect readout_unknown 2 "--readout" "${run[@]}" --readout conv --out @OUT@
+  expect mlp_hidden_zero 2 "--mlp-hidden" "${run[@]}" --readout mlp --mlp-hidden 0 --out @OUT@
+  expect mlp_hidden_linear 2 "--mlp-hidden" "${run[@]}" --mlp-hidden 5 --out @OUT@
+  CHECK="grep -q '\"mlp_hidden\": 7' @OUT@/$result" \
+    expect_run "$result" readout_mlp "${run[@]}" --readout mlp --mlp-hidden 7
+  expect lr_scheduler_unknown 2 "--lr-scheduler" "${run[@]}" --lr-scheduler linear --out @OUT@
+  expect lr_gamma_zero 2 "--lr-gamma" "${run[@]}" --lr-scheduler exponential --lr-gamma 0 \
+    --out @OUT@
+  expect lr_gamma_above_one 2 "--lr-gamma" "${run[@]}" --lr-scheduler exponential \
+    --lr-gamma 1.5 --out @OUT@
+  expect lr_gamma_nan $cli_refusal "--lr-gamma" "${run[@]}" --lr-gamma nan --out @OUT@
+  expect lr_gamma_other 2 "--lr-gamma" "${run[@]}" --lr-scheduler cosine --lr-gamma 0.5 \
+    --out @OUT@
+  expect lr_patience_negative 2 "--lr-patience" "${run[@]}" --lr-scheduler plateau \
+    --lr-patience -1 --out @OUT@
+  expect lr_patience_other 2 "--lr-patience" "${run[@]}" --lr-scheduler step --lr-patience 3 \
+    --out @OUT@
+  expect lr_cooldown_negative 2 "--lr-cooldown" "${run[@]}" --lr-scheduler plateau \
+    --lr-cooldown -1 --out @OUT@
+  expect lr_plateau_factor 2 "--lr-drop-factor" "${run[@]}" --lr-scheduler plateau \
+    --lr-drop-factor 1 --out @OUT@
+  expect lr_t_max_negative 2 "--lr-t-max" "${run[@]}" --lr-scheduler cosine --lr-t-max -1 \
+    --out @OUT@
+  expect lr_max_negative 2 "--lr-max" "${run[@]}" --lr-scheduler onecycle --lr-max -1 --out @OUT@
+  expect lr_total_overflow $cli_refusal "--lr-total-steps" "${run[@]}" --lr-scheduler onecycle \
+    --lr-total-steps 99999999999999999999 --out @OUT@
+  expect lr_drop_every_zero 2 "--lr-drop-every" "${run[@]}" --lr-scheduler step \
+    --lr-drop-every 0 --out @OUT@
+  expect_run "$result" lr_cosine "${run[@]}" --lr-scheduler cosine
+  expect_run "$result" freeze_both "${run[@]}" --freeze-rnn --freeze-encoder
+}
+
 # ---- copy_task and adding_task ----
 memory_task_cases() {
   local tiny=(--T "$1" --n 8 --batch 4 --test-batch 8 --steps 2 --log-every 1)
@@ -177,6 +214,86 @@ memory_task_cases() {
   expect save_slash 2 "--save" "${run[@]}" --save @OUT@/ --out @OUT@
   expect checkpoint_device 1 "--checkpoint /dev/full" "${run[@]}" --checkpoint-every 1 \
     --checkpoint /dev/full --out @OUT@
+  model_option_cases results.json "${run[@]}"
+  local check_tensors="$python $support/compare_tensors.py"
+  # The learning-rate schedules, stepped every training step: exponential 0.5 over 2 steps leaves
+  # 1e-3 * 0.25; a onecycle of 3 steps is at its end, 1e-3 / 25 / 1e4, after 2.
+  CHECK="grep -q '\"final_lr\": 0.00025' @OUT@/results.json" \
+    expect_run results.json lr_exponential "${run[@]}" --lr-scheduler exponential --lr-gamma 0.5
+  CHECK="grep -q '\"final_lr\": 4e-09' @OUT@/results.json" \
+    expect_run results.json lr_onecycle "${run[@]}" --lr-scheduler onecycle --lr-total-steps 3
+  expect_run results.json lr_plateau "${run[@]}" --lr-scheduler plateau --lr-patience 0
+  expect lr_total_short 2 "--lr-total-steps" "${run[@]}" --lr-scheduler onecycle \
+    --lr-total-steps 1 --out @OUT@
+  # A resumed run replays its schedule: stopped after 2 steps and resumed to 4, the same curve as
+  # 4 steps in one go (onecycle: by steps; plateau, patience 0: by the test losses, at a rate high
+  # enough for the test loss to rise at step 2 (copy) or 3 (adding), and the rate to drop).
+  local schedule plateau_lr=2
+  [ "$program" = adding_task ] && plateau_lr=0.1
+  for schedule in "onecycle --lr-total-steps 5" \
+    "plateau --lr-patience 0 --lr-cooldown 0 --lr $plateau_lr"; do
+    local tag=${schedule%% *}
+    # shellcheck disable=SC2086
+    expect_run results.json "${tag}_whole" "${run[@]}" --steps 4 --lr-scheduler $schedule
+    # shellcheck disable=SC2086
+    expect_run results.json "${tag}_part" "${run[@]}" --checkpoint-every 2 --lr-scheduler $schedule
+    # shellcheck disable=SC2086
+    CHECK="cmp $work/${tag}_whole/curve.csv @OUT@/curve.csv && grep -q \"\$(grep final_lr \
+      $work/${tag}_whole/results.json)\" @OUT@/results.json" \
+      expect_run results.json "${tag}_resumed" "${run[@]}" --steps 4 --lr-scheduler $schedule \
+      --resume "$work/${tag}_part/checkpoint.safetensors"
+  done
+  # --freeze-rnn: the recurrent weights of a 1-step and a 2-step run are both the init, the input
+  # weights are not; --freeze-encoder the other way round.
+  expect_run results.json freeze_rnn_1 "${run[@]}" --steps 1 --freeze-rnn \
+    --save "$work/freeze_rnn_1.safetensors"
+  CHECK="$check_tensors same $work/freeze_rnn_1.safetensors @OUT@/m.safetensors \
+    cell.Wy.weight cell.Wy.bias && $check_tensors different $work/freeze_rnn_1.safetensors \
+    @OUT@/m.safetensors cell.Wx.weight" \
+    expect_run results.json freeze_rnn_2 "${run[@]}" --freeze-rnn --save @OUT@/m.safetensors
+  expect_run results.json freeze_encoder_1 "${run[@]}" --steps 1 --freeze-encoder \
+    --save "$work/freeze_encoder_1.safetensors"
+  CHECK="$check_tensors same $work/freeze_encoder_1.safetensors @OUT@/m.safetensors \
+    cell.Wx.weight cell.Wx.bias && $check_tensors different $work/freeze_encoder_1.safetensors \
+    @OUT@/m.safetensors cell.Wy.weight && $check_tensors absent @OUT@/checkpoint.safetensors \
+    optimizer.exp_avg.cell.Wx.weight optimizer.exp_avg_sq.cell.Wx.bias" \
+    expect_run results.json freeze_encoder_2 "${run[@]}" --freeze-encoder \
+    --save @OUT@/m.safetensors --checkpoint-every 2
+  if [ "$program" = copy_task ]; then
+    expect mem_len_zero 2 "--mem-len" "${run[@]}" --mem-len 0 --out @OUT@
+    expect loss_scale_unknown 2 "--loss-scale" "${run[@]}" --loss-scale sum --out @OUT@
+    expect early_stop_copy 109 "--early-stop-from" "${run[@]}" --early-stop-from 5 --out @OUT@
+    # T + m steps and h_0: 3 + 3 + 1 columns of hidden states (3 + 10 + 1 by default).
+    CHECK="test \$(head -1 @OUT@/hidden_states.csv | tr , '\\n' | wc -l) -eq 7" \
+      expect_run results.json mem_len "${run[@]}" --mem-len 3
+    # The authors' scale is the mean divided by the batch (4): the same first step, a quarter.
+    expect_run results.json loss_mean "${run[@]}"
+    CHECK="$python -c 'import sys; a, b = (float(open(p).read().split()[1].split(\",\")[1]) \
+      for p in sys.argv[1:]); sys.exit(abs(b * 4 / a - 1) > 1e-6)' $work/loss_mean/curve.csv \
+      @OUT@/curve.csv && grep -q 'divided by the batch' @OUT@/results.json" \
+      expect_run results.json loss_authors "${run[@]}" --loss-scale authors
+    # Only the last m steps scored: another loss at the same first step.
+    CHECK="! cmp -s <(sed -n 2p $work/loss_mean/curve.csv) <(sed -n 2p @OUT@/curve.csv) && \
+      grep -q '\"only_last\": true' @OUT@/results.json" \
+      expect_run results.json only_last "${run[@]}" --only-last
+  else
+    expect mem_len_adding 109 "--mem-len" "${run[@]}" --mem-len 3 --out @OUT@
+    expect only_last_adding 109 "--only-last" "${run[@]}" --only-last --out @OUT@
+    expect loss_scale_adding 109 "--loss-scale" "${run[@]}" --loss-scale authors --out @OUT@
+    expect early_stop_below 2 "--early-stop-from" "${run[@]}" --early-stop-from -2 --out @OUT@
+    expect early_stop_patience_zero 2 "--early-stop-patience" "${run[@]}" --early-stop-from 0 \
+      --early-stop-patience 0 --out @OUT@
+    expect early_stop_patience_alone 2 "--early-stop-patience" "${run[@]}" \
+      --early-stop-patience 3 --out @OUT@
+    # Solved (training loss <= 0.05) early at lr 0.01, then three evaluations without a new best
+    # test loss stop the run long before step 300.
+    CHECK="$python -c 'import json, sys; r = json.load(open(sys.argv[1])); \
+      sys.exit(not (r[\"stopped_early_at\"] and r[\"last_step\"] < 300 and \
+      r[\"solved_step\"] <= r[\"stopped_early_at\"]))' @OUT@/results.json" \
+      expect_run results.json early_stop "${run[@]}" --steps 300 --lr 0.01 --early-stop-from 0 \
+      --early-stop-patience 3
+  fi
+
   # A disk that fills up during the run: files are limited to 100 kB (SIGXFSZ ignored, so a
   # write beyond it fails with EFBIG); the 2048 units' hidden_states.csv is about 300 kB.
   LIMITS="trap '' XFSZ; ulimit -f 100" LATE=1 expect disk_full 1 "hidden_states.csv" \
@@ -188,6 +305,10 @@ memory_task_cases() {
   expect_run results.json resume "${run[@]}" --steps 3 --resume "$checkpoint"
   expect resume_beyond_steps 2 "--steps 1" "${run[@]}" --steps 1 --resume "$checkpoint" --out @OUT@
   expect resume_other_batch 2 "wrnn.run.batch" "${run[@]}" --steps 3 --batch 5 \
+    --resume "$checkpoint" --out @OUT@
+  expect resume_other_schedule 2 "wrnn.run.lr_schedule" "${run[@]}" --steps 3 \
+    --lr-scheduler exponential --resume "$checkpoint" --out @OUT@
+  expect resume_frozen 1 "frozen" "${run[@]}" --steps 3 --freeze-rnn \
     --resume "$checkpoint" --out @OUT@
   damaged() {  # damaged NAME TEXT EDIT...: --resume from the checkpoint with EDITs applied
     local case_name=$1 case_text=$2
@@ -250,6 +371,32 @@ seq_image_cases() {
   expect lstm_act 2 "--act" "${run[@]}" --model lstm --act tanh --out @OUT@
   expect gru_channels 2 "--channels" "${run[@]}" --model gru --channels 2 --out @OUT@
   expect memory_eval_batch 2 "memory" "${run[@]}" --eval-batch 1000000000000 --out @OUT@
+  model_option_cases results.json "${run[@]}"
+  # Stepped every epoch: exponential 0.5 gives epoch 2 half of epoch 1's 1e-4 (curve.csv's lr).
+  CHECK="test \$(sed -n 3p @OUT@/curve.csv | cut -d, -f10) = 5e-05" \
+    expect_run results.json lr_exponential "${run[@]}" --epochs 2 --lr-scheduler exponential \
+    --lr-gamma 0.5
+  expect lr_onecycle_epochs 2 "--lr-total-steps" "${run[@]}" --epochs 3 --lr-scheduler onecycle \
+    --lr-total-steps 2 --out @OUT@
+  # Resumed after epoch 1 of 2, the schedule goes on where it was (curve.csv's losses,
+  # accuracies and lr, columns 1-7 and 10, as in one run of 2 epochs).
+  local columns="cut -d, -f1-7,10"
+  expect_run results.json exponential_whole "${run[@]}" --epochs 2 --lr-scheduler exponential \
+    --lr-gamma 0.5
+  expect_run results.json exponential_part "${run[@]}" --lr-scheduler exponential --lr-gamma 0.5
+  CHECK="cmp <($columns $work/exponential_whole/curve.csv) <($columns @OUT@/curve.csv)" \
+    expect_run results.json exponential_resumed "${run[@]}" --epochs 2 \
+    --lr-scheduler exponential --lr-gamma 0.5 \
+    --resume "$work/exponential_part/checkpoint.safetensors"
+  # --freeze-rnn: the recurrent weights after one epoch and after two are the init's, and have no
+  # Adam state; the input weights move.
+  expect_run results.json freeze_rnn_1 "${run[@]}" --freeze-rnn
+  CHECK="$python $support/compare_tensors.py same $work/freeze_rnn_1/checkpoint.safetensors \
+    @OUT@/checkpoint.safetensors cell.Wy.weight cell.Wy.bias && $python \
+    $support/compare_tensors.py different $work/freeze_rnn_1/checkpoint.safetensors \
+    @OUT@/checkpoint.safetensors cell.Wx.weight && $python $support/compare_tensors.py absent \
+    @OUT@/checkpoint.safetensors optimizer.exp_avg.cell.Wy.weight" \
+    expect_run results.json freeze_rnn_2 "${run[@]}" --epochs 2 --freeze-rnn
   expect_run results.json base "${run[@]}"
   local checkpoint="$work/base/checkpoint.safetensors"
   expect_run results.json resume "${run[@]}" --epochs 2 --resume "$checkpoint"

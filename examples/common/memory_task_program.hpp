@@ -18,9 +18,9 @@
 #include <sstream>
 #include <string>
 
-#include "common/data_parallel.hpp"
 #include "common/flag_checks.hpp"
 #include "common/hidden_unit_census.hpp"
+#include "common/lr_schedule_flags.hpp"
 #include "common/memory_budget.hpp"
 #include "common/model_flags.hpp"
 #include "common/output_files.hpp"
@@ -47,10 +47,31 @@ struct MemoryTaskOptions {
   std::string init;    // default: shift for wave, identity for irnn
   std::string v_init;  // default: solo for wave, normal for irnn (the authors' choices)
   std::string activation = "relu";
+  std::string readout = "linear";  // linear or mlp
+  Index mlp_hidden = 100;          // the mlp readout's hidden units
+  bool freeze_rnn = false;         // --freeze-rnn: the recurrent weight and bias kept at init
+  bool freeze_encoder = false;     // --freeze-encoder: the input weight and bias kept at init
+  // --lr-scheduler and its parameters (lr_schedule_flags.hpp), stepped every training step.
+  std::string lr_scheduler = "constant";
+  long long lr_drop_every = 1000;
+  double lr_drop_factor = 10.0;
+  double lr_gamma = 0.97;        // the authors' ExponentialLR
+  long long lr_t_max = 0;        // 0: --steps
+  double lr_max = 0.0;           // 0: --lr
+  long long lr_total_steps = 0;  // 0: --steps
+  long long lr_patience = 5;     // the authors' ReduceLROnPlateau
+  long long lr_cooldown = 5;
   std::uint64_t seed = 1;
   Index threads = 0;  // --threads, else WRNN_NUM_THREADS or the cores (resolve_thread_count)
   long long log_every = 100;
   double solved_threshold = 0.05;
+  // Copy task only: the digits to recall, the steps the loss scores, and how it is scaled.
+  Index memory_length = CopyTask::kDigits;  // --mem-len, the authors' --mem_len
+  bool only_last = false;                   // --only-last: the loss on the last m steps only
+  std::string loss_scale = "mean";          // --loss-scale: mean, or authors (mean / batch)
+  // Adding task only: the authors' early stopping (--patience_init, --patience).
+  long long early_stop_from = -1;  // --early-stop-from: -1 never
+  long long early_stop_patience = 5;
   std::string out_dir;
   // Weights and checkpoints (docs/checkpoints.md).
   std::string save_path;           // --save: the trained model
@@ -66,6 +87,59 @@ struct CurvePoint {
   double train_loss;
   double test_loss;
 };
+
+// What the evaluations so far say about an adding run, as the authors' script decides it:
+// "solved" at the first evaluation whose training loss (the batch of that step) is at most the
+// threshold, and, kept beside it, the first whose test loss is; the best test loss; and their
+// early stopping: once solved and at or past step --early-stop-from, the run stops at the
+// --early-stop-patience-th evaluation without a new best test loss (a new best, <= the best so
+// far, resets the count). A resumed run replays its curve through it.
+struct RunMonitor {
+  bool adding = false;
+  double threshold = 0.05;
+  long long stop_from = -1;  // -1: never stop early
+  long long patience = 5;
+  std::optional<long long> solved_step, solved_step_test_loss, stopped_step;
+  double best_test_loss = 1e10;  // the authors' starting "best"
+  long long evaluations_without_best = 0;
+
+  explicit RunMonitor(const MemoryTaskOptions& options)
+      : adding(options.task == "adding"),
+        threshold(options.solved_threshold),
+        stop_from(options.early_stop_from),
+        patience(options.early_stop_patience) {}
+
+  // Takes one evaluation; returns whether the run stops there.
+  bool add(const CurvePoint& point) {
+    if (!adding) return false;
+    if (!solved_step && point.train_loss <= threshold) solved_step = point.step;
+    if (!solved_step_test_loss && point.test_loss <= threshold) solved_step_test_loss = point.step;
+    if (point.test_loss <= best_test_loss) {
+      best_test_loss = point.test_loss;
+      evaluations_without_best = 0;
+    } else if (stop_from >= 0 && point.step >= stop_from && solved_step &&
+               ++evaluations_without_best >= patience) {
+      stopped_step = point.step;
+      return true;
+    }
+    return false;
+  }
+};
+
+// A step or null, for results.json.
+inline nlohmann::json step_or_null(const std::optional<long long>& step) {
+  return step ? nlohmann::json(*step) : nlohmann::json(nullptr);
+}
+
+// What the losses of curve.csv and results.json are, in words.
+inline std::string loss_description(const MemoryTaskOptions& options) {
+  if (options.task == "adding") return "MSE of the sum at the last step";
+  std::string what = "cross-entropy, mean over ";
+  what +=
+      options.only_last ? "the last m (--mem-len) steps of every sample" : "every step and sample";
+  if (options.loss_scale == "authors") what += ", divided by the batch size (the authors')";
+  return what;
+}
 
 // The hidden state of test sample 0 over time (units x steps): as CSV, as a space-time picture
 // (one panel per channel; rings for the wave cell, one "ring" of N units for the iRNN), and the
@@ -83,7 +157,7 @@ void write_hidden_state_record(Model& model, const Sequence<float>& inputs,
     csv << '\n';
   }
   write_text_file(options.out_dir + "/hidden_states.csv", csv.str());
-  const Index channels = options.model == "wave" || options.model == "loco" ? options.channels : 1;
+  const Index channels = options.model == "wave" ? options.channels : 1;
   const Index ring_size = states.rows() / channels;
   // Colour range up to the 99.5th percentile, so a few very active units do not wash out the
   // bands of the wave.
@@ -123,7 +197,14 @@ inline std::map<std::string, std::string> run_settings(const MemoryTaskOptions& 
           {"wrnn.run.lr", nlohmann::json(options.learning_rate).dump()},
           {"wrnn.run.grad_clip", nlohmann::json(options.grad_clip).dump()},
           {"wrnn.run.seed", std::to_string(options.seed)},
-          {"wrnn.run.log_every", std::to_string(options.log_every)}};
+          {"wrnn.run.log_every", std::to_string(options.log_every)},
+          {"wrnn.run.readout", options.readout + " " + std::to_string(options.mlp_hidden)},
+          {"wrnn.run.freeze", detail::concat(options.freeze_rnn, " ", options.freeze_encoder)},
+          {"wrnn.run.lr_schedule", lr_schedule_json(options).dump()},
+          {"wrnn.run.copy",
+           detail::concat(options.memory_length, " ", options.only_last, " ", options.loss_scale)},
+          {"wrnn.run.early_stop",
+           detail::concat(options.early_stop_from, " ", options.early_stop_patience)}};
 }
 
 inline std::map<std::string, std::string> checkpoint_metadata(
@@ -225,71 +306,112 @@ inline void restore_run(const MemoryTaskOptions& options, const io::CheckpointIn
 }
 // ---- end checkpoints ----
 
+// The batch's loss scale: the authors' copy script divides the mean by the batch size.
+template <class Scalar>
+void scale_loss(const MemoryTaskOptions& options, TaskBatch<Scalar>& batch) {
+  if (options.loss_scale == "authors")
+    batch.targets.loss_scale = 1.0 / static_cast<double>(batch.inputs.batch());
+}
+
 template <class Model, class Task>
 nlohmann::json train_model(Model& model, const Task& task, const MemoryTaskOptions& options) {
   Rng rng(options.seed);
   model.init(rng);
   if (!options.load_path.empty()) io::load_model(options.load_path, model);  // --load
+  freeze_parameters(model, options);  // before Adam: it keeps no state for frozen parameters
   Adam<float> optimizer(model.parameters(), AdamOptions{options.learning_rate});
 
   std::vector<CurvePoint> curve;
   std::optional<long long> solved_step;
   double train_loss = 0.0, test_loss = 0.0;
   long long first_step = 1;
+  RunMonitor monitor(options);
+  LrSchedule schedule(options, options.learning_rate, options.steps, options.steps);
   if (!options.resume_path.empty()) {  // --resume: model, Adam, RNG, step and curve
     const io::CheckpointInfo info = io::load_checkpoint(options.resume_path, model, optimizer, rng);
     restore_run(options, info, curve, solved_step, train_loss, test_loss);
     first_step = info.step + 1;
+    for (long long step = 1; step <= info.step; ++step) schedule.step();  // its state, replayed
+    for (const CurvePoint& point : curve) {
+      schedule.step(point.test_loss);
+      if (monitor.add(point)) first_step = options.steps + 1;  // it had stopped early
+    }
   }
   Rng test_rng(options.seed + 1000003);
-  const TaskBatch<float> test = task.template generate<float>(options.test_batch, test_rng);
+  TaskBatch<float> test = task.template generate<float>(options.test_batch, test_rng);
+  scale_loss(options, test);
   ProgressBar progress(options.steps, options.model + " " + options.task + " ");
-  // Under mpirun the batch's chunks are shared among the ranks (common/data_parallel.hpp); every
-  // rank draws the same batches, rank 0 alone prints and writes.
-  auto&& parallel = data_parallel(model);
-  const bool root = is_root_process();
+  long long last_step = first_step - 1;
   for (long long step = first_step; step <= options.steps; ++step) {
-    const TaskBatch<float> batch = task.template generate<float>(options.batch, rng);
-    train_loss = train_step(parallel, optimizer, batch.inputs, batch.targets, task.loss(),
+    TaskBatch<float> batch = task.template generate<float>(options.batch, rng);
+    scale_loss(options, batch);
+    schedule.apply(optimizer);
+    train_loss = train_step(model, optimizer, batch.inputs, batch.targets, task.loss(),
                             options.grad_clip, step)
                      .loss;
+    last_step = step;
+    schedule.step();
+    bool stop = false;
     if (step % options.log_every == 0 || step == options.steps) {
-      test_loss = evaluate_loss(parallel, test.inputs, test.targets, task.loss());
+      test_loss = evaluate_loss(model, test.inputs, test.targets, task.loss());
       curve.push_back({step, train_loss, test_loss});
-      if (!solved_step && options.task == "adding" && test_loss <= options.solved_threshold)
-        solved_step = step;
+      stop = monitor.add(curve.back());
+      schedule.step(test_loss);  // plateau: on the test loss, every --log-every steps
       char message[96];
       std::snprintf(message, sizeof message, "loss %.3e test %.3e", train_loss, test_loss);
-      if (root) progress.update(step, message);
+      progress.update(step, message);
     }
     // Every N steps, and at the end so that a finished run can be continued with more --steps.
-    if (root && options.checkpoint_every > 0 &&
-        (step % options.checkpoint_every == 0 || step == options.steps))
+    if (options.checkpoint_every > 0 &&
+        (step % options.checkpoint_every == 0 || step == options.steps || stop))
       io::save_checkpoint(options.checkpoint_path, model, optimizer, rng, step,
-                          checkpoint_metadata(options, solved_step, train_loss, test_loss),
+                          checkpoint_metadata(options, monitor.solved_step, train_loss, test_loss),
                           checkpoint_tensors(curve));
+    if (stop) break;
   }
   progress.finish();
   const double wall_seconds = progress.seconds_since_start();
-  if (root && !options.save_path.empty())  // --save (its folder was made before training)
+  if (!options.save_path.empty())  // --save (its folder was made before training)
     io::save_model(options.save_path, model, run_settings(options));
 
+  const bool copy = options.task == "copy";
+  const long long steps_run = std::max(0LL, last_step - first_step + 1);
   nlohmann::json results = {
       {"model", options.model},
       {"task", options.task},
       {"T", options.length},
+      {"mem_len", copy ? nlohmann::json(options.memory_length) : nlohmann::json(nullptr)},
+      {"only_last", copy ? nlohmann::json(options.only_last) : nlohmann::json(nullptr)},
+      {"loss_scale", copy ? nlohmann::json(options.loss_scale) : nlohmann::json(nullptr)},
+      {"loss", loss_description(options)},
       {"steps", options.steps},
+      {"last_step", curve.empty() ? nlohmann::json(nullptr) : nlohmann::json(curve.back().step)},
       {"params", model.weight_count()},
       {"final_train_loss", train_loss},
       {"final_test_loss", test_loss},
-      {"solved_step", solved_step ? nlohmann::json(*solved_step) : nlohmann::json(nullptr)},
-      {"solved_threshold", options.task == "adding" ? nlohmann::json(options.solved_threshold)
-                                                    : nlohmann::json(nullptr)},
+      // Adding: the authors' "solved" (training loss of a logged step), the test loss's beside.
+      {"solved_step", step_or_null(monitor.solved_step)},
+      {"solved_step_test_loss", step_or_null(monitor.solved_step_test_loss)},
+      {"solved_threshold",
+       copy ? nlohmann::json(nullptr) : nlohmann::json(options.solved_threshold)},
+      {"best_test_loss",
+       copy || curve.empty() ? nlohmann::json(nullptr) : nlohmann::json(monitor.best_test_loss)},
+      {"early_stop_from", copy ? nlohmann::json(nullptr) : nlohmann::json(options.early_stop_from)},
+      {"early_stop_patience",
+       copy ? nlohmann::json(nullptr) : nlohmann::json(options.early_stop_patience)},
+      {"stopped_early_at", step_or_null(monitor.stopped_step)},
       {"wall_seconds", wall_seconds},
-      {"steps_per_second", static_cast<double>(options.steps) / wall_seconds},
+      {"steps_per_second", wall_seconds > 0 ? static_cast<double>(steps_run) / wall_seconds : 0.0},
       {"n", options.ring_size},
-      {"channels", options.model == "wave" || options.model == "loco" ? options.channels : 1},
+      {"channels", options.model == "wave" ? options.channels : 1},
       {"kernel", options.kernel_size},
+      {"readout", options.readout},
+      {"mlp_hidden",
+       options.readout == "mlp" ? nlohmann::json(options.mlp_hidden) : nlohmann::json(nullptr)},
+      {"freeze_rnn", options.freeze_rnn},
+      {"freeze_encoder", options.freeze_encoder},
+      {"lr_schedule", lr_schedule_json(options)},
+      {"final_lr", schedule.learning_rate()},
       {"batch", options.batch},
       {"test_batch", options.test_batch},
       {"lr", options.learning_rate},
@@ -299,10 +421,9 @@ nlohmann::json train_model(Model& model, const Task& task, const MemoryTaskOptio
       {"act", options.activation},
       {"seed", options.seed},
       {"threads", options.threads},
-      {"processes", process_count()},
   };
 
-  if (root && !options.out_dir.empty()) {  // the folder was made and tried before training
+  if (!options.out_dir.empty()) {  // the folder was made and tried before training
     std::ostringstream csv;
     csv << "step,train_loss,test_loss\n";
     csv.precision(9);
@@ -337,15 +458,28 @@ inline void check_flags(const CLI::App& app, const MemoryTaskOptions& options) {
   require_at_least("--lr", options.learning_rate, 0.0);
   require_at_least("--grad-clip", options.grad_clip, 0.0);  // 0: no clipping
   if (options.model != "wave" && options.model != "irnn" && options.model != "lstm" &&
-      options.model != "gru" && options.model != "loco")
-    throw ValueError("--model: expected wave, irnn, lstm, gru or loco, received '" + options.model +
-                     "'");
+      options.model != "gru")
+    throw ValueError("--model: expected wave, irnn, lstm or gru, received '" + options.model + "'");
   if (options.model == "lstm" || options.model == "gru")
     refuse_given_flags(app, {"--channels", "--kernel", "--act", "--init", "--v-init"},
                        "--model " + options.model + " (PyTorch's cell: its own gates and init)");
   parse_flag("--act", options.activation, parse_activation);
   if (!options.init.empty()) parse_flag("--init", options.init, parse_recurrent_init);
   if (!options.v_init.empty()) parse_flag("--v-init", options.v_init, parse_input_init);
+  check_readout_flags(app, options);
+  check_lr_schedule_flags(app, options, options.steps, options.steps);
+  if (options.task == "copy") {
+    require_at_least("--mem-len", options.memory_length, Index{1});
+    if (options.loss_scale != "mean" && options.loss_scale != "authors")
+      throw ValueError("--loss-scale: expected mean or authors, received '" + options.loss_scale +
+                       "'");
+  } else {
+    require_at_least("--early-stop-from", options.early_stop_from, -1LL);
+    require_at_least("--early-stop-patience", options.early_stop_patience, 1LL);
+    if (options.early_stop_from < 0)
+      refuse_given_flags(app, {"--early-stop-patience"},
+                         "a run without --early-stop-from (it never stops early)");
+  }
   require_at_least("--checkpoint-every", options.checkpoint_every, 0LL);
   if (options.checkpoint_every > 0 && options.checkpoint_path.empty())
     throw ValueError("--checkpoint-every: needs a file to write, --checkpoint FILE or --out DIR");
@@ -368,11 +502,12 @@ inline void check_flags(const CLI::App& app, const MemoryTaskOptions& options) {
 template <class Task>
 void require_memory_for(const MemoryTaskOptions& options, const Task& task) {
   const Index d = task.input_size();
-  const ByteCount T =
-      ByteCount::of(options.length) + ByteCount::of(options.task == "copy" ? CopyTask::kDigits : 0);
+  const ByteCount T = ByteCount::of(options.length) +
+                      ByteCount::of(options.task == "copy" ? options.memory_length : 0);
   const bool every_step = options.task == "copy";
-  const ModelSizes sizes = model_sizes(options.model, d, options.ring_size, options.channels,
-                                       options.kernel_size, task.output_size(), 0);
+  const ModelSizes sizes =
+      model_sizes(options.model, d, options.ring_size, options.channels, options.kernel_size,
+                  task.output_size(), options.readout == "mlp" ? options.mlp_hidden : 0);
   // A batch: the inputs (T x B x d) and the targets (a class per step and sample, or one value).
   const auto batch_bytes = [&](Index batch) {
     return ByteCount(sizeof(float)) * ByteCount::of(batch) * T * (ByteCount::of(d) + 1);
@@ -399,11 +534,11 @@ inline void prepare_outputs(const MemoryTaskOptions& options) {
 template <class Task>
 int run_memory_task(MemoryTaskOptions options, const Task& task) {
   require_memory_for(options, task);
-  if (is_root_process()) prepare_outputs(options);
+  prepare_outputs(options);
   const Activation activation = parse_flag("--act", options.activation, parse_activation);
-  const ReadoutOptions readout{
-      task.output_size(), ReadoutKind::linear,
-      options.task == "copy" ? ReadoutMode::every_step : ReadoutMode::last_step, 100};
+  const ReadoutOptions readout =
+      readout_options(options, task.output_size(),
+                      options.task == "copy" ? ReadoutMode::every_step : ReadoutMode::last_step);
   nlohmann::json results;
   if (options.model == "wave") {
     if (options.init.empty()) options.init = "shift";
@@ -416,18 +551,6 @@ int run_memory_task(MemoryTaskOptions options, const Task& task) {
                          parse_flag("--init", options.init, parse_recurrent_init),
                          parse_flag("--v-init", options.v_init, parse_input_init)};
     SequenceModel<WaveCell<float>> model(cell, readout, model_options(options));
-    results = train_model(model, task, options);
-  } else if (options.model == "loco") {  // the wave cell with an untied kernel per position
-    if (options.init.empty()) options.init = "shift";
-    if (options.v_init.empty()) options.v_init = "solo";
-    LocoCellOptions cell{task.input_size(),
-                         options.channels,
-                         options.ring_size,
-                         options.kernel_size,
-                         activation,
-                         parse_flag("--init", options.init, parse_recurrent_init),
-                         parse_flag("--v-init", options.v_init, parse_input_init)};
-    SequenceModel<LocoCell<float>> model(cell, readout, model_options(options));
     results = train_model(model, task, options);
   } else if (options.model == "irnn") {
     if (options.init.empty()) options.init = "identity";
@@ -449,11 +572,12 @@ int run_memory_task(MemoryTaskOptions options, const Task& task) {
                                         readout, model_options(options));
     results = train_model(model, task, options);
   }
-  if (is_root_process()) print_result(results.dump(2));
+  print_result(results.dump(2));
   return 0;
 }
 
-// Parses the flags shared by both memory tasks and runs the task. default_length is --T's default.
+// Parses the flags of both memory tasks and the task's own, and runs the task that
+// make_task(options) builds. default_length is --T's default.
 template <class MakeTask>
 int memory_task_main(int argc, char** argv, const std::string& task_name, Index default_length,
                      double default_grad_clip, MakeTask make_task) {
@@ -464,9 +588,32 @@ int memory_task_main(int argc, char** argv, const std::string& task_name, Index 
   CLI::App app{"Train a wave-RNN, an iRNN, an LSTM or a GRU on the " + task_name +
                " task (Keller et al. 2024)"};
   add_model_flags(app, options);
-  add_integer_option<Index>(
-      app, "--T", options.length,
-      task_name == "copy" ? "gap T: sequences have T + 10 steps" : "sequence length T");
+  add_readout_flags(app, options);
+  add_freeze_flags(app, options);
+  add_lr_schedule_flags(app, options, "step");
+  add_integer_option<Index>(app, "--T", options.length,
+                            task_name == "copy" ? "gap T: sequences have T + m steps (m: --mem-len)"
+                                                : "sequence length T");
+  if (task_name == "copy") {
+    add_integer_option<Index>(app, "--mem-len", options.memory_length,
+                              "digits to recall, m (the authors' generator always writes 10)");
+    app.add_flag("--only-last", options.only_last,
+                 "score the loss on the last m steps only, where the digits are recalled "
+                 "(default: every step)");
+    app.add_option("--loss-scale", options.loss_scale,
+                   "the loss the run trains on and reports (curve.csv, results.json): mean "
+                   "(PyTorch's mean cross-entropy) or authors (that mean divided by the batch "
+                   "size, as the authors' script trains and logs it)")
+        ->capture_default_str();
+  } else {
+    add_integer_option<long long>(
+        app, "--early-stop-from", options.early_stop_from,
+        "the authors' early stopping from this step on, once solved (training loss <= 0.05 "
+        "at an evaluation): stop after --early-stop-patience evaluations without a new best "
+        "test loss (-1: never)");
+    add_integer_option<long long>(app, "--early-stop-patience", options.early_stop_patience,
+                                  "evaluations without a new best test loss before stopping");
+  }
   add_integer_option<long long>(app, "--steps", options.steps, "training steps (batches)");
   add_integer_option<Index>(app, "--batch", options.batch, "batch size");
   add_integer_option<Index>(app, "--test-batch", options.test_batch,
@@ -494,7 +641,12 @@ int memory_task_main(int argc, char** argv, const std::string& task_name, Index 
     if (options.checkpoint_path.empty() && !options.out_dir.empty())
       options.checkpoint_path = options.out_dir + "/checkpoint.safetensors";
     check_flags(app, options);
-    return run_memory_task(options, make_task(options.length));
+    // The defaults that follow --steps, resolved so that results.json and a checkpoint record
+    // the schedule that ran.
+    if (options.lr_scheduler == "cosine" && options.lr_t_max == 0) options.lr_t_max = options.steps;
+    if (options.lr_scheduler == "onecycle" && options.lr_total_steps == 0)
+      options.lr_total_steps = options.steps;
+    return run_memory_task(options, make_task(options));
   });
 }
 

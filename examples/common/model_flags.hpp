@@ -1,26 +1,27 @@
 // The flags every training program shares: which model, its sizes, its init and activation,
-// Adam's learning rate and the gradient clip, and the thread count. Options is the program's own
-// options struct; it has a field for each of these, with the program's default in it (threads: 0,
-// resolved after parsing by resolve_thread_count). Numbers are checked as they are parsed
-// (flag_checks.hpp).
+// Adam's learning rate and the gradient clip, the thread count, and the readout. Options is the
+// program's own options struct; it has a field for each of these, with the program's default in it
+// (threads: 0, resolved after parsing by resolve_thread_count). Numbers are checked as they are
+// parsed (flag_checks.hpp).
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
 
 #include "common/flag_checks.hpp"
+#include "wrnn/core/parameter.hpp"
+#include "wrnn/model/readout.hpp"
 
 namespace wrnn::examples {
 
 template <class Options>
 void add_model_flags(CLI::App& app, Options& options) {
-  app.add_option("--model", options.model,
-                 "wave, irnn, lstm, gru or loco (the wave cell with a kernel per unit)")
-      ->capture_default_str();
+  app.add_option("--model", options.model, "wave, irnn, lstm or gru")->capture_default_str();
   add_integer_option<Index>(app, "--n", options.ring_size,
-                            "units per channel (wave, loco) or hidden units (irnn, lstm, gru)");
-  add_integer_option<Index>(app, "--channels", options.channels, "channels C (wave, loco)");
-  add_integer_option<Index>(app, "--kernel", options.kernel_size,
-                            "kernel size k, odd (wave, loco)");
+                            "units per channel (wave) or hidden units (irnn, lstm, gru)");
+  add_integer_option<Index>(app, "--channels", options.channels, "wave channels C");
+  add_integer_option<Index>(app, "--kernel", options.kernel_size, "wave kernel size k (odd)");
   app.add_option("--lr", options.learning_rate, "Adam learning rate (finite, >= 0)")
       ->capture_default_str()
       ->transform(finite_number());
@@ -39,6 +40,55 @@ void add_model_flags(CLI::App& app, Options& options) {
   app.add_option("--threads", options.threads,
                  "threads (default: WRNN_NUM_THREADS or all cores; results do not depend on it)")
       ->transform(decimal_integer<Index>());
+}
+
+// --freeze-rnn and --freeze-encoder (the authors' --freeze_rnn, --freeze_encoder): the recurrent
+// weight and bias, or the input weight and bias, kept at their init.
+template <class Options>
+void add_freeze_flags(CLI::App& app, Options& options) {
+  app.add_flag("--freeze-rnn", options.freeze_rnn,
+               "keep the recurrent weight and bias at their init (no gradient, no optimizer "
+               "state)");
+  app.add_flag("--freeze-encoder", options.freeze_encoder,
+               "keep the input weight and bias at their init (no gradient, no optimizer state)");
+}
+
+// Freezes what --freeze-rnn and --freeze-encoder ask for (Parameter::frozen): every cell's
+// parameters are the input weight and bias, then the recurrent weight and bias (CellParameters).
+// Call it after the init and before the optimizer is built.
+template <class Model, class Options>
+void freeze_parameters(Model& model, const Options& options) {
+  const auto& list = model.parameters();
+  std::vector<std::string> names;
+  if (options.freeze_encoder) names.insert(names.end(), {list[0].name, list[1].name});
+  if (options.freeze_rnn) names.insert(names.end(), {list[2].name, list[3].name});
+  set_frozen(list, names);
+}
+
+// --readout and --mlp-hidden (the authors' --mlp_decoder: one hidden layer of relu units).
+template <class Options>
+void add_readout_flags(CLI::App& app, Options& options) {
+  app.add_option("--readout", options.readout,
+                 "linear or mlp (one hidden layer of --mlp-hidden relu units)")
+      ->capture_default_str();
+  add_integer_option<Index>(app, "--mlp-hidden", options.mlp_hidden,
+                            "hidden units of the mlp readout (with --readout mlp)");
+}
+
+// Refuses a --readout it does not know, --mlp-hidden below 1, and --mlp-hidden given without
+// --readout mlp (it would be ignored).
+template <class Options>
+void check_readout_flags(const CLI::App& app, const Options& options) {
+  if (parse_flag("--readout", options.readout, parse_readout_kind) != ReadoutKind::mlp)
+    refuse_given_flags(app, {"--mlp-hidden"}, "--readout " + options.readout);
+  require_at_least("--mlp-hidden", options.mlp_hidden, Index{1});
+}
+
+// The readout the flags ask for, with `outputs` outputs read at the steps `mode` names.
+template <class Options>
+ReadoutOptions readout_options(const Options& options, Index outputs, ReadoutMode mode) {
+  return {outputs, parse_flag("--readout", options.readout, parse_readout_kind), mode,
+          options.mlp_hidden};
 }
 
 }  // namespace wrnn::examples

@@ -8,12 +8,16 @@
 namespace wrnn::examples {
 
 int copy_task_main(int argc, char** argv) {
-  return memory_task_main(argc, argv, "copy", 30, 1.0, [](Index gap) { return CopyTask(gap); });
+  return memory_task_main(argc, argv, "copy", 30, 1.0, [](const MemoryTaskOptions& options) {
+    return CopyTask(options.length, options.memory_length,
+                    options.only_last ? CopyLoss::recall_only : CopyLoss::every_step);
+  });
 }
 
 int adding_task_main(int argc, char** argv) {
-  return memory_task_main(argc, argv, "adding", 100, 1.0,
-                          [](Index length) { return AddingTask(length); });
+  return memory_task_main(argc, argv, "adding", 100, 1.0, [](const MemoryTaskOptions& options) {
+    return AddingTask(options.length);
+  });
 }
 
 int seq_image_program_main(int argc, char** argv) {

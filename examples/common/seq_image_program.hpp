@@ -5,7 +5,8 @@
 // a progress bar with the running loss, running accuracy and ETA, then the validation split (3000
 // held-out training images) and the test set, both forward-only. The reported test accuracy is the
 // one at the epoch of best validation accuracy (the first such epoch on ties), as in the authors'
-// code. The learning rate follows StepLR: lr(e) = lr * (1/F)^floor((e-1)/E) for epoch e = 1, 2, ...
+// code. The learning rate follows --lr-scheduler, stepped once per epoch (lr_schedule_flags.hpp),
+// by default StepLR: lr(e) = lr * (1/F)^floor((e-1)/E) for epoch e = 1, 2, ...
 // The run's record goes to DIR/curve.csv and DIR/results.json after every epoch.
 //
 // Before the first step the program checks the flags (flag_checks.hpp), the memory the run will
@@ -26,9 +27,9 @@
 #include <vector>
 
 #include "common/classification.hpp"
-#include "common/data_parallel.hpp"
 #include "common/flag_checks.hpp"
 #include "common/hidden_unit_census.hpp"
+#include "common/lr_schedule_flags.hpp"
 #include "common/memory_budget.hpp"
 #include "common/model_flags.hpp"
 #include "common/output_files.hpp"
@@ -48,12 +49,23 @@ struct SeqImageOptions {
   Index channels = 16;
   Index kernel_size = 3;
   std::string readout = "linear";  // linear or mlp
+  Index mlp_hidden = 100;          // the mlp readout's hidden units
+  bool freeze_rnn = false;         // --freeze-rnn: the recurrent weight and bias kept at init
+  bool freeze_encoder = false;     // --freeze-encoder: the input weight and bias kept at init
   long long epochs = 120;
   Index batch = 128;
   Index eval_batch = 1000;  // the authors'; evaluation keeps no tape (SequenceModel::infer)
   double learning_rate = 1e-4;
+  // --lr-scheduler and its parameters (lr_schedule_flags.hpp), stepped every epoch.
+  std::string lr_scheduler = "step";
   long long lr_drop_every = 100;
   double lr_drop_factor = 10.0;
+  double lr_gamma = 0.97;        // the authors' ExponentialLR
+  long long lr_t_max = 0;        // 0: --epochs
+  double lr_max = 0.0;           // 0: --lr
+  long long lr_total_steps = 0;  // 0: batches per epoch x --epochs, the authors' OneCycleLR
+  long long lr_patience = 5;     // the authors' ReduceLROnPlateau
+  long long lr_cooldown = 5;
   double grad_clip = 0.0;
   std::string init;    // default: shift for wave, identity for irnn
   std::string v_init;  // default: solo for wave, pytorch for irnn (the authors' choices)
@@ -76,12 +88,16 @@ inline nlohmann::json to_json(const SeqImageOptions& o) {
           {"channels", o.channels},
           {"kernel", o.kernel_size},
           {"readout", o.readout},
+          {"mlp_hidden", o.mlp_hidden},
+          {"freeze_rnn", o.freeze_rnn},
+          {"freeze_encoder", o.freeze_encoder},
           {"epochs", o.epochs},
           {"batch", o.batch},
           {"eval_batch", o.eval_batch},
           {"lr", o.learning_rate},
           {"lr_drop_every", o.lr_drop_every},
           {"lr_drop_factor", o.lr_drop_factor},
+          {"lr_schedule", lr_schedule_json(o)},
           {"grad_clip", o.grad_clip},
           {"init", o.init},
           {"v_init", o.v_init},
@@ -188,7 +204,10 @@ inline nlohmann::json resume_settings(const SeqImageOptions& options,
           {"lr", options.learning_rate},
           {"lr_drop_every", options.lr_drop_every},
           {"lr_drop_factor", options.lr_drop_factor},
+          {"lr_schedule", lr_schedule_json(options)},
           {"grad_clip", options.grad_clip},
+          {"freeze_rnn", options.freeze_rnn},
+          {"freeze_encoder", options.freeze_encoder},
           {"max_train_batches", options.max_train_batches}};
 }
 
@@ -365,7 +384,6 @@ nlohmann::json seq_image_results(const Model& model, const SeqImageOptions& opti
       {"train_batches_per_epoch", number(epochs > 0 ? batches / epochs : 0.0)},
       {"full_epoch_batches", full_epoch_batches},
       {"threads", options.threads},
-      {"processes", process_count()},
       {"T", view.steps()},
       {"d", view.features()},
       {"permutation_seed", permuted ? nlohmann::json(view.seed()) : nlohmann::json(nullptr)},
@@ -400,13 +418,14 @@ nlohmann::json train_seq_image(Model& model, const SeqImageOptions& options, con
                                const data::SequentialImageView& view, std::ostream& log) {
   Rng rng(options.seed);
   model.init(rng);
+  freeze_parameters(model, options);  // before Adam: it keeps no state for frozen parameters
   Adam<float> optimizer(model.parameters(), AdamOptions{options.learning_rate});
-  const StepSchedule schedule(options.learning_rate, options.lr_drop_every,
-                              1.0 / options.lr_drop_factor);
   // The authors' sMNIST loader keeps the last partial batch; psMNIST and nsCIFAR-10 drop it.
   const bool drop_last = options.task != "smnist";
   const Index full_epoch_batches =
       data::EpochBatches::shuffled(d.split.train, options.batch, drop_last, options.seed, 0).size();
+  // Stepped once per epoch, as the authors do (run_seq_image resolved the defaults).
+  LrSchedule schedule(options, options.learning_rate, options.epochs, options.lr_total_steps);
 
   RunRecord record;
   if (!options.resume.empty()) {
@@ -419,13 +438,12 @@ nlohmann::json train_seq_image(Model& model, const SeqImageOptions& options, con
                         kCheckpointRecordKey + "' (a seq_image checkpoint), the file has none");
     record = run_record_from_checkpoint(nlohmann::json::parse(stored->second, nullptr, false),
                                         info.run_tensors, options, view, d.directory);
+    for (const EpochRecord& done : record.curve) {  // the schedule's state, replayed
+      schedule.step();
+      schedule.step(done.val_loss);
+    }
   }
-  // Under mpirun each batch's chunks are shared among the ranks (common/data_parallel.hpp): every
-  // rank reads the whole batch, runs its chunks; rank 0 alone prints and writes.
-  auto&& parallel = data_parallel(model);
-  const bool root = is_root_process();
-  if (root && !options.out_dir.empty() &&
-      view.kind() == data::SequentialImageKind::permuted_pixels) {
+  if (!options.out_dir.empty() && view.kind() == data::SequentialImageKind::permuted_pixels) {
     std::ostringstream permutation;
     for (Index position : view.permutation()) permutation << position << '\n';
     write_text_file(options.out_dir + "/permutation.txt", permutation.str());
@@ -437,8 +455,8 @@ nlohmann::json train_seq_image(Model& model, const SeqImageOptions& options, con
   for (long long epoch = record.epochs_done() + 1; epoch <= options.epochs; ++epoch) {
     EpochRecord r;
     r.epoch = epoch;
-    r.learning_rate = schedule.learning_rate(epoch - 1);
-    optimizer.set_learning_rate(r.learning_rate);
+    r.learning_rate = schedule.learning_rate();
+    schedule.apply(optimizer);
     const data::EpochBatches batches = data::EpochBatches::shuffled(
         d.split.train, options.batch, drop_last, options.seed, epoch - 1);
     const Index count = options.max_train_batches > 0
@@ -450,7 +468,7 @@ nlohmann::json train_seq_image(Model& model, const SeqImageOptions& options, con
     for (Index i = 0; i < count; ++i) {
       view.fill(d.train, batches[i], x, labels);
       const ClassificationStep result =
-          classification_train_step(parallel, optimizer, x, labels, options.grad_clip, ++step);
+          classification_train_step(model, optimizer, x, labels, options.grad_clip, ++step);
       loss_sum += result.loss * static_cast<double>(labels.size());
       correct += result.correct;
       seen += static_cast<Index>(labels.size());
@@ -459,7 +477,7 @@ nlohmann::json train_seq_image(Model& model, const SeqImageOptions& options, con
         std::snprintf(message, sizeof message, "loss %.4f acc %.4f",
                       loss_sum / static_cast<double>(seen),
                       static_cast<double>(correct) / static_cast<double>(seen));
-        if (root) progress.update(i + 1, message);
+        progress.update(i + 1, message);
       }
     }
     progress.finish();
@@ -472,17 +490,19 @@ nlohmann::json train_seq_image(Model& model, const SeqImageOptions& options, con
 
     const auto eval_start = std::chrono::steady_clock::now();
     const Evaluation validation =
-        evaluate_classifier(parallel, view, d.train, d.validation_examples, options.eval_batch);
+        evaluate_classifier(model, view, d.train, d.validation_examples, options.eval_batch);
     const Evaluation test =
-        evaluate_classifier(parallel, view, d.test, d.test_examples, options.eval_batch);
+        evaluate_classifier(model, view, d.test, d.test_examples, options.eval_batch);
     r.eval_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - eval_start).count();
-    const nlohmann::json census = root ? test_census(model, options, d, view) : nullptr;
+    const nlohmann::json census = test_census(model, options, d, view);
     r.val_loss = validation.loss;
     r.val_acc = validation.accuracy;
     r.test_loss = test.loss;
     r.test_acc = test.accuracy;
     record.add(r);
+    schedule.step();
+    schedule.step(r.val_loss);  // plateau: on the validation loss
 
     char line[256];
     std::snprintf(line, sizeof line,
@@ -491,9 +511,9 @@ nlohmann::json train_seq_image(Model& model, const SeqImageOptions& options, con
                   epoch, r.train_loss, r.train_acc, r.val_loss, r.val_acc, r.test_loss, r.test_acc,
                   r.seconds, r.images_per_second, record.best_val_epoch,
                   record.test_acc_at_best_val);
-    if (root) log << line << std::endl;
+    log << line << std::endl;
 
-    if (root && !options.out_dir.empty()) {
+    if (!options.out_dir.empty()) {
       // Every epoch, each file atomically, so a kill leaves the previous epoch's files whole.
       write_curve_csv(options.out_dir + "/curve.csv", record);
       nlohmann::json results =
@@ -537,10 +557,10 @@ inline void check_flags(const SeqImageOptions& options) {
     throw ValueError(
         detail::concat("--kernel: expected an odd size >= 1, received ", options.kernel_size));
   if (options.model != "wave" && options.model != "irnn" && options.model != "lstm" &&
-      options.model != "gru" && options.model != "loco")
-    throw ValueError("--model: expected wave, irnn, lstm, gru or loco, received '" + options.model +
-                     "'");
+      options.model != "gru")
+    throw ValueError("--model: expected wave, irnn, lstm or gru, received '" + options.model + "'");
   parse_flag("--readout", options.readout, parse_readout_kind);
+  require_at_least("--mlp-hidden", options.mlp_hidden, Index{1});
   parse_flag("--act", options.activation, parse_activation);
   if (!options.init.empty()) parse_flag("--init", options.init, parse_recurrent_init);
   if (!options.v_init.empty()) parse_flag("--v-init", options.v_init, parse_input_init);
@@ -578,9 +598,8 @@ inline void require_memory_for(const SeqImageOptions& options,
 // Builds the model the flags ask for and trains it. Returns results.json's content.
 inline nlohmann::json run_seq_image(SeqImageOptions options, std::ostream& log) {
   check_flags(options);
-  const bool ring = options.model == "wave" || options.model == "loco";
-  if (ring && options.init.empty()) options.init = "shift";
-  if (ring && options.v_init.empty()) options.v_init = "solo";
+  if (options.model == "wave" && options.init.empty()) options.init = "shift";
+  if (options.model == "wave" && options.v_init.empty()) options.v_init = "solo";
   if (options.model == "irnn" && options.init.empty()) options.init = "identity";
   if (options.model == "irnn" && options.v_init.empty()) options.v_init = "pytorch";
   if (options.model == "lstm" || options.model == "gru")
@@ -589,9 +608,19 @@ inline nlohmann::json run_seq_image(SeqImageOptions options, std::ostream& log) 
   // The view first: a wrong --task fails before any file is read.
   const data::SequentialImageView view =
       data::SequentialImageView::for_task(options.task, options.seed);
-  const ReadoutOptions readout{10, parse_flag("--readout", options.readout, parse_readout_kind),
-                               ReadoutMode::last_step, 100};
+  const ReadoutOptions readout = readout_options(options, 10, ReadoutMode::last_step);
   const SeqImageData d = load_seq_image_data(options);
+  // The schedule's defaults that follow the run, resolved so that results.json and a checkpoint
+  // record the schedule that ran: cosine's T_max = --epochs; onecycle's length = batches per epoch
+  // x --epochs (the authors' steps_per_epoch * epochs, though they step it once per epoch).
+  if (options.lr_scheduler == "cosine" && options.lr_t_max == 0) options.lr_t_max = options.epochs;
+  if (options.lr_scheduler == "onecycle" && options.lr_total_steps == 0)
+    options.lr_total_steps =
+        std::max<long long>(1, static_cast<long long>(data::EpochBatches::shuffled(
+                                                          d.split.train, options.batch,
+                                                          options.task != "smnist", options.seed, 0)
+                                                          .size()) *
+                                   options.epochs);
   if (options.batch > static_cast<Index>(d.split.train.size()))
     throw ValueError(detail::concat(
         "--batch ", options.batch, ": more than the ", d.split.train.size(), " training images (",
@@ -599,7 +628,7 @@ inline nlohmann::json run_seq_image(SeqImageOptions options, std::ostream& log) 
         " are held out for validation); an epoch would train on no "
         "full batch"));
   require_memory_for(options, view, readout);
-  if (is_root_process() && !options.out_dir.empty())
+  if (!options.out_dir.empty())
     prepare_output_folder(
         "--out", options.out_dir,
         {"curve.csv", "results.json", "checkpoint.safetensors", "permutation.txt"});
@@ -613,17 +642,6 @@ inline nlohmann::json run_seq_image(SeqImageOptions options, std::ostream& log) 
                          parse_flag("--init", options.init, parse_recurrent_init),
                          parse_flag("--v-init", options.v_init, parse_input_init)};
     SequenceModel<WaveCell<float>> model(cell, readout, seq_image_model_options(options));
-    return train_seq_image(model, options, d, view, log);
-  }
-  if (options.model == "loco") {  // the authors' sMNIST ablation: the wave cell, kernel untied
-    LocoCellOptions cell{d_in,
-                         options.channels,
-                         options.ring_size,
-                         options.kernel_size,
-                         parse_flag("--act", options.activation, parse_activation),
-                         parse_flag("--init", options.init, parse_recurrent_init),
-                         parse_flag("--v-init", options.v_init, parse_input_init)};
-    SequenceModel<LocoCell<float>> model(cell, readout, seq_image_model_options(options));
     return train_seq_image(model, options, d, view, log);
   }
   if (options.model == "irnn") {
@@ -656,8 +674,8 @@ inline int seq_image_main(int argc, char** argv) {
                  std::string("folder of the IDX files (default for smnist/psmnist: ") +
                      data::kDebianFashionMnistDirectory +
                      ") or of the CIFAR-10 binary files (needed for nscifar10)");
-  app.add_option("--readout", options.readout, "linear or mlp (one hidden layer of 100 relu)")
-      ->capture_default_str();
+  add_readout_flags(app, options);
+  add_freeze_flags(app, options);
   add_integer_option<long long>(app, "--epochs", options.epochs, "training epochs");
   add_integer_option<Index>(
       app, "--batch", options.batch,
@@ -665,12 +683,7 @@ inline int seq_image_main(int argc, char** argv) {
       "validation)");
   add_integer_option<Index>(app, "--eval-batch", options.eval_batch,
                             "evaluation batch size (results do not depend on it)");
-  add_integer_option<long long>(
-      app, "--lr-drop-every", options.lr_drop_every,
-      "divide the learning rate by --lr-drop-factor every E epochs (StepLR)");
-  app.add_option("--lr-drop-factor", options.lr_drop_factor, "the divisor F of the lr drop")
-      ->capture_default_str()
-      ->transform(finite_number());
+  add_lr_schedule_flags(app, options, "epoch");
   add_integer_option<std::uint64_t>(
       app, "--seed", options.seed,
       "seed of the train/validation split, the psMNIST permutation (or nsCIFAR-10 "
@@ -697,11 +710,14 @@ inline int seq_image_main(int argc, char** argv) {
                  "grow)");
   return run_program("seq_image", app, argc, argv, [&] {
     options.threads = resolve_thread_count(*app.get_option("--threads"), options.threads);
+    check_readout_flags(app, options);
+    // A onecycle's default length (batches per epoch x epochs) is checked once the data is read.
+    check_lr_schedule_flags(app, options, options.epochs,
+                            std::max<long long>(options.lr_total_steps, options.epochs));
     if (options.model == "lstm" || options.model == "gru")
       refuse_given_flags(app, {"--channels", "--kernel", "--act", "--init", "--v-init"},
                          "--model " + options.model + " (PyTorch's cell: its own gates and init)");
-    const nlohmann::json results = run_seq_image(options, std::cerr);
-    if (is_root_process()) print_result(results.dump(2));
+    print_result(run_seq_image(options, std::cerr).dump(2));
     return 0;
   });
 }

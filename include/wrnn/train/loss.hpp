@@ -33,6 +33,9 @@ struct Targets {
   /// column t*B + b, s*B scores the steps from s on: the authors' copy-task --only_last, which
   /// slices the outputs and targets to their last steps before PyTorch's mean.
   Index first_scored_column = 0;
+  /// The loss and its gradient are multiplied by this: 1 is PyTorch's mean; the authors' copy
+  /// task divides that mean by the batch size (1 / B).
+  double loss_scale = 1.0;
 };
 
 namespace detail {
@@ -110,13 +113,18 @@ double mean_squared_error(const Matrix<Scalar>& outputs, const Matrix<Scalar>& t
 }
 
 /// The loss of outputs against targets over the columns from targets.first_scored_column on,
-/// dispatched on kind (see cross_entropy() and mean_squared_error() for what they throw).
+/// times targets.loss_scale, dispatched on kind (see cross_entropy() and mean_squared_error() for
+/// what they throw).
 template <class Scalar>
 double compute_loss(LossKind kind, const Matrix<Scalar>& outputs, const Targets<Scalar>& targets,
                     Matrix<Scalar>& grad) {
-  return kind == LossKind::cross_entropy
-             ? cross_entropy(outputs, targets.classes, grad, targets.first_scored_column)
-             : mean_squared_error(outputs, targets.values, grad, targets.first_scored_column);
+  const double loss =
+      kind == LossKind::cross_entropy
+          ? cross_entropy(outputs, targets.classes, grad, targets.first_scored_column)
+          : mean_squared_error(outputs, targets.values, grad, targets.first_scored_column);
+  if (targets.loss_scale == 1.0) return loss;
+  grad *= static_cast<Scalar>(targets.loss_scale);
+  return loss * targets.loss_scale;
 }
 
 }  // namespace wrnn
