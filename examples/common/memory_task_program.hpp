@@ -18,6 +18,7 @@
 #include <sstream>
 #include <string>
 
+#include "common/data_parallel.hpp"
 #include "common/flag_checks.hpp"
 #include "common/hidden_unit_census.hpp"
 #include "common/lr_schedule_flags.hpp"
@@ -157,7 +158,7 @@ void write_hidden_state_record(Model& model, const Sequence<float>& inputs,
     csv << '\n';
   }
   write_text_file(options.out_dir + "/hidden_states.csv", csv.str());
-  const Index channels = options.model == "wave" ? options.channels : 1;
+  const Index channels = options.model == "wave" || options.model == "loco" ? options.channels : 1;
   const Index ring_size = states.rows() / channels;
   // Colour range up to the 99.5th percentile, so a few very active units do not wash out the
   // bands of the wave.
@@ -341,28 +342,32 @@ nlohmann::json train_model(Model& model, const Task& task, const MemoryTaskOptio
   TaskBatch<float> test = task.template generate<float>(options.test_batch, test_rng);
   scale_loss(options, test);
   ProgressBar progress(options.steps, options.model + " " + options.task + " ");
+  // Under mpirun the batch's chunks are shared among the ranks (common/data_parallel.hpp); every
+  // rank draws the same batches, rank 0 alone prints and writes.
+  auto&& parallel = data_parallel(model);
+  const bool root = is_root_process();
   long long last_step = first_step - 1;
   for (long long step = first_step; step <= options.steps; ++step) {
     TaskBatch<float> batch = task.template generate<float>(options.batch, rng);
     scale_loss(options, batch);
     schedule.apply(optimizer);
-    train_loss = train_step(model, optimizer, batch.inputs, batch.targets, task.loss(),
+    train_loss = train_step(parallel, optimizer, batch.inputs, batch.targets, task.loss(),
                             options.grad_clip, step)
                      .loss;
     last_step = step;
     schedule.step();
     bool stop = false;
     if (step % options.log_every == 0 || step == options.steps) {
-      test_loss = evaluate_loss(model, test.inputs, test.targets, task.loss());
+      test_loss = evaluate_loss(parallel, test.inputs, test.targets, task.loss());
       curve.push_back({step, train_loss, test_loss});
       stop = monitor.add(curve.back());
       schedule.step(test_loss);  // plateau: on the test loss, every --log-every steps
       char message[96];
       std::snprintf(message, sizeof message, "loss %.3e test %.3e", train_loss, test_loss);
-      progress.update(step, message);
+      if (root) progress.update(step, message);
     }
     // Every N steps, and at the end so that a finished run can be continued with more --steps.
-    if (options.checkpoint_every > 0 &&
+    if (root && options.checkpoint_every > 0 &&
         (step % options.checkpoint_every == 0 || step == options.steps || stop))
       io::save_checkpoint(options.checkpoint_path, model, optimizer, rng, step,
                           checkpoint_metadata(options, monitor.solved_step, train_loss, test_loss),
@@ -371,7 +376,7 @@ nlohmann::json train_model(Model& model, const Task& task, const MemoryTaskOptio
   }
   progress.finish();
   const double wall_seconds = progress.seconds_since_start();
-  if (!options.save_path.empty())  // --save (its folder was made before training)
+  if (root && !options.save_path.empty())  // --save (its folder was made before training)
     io::save_model(options.save_path, model, run_settings(options));
 
   const bool copy = options.task == "copy";
@@ -403,7 +408,7 @@ nlohmann::json train_model(Model& model, const Task& task, const MemoryTaskOptio
       {"wall_seconds", wall_seconds},
       {"steps_per_second", wall_seconds > 0 ? static_cast<double>(steps_run) / wall_seconds : 0.0},
       {"n", options.ring_size},
-      {"channels", options.model == "wave" ? options.channels : 1},
+      {"channels", options.model == "wave" || options.model == "loco" ? options.channels : 1},
       {"kernel", options.kernel_size},
       {"readout", options.readout},
       {"mlp_hidden",
@@ -421,9 +426,10 @@ nlohmann::json train_model(Model& model, const Task& task, const MemoryTaskOptio
       {"act", options.activation},
       {"seed", options.seed},
       {"threads", options.threads},
+      {"processes", process_count()},
   };
 
-  if (!options.out_dir.empty()) {  // the folder was made and tried before training
+  if (root && !options.out_dir.empty()) {  // the folder was made and tried before training
     std::ostringstream csv;
     csv << "step,train_loss,test_loss\n";
     csv.precision(9);
@@ -458,8 +464,9 @@ inline void check_flags(const CLI::App& app, const MemoryTaskOptions& options) {
   require_at_least("--lr", options.learning_rate, 0.0);
   require_at_least("--grad-clip", options.grad_clip, 0.0);  // 0: no clipping
   if (options.model != "wave" && options.model != "irnn" && options.model != "lstm" &&
-      options.model != "gru")
-    throw ValueError("--model: expected wave, irnn, lstm or gru, received '" + options.model + "'");
+      options.model != "gru" && options.model != "loco")
+    throw ValueError("--model: expected wave, irnn, lstm, gru or loco, received '" + options.model +
+                     "'");
   if (options.model == "lstm" || options.model == "gru")
     refuse_given_flags(app, {"--channels", "--kernel", "--act", "--init", "--v-init"},
                        "--model " + options.model + " (PyTorch's cell: its own gates and init)");
@@ -534,7 +541,7 @@ inline void prepare_outputs(const MemoryTaskOptions& options) {
 template <class Task>
 int run_memory_task(MemoryTaskOptions options, const Task& task) {
   require_memory_for(options, task);
-  prepare_outputs(options);
+  if (is_root_process()) prepare_outputs(options);
   const Activation activation = parse_flag("--act", options.activation, parse_activation);
   const ReadoutOptions readout =
       readout_options(options, task.output_size(),
@@ -551,6 +558,18 @@ int run_memory_task(MemoryTaskOptions options, const Task& task) {
                          parse_flag("--init", options.init, parse_recurrent_init),
                          parse_flag("--v-init", options.v_init, parse_input_init)};
     SequenceModel<WaveCell<float>> model(cell, readout, model_options(options));
+    results = train_model(model, task, options);
+  } else if (options.model == "loco") {  // the wave cell with an untied kernel per position
+    if (options.init.empty()) options.init = "shift";
+    if (options.v_init.empty()) options.v_init = "solo";
+    LocoCellOptions cell{task.input_size(),
+                         options.channels,
+                         options.ring_size,
+                         options.kernel_size,
+                         activation,
+                         parse_flag("--init", options.init, parse_recurrent_init),
+                         parse_flag("--v-init", options.v_init, parse_input_init)};
+    SequenceModel<LocoCell<float>> model(cell, readout, model_options(options));
     results = train_model(model, task, options);
   } else if (options.model == "irnn") {
     if (options.init.empty()) options.init = "identity";
@@ -572,7 +591,7 @@ int run_memory_task(MemoryTaskOptions options, const Task& task) {
                                         readout, model_options(options));
     results = train_model(model, task, options);
   }
-  print_result(results.dump(2));
+  if (is_root_process()) print_result(results.dump(2));
   return 0;
 }
 

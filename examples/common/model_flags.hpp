@@ -17,11 +17,14 @@ namespace wrnn::examples {
 
 template <class Options>
 void add_model_flags(CLI::App& app, Options& options) {
-  app.add_option("--model", options.model, "wave, irnn, lstm or gru")->capture_default_str();
+  app.add_option("--model", options.model,
+                 "wave, irnn, lstm, gru or loco (the wave cell with a kernel per unit)")
+      ->capture_default_str();
   add_integer_option<Index>(app, "--n", options.ring_size,
-                            "units per channel (wave) or hidden units (irnn, lstm, gru)");
-  add_integer_option<Index>(app, "--channels", options.channels, "wave channels C");
-  add_integer_option<Index>(app, "--kernel", options.kernel_size, "wave kernel size k (odd)");
+                            "units per channel (wave, loco) or hidden units (irnn, lstm, gru)");
+  add_integer_option<Index>(app, "--channels", options.channels, "channels C (wave, loco)");
+  add_integer_option<Index>(app, "--kernel", options.kernel_size,
+                            "kernel size k, odd (wave, loco)");
   app.add_option("--lr", options.learning_rate, "Adam learning rate (finite, >= 0)")
       ->capture_default_str()
       ->transform(finite_number());

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "common/classification.hpp"
+#include "common/data_parallel.hpp"
 #include "common/flag_checks.hpp"
 #include "common/hidden_unit_census.hpp"
 #include "common/lr_schedule_flags.hpp"
@@ -384,6 +385,7 @@ nlohmann::json seq_image_results(const Model& model, const SeqImageOptions& opti
       {"train_batches_per_epoch", number(epochs > 0 ? batches / epochs : 0.0)},
       {"full_epoch_batches", full_epoch_batches},
       {"threads", options.threads},
+      {"processes", process_count()},
       {"T", view.steps()},
       {"d", view.features()},
       {"permutation_seed", permuted ? nlohmann::json(view.seed()) : nlohmann::json(nullptr)},
@@ -443,7 +445,12 @@ nlohmann::json train_seq_image(Model& model, const SeqImageOptions& options, con
       schedule.step(done.val_loss);
     }
   }
-  if (!options.out_dir.empty() && view.kind() == data::SequentialImageKind::permuted_pixels) {
+  // Under mpirun each batch's chunks are shared among the ranks (common/data_parallel.hpp): every
+  // rank reads the whole batch, runs its chunks; rank 0 alone prints and writes.
+  auto&& parallel = data_parallel(model);
+  const bool root = is_root_process();
+  if (root && !options.out_dir.empty() &&
+      view.kind() == data::SequentialImageKind::permuted_pixels) {
     std::ostringstream permutation;
     for (Index position : view.permutation()) permutation << position << '\n';
     write_text_file(options.out_dir + "/permutation.txt", permutation.str());
@@ -468,7 +475,7 @@ nlohmann::json train_seq_image(Model& model, const SeqImageOptions& options, con
     for (Index i = 0; i < count; ++i) {
       view.fill(d.train, batches[i], x, labels);
       const ClassificationStep result =
-          classification_train_step(model, optimizer, x, labels, options.grad_clip, ++step);
+          classification_train_step(parallel, optimizer, x, labels, options.grad_clip, ++step);
       loss_sum += result.loss * static_cast<double>(labels.size());
       correct += result.correct;
       seen += static_cast<Index>(labels.size());
@@ -477,7 +484,7 @@ nlohmann::json train_seq_image(Model& model, const SeqImageOptions& options, con
         std::snprintf(message, sizeof message, "loss %.4f acc %.4f",
                       loss_sum / static_cast<double>(seen),
                       static_cast<double>(correct) / static_cast<double>(seen));
-        progress.update(i + 1, message);
+        if (root) progress.update(i + 1, message);
       }
     }
     progress.finish();
@@ -490,12 +497,12 @@ nlohmann::json train_seq_image(Model& model, const SeqImageOptions& options, con
 
     const auto eval_start = std::chrono::steady_clock::now();
     const Evaluation validation =
-        evaluate_classifier(model, view, d.train, d.validation_examples, options.eval_batch);
+        evaluate_classifier(parallel, view, d.train, d.validation_examples, options.eval_batch);
     const Evaluation test =
-        evaluate_classifier(model, view, d.test, d.test_examples, options.eval_batch);
+        evaluate_classifier(parallel, view, d.test, d.test_examples, options.eval_batch);
     r.eval_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - eval_start).count();
-    const nlohmann::json census = test_census(model, options, d, view);
+    const nlohmann::json census = root ? test_census(model, options, d, view) : nullptr;
     r.val_loss = validation.loss;
     r.val_acc = validation.accuracy;
     r.test_loss = test.loss;
@@ -511,9 +518,9 @@ nlohmann::json train_seq_image(Model& model, const SeqImageOptions& options, con
                   epoch, r.train_loss, r.train_acc, r.val_loss, r.val_acc, r.test_loss, r.test_acc,
                   r.seconds, r.images_per_second, record.best_val_epoch,
                   record.test_acc_at_best_val);
-    log << line << std::endl;
+    if (root) log << line << std::endl;
 
-    if (!options.out_dir.empty()) {
+    if (root && !options.out_dir.empty()) {
       // Every epoch, each file atomically, so a kill leaves the previous epoch's files whole.
       write_curve_csv(options.out_dir + "/curve.csv", record);
       nlohmann::json results =
@@ -557,8 +564,9 @@ inline void check_flags(const SeqImageOptions& options) {
     throw ValueError(
         detail::concat("--kernel: expected an odd size >= 1, received ", options.kernel_size));
   if (options.model != "wave" && options.model != "irnn" && options.model != "lstm" &&
-      options.model != "gru")
-    throw ValueError("--model: expected wave, irnn, lstm or gru, received '" + options.model + "'");
+      options.model != "gru" && options.model != "loco")
+    throw ValueError("--model: expected wave, irnn, lstm, gru or loco, received '" + options.model +
+                     "'");
   parse_flag("--readout", options.readout, parse_readout_kind);
   require_at_least("--mlp-hidden", options.mlp_hidden, Index{1});
   parse_flag("--act", options.activation, parse_activation);
@@ -598,8 +606,9 @@ inline void require_memory_for(const SeqImageOptions& options,
 // Builds the model the flags ask for and trains it. Returns results.json's content.
 inline nlohmann::json run_seq_image(SeqImageOptions options, std::ostream& log) {
   check_flags(options);
-  if (options.model == "wave" && options.init.empty()) options.init = "shift";
-  if (options.model == "wave" && options.v_init.empty()) options.v_init = "solo";
+  const bool ring = options.model == "wave" || options.model == "loco";
+  if (ring && options.init.empty()) options.init = "shift";
+  if (ring && options.v_init.empty()) options.v_init = "solo";
   if (options.model == "irnn" && options.init.empty()) options.init = "identity";
   if (options.model == "irnn" && options.v_init.empty()) options.v_init = "pytorch";
   if (options.model == "lstm" || options.model == "gru")
@@ -628,7 +637,7 @@ inline nlohmann::json run_seq_image(SeqImageOptions options, std::ostream& log) 
         " are held out for validation); an epoch would train on no "
         "full batch"));
   require_memory_for(options, view, readout);
-  if (!options.out_dir.empty())
+  if (is_root_process() && !options.out_dir.empty())
     prepare_output_folder(
         "--out", options.out_dir,
         {"curve.csv", "results.json", "checkpoint.safetensors", "permutation.txt"});
@@ -642,6 +651,17 @@ inline nlohmann::json run_seq_image(SeqImageOptions options, std::ostream& log) 
                          parse_flag("--init", options.init, parse_recurrent_init),
                          parse_flag("--v-init", options.v_init, parse_input_init)};
     SequenceModel<WaveCell<float>> model(cell, readout, seq_image_model_options(options));
+    return train_seq_image(model, options, d, view, log);
+  }
+  if (options.model == "loco") {  // the authors' sMNIST ablation: the wave cell, kernel untied
+    LocoCellOptions cell{d_in,
+                         options.channels,
+                         options.ring_size,
+                         options.kernel_size,
+                         parse_flag("--act", options.activation, parse_activation),
+                         parse_flag("--init", options.init, parse_recurrent_init),
+                         parse_flag("--v-init", options.v_init, parse_input_init)};
+    SequenceModel<LocoCell<float>> model(cell, readout, seq_image_model_options(options));
     return train_seq_image(model, options, d, view, log);
   }
   if (options.model == "irnn") {
@@ -717,7 +737,8 @@ inline int seq_image_main(int argc, char** argv) {
     if (options.model == "lstm" || options.model == "gru")
       refuse_given_flags(app, {"--channels", "--kernel", "--act", "--init", "--v-init"},
                          "--model " + options.model + " (PyTorch's cell: its own gates and init)");
-    print_result(run_seq_image(options, std::cerr).dump(2));
+    const nlohmann::json results = run_seq_image(options, std::cerr);
+    if (is_root_process()) print_result(results.dump(2));
     return 0;
   });
 }
