@@ -5,15 +5,22 @@
 // started the process (wrnn::mpi::Environment) and makes MPI_COMM_WORLD the group the training
 // runs over. Every rank then builds the same model, reads the same flags and data, and trains
 // through data_parallel(model); rank 0 alone prints and writes files (is_root_process()). A rank
-// that fails ends every rank of the job (MPI_Abort), after its message.
+// that fails ends every rank of the job (MPI_Abort), after its message. Without --threads or
+// WRNN_NUM_THREADS the ranks of a node share its cores.
 //
 // The same programs called in-process (a sweep's runs, the tests) have no group: data_parallel()
 // is then the model on its own and every caller is its own root. Built without wrnn::mpi
 // (WRNN_EXAMPLES_WITH_MPI undefined) the programs are single processes.
 #pragma once
 
+#include <stdlib.h>  // setenv (POSIX)
+
+#include <algorithm>
+#include <cstdlib>
 #include <exception>
 #include <iostream>
+#include <string>
+#include <thread>
 
 #include "common/program_errors.hpp"
 
@@ -58,6 +65,13 @@ template <class Main>
 int data_parallel_main(const char* program, int argc, char** argv, Main main) {
   try {
     mpi::Environment environment;
+    // Without --threads or WRNN_NUM_THREADS each rank would take every core of its node: the
+    // ranks of a node share its cores instead (results do not depend on the thread count).
+    if (environment.distributed() && std::getenv("WRNN_NUM_THREADS") == nullptr) {
+      const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+      const int share = std::max(1, cores / environment.ranks_on_this_node());
+      setenv("WRNN_NUM_THREADS", std::to_string(share).c_str(), 1);
+    }
     data_parallel_group_pointer() = &environment;
     const int status = main(argc, argv);
     data_parallel_group_pointer() = nullptr;

@@ -126,6 +126,21 @@ class Environment {
   /// The communicator of all processes (MPI_COMM_WORLD).
   MPI_Comm communicator() const noexcept { return MPI_COMM_WORLD; }
 
+  /// The ranks of this job on this node, this one included (MPI_Comm_split_type, shared
+  /// memory); 1 without MPI. Collective: every rank calls it.
+  /// \throws MpiError when MPI fails.
+  int ranks_on_this_node() const {
+    if (!active_) return 1;
+    MPI_Comm node = MPI_COMM_NULL;
+    check(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node),
+          "MPI_Comm_split_type");
+    int size = 1;
+    const int result = MPI_Comm_size(node, &size);
+    MPI_Comm_free(&node);
+    check(result, "MPI_Comm_size");
+    return size;
+  }
+
   /// Waits until every rank arrives (nothing without MPI).
   void barrier() const {
     if (active_) check(MPI_Barrier(MPI_COMM_WORLD), "MPI_Barrier");
