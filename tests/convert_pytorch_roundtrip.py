@@ -40,9 +40,34 @@ TOLERANCE = {torch.float32: 1e-5, torch.float64: 1e-12}
 STEPS, BATCH = 9, 3
 
 
+class LocoCell(nn.Module):
+    """The locally connected cell (docs/model.md): a circular recurrence whose kernel
+    Wy.weight[0, o, c, i, :] and bias Wy.bias[0, o, i] belong to unit i, with the authors'
+    names and shapes (Wy.weight [1, C, C, n, k], Wy.bias [1, C, n])."""
+
+    def __init__(self, d, C, n, k, activation):
+        super().__init__()
+        self.C, self.n, self.k = C, n, k
+        self.activation = {"relu": torch.relu, "tanh": torch.tanh,
+                           "identity": lambda z: z}[activation]
+        self.Wx = nn.Linear(d, C * n)
+        self.Wy = nn.Module()
+        self.Wy.weight = nn.Parameter(torch.randn(1, C, C, n, k))
+        self.Wy.bias = nn.Parameter(torch.randn(1, C, n))
+
+    def forward(self, x, h):
+        h = h.view(-1, self.C, self.n)
+        z = self.Wy.bias.expand(h.shape[0], self.C, self.n)
+        for j in range(self.k):  # unit i reads unit i + j - k // 2 of every channel
+            z = z + torch.einsum("oci,bci->boi", self.Wy.weight[0, :, :, :, j],
+                                 torch.roll(h, shifts=self.k // 2 - j, dims=2))
+        return self.activation(z.flatten(1) + self.Wx(x))
+
+
 class AuthorsModel(nn.Module):
-    """The authors' coRNN: conv_rnn_model.py (wave) or rnn_model.py (iRNN), n_hid units per
-    channel, n_ch channels, a Linear readout or their MLP decoder (mlp_hidden units)."""
+    """The authors' coRNN: conv_rnn_model.py (wave), rnn_model.py (iRNN) or loco_model.py
+    (loco), n_hid units per channel, n_ch channels, a Linear readout or their MLP decoder
+    (mlp_hidden units)."""
 
     def __init__(self, model, n_inp, n_hid, n_out, n_ch, act, ksize, mlp_hidden, every_step):
         super().__init__()
@@ -50,6 +75,7 @@ class AuthorsModel(nn.Module):
         hidden = n_hid * n_ch
         self.hidden, self.every_step = hidden, every_step
         self.cell = WaveCell(n_inp, n_ch, n_hid, ksize, activation) if model == "wave" \
+            else LocoCell(n_inp, n_ch, n_hid, ksize, activation) if model == "loco" \
             else DenseCell(n_inp, hidden, activation)
         self.readout = nn.Linear(hidden, n_out) if mlp_hidden is None else nn.Sequential(
             nn.Linear(hidden, mlp_hidden), nn.ReLU(), nn.Linear(mlp_hidden, n_out))
@@ -69,6 +95,8 @@ CONFIGS = {
     "wave_psmnist_mlp": ("wave", 1, 9, 5, 3, "tanh", 5, 7, False, torch.float32, "checkpoint"),
     "irnn_adding": ("irnn", 2, 6, 1, 2, "ident", 3, None, False, torch.float32, "checkpoint"),
     "irnn_mlp_double": ("irnn", 2, 8, 3, 1, "relu", 3, 5, True, torch.float64, "plain"),
+    "loco_smnist": ("loco", 1, 7, 4, 2, "tanh", 3, None, False, torch.float32, "checkpoint"),
+    "loco_mlp_double": ("loco", 2, 5, 3, 3, "relu", 5, 6, True, torch.float64, "plain"),
 }
 
 failures = []
@@ -127,8 +155,8 @@ def expected_metadata(model, n_inp, n_hid, n_out, n_ch, act, ksize, mlp_hidden, 
             "wrnn.readout.mode": "every_step" if every_step else "last_step",
             "wrnn.readout.output_size": str(n_out),
             "wrnn.readout.mlp_hidden": str(mlp_hidden or 100)}
-    if model == "wave":
-        meta.update({"wrnn.cell": "wave", "wrnn.cell.channels": str(n_ch),
+    if model in ("wave", "loco"):
+        meta.update({"wrnn.cell": model, "wrnn.cell.channels": str(n_ch),
                      "wrnn.cell.ring_size": str(n_hid), "wrnn.cell.kernel_size": str(ksize)})
     else:
         meta.update({"wrnn.cell": "dense", "wrnn.cell.hidden_size": str(n_hid * n_ch)})
@@ -229,6 +257,10 @@ def refusals(work):
                                        "expected finite values, received nan at element 1"),
         "a dict without a state_dict": ({"epoch": 1, "lr": 0.1}, "entries epoch, lr"),
         "a whole pickled module": (wave, "refused"),
+        "a loco kernel for another ring size": (
+            {**AuthorsModel("loco", 2, 8, 3, 2, "relu", 3, None, True).state_dict(),
+             "cell.Wy.weight": torch.zeros(1, 2, 2, 7, 3)},
+            "expected [1, 2, 2, 8, k] (n = 8 from cell.Wx.weight), received [1, 2, 2, 7, 3]"),
     }
     for what, (content, needle) in variants.items():
         path = work / "variant.pt"

@@ -4,9 +4,10 @@ PyTorch models").
 
   convert_pytorch.py to-wrnn CHECKPOINT MODEL.safetensors --act relu --readout-mode last_step
       CHECKPOINT: a torch.save()d state_dict of the authors' wave model (conv_rnn_model.py's
-      coRNN) or iRNN (rnn_model.py's coRNN), plain or inside a dict (their checkpoint.tar keeps
-      it under 'model_state_dict'). Every size is read from the tensors' shapes; the activation
-      and the readout's mode are not in a state_dict and must be given.
+      coRNN), iRNN (rnn_model.py's coRNN) or locally connected model (sMNIST/loco_model.py's
+      coRNN), plain or inside a dict (their checkpoint.tar keeps it under 'model_state_dict').
+      Every size is read from the tensors' shapes; the activation and the readout's mode are not
+      in a state_dict and must be given.
   convert_pytorch.py to-pytorch MODEL.safetensors STATE_DICT.pt [--wrap model_state_dict]
       A wrnn model file back to a state_dict that the authors' coRNN loads with
       load_state_dict(); prints the constructor arguments that build the matching module.
@@ -169,32 +170,43 @@ def to_wrnn(args):
                                          f"authors' models have cell.Wx, cell.Wy and readout); "
                                          f"the state_dict holds {', '.join(tensors)}")
     wy = list(tensors["cell.Wy.weight"].shape)
-    model = {3: "wave", 2: "irnn"}.get(len(wy))
+    model = {3: "wave", 2: "irnn", 5: "loco"}.get(len(wy))
     require(model is not None, f"'{path}': tensor 'cell.Wy.weight': expected [C, C, k] (the wave "
-                               f"model's Conv1d) or [N, N] (the iRNN's Linear), received "
-                               f"{shape_text(wy)}")
+                               f"model's Conv1d), [N, N] (the iRNN's Linear) or [1, C, C, n, k] "
+                               f"(the locally connected model's), received {shape_text(wy)}")
+    layer = {"wave": "a Conv1d", "irnn": "a Linear", "loco": "a LocallyConnected1d"}[model]
     require(args.model is None or args.model == model,
             f"'{path}': --model {args.model}, but cell.Wy.weight of shape {shape_text(wy)} is "
-            f"the {model} model's ({'a Conv1d' if model == 'wave' else 'a Linear'})")
+            f"the {model} model's ({layer})")
     wx = tensor_shape(tensors, "cell.Wx.weight", path, 2)
     hidden, d = wx
-    if model == "wave":
-        C, C_in, k = wy
-        require(C == C_in, f"'{path}': tensor 'cell.Wy.weight': expected [C, C, k], received "
-                           f"{shape_text(wy)}")
+    if model in ("wave", "loco"):
+        if model == "loco":
+            one, C, C_in, n_wy, k = wy
+            require(one == 1 and C == C_in, f"'{path}': tensor 'cell.Wy.weight': expected "
+                                            f"[1, C, C, n, k], received {shape_text(wy)}")
+        else:
+            C, C_in, k = wy
+            require(C == C_in, f"'{path}': tensor 'cell.Wy.weight': expected [C, C, k], "
+                               f"received {shape_text(wy)}")
         require(k % 2 == 1, f"'{path}': tensor 'cell.Wy.weight': expected an odd kernel size k "
                             f"(the authors' circular padding k//2 keeps the ring's length only "
                             f"then), received k = {k}")
         require(hidden % C == 0, f"'{path}': tensor 'cell.Wx.weight': expected C * n = a multiple "
                                  f"of C = {C} rows, received {hidden}")
         n = hidden // C
+        require(model == "wave" or n_wy == n,
+                f"'{path}': tensor 'cell.Wy.weight': expected [1, {C}, {C}, {n}, k] (n = {n} "
+                f"from cell.Wx.weight), received {shape_text(wy)}")
         require(k // 2 <= n, f"'{path}': kernel size {k} needs rings of at least {k // 2} units, "
                              f"the tensors give {n}")
         check_flag(args.n_ch, C, "--n-ch", "channels", path)
         check_flag(args.n_hid, n, "--n-hid", "a ring size of", path)
         check_flag(args.ksize, k, "--ksize", "a kernel size of", path)
         expected = {"cell.Wx.weight": [hidden, d], "cell.Wx.bias": [hidden],
-                    "cell.Wy.weight": [C, C, k], "cell.Wy.bias": [C]}
+                    "cell.Wy.weight": [C, C, k], "cell.Wy.bias": [C]} if model == "wave" else {
+            "cell.Wx.weight": [hidden, d], "cell.Wx.bias": [hidden],
+            "cell.Wy.weight": [1, C, C, n, k], "cell.Wy.bias": [1, C, n]}
     else:
         require(wy[0] == wy[1] == hidden,
                 f"'{path}': tensor 'cell.Wy.weight': expected [N, N] with N = {hidden} (the rows "
@@ -243,16 +255,17 @@ def to_wrnn(args):
                                   f"{value.flatten()[bad[0]].item()} at element {bad[0]}{more}")
         out[name] = value
 
+    ring = model in ("wave", "loco")
     meta = model_metadata(
-        "wave" if model == "wave" else "dense", d, activation=ACTIVATIONS[args.act],
-        channels=C if model == "wave" else None, ring_size=n if model == "wave" else None,
-        kernel_size=k if model == "wave" else None,
+        {"irnn": "dense"}.get(model, model), d, activation=ACTIVATIONS[args.act],
+        channels=C if ring else None, ring_size=n if ring else None,
+        kernel_size=k if ring else None,
         hidden_size=hidden if model == "irnn" else None,
         recurrent_init=RECURRENT_INITS[args.init], input_init=INPUT_INITS[args.solo_init],
         readout_mode=READOUT_MODES[args.readout_mode], dtype="F32" if dtype == torch.float32
         else "F64", **readout)
     write_safetensors(args.output, out, meta)
-    sizes = f"C = {C}, n = {n}, k = {k}" if model == "wave" else f"N = {hidden}"
+    sizes = f"C = {C}, n = {n}, k = {k}" if ring else f"N = {hidden}"
     print(f"{args.output}: the {model} model ({sizes}, d = {d}, {meta['wrnn.cell.activation']}) "
           f"with {READOUT_TEXT[readout['readout_kind']]} of {o} outputs "
           f"{MODE_TEXT[meta['wrnn.readout.mode']]}, {meta['wrnn.dtype']}, from {where} of {path}")
@@ -286,8 +299,9 @@ def to_pytorch(args):
     d, o = meta["wrnn.cell.input_size"], meta["wrnn.readout.output_size"]
     act = {"identity": "ident"}.get(meta.get("wrnn.cell.activation"), meta.get(
         "wrnn.cell.activation"))
-    if cell == "wave":
-        module = (f"conv_rnn_model.py's coRNN with n_inp={d}, "
+    if cell in ("wave", "loco"):
+        source = "conv_rnn_model.py" if cell == "wave" else "loco_model.py"
+        module = (f"{source}'s coRNN with n_inp={d}, "
                   f"n_hid={meta['wrnn.cell.ring_size']}, n_out={o}, "
                   f"n_ch={meta['wrnn.cell.channels']}, act='{act}', "
                   f"ksize={meta['wrnn.cell.kernel_size']}")
@@ -309,13 +323,14 @@ def parser():
     top = argparse.ArgumentParser(
         prog="convert_pytorch.py",
         description="Converts between the authors' PyTorch models (conv_rnn_model.py, "
-                    "rnn_model.py) and wrnn model files.")
+                    "rnn_model.py, loco_model.py) and wrnn model files.")
     commands = top.add_subparsers(dest="command", required=True)
 
     wrnn = commands.add_parser(
         "to-wrnn", help="a torch.save()d state_dict or checkpoint to a wrnn model file",
-        description="Sizes, the model (wave or iRNN) and the readout's kind (linear or MLP) are "
-                    "read from the tensors' shapes; the optional size flags only check them.")
+        description="Sizes, the model (wave, iRNN or loco) and the readout's kind (linear or "
+                    "MLP) are read from the tensors' shapes; the optional size flags only check "
+                    "them.")
     wrnn.add_argument("checkpoint", help="torch.save() file: a state_dict or a dict holding one")
     wrnn.add_argument("output", help="the wrnn model file to write (.safetensors)")
     wrnn.add_argument("--act", "--activation", required=True, choices=sorted(ACTIVATIONS),
@@ -327,11 +342,11 @@ def parser():
     wrnn.add_argument("--key", help="the checkpoint dict's entry holding the state_dict "
                                     f"(default: the first of {', '.join(STATE_DICT_KEYS)}, or "
                                     "the whole file when it is a state_dict)")
-    wrnn.add_argument("--model", choices=("wave", "irnn"),
-                      help="check that the file is this model (conv_rnn_model.py's or "
-                           "rnn_model.py's)")
-    for flag, what in (("n-inp", "input size"), ("n-hid", "ring size (wave) or hidden units per "
-                       "channel (iRNN)"), ("n-ch", "channels"), ("ksize", "kernel size"),
+    wrnn.add_argument("--model", choices=("wave", "irnn", "loco"),
+                      help="check that the file is this model (conv_rnn_model.py's, "
+                           "rnn_model.py's or loco_model.py's)")
+    for flag, what in (("n-inp", "input size"), ("n-hid", "ring size (wave, loco) or hidden units "
+                       "per channel (iRNN)"), ("n-ch", "channels"), ("ksize", "kernel size"),
                        ("n-out", "output size")):
         wrnn.add_argument(f"--{flag}", f"--{flag.replace('-', '_')}", type=int,
                           dest=flag.replace("-", "_"), metavar="N",

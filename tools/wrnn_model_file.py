@@ -92,12 +92,12 @@ def model_metadata(cell, input_size, *, activation=None, channels=None, ring_siz
     """The metadata save_model() writes for a model of this structure (every value a string)."""
     meta = {"wrnn.format_version": FORMAT_VERSION, "wrnn.cell": cell, "wrnn.dtype": dtype,
             "wrnn.cell.input_size": str(input_size)}
-    if cell == "wave":
+    if cell in ("wave", "loco"):
         meta.update({"wrnn.cell.channels": str(channels), "wrnn.cell.ring_size": str(ring_size),
                      "wrnn.cell.kernel_size": str(kernel_size)})
     else:
         meta["wrnn.cell.hidden_size"] = str(hidden_size)
-    if cell in ("wave", "dense"):
+    if cell in ("wave", "dense", "loco"):
         meta.update({"wrnn.cell.activation": activation, "wrnn.cell.recurrent_init": recurrent_init,
                      "wrnn.cell.input_init": input_init})
     meta.update({"wrnn.readout.kind": readout_kind, "wrnn.readout.mode": readout_mode,
@@ -123,6 +123,12 @@ def parameter_shapes(meta):
         hidden = C * n
         shapes = {"cell.Wx.weight": [hidden, d], "cell.Wx.bias": [hidden],
                   "cell.Wy.weight": [C, C, k], "cell.Wy.bias": [C]}
+    elif kind == "loco":
+        C, n, k = size("wrnn.cell.channels"), size("wrnn.cell.ring_size"), \
+            size("wrnn.cell.kernel_size")
+        hidden = C * n
+        shapes = {"cell.Wx.weight": [hidden, d], "cell.Wx.bias": [hidden],
+                  "cell.Wy.weight": [1, C, C, n, k], "cell.Wy.bias": [1, C, n]}
     elif kind == "dense":
         hidden = size("wrnn.cell.hidden_size")
         shapes = {"cell.Wx.weight": [hidden, d], "cell.Wx.bias": [hidden],
@@ -133,8 +139,8 @@ def parameter_shapes(meta):
         shapes = {"cell.weight_ih_l0": [gates, d], "cell.weight_hh_l0": [gates, hidden],
                   "cell.bias_ih_l0": [gates], "cell.bias_hh_l0": [gates]}
     else:
-        raise FormatError(f"metadata 'wrnn.cell': expected wave, dense, lstm or gru, received "
-                          f"'{kind}'")
+        raise FormatError(f"metadata 'wrnn.cell': expected wave, dense, lstm, gru or loco, "
+                          f"received '{kind}'")
     o = size("wrnn.readout.output_size")
     readout = meta.get("wrnn.readout.kind")
     if readout == "linear":

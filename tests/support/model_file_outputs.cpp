@@ -2,7 +2,8 @@
 // round trip (tests/convert_pytorch_roundtrip.py). The model is rebuilt from MODEL's metadata
 // alone (describe_model_file, then load_model), in the file's dtype; INPUTS holds the tensor
 // "inputs" [T, B, d]; OUTPUTS gets "outputs", [T, B, o] (every step) or [B, o] (last step).
-// Wave and dense cells: the two models of the authors' code. Exits 1 with the error otherwise.
+// Wave, dense and loco cells: the three models of the authors' code. Exits 1 with the error
+// otherwise.
 #include <algorithm>
 #include <cstdint>
 #include <exception>
@@ -47,9 +48,12 @@ void run(const wrnn::io::ModelDescription& d, const std::string& path, const std
   } else if (d.cell == "dense") {
     wrnn::SequenceModel<wrnn::DenseCell<Scalar>> model(d.dense, d.readout);
     write_outputs(model, d, path, inputs, outputs);
+  } else if (d.cell == "loco") {
+    wrnn::SequenceModel<wrnn::LocoCell<Scalar>> model(d.loco, d.readout);
+    write_outputs(model, d, path, inputs, outputs);
   } else {
-    throw wrnn::ValueError("'" + path + "': expected a wave or dense model, received '" + d.cell +
-                           "'");
+    throw wrnn::ValueError("'" + path + "': expected a wave, dense or loco model, received '" +
+                           d.cell + "'");
   }
 }
 
