@@ -205,6 +205,8 @@ memory_task_cases() {
   expect memory_test_batch 2 "memory" "${run[@]}" --test-batch 9000000000000000000 --out @OUT@
   expect memory_irnn 2 "memory" "${run[@]}" --model irnn --n 10000000 --out @OUT@
   expect memory_lstm 2 "memory" "${run[@]}" --model lstm --n 3000000 --out @OUT@
+  expect memory_loco 2 "memory" "${run[@]}" --model loco --channels 100000 --out @OUT@
+  expect_run results.json loco "${run[@]}" --model loco --init identity
   expect checkpoint_unused 2 "--checkpoint" "${run[@]}" --checkpoint @OUT@/c.safetensors
   expect save_is_checkpoint 2 "--save" "${run[@]}" --checkpoint-every 1 \
     --checkpoint @OUT@/c.safetensors --save @OUT@/./c.safetensors --out @OUT@
