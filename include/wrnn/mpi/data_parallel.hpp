@@ -31,9 +31,11 @@
 /// one chunk per rank: a batch of B has ceil(B / batch_chunk) chunks.
 #pragma once
 
+#include <algorithm>
 #include <climits>
 #include <cstdint>
-#include <cstring>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "wrnn/core/error.hpp"
