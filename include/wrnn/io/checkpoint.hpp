@@ -69,21 +69,6 @@ struct CheckpointInfo {
 
 namespace detail {
 
-inline long long parse_count(const SafetensorsFile& file, const std::string& key) {
-  const std::string& text = file.metadata_value(key);
-  std::size_t used = 0;
-  long long value = -1;
-  try {
-    value = std::stoll(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (text.empty() || used != text.size() || value < 0)
-    throw FormatError(wrnn::detail::concat("checkpoint '", file.source_name(), "': metadata '", key,
-                                           "': expected an integer >= 0, received '", text, "'"));
-  return value;
-}
-
 // One kind of per-parameter optimizer buffer: its tensor-name prefix, the buffers, and what a
 // loaded value must be (finite; for Adam's second moment also >= 0).
 template <class Scalar>
@@ -193,9 +178,10 @@ std::pair<CheckpointInfo, long long> load_checkpoint_of(
         "checkpoint '", path, "': metadata 'wrnn.optimizer' is '",
         file.metadata_value("wrnn.optimizer"), "', expected '", state.name, "'"));
   CheckpointInfo info;
-  info.step = parse_count(file, "wrnn.checkpoint.step");
+  info.step = parse_metadata_count(file, "wrnn.checkpoint.step", false, "checkpoint");
   info.metadata = file.metadata();
-  const long long step_count = parse_count(file, "wrnn.optimizer.step_count");
+  const long long step_count =
+      parse_metadata_count(file, "wrnn.optimizer.step_count", false, "checkpoint");
 
   // Every tensor must be a parameter, one of the optimizer's buffers of it, or a run tensor.
   std::set<std::string> expected;

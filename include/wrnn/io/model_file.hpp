@@ -196,7 +196,10 @@ std::vector<std::vector<Scalar>> read_parameter_values(const SafetensorsFile& fi
   return values;
 }
 
-inline Index parse_index(const SafetensorsFile& file, const std::string& key) {
+// The metadata entry `key` of `file` as a whole number, at least 1 (`positive`) or at least 0;
+// `kind` names the file in the error ("model file", "checkpoint").
+inline long long parse_metadata_count(const SafetensorsFile& file, const std::string& key,
+                                      bool positive, const char* kind) {
   const std::string& text = file.metadata_value(key);
   std::size_t used = 0;
   long long value = -1;
@@ -205,11 +208,11 @@ inline Index parse_index(const SafetensorsFile& file, const std::string& key) {
   } catch (const std::exception&) {
     used = 0;
   }
-  if (used != text.size() || text.empty() || value <= 0)
-    throw FormatError(wrnn::detail::concat("model file '", file.source_name(), "': metadata '", key,
-                                           "': expected a positive integer, received '", text,
-                                           "'"));
-  return static_cast<Index>(value);
+  if (text.empty() || used != text.size() || value < (positive ? 1 : 0))
+    throw FormatError(wrnn::detail::concat(
+        kind, " '", file.source_name(), "': metadata '", key, "': expected ",
+        positive ? "a positive integer" : "an integer >= 0", ", received '", text, "'"));
+  return value;
 }
 
 }  // namespace detail
@@ -248,7 +251,9 @@ inline ModelDescription describe_model_file(const std::string& path) {
                                            version, "', this library reads '", kModelFormatVersion,
                                            "'"));
   d.cell = file.metadata_value("wrnn.cell");
-  auto size = [&](const char* key) { return detail::parse_index(file, key); };
+  auto size = [&](const char* key) {
+    return static_cast<Index>(detail::parse_metadata_count(file, key, true, "model file"));
+  };
   auto text = [&](const char* key) { return file.metadata_value(key); };
   if (d.cell == "wave") {
     d.wave = {size("wrnn.cell.input_size"),
