@@ -1,21 +1,14 @@
 /// \file
-/// The circular-convolution forward for states laid out sample by sample: a batch is (C*n) x B
-/// column-major, each sample's C*n values together. The wave cell's single-sample step
-/// (WaveCell::step, StreamingWaveCell::step) runs circular_conv_forward_activation on one such
-/// column; training runs the lanes kernels instead (circular_conv_lanes.hpp, samples in SIMD
-/// lanes). Each function forwards to the fastest implementation available for Scalar and the
-/// shape under the compiler's target flags:
-///   - Winograd F(4, 3) (circular_conv_winograd.hpp) for float on AVX-512 and AVX2 + FMA builds,
-///     where k = 3, n is a multiple of 4 and C >= winograd::min_channels (6 on AVX-512: all three
-///     paper shapes; 8 on AVX2: the adding and sMNIST shapes, the copy task's 6 stay direct);
-///   - otherwise the direct kernel of the tile engine (circular_conv_simd.hpp) for float and
-///     double wherever xsimd has a register for them;
-///   - otherwise the plain scalar reference (circular_conv_reference.hpp), which defines what
-///     every implementation must compute.
-///
-/// Every function takes the caller's ScratchBuffer, for paths that must never allocate (reserve
-/// circular_conv_scratch_size(shape) scalars once, up front), or by default this thread's
-/// grow-only buffer (allocates only on the first call for the largest shape the thread has seen).
+/// The circular-convolution forward for states laid out sample by sample ((C*n) x B
+/// column-major): what the wave cell's single-sample step runs (WaveCell::step,
+/// StreamingWaveCell::step); training runs the lanes kernels (circular_conv_lanes.hpp). Each
+/// function forwards to the fastest implementation for Scalar and the shape under the build's
+/// target flags: Winograd F(4, 3) (circular_conv_winograd.hpp) for float on AVX-512 and AVX2 +
+/// FMA builds where k = 3, n is a multiple of 4 and C >= winograd::min_channels; else the
+/// direct kernel (circular_conv_simd.hpp) wherever xsimd has a register for Scalar; else the
+/// scalar reference (circular_conv_reference.hpp), which defines what all of them compute. Each
+/// takes the caller's ScratchBuffer, for paths that must never allocate (reserve
+/// circular_conv_scratch_size(shape) scalars once), or by default this thread's grow-only one.
 #pragma once
 
 #include "wrnn/core/activation.hpp"
@@ -48,22 +41,6 @@ Index circular_conv_scratch_size(const ConvShape& shape) {
     return 0;
 }
 
-/// out (C*n x B) += b_u + u (*) state. bias may be null.
-template <class Scalar>
-void circular_conv_forward(const ConvShape& shape, const Scalar* weights, const Scalar* bias,
-                           const Scalar* state, Scalar* out, Index batch,
-                           ScratchBuffer<Scalar>& scratch = thread_scratch<Scalar>()) {
-  if constexpr (winograd_available<Scalar>)
-    if (winograd::applies(shape))
-      return winograd::forward_activation(shape, weights, bias, state, out, batch,
-                                          Activation::identity, scratch);
-  if constexpr (simd::available<Scalar>)
-    simd::circular_conv_forward_activation(shape, weights, bias, state, out, batch,
-                                           Activation::identity, scratch);
-  else
-    reference::circular_conv_forward(shape, weights, bias, state, out, batch);
-}
-
 /// inout (C*n x B) <- act(inout + b_u + u (*) state), in one pass. bias may be null;
 /// state and inout must not overlap.
 template <class Scalar>
@@ -83,6 +60,15 @@ void circular_conv_forward_activation(const ConvShape& shape, const Scalar* weig
     MatrixMap<Scalar> values(inout, shape.state_size(), batch);
     apply_activation(activation, values);
   }
+}
+
+/// out (C*n x B) += b_u + u (*) state. bias may be null.
+template <class Scalar>
+void circular_conv_forward(const ConvShape& shape, const Scalar* weights, const Scalar* bias,
+                           const Scalar* state, Scalar* out, Index batch,
+                           ScratchBuffer<Scalar>& scratch = thread_scratch<Scalar>()) {
+  circular_conv_forward_activation(shape, weights, bias, state, out, batch, Activation::identity,
+                                   scratch);
 }
 
 }  // namespace wrnn

@@ -2,34 +2,24 @@
 /// \file
 /// The circular convolution for states laid out with the samples in SIMD lanes: a block of B
 /// samples' states is C*n rows of B values, unit i of channel c of sample s at
-/// ((c * n + i) * B + s), an (C*n) x B row-major matrix (StateLayout::sample_lanes,
-/// core/state_layout.hpp). The wave cell keeps its states so during training; the kernels of
-/// circular_conv.hpp take the other layout, one sample's C*n values after the other, which the
-/// streaming step (batch 1) uses. Both compute what circular_conv_reference.hpp defines:
+/// ((c * n + i) * B + s), a (C*n) x B row-major matrix (StateLayout::sample_lanes). The wave
+/// cell trains on these kernels; they compute what circular_conv_reference.hpp defines:
 ///
 ///     forward:        out[c][i]        = act(out[c][i] + b_u[c] + sum_{c', j} u[c][c'][j] h[c'][(i + j - r) mod n])
 ///     backward state: grad_h[c'][m]  (+)= sum_{c, j} u[c][c'][j] g[c][(m - j + r) mod n]
 ///     backward u, b:  grad_u[c][c'][j] += sum_{s, i} g[c][i] h[c'][(i + j - r) mod n]
 ///                     grad_b[c]        += sum_{s, i} g[c][i]
 ///
-/// How (measurements in docs/kernels.md, "Samples in lanes"):
-///   - A tap is a whole row. Output row (c, i) reads input rows (c', (i + j - r) mod n): every
-///     load is a plain vector of W samples, the wrap-around only picks which row a tile reads,
-///     and nothing is padded, copied or shuffled. (Lanes over units, the other layout, need
-///     padded copies of every ring and unaligned loads.)
-///   - Register tile, forward: 6 output channels x R rows x V vectors of samples in accumulators
-///     (R x V = 4 with 32 vector registers, 2 with 16); each input vector loaded feeds 6 FMAs per
-///     row of the tile that reads it, each broadcast weight R x V. The backward to the state is
-///     the same tile with transposed, tap-reversed weights u'[c'][c][j'] = u[c][c'][k-1-j']: the
-///     same array read at other strides (WeightView).
-///   - Register tile, weight gradient: 6 output channels x 3 taps accumulators (3 x 3 with 16
-///     registers) for one input channel, each lane summing its own samples over every row; the
-///     lanes are added up once per call.
-///   - The samples past the last whole vector (B mod W of them) are copied into W-wide rows in
-///     scratch, zeros in the lanes past them, and run through the same tiles: no scalar tail.
-///     Every lane does the same arithmetic in the same order (fused multiply-adds by intrinsic,
-///     tile.hpp), so a sample's forward and state gradient are the same bits wherever it
-///     sits in its batch; the weight gradient's rounding depends on the batch (a sum over it).
+/// Addressing, wrapped rows: output row (c, i) reads input rows (c', (i + j - r) mod n), every
+/// load a plain vector of W samples; the wrap-around only picks which row a tile reads. Passes:
+/// the forward's tile (tile.hpp's add_products: 6 output channels x rows x vectors of samples),
+/// the same tile with transposed, tap-reversed weights u'[c'][c][j'] = u[c][c'][k-1-j'] for the
+/// backward to the state (WeightView), and the weight gradient's tile of output channels x taps
+/// for one input channel, each lane summing its own samples, the lanes added up once per call.
+/// The samples past the last whole vector are copied into W-wide rows of scratch, zeros in the
+/// other lanes, and run through the same tiles. Every lane does the same arithmetic in the same
+/// order, so a sample's forward and state gradient are the same bits wherever it sits in its
+/// batch; the weight gradient's rounding depends on the batch (a sum over it).
 // clang-format on
 #pragma once
 
@@ -41,10 +31,7 @@
 #include "wrnn/kernels/scratch_buffer.hpp"
 #include "wrnn/kernels/tile.hpp"
 
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
+WRNN_KERNELS_BEGIN
 
 /// Kernels for states with the samples in SIMD lanes (StateLayout::sample_lanes): the wave
 /// cell's training convolution (circular_conv_lanes.hpp) and the model's matrix products
@@ -56,16 +43,8 @@ namespace detail {
 using tile::Batch;
 using tile::lanes;
 using tile::multiply_add;
+using tile::Traits;  // the register tiles (tile.hpp)
 using tile::with_constant;
-
-// The register tiles (tile.hpp): the forward's output channels x rows x vectors of samples, and
-// the weight gradient's output channels x taps.
-inline constexpr int tile_channels = tile::Traits::output_channels;
-inline constexpr int tile_cells = tile::Traits::row_cells;  // rows x vectors
-template <int Vectors>
-inline constexpr int tile_rows = tile_cells / Vectors;
-inline constexpr int weight_channels = tile::Traits::row_weight_channels;
-inline constexpr int weight_taps = tile::Traits::weight_taps;
 
 // Rows of one block of samples: the value of row `row` for the block's first sample is at
 // data[row * stride], the block's other samples follow it.
@@ -86,19 +65,13 @@ struct WeightView {
   Scalar operator()(Index output, Index input, Index tap) const {
     return first[output * output_stride + input * input_stride + tap * tap_stride];
   }
+  static WeightView forward(const ConvShape& s, const Scalar* u) {
+    return {u, s.channels * s.kernel_size, s.kernel_size, 1};
+  }
+  static WeightView transposed(const ConvShape& s, const Scalar* u) {
+    return {u + s.kernel_size - 1, s.kernel_size, s.channels * s.kernel_size, -1};
+  }
 };
-
-template <class Scalar>
-WeightView<Scalar> forward_weights(const ConvShape& shape, const Scalar* u) {
-  const Index C = shape.channels, k = shape.kernel_size;
-  return {u, C * k, k, 1};
-}
-
-template <class Scalar>
-WeightView<Scalar> transposed_weights(const ConvShape& shape, const Scalar* u) {
-  const Index C = shape.channels, k = shape.kernel_size;
-  return {u + (k - 1), k, C * k, -1};
-}
 
 // The weights of a call, packed in the order the tiles read them: for each block of channels
 // (from c0, `block` channels), for each input channel c' and tap j, the block's `block` weights
@@ -107,8 +80,8 @@ WeightView<Scalar> transposed_weights(const ConvShape& shape, const Scalar* u) {
 template <class Scalar>
 void pack_weights(const ConvShape& shape, const WeightView<Scalar>& weight, Scalar* packed) {
   const Index C = shape.channels, k = shape.kernel_size;
-  for (Index c0 = 0; c0 < C; c0 += tile_channels) {
-    const Index block = std::min<Index>(tile_channels, C - c0);
+  for (Index c0 = 0; c0 < C; c0 += Traits::output_channels) {
+    const Index block = std::min<Index>(Traits::output_channels, C - c0);
     Scalar* to = packed + c0 * C * k;
     for (Index ci = 0; ci < C; ++ci)
       for (Index j = 0; j < k; ++j)
@@ -132,11 +105,8 @@ void convolve_tile(const ConvShape& shape, const Scalar* weights, const Scalar* 
   constexpr Index W = lanes<Scalar>;
   const Index C = shape.channels, n = shape.ring_size, k = Taps > 0 ? Taps : shape.kernel_size;
   B acc[std::size_t{Channels}][std::size_t{RowsPerTile}][std::size_t{Vectors}];
-  // The accumulators' start, one expression each and no branch between them: out's old row, or
-  // a row of zeros, plus the bias or zero. GCC 12 keeps them in registers only so: with the bias
-  // added in a branch after the load, or with `accumulate ? load + start : start`, it builds them
-  // on the stack, and the forward and the backward to the state at n = 100, C = 6 take about a
-  // sixth longer (bench_kernels BM_LanesForward, BM_LanesBackwardState).
+  // The accumulators' start, one expression each and no branch between them (out's old row or
+  // zeros, plus the bias or zero): GCC 12 keeps them in registers only so.
   for (int c = 0; c < Channels; ++c) {
     const B start = bias ? B(bias[c0 + c]) : B(Scalar(0));
     for (int q = 0; q < RowsPerTile; ++q) {
@@ -153,22 +123,20 @@ void convolve_tile(const ConvShape& shape, const Scalar* weights, const Scalar* 
 
 // Every output row and channel of one block of Vectors vectors of samples. Rows away from the
 // ring's ends (r <= i < n - r) read their inputs at fixed distances and run in tiles of
-// tile_rows<Vectors> rows; the r rows at each end wrap around, and they and the interior's last
-// rows short of a whole tile run one row a tile. Channels in blocks of 6, then the remainder.
+// Traits::row_cells / Vectors rows; the r rows at each end wrap around, and they and the interior's
+// last rows short of a whole tile run one row a tile. Channels in blocks of 6, then the remainder.
 // The rows are the outer loop, so the C x (rows + k - 1) input rows a row of tiles reads stay in
 // L1 across its channel blocks.
 template <class Scalar, int Vectors>
 void convolve_block(const ConvShape& shape, const Scalar* packed_weights, const Scalar* bias,
                     Rows<const Scalar> in, Rows<Scalar> out, bool accumulate,
                     Activation activation) {
-  constexpr int R = tile_rows<Vectors>;
+  constexpr int R = Traits::row_cells / Vectors;  // rows of a tile: row_cells = rows x vectors
   const Index C = shape.channels, n = shape.ring_size, k = shape.kernel_size,
               r = shape.half_width();
-  // Unrolled: k = 3 (every paper shape) with its tap loop unrolled, 8-10% faster at C = 6. Only
-  // for float's whole tiles of interior rows, where nearly all the work is: the single rows take
-  // the generic tile, and double (the gradient checks) does throughout. Each tile is one
-  // instantiation per channel count; this halves them (a test file instantiating both scalars
-  // compiles in 21 s, not 33).
+  // k = 3 (every paper shape) with its tap loop unrolled, only for float's whole tiles of
+  // interior rows, where nearly all the work is: the other tiles take the generic loop, which
+  // halves the instantiations a program compiles.
   auto row_of_tiles = [&](auto rows, auto unrolled, Index i0, const auto& input_row) {
     constexpr int Rs = decltype(rows)::value;
     auto tile = [&](auto channels, Index c0) {
@@ -184,9 +152,9 @@ void convolve_block(const ConvShape& shape, const Scalar* packed_weights, const 
       convolve_tile<Scalar, Channels, Rs, Vectors, 0>(
           shape, packed_weights + c0 * C * k, bias, input_row, out, c0, i0, accumulate, activation);
     };
-    for (Index c0 = 0; c0 < C; c0 += tile_channels)
-      with_constant<tile_channels>(std::min<Index>(tile_channels, C - c0),
-                                   [&](auto channels) { tile(channels, c0); });
+    for (Index c0 = 0; c0 < C; c0 += Traits::output_channels)
+      with_constant<Traits::output_channels>(std::min<Index>(Traits::output_channels, C - c0),
+                                             [&](auto channels) { tile(channels, c0); });
   };
   auto whole_tile = [&](Index i0) {
     const Scalar* first = in.row(i0 - r);
@@ -208,26 +176,20 @@ void convolve_block(const ConvShape& shape, const Scalar* packed_weights, const 
 }
 
 // Copies samples [first, first + count) (count < W) of `rows` rows of a block of `batch`
-// samples into W-wide rows, zeros in the lanes past count.
+// samples into W-wide rows, zeros in the lanes past count; and back, the first count lanes.
 template <class Scalar>
 void pack_samples(const Scalar* source, Index rows, Index batch, Index first, Index count,
                   Scalar* packed) {
-  constexpr Index W = lanes<Scalar>;
-  for (Index row = 0; row < rows; ++row) {
-    const Scalar* from = source + row * batch + first;
-    Scalar* to = packed + row * W;
-    std::copy(from, from + count, to);
-    std::fill(to + count, to + W, Scalar(0));
-  }
+  RowMatrixMap<Scalar> to(packed, rows, lanes<Scalar>);
+  to.leftCols(count) = ConstRowMatrixMap<Scalar>(source, rows, batch).middleCols(first, count);
+  to.rightCols(lanes<Scalar> - count).setZero();
 }
 
-// The inverse of pack_samples for the first count lanes.
 template <class Scalar>
 void unpack_samples(const Scalar* packed, Index rows, Index batch, Index first, Index count,
                     Scalar* target) {
-  constexpr Index W = lanes<Scalar>;
-  for (Index row = 0; row < rows; ++row)
-    std::copy(packed + row * W, packed + row * W + count, target + row * batch + first);
+  RowMatrixMap<Scalar>(target, rows, batch).middleCols(first, count) =
+      ConstRowMatrixMap<Scalar>(packed, rows, lanes<Scalar>).leftCols(count);
 }
 
 // Calls block(vectors, in, out, stride) over a whole batch: pairs of vectors of samples, a last
@@ -304,10 +266,9 @@ void convolve(const ConvShape& shape, const WeightView<Scalar>& weight, const Sc
 // Taps taps from j0, adds g[c][i] * h[ci][(i + j - r) mod n] over every row and `vectors`
 // vectors of samples into the lane sums of grad_u[c][ci][j] (W lanes each, at
 // lane_sums[((c * C + ci) * k + j) * W]); with WithBias also g[c][i] into those of grad_b[c]
-// (at bias_sums[c * W]). The sums stay in registers over the whole ring: blocks of 4 to 64 rows
-// with the sums stored between them measured slower, 16 rows by 20% at C = 6 and 40% at C = 27
-// (a tile's 6 x 16 x b gradient values fit L1, but storing and reloading 18 sums cost more).
-// Rows away from the ring's ends read their taps at fixed distances, the r rows at each end wrap.
+// (at bias_sums[c * W]). The sums stay in registers over the whole ring (storing and reloading
+// them between blocks of rows costs more than the blocks save in L1). Rows away from the ring's
+// ends read their taps at fixed distances, the r rows at each end wrap.
 template <class Scalar, int Channels, int Taps, bool WithBias>
 void weight_tile(const ConvShape& shape, Rows<const Scalar> state, Rows<const Scalar> grad,
                  Index vectors, Index c0, Index ci, Index j0, Scalar* lane_sums,
@@ -366,12 +327,13 @@ void weight_gradient_block(const ConvShape& shape, Rows<const Scalar> state,
                                          bias_sums);
   };
   for (Index ci = 0; ci < C; ++ci)
-    for (Index c0 = 0; c0 < C; c0 += weight_channels)
-      for (Index j0 = 0; j0 < k; j0 += weight_taps)
-        with_constant<weight_channels>(
-            std::min<Index>(weight_channels, C - c0), [&](auto channels) {
-              with_constant<weight_taps>(std::min<Index>(weight_taps, k - j0),
-                                         [&](auto taps) { tile(channels, taps, c0, ci, j0); });
+    for (Index c0 = 0; c0 < C; c0 += Traits::row_weight_channels)
+      for (Index j0 = 0; j0 < k; j0 += Traits::weight_taps)
+        with_constant<Traits::row_weight_channels>(
+            std::min<Index>(Traits::row_weight_channels, C - c0), [&](auto channels) {
+              with_constant<Traits::weight_taps>(
+                  std::min<Index>(Traits::weight_taps, k - j0),
+                  [&](auto taps) { tile(channels, taps, c0, ci, j0); });
             });
 }
 
@@ -384,43 +346,42 @@ void weight_gradients(const ConvShape& shape, const Scalar* state, const Scalar*
                       ScratchBuffer<Scalar>& scratch) {
   using B = Batch<Scalar>;
   constexpr Index W = lanes<Scalar>;
-  const Index rows = shape.state_size(), vectors = batch / W, whole = vectors * W;
-  const Index weights = shape.weight_count(), C = shape.channels;
+  const Index rows = shape.state_size(), weights = shape.weight_count(), C = shape.channels;
   const ScratchLayout<Scalar> layout(shape);
-  if (winograd::applies(shape)) {
-    // The sums dU and grad_b and a group's transforms, all in the pass area.
-    Scalar* sums = scratch.data(layout.size()) + layout.weights;
-    Scalar* bias_sums = grad_bias ? sums + winograd_f43::points * C * C * W : nullptr;
-    Scalar* group = sums + (winograd_f43::points * C * C + C) * W;
-    Scalar* packed = sums + layout.pass;
-    std::fill(sums, group, Scalar(0));
+  const bool winograd_sums = winograd::applies(shape);
+  // The lane sums of grad_u (direct) or of dU (Winograd, in the pass area, a group's transforms
+  // after them), then those of grad_b.
+  Scalar* base = scratch.data(layout.size());
+  Scalar* sums = base + (winograd_sums ? layout.weights : 0);
+  Scalar* bias_sums = sums + (winograd_sums ? winograd_f43::points * C * C : weights) * W;
+  std::fill(sums, bias_sums + C * W, Scalar(0));
+  Scalar* bias = grad_bias ? bias_sums : nullptr;
+  Scalar* packed = base + layout.weights + layout.pass;
+  if (winograd_sums) {
     for_each_sample_block(
         rows, batch, state, grad_out, true, packed,
-        [&](auto vectors_count, const Scalar* block_state, const Scalar* block_grad, Index stride) {
-          winograd::weight_sums_block<Scalar, decltype(vectors_count)::value>(
-              shape, block_state, block_grad, stride, sums, bias_sums, group);
+        [&](auto vectors, const Scalar* block_state, const Scalar* block_grad, Index stride) {
+          winograd::weight_sums_block<Scalar, decltype(vectors)::value>(
+              shape, block_state, block_grad, stride, sums, bias, bias_sums + C * W);
         });
+  } else {
+    // All whole vectors of samples at once: the tiles' sums stay in registers over the whole
+    // ring, so they are loaded and stored once for the batch. Then the samples past them, packed.
+    const Index whole = batch / W * W;
+    if (whole > 0)
+      weight_gradient_block<Scalar>(shape, {state, batch}, {grad_out, batch}, batch / W, sums,
+                                    bias);
+    if (whole < batch) {
+      pack_samples(state, rows, batch, whole, batch - whole, packed);
+      pack_samples(grad_out, rows, batch, whole, batch - whole, packed + rows * W);
+      weight_gradient_block<Scalar>(shape, {packed, W}, {packed + rows * W, W}, 1, sums, bias);
+    }
+  }
+  if (winograd_sums)
     winograd::add_weight_sums(shape, sums, grad_weights);
-    if (grad_bias)
-      for (Index c = 0; c < C; ++c) grad_bias[c] += xsimd::hadd(B::load_aligned(bias_sums + c * W));
-    return;
-  }
-  Scalar* lane_sums = scratch.data(layout.size());
-  Scalar* bias_sums = grad_bias ? lane_sums + weights * W : nullptr;
-  std::fill(lane_sums, lane_sums + (weights + C) * W, Scalar(0));
-  if (vectors > 0)
-    weight_gradient_block<Scalar>(shape, {state, batch}, {grad_out, batch}, vectors, lane_sums,
-                                  bias_sums);
-  if (whole < batch) {
-    Scalar* packed_state = lane_sums + layout.weights + layout.pass;
-    Scalar* packed_grad = packed_state + rows * W;
-    pack_samples(state, rows, batch, whole, batch - whole, packed_state);
-    pack_samples(grad_out, rows, batch, whole, batch - whole, packed_grad);
-    weight_gradient_block<Scalar>(shape, {packed_state, W}, {packed_grad, W}, 1, lane_sums,
-                                  bias_sums);
-  }
-  for (Index w = 0; w < weights; ++w)
-    grad_weights[w] += xsimd::hadd(B::load_aligned(lane_sums + w * W));
+  else
+    for (Index w = 0; w < weights; ++w)
+      grad_weights[w] += xsimd::hadd(B::load_aligned(sums + w * W));
   if (grad_bias)
     for (Index c = 0; c < C; ++c) grad_bias[c] += xsimd::hadd(B::load_aligned(bias_sums + c * W));
 }
@@ -454,8 +415,8 @@ void forward_activation(const ConvShape& shape, const Scalar* weights, const Sca
                         ScratchBuffer<Scalar>& scratch = thread_scratch<Scalar>()) {
   shape.validate();
   if constexpr (simd::available<Scalar>) {
-    detail::convolve(shape, detail::forward_weights(shape, weights), bias, state, inout, batch,
-                     true, activation, scratch);
+    detail::convolve(shape, detail::WeightView<Scalar>::forward(shape, weights), bias, state, inout,
+                     batch, true, activation, scratch);
   } else {
     Matrix<Scalar> values = detail::to_columns(shape, batch, inout);
     reference::circular_conv_forward(
@@ -473,7 +434,7 @@ void backward_state(const ConvShape& shape, const Scalar* weights, const Scalar*
                     ScratchBuffer<Scalar>& scratch = thread_scratch<Scalar>()) {
   shape.validate();
   if constexpr (simd::available<Scalar>) {
-    detail::convolve(shape, detail::transposed_weights(shape, weights),
+    detail::convolve(shape, detail::WeightView<Scalar>::transposed(shape, weights),
                      static_cast<const Scalar*>(nullptr), grad_out, grad_state, batch, true,
                      Activation::identity, scratch);
   } else {
@@ -510,7 +471,7 @@ void backward(const ConvShape& shape, const Scalar* weights, const Scalar* state
               Index batch, ScratchBuffer<Scalar>& scratch = thread_scratch<Scalar>()) {
   backward_weights(shape, state, grad_out, grad_weights, grad_bias, batch, scratch);
   if constexpr (simd::available<Scalar>) {
-    detail::convolve(shape, detail::transposed_weights(shape, weights),
+    detail::convolve(shape, detail::WeightView<Scalar>::transposed(shape, weights),
                      static_cast<const Scalar*>(nullptr), grad_out, grad_state, batch, false,
                      Activation::identity, scratch);
   } else {
@@ -521,6 +482,4 @@ void backward(const ConvShape& shape, const Scalar* weights, const Scalar* state
 
 }  // namespace wrnn::lanes
 
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
+WRNN_KERNELS_END

@@ -1,33 +1,17 @@
 /// \file
-/// Winograd's F(4, 3) for the circular convolution of states with the samples in SIMD lanes
-/// (circular_conv_lanes.hpp): the three passes of k = 3 rings whose length is a multiple of 4,
-/// from min_channels channels on, with about half the multiply-adds of the direct tiles. The
-/// algorithm, its matrices and its transforms are winograd_f43.hpp's.
-///
-/// Addressing, whole rows: with the samples in lanes every step is lane-wise, a tile's inputs
-/// are 6 whole rows (wrapped around the ring), its transforms plain vector arithmetic, no
-/// shuffles. A pass takes two tiles (8 rows; one with 16 registers) of one block of vectors of
-/// samples: it transforms the 6 input rows of each tile of every input channel into scratch (V),
-/// mixes them point by point in register tiles of 6 output channels x tiles x the block's
-/// vectors (the tile engine's add_outer_product, with the transformed weights U_x as
-/// broadcasts), and transforms each block of 6 output channels back (y = A^T M) into its output
-/// rows. Per output row, channel and vector that is 1.5 C multiply-adds and the transforms,
-/// against 3 C multiply-adds in the direct tiles. The backward to the state is the same with the
-/// transposed, tap-reversed weights (WeightView).
-///
-/// Its 6 C^2 sums dU (W lanes each: every lane sums its own samples) live in scratch between
-/// groups of up to 32 tiles: a group's transformed inputs and gradients (128 rows of every
-/// channel: a whole ring of 100 or half of 256) go to scratch, then register tiles of 4 x 6
-/// channel pairs at one point load their sums, add the group's products, and store them back.
-/// 6 C^2 multiply-adds per tile and vector of samples, against 12 C^2 in the direct tiles; the
-/// sums' loads and stores, once a group, are what keeps the groups large (a timing loop over
-/// backward_weights, batch 128 in chunks of 32: groups of 4 tiles are 10-25% slower than the
-/// direct tiles at C = 8 and 16, groups of 32 are 1.1-1.4x faster at C = 8, 16 and 27). The
-/// scratch is large for it: 2 x 6 x C x 32 x 2 vectors, 1.3 MB at C = 27.
-///
-/// Rounding: each output is computed by the same operations in every lane, so a sample's result
-/// does not depend on its place in the batch; it differs from the direct tiles' in the last
-/// bits (the transforms' rounding).
+/// Winograd's F(4, 3) (winograd_f43.hpp) for the circular convolution of states with the
+/// samples in SIMD lanes (circular_conv_lanes.hpp): the three passes of k = 3 rings whose length
+/// is a multiple of 4, from min_channels channels on, with about half the multiply-adds of the
+/// direct tiles. Addressing, whole rows: a tile's inputs are 6 wrapped rows, its transforms plain
+/// vector arithmetic. A pass transforms a tile or two of every input channel of one block of
+/// samples into scratch (V), mixes them point by point (tile.hpp's add_products: 6 output
+/// channels x tiles x vectors, U_x broadcast) and transforms each block of 6 output channels
+/// back (y = A^T M): 1.5 C multiply-adds per output row, channel and vector, against 3 C in the
+/// direct tiles. The backward to the state is the same with the transposed, tap-reversed
+/// weights (WeightView). The weight gradient keeps its 6 C^2 sums dU (W lanes each) in scratch
+/// between groups of up to 32 tiles, whose transformed inputs and gradients go to scratch first;
+/// register tiles of channel pairs at one point load their sums once a group. Every lane does
+/// the same operations, so a sample's result does not depend on its place in the batch.
 #pragma once
 
 #include <algorithm>
@@ -37,10 +21,7 @@
 #include "wrnn/kernels/tile.hpp"
 #include "wrnn/kernels/winograd_f43.hpp"
 
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
+WRNN_KERNELS_BEGIN
 
 /// Winograd F(4, 3) passes for states with the samples in SIMD lanes
 /// (circular_conv_lanes_winograd.hpp); lanes::forward_activation and lanes::backward choose them
@@ -54,9 +35,7 @@ using winograd_f43::points;
 using winograd_f43::tile_units;
 using winograd_f43::weight_transform;
 
-/// Tiles a pass mixes at once, and output channels it transforms back at once (tile.hpp).
-constexpr Index pass_tiles = tile::Traits::mix_tiles;
-constexpr int block_channels = tile::Traits::output_channels;
+using tile::Traits;  // the register tiles (tile.hpp)
 
 /// Fewest channels from which these kernels beat the direct tiles (bench_kernels,
 /// BM_LanesCrossover*; docs/kernels.md).
@@ -74,7 +53,8 @@ inline bool applies(const ConvShape& shape) {
 template <class Scalar>
 Index pass_scratch_size(const ConvShape& shape) {
   const Index C = shape.channels, W = lanes<Scalar>;
-  return points * pass_tiles * C * 2 * W + points * block_channels * pass_tiles * 2 * W;
+  return points * Traits::mix_tiles * C * 2 * W +
+         points * Traits::output_channels * Traits::mix_tiles * 2 * W;
 }
 
 /// U_x[c][c'] = (G u[c][c'])_x for the weights as `weight` views them, packed in the order the
@@ -84,8 +64,8 @@ Index pass_scratch_size(const ConvShape& shape) {
 template <class Scalar, class WeightView>
 void transform_weights(const ConvShape& shape, const WeightView& weight, Scalar* packed) {
   const Index C = shape.channels;
-  for (Index c0 = 0; c0 < C; c0 += block_channels) {
-    const Index block = std::min<Index>(block_channels, C - c0);
+  for (Index c0 = 0; c0 < C; c0 += Traits::output_channels) {
+    const Index block = std::min<Index>(Traits::output_channels, C - c0);
     for (Index ci = 0; ci < C; ++ci)
       for (Index c = 0; c < block; ++c) {
         const Scalar u[3] = {weight(c0 + c, ci, 0), weight(c0 + c, ci, 1), weight(c0 + c, ci, 2)};
@@ -139,7 +119,7 @@ void convolve_pass(const ConvShape& shape, const Scalar* transformed, const Scal
   const Index C = shape.channels, n = shape.ring_size;
   // Transformed inputs: V_x[q][c'][v] at inputs + ((x * Tiles + q) * C + c') * Vectors * W.
   Scalar* inputs = scratch;
-  Scalar* mixed = scratch + points * pass_tiles * C * 2 * W;
+  Scalar* mixed = scratch + points * Traits::mix_tiles * C * 2 * W;
   const Index point_stride = Tiles * C * Vectors * W, tile_stride = C * Vectors * W;
   // The pass reads input rows t0 * 4 - 1 .. (t0 + Tiles) * 4 (wrapped): tile q's d_m is row
   // (t0 + q) * 4 - 1 + m, so neighbouring tiles share two.
@@ -157,13 +137,13 @@ void convolve_pass(const ConvShape& shape, const Scalar* transformed, const Scal
     }
   }
   const B zero(Scalar(0));
-  for (Index c0 = 0; c0 < C; c0 += block_channels) {
-    const Index block = std::min<Index>(block_channels, C - c0);
+  for (Index c0 = 0; c0 < C; c0 += Traits::output_channels) {
+    const Index block = std::min<Index>(Traits::output_channels, C - c0);
     for (Index x = 0; x < points; ++x) {
       const Scalar* weights = transformed + x * C * C + c0 * C;
-      Scalar* mixed_x = mixed + x * block_channels * Tiles * Vectors * W;
+      Scalar* mixed_x = mixed + x * Traits::output_channels * Tiles * Vectors * W;
       const Scalar* inputs_x = inputs + x * point_stride;
-      tile::with_constant<block_channels>(block, [&](auto channels) {
+      tile::with_constant<Traits::output_channels>(block, [&](auto channels) {
         mix_tile<Scalar, decltype(channels)::value, Tiles, Vectors>(C, weights, inputs_x,
                                                                     tile_stride, mixed_x);
       });
@@ -175,7 +155,7 @@ void convolve_pass(const ConvShape& shape, const Scalar* transformed, const Scal
         for (int v = 0; v < Vectors; ++v) {
           B M[points], y[tile_units];
           for (Index x = 0; x < points; ++x)
-            M[x] = B::load_aligned(mixed + x * block_channels * Tiles * Vectors * W +
+            M[x] = B::load_aligned(mixed + x * Traits::output_channels * Tiles * Vectors * W +
                                    ((c * Tiles + q) * Vectors + v) * W);
           winograd_f43::output_transform<Scalar>(M, b, y);
           Scalar* target = out + ((c0 + c) * n + (t0 + q) * tile_units) * stride + v * W;
@@ -203,9 +183,9 @@ void convolve_block(const ConvShape& shape, const Scalar* transformed, const Sca
                     Activation activation, Scalar* scratch) {
   const Index tiles = shape.ring_size / tile_units;
   Index t = 0;
-  for (; t + pass_tiles <= tiles; t += pass_tiles)
-    convolve_pass<Scalar, pass_tiles, Vectors>(shape, transformed, bias, in, out, stride, t,
-                                               accumulate, activation, scratch);
+  for (; t + Traits::mix_tiles <= tiles; t += Traits::mix_tiles)
+    convolve_pass<Scalar, Traits::mix_tiles, Vectors>(shape, transformed, bias, in, out, stride, t,
+                                                      accumulate, activation, scratch);
   for (; t < tiles; ++t)
     convolve_pass<Scalar, 1, Vectors>(shape, transformed, bias, in, out, stride, t, accumulate,
                                       activation, scratch);
@@ -213,9 +193,6 @@ void convolve_block(const ConvShape& shape, const Scalar* transformed, const Sca
 
 /// Tiles a weight-gradient group transforms at once.
 constexpr Index group_tiles = 32;
-/// The weight-gradient register tile: output channels x input channels of sums at one point.
-constexpr int weight_outputs = tile::Traits::winograd_weight_outputs;
-constexpr int weight_inputs = tile::Traits::winograd_weight_inputs;
 
 /// Scalars of scratch the weight gradient needs: the sums dU (6 C^2 x W) and grad_b (C x W), and a
 /// group's transformed inputs and gradients (2 x 6 x C x 4 tiles x 2 vectors x W).
@@ -287,12 +264,13 @@ void weight_sums_block(const ConvShape& shape, const Scalar* state, const Scalar
       if (bias_sums) bias_sum.store_aligned(bias_sums + c * W);
     }
     for (Index x = 0; x < points; ++x)
-      for (Index c0 = 0; c0 < C; c0 += weight_outputs)
-        for (Index i0 = 0; i0 < C; i0 += weight_inputs)
-          tile::with_constant<weight_outputs>(
-              std::min<Index>(weight_outputs, C - c0), [&](auto outputs) {
-                tile::with_constant<weight_inputs>(
-                    std::min<Index>(weight_inputs, C - i0), [&](auto inputs_count) {
+      for (Index c0 = 0; c0 < C; c0 += Traits::winograd_weight_outputs)
+        for (Index i0 = 0; i0 < C; i0 += Traits::winograd_weight_inputs)
+          tile::with_constant<Traits::winograd_weight_outputs>(
+              std::min<Index>(Traits::winograd_weight_outputs, C - c0), [&](auto outputs) {
+                tile::with_constant<Traits::winograd_weight_inputs>(
+                    std::min<Index>(Traits::winograd_weight_inputs, C - i0),
+                    [&](auto inputs_count) {
                       weight_tile<Scalar, decltype(outputs)::value, decltype(inputs_count)::value>(
                           C, K, gradients + x * point_stride, inputs + x * point_stride,
                           sums + x * C * C * W, c0, i0);
@@ -321,6 +299,4 @@ void add_weight_sums(const ConvShape& shape, const Scalar* sums, Scalar* grad_we
 
 }  // namespace wrnn::lanes::winograd
 
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
+WRNN_KERNELS_END

@@ -1,25 +1,16 @@
+// clang-format off
 /// \file
-/// Plain scalar circular convolution over a batch of ring states: the reference every optimised
-/// kernel is tested against, and the implementation used when no faster one applies.
+/// Plain scalar circular convolution over a batch of ring states ((C*n) x B column-major; sample
+/// b, channel c, unit i at b*C*n + c*n + i; u [C_out][C_in][k] as PyTorch's Conv1d, b_u [C]):
+/// the reference every optimised kernel is tested against, and the fallback where none applies.
 ///
-/// Layout: a batch of states is (C*n) x B column-major; sample b, channel c, unit i is at
-/// b*C*n + c*n + i. Weights u are [C_out][C_in][k] row-major (PyTorch Conv1d), bias b_u is [C].
+///     forward:        out[c][i]        += b_u[c] + sum_{c', j} u[c][c'][j] * h[c'][(i + j - r) mod n]
+///     backward state: grad_h[c'][m]    += sum_{c, j} u[c][c'][j] * g[c][(m - j + r) mod n]
+///     backward u, b:  grad_u[c][c'][j] += sum_{b, i} g[c][i] * h[c'][(i + j - r) mod n]
+///                     grad_b[c]        += sum_{b, i} g[c][i]
 ///
-/// Forward (cross-correlation with circular padding r = k/2, PyTorch Conv1d semantics):
-///
-///     out[c][i] += b_u[c] + sum_{c', j} u[c][c'][j] * h[c'][(i + j - r) mod n]
-///
-/// Backward to the state (the transposed convolution):
-///
-///     grad_h[c'][m] += sum_{c, j} u[c][c'][j] * g[c][(m - j + r) mod n]
-///
-/// Backward to the weights and bias (summed over the batch):
-///
-///     grad_u[c][c'][j] += sum_{b, i} g[c][i] * h[c'][(i + j - r) mod n]
-///     grad_b[c]        += sum_{b, i} g[c][i]
-///
-/// The modulo is taken once per tap, not per element: a shift by s splits a ring into two
-/// contiguous runs, [0, n - s) reading from s and [n - s, n) reading from 0.
+/// The modulo is taken once per tap: a shift by s splits a ring into two contiguous runs.
+// clang-format on
 #pragma once
 
 #include "wrnn/kernels/conv_shape.hpp"

@@ -1,27 +1,18 @@
 /// \file
 /// The direct circular convolution for states laid out sample by sample ((C*n) x B
 /// column-major), forward with a fused bias + activation epilogue: what the wave cell's
-/// single-sample step runs (WaveCell::step, StreamingWaveCell, a stepper's one-agent chunks;
-/// training runs the lanes kernels, circular_conv_lanes.hpp). It computes exactly what
-/// circular_conv_reference.hpp defines, only faster:
+/// single-sample step runs (WaveCell::step, StreamingWaveCell, a stepper's one-agent chunks). It
+/// computes exactly what circular_conv_reference.hpp defines, only faster:
 ///
 ///     out[c][i] = act(out[c][i] + b_u[c] + sum_{c', j} u[c][c'][j] * h[c'][(i + j - r) mod n])
 ///
-/// Addressing, a padded ring: each sample's C input rings are first copied into padded rows
-/// [h[n-r..n) | h[0..n) | h[0..r)], so tap j of output unit i reads padded[i + j] for every i
-/// without a modulo. The copy costs C*n moves against C*C*k*n multiply-adds.
-///
-/// Pass: vectorised over the ring units i of one sample, so one sample runs at the same speed
-/// per sample as a large batch, and a sample's result never depends on its batch. A register
-/// tile of (output channels x vectors of units) accumulators (tile.hpp's TileTraits: 6 x 2 with
-/// 16 registers, 6 x 4 with 32) takes, for each input channel and tap, one rank-one update: every
-/// input vector loaded feeds one multiply-add per output channel of the tile and every broadcast
-/// weight one per vector.
-///
-/// Scratch: the padded rows of two samples, in a ScratchBuffer (scratch_buffer.hpp) of
-/// circular_conv_scratch_size<Scalar>(shape) scalars. The overloads without a scratch argument
-/// use this thread's buffer, which allocates on the first call for the largest shape seen and
-/// never again; a caller that must not allocate at all reserves its own buffer up front.
+/// Addressing, a padded ring: each sample's C rings are copied into padded rows
+/// [h[n-r..n) | h[0..n) | h[0..r)], so tap j of output unit i reads padded[i + j] without a
+/// modulo (C*n moves against C*C*k*n multiply-adds). Pass: vectorised over the units of one
+/// sample (one sample runs at a large batch's speed per sample, and its result never depends on
+/// the batch), in register tiles of output channels x vectors of units (TileTraits), each input
+/// channel and tap one rank-one update (tile.hpp's add_products). Scratch: two samples' padded
+/// rows (circular_conv_scratch_size<Scalar>(shape) scalars).
 #pragma once
 
 #include <algorithm>
@@ -31,13 +22,7 @@
 #include "wrnn/kernels/scratch_buffer.hpp"
 #include "wrnn/kernels/tile.hpp"
 
-// GCC 12 reports the deliberately undefined registers of its own AVX-512 intrinsics
-// (_mm512_undefined_ps, used by xsimd's max, hadd and exp) as "maybe uninitialized" wherever
-// they are inlined; the warning is a false positive, silenced for the kernels only.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
+WRNN_KERNELS_BEGIN
 
 /// The direct forward for states laid out sample by sample (circular_conv_simd.hpp).
 namespace wrnn::simd {
@@ -260,6 +245,4 @@ void circular_conv_forward_activation(const ConvShape& shape, const Scalar* weig
 
 }  // namespace wrnn::simd
 
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
+WRNN_KERNELS_END

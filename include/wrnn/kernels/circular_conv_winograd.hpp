@@ -1,27 +1,18 @@
 /// \file
 /// Winograd's F(4, 3) (winograd_f43.hpp) for the forward of the wave cell's k = 3 circular
 /// convolution, states laid out sample by sample: half the multiply-adds of the direct kernel
-/// (circular_conv_simd.hpp), for float on AVX-512 and AVX2 + FMA builds. It computes what
-/// circular_conv_reference.hpp defines, with a different rounding:
-///
-///     out[c][i] = act(out[c][i] + b_u[c] + sum_{c', j} u[c][c'][j] * h[c'][(i + j - 1) mod n])
-///
-/// Addressing: the lanes of a vector (16 on AVX-512, 8 on AVX2) run over as many tiles of one
-/// ring. The four phases h[4t], h[4t+1], h[4t+2], h[4t+3] of 4 x lanes consecutive units are
-/// split and merged back by the moves of winograd_phases.hpp; the halo inputs d_0 = h[4t - 1]
-/// and d_5 = h[4t + 4] are the neighbouring tiles' phases moved by one tile, with the ring's
-/// wrap-around as a broadcast of h[n-1] and h[0]. Lanes past the last tile (n = 100 has 25 tiles
-/// in two vectors of 16, or four of 8) read zeros and are never stored.
-///
-/// Passes: each sample's rings are transformed into scratch (V = B^T d), mixed point by point
-/// in register tiles of output channels x vectors of tiles (M = U V, the tile engine's
-/// add_outer_product with the transformed weights U as broadcasts), and transformed back
-/// (y = A^T M), combined with the addend and activated. From pack_channels (16) channels on,
-/// where a ring leaves such lanes, a group of up to 8 samples is packed into one row per point
-/// and channel, each sample Tiles::width floats after the one before (25 at n = 100), so that
-/// the mixing, which is lane-wise and does not care which sample a lane holds, runs over 13
-/// vectors for 8 samples instead of 16. The mixing's sums over channels run in the same order
-/// in every lane, so a sample's result never depends on its batch or its place in a group.
+/// (circular_conv_simd.hpp), for float on AVX-512 and AVX2 + FMA builds, with a different
+/// rounding. Addressing: the lanes of a vector (16 on AVX-512, 8 on AVX2) run over as many tiles
+/// of one ring, its units split into the tiles' four phases and merged back by the moves of
+/// winograd_phases.hpp; the halo inputs d_0 and d_5 are the neighbouring tiles' phases moved by
+/// one tile, the ring's wrap-around a broadcast of h[n-1] and h[0]; lanes past the last tile read
+/// zeros and are never stored. Passes: each sample's rings are transformed into scratch
+/// (V = B^T d), mixed point by point (M = U V, tile.hpp's add_products, U broadcast), transformed
+/// back (y = A^T M), added to the addend and activated. From pack_channels (16) channels on, a
+/// group of up to 8 samples is packed into one row per point and channel, each sample
+/// Tiles::width floats after the one before, so that the mixing (lane-wise) skips the lanes a
+/// ring leaves empty (n = 100: 13 vectors for 8 samples instead of 16). The mixing's sums run in
+/// the same order in every lane: a sample's result never depends on its batch or group.
 #pragma once
 
 #include <algorithm>
@@ -85,23 +76,18 @@ namespace detail {
 
 using namespace phases;
 using tile::round_up;
+using tile::Traits;  // the register tiles (tile.hpp)
 using winograd_f43::points;
 using winograd_f43::tile_units;
 
-constexpr int mix_channels = tile::Traits::output_channels;
-constexpr int mix_vectors = tile::Traits::mix_vectors;
-
 // Fewest channels for which the forward packs a group's samples into the lanes a ring leaves
-// empty (Tiles::width). Packing spares the mixing its idle lanes, but most samples then start
-// mid-vector, so their transforms' stores and the output transform's loads split cache lines,
-// which costs about what it saves below 16 channels.
+// empty (Tiles::width): below, the cache lines split by samples that start mid-vector cost
+// about what the mixing's idle lanes do.
 constexpr Index pack_channels = 16;
 
-// Where one ring's tiles sit: T tiles in `vectors` vectors of `lanes`, so a transformed ring
-// fills `row` floats per transform point. From pack_channels channels on, its tiles take only
-// the first `width` of them (up to the last tile's lane in the last vector), and that is how
-// far apart the samples of a group sit in a packed row (packed_row). Otherwise width = row:
-// every sample starts on a vector.
+// Where one ring's tiles sit: T tiles in `vectors` vectors of `lanes`, `row` floats per point.
+// From pack_channels channels on, they take only the first `width` (up to the last tile's lane),
+// how far apart a group's samples sit in a packed row; otherwise width = row.
 struct Tiles {
   Index ring_size, tiles, vectors, row, last_lanes, width;
   explicit Tiles(const ConvShape& shape)
@@ -152,7 +138,7 @@ inline Phases split_ring(const float* ring, Index v, Index n) {
 // Scratch layout, in floats (each part aligned to the vector):
 //   weights  U[6][C][C], transformed at each call (forward_activation)
 //   input    a group's transformed rings V[6][C][row], packed (Tiles::packed_row)
-//   mixed    one channel block's mixed points M[6][mix_channels][row]
+//   mixed    one channel block's mixed points M[6][Traits::output_channels][row]
 struct Scratch {
   Index group, row, weights, input, mixed, total;
   Scratch(const ConvShape& shape, const Tiles& tiles) {
@@ -168,7 +154,7 @@ struct Scratch {
     weights = 0;
     input = weights + round_up(points * C * C, lanes);
     mixed = input + round_up(points * C * row, lanes);
-    total = mixed + round_up(points * mix_channels * row, lanes);
+    total = mixed + round_up(points * Traits::output_channels * row, lanes);
   }
 };
 
@@ -298,9 +284,10 @@ template <int Channels>
 inline void mix_columns(const float* weights, Index channels, const float* input, float* mixed,
                         Index row, Index vectors) {
   Index v = 0;
-  for (; v + mix_vectors <= vectors; v += mix_vectors)
-    mix_tile<Channels, mix_vectors>(weights, channels, input + v * lanes, mixed + v * lanes, row);
-  if constexpr (mix_vectors > 2)
+  for (; v + Traits::mix_vectors <= vectors; v += Traits::mix_vectors)
+    mix_tile<Channels, Traits::mix_vectors>(weights, channels, input + v * lanes, mixed + v * lanes,
+                                            row);
+  if constexpr (Traits::mix_vectors > 2)
     for (; v + 2 <= vectors; v += 2)
       mix_tile<Channels, 2>(weights, channels, input + v * lanes, mixed + v * lanes, row);
   for (; v < vectors; ++v)
@@ -372,17 +359,17 @@ inline void forward_batch(const ConvShape& shape, const float* transformed, cons
       transform_rings(tiles, C, rings + (first + s) * size, input + s * tiles.width, row);
     zero_packed_tail(input, C, row, samples * tiles.width);
     const Index vectors = tiles.packed_vectors(samples);
-    for (Index c0 = 0; c0 < C; c0 += mix_channels) {
-      const Index count = std::min<Index>(mix_channels, C - c0);
-      tile::with_constant<mix_channels>(count, [&](auto block) {
+    for (Index c0 = 0; c0 < C; c0 += Traits::output_channels) {
+      const Index count = std::min<Index>(Traits::output_channels, C - c0);
+      tile::with_constant<Traits::output_channels>(count, [&](auto block) {
         for (Index x = 0; x < points; ++x)
-          mix_columns<decltype(block)::value>(transformed + (x * C + c0) * C, C,
-                                              input + x * C * row, mixed + x * mix_channels * row,
-                                              row, vectors);
+          mix_columns<decltype(block)::value>(
+              transformed + (x * C + c0) * C, C, input + x * C * row,
+              mixed + x * Traits::output_channels * row, row, vectors);
       });
       for (Index s = 0; s < samples; ++s) {
         const Index offset = (first + s) * size + c0 * n;
-        store_outputs(tiles, mixed + s * tiles.width, count, mix_channels * row, row,
+        store_outputs(tiles, mixed + s * tiles.width, count, Traits::output_channels * row, row,
                       bias ? bias + c0 : nullptr, addend ? addend + offset : nullptr, out + offset,
                       activation);
       }

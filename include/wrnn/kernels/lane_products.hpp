@@ -9,17 +9,12 @@
 ///     add_sample_products:     out += a b^T                 out (M x K), a (M x b), b (K x b)
 ///
 /// W and out of add_sample_products are row-major with their own row strides (PyTorch's
-/// [out, in] weights, gradients in place); the others' rows are b apart.
-///
-/// How: affine and add_transposed_product keep a block of output rows x vectors of samples in
-/// registers and stream the other operand's rows through it, one broadcast weight per row and
-/// vector, so their samples never leave the lanes. add_sample_products sums over the samples,
-/// the lanes: b's rows go W at a time, their W x W blocks transposed in registers (or, for one
-/// to three rows of a, the W vectors of lane products transposed and added up into one vector
-/// of W sums). Samples past the last whole vector are added one by one after the lanes. Every
-/// result adds its terms in a fixed order that depends only on the sizes.
-///
-/// Where xsimd has no register for Scalar, Eigen's products do the same.
+/// [out, in] weights, gradients in place); the others' rows are b apart. affine and
+/// add_transposed_product keep a block of output rows x vectors of samples in registers and
+/// stream the other operand's rows through it; add_sample_products sums over the samples, the
+/// lanes: b's W x W blocks transposed in registers (or, for one to three rows of a, W vectors of
+/// lane products transposed and added up). Samples past the last whole vector are added one by
+/// one. Every result adds its terms in a fixed order that depends only on the sizes.
 #pragma once
 
 #include <algorithm>
@@ -37,12 +32,6 @@ namespace detail {
 using tile::Batch;
 using tile::lanes;
 using tile::multiply_add;
-
-// Output rows of one block of affine, and rows of `in` that add_transposed_product keeps in
-// registers at once (tile.hpp): a readout of up to 10 outputs in one pass over the state's
-// gradient with 32 registers.
-inline constexpr int block_rows = tile::Traits::affine_rows;
-inline constexpr int transposed_block_rows = tile::Traits::transposed_rows;
 
 // Calls block(rows, first) for blocks of rows covering [0, count): blocks of Max rows, then one
 // each of 8, 4, 2, 1 rows for the rest (rows a std::integral_constant).
@@ -170,10 +159,6 @@ Batch<Scalar> lane_sums(Batch<Scalar> (&vectors)[lanes<Scalar>]) {
   return sum;
 }
 
-// Rows of `a` whose sums add_sample_products keeps in registers beside the W transposed vectors
-// of b (tile.hpp).
-inline constexpr int sample_product_rows = tile::Traits::sample_product_rows;
-
 }  // namespace detail
 
 /// From this many rows of `a` on, add_sample_products transposes b's blocks (one pass over b for
@@ -225,7 +210,7 @@ void affine(const Scalar* weight, Index weight_stride, Index rows, const Scalar*
   if constexpr (simd::available<Scalar>) {
     const Index done = tile::for_sample_vectors<Scalar>(batch, [&](auto vectors, Index s) {
       constexpr int V = decltype(vectors)::value;
-      detail::for_row_blocks<detail::block_rows>(rows, [&](auto block, Index m0) {
+      detail::for_row_blocks<tile::Traits::affine_rows>(rows, [&](auto block, Index m0) {
         detail::affine_block<Scalar, decltype(block)::value, V>(
             weight, weight_stride, bias, in, inputs, input_count, out, batch, m0, s);
       });
@@ -255,7 +240,7 @@ void add_transposed_product(const Scalar* weight, Index weight_stride, Index row
                             const Scalar* in, Scalar* out, Index batch) {
   if constexpr (simd::available<Scalar>) {
     const Index done = tile::for_sample_vectors<Scalar>(batch, [&](auto vectors, Index s) {
-      detail::for_row_blocks<detail::transposed_block_rows>(rows, [&](auto block, Index m0) {
+      detail::for_row_blocks<tile::Traits::transposed_rows>(rows, [&](auto block, Index m0) {
         detail::transposed_block<Scalar, decltype(block)::value, decltype(vectors)::value>(
             weight, weight_stride, cols, in, out, batch, m0, s);
       });
@@ -292,7 +277,7 @@ void add_sample_products(const Scalar* a, Index a_rows, const Scalar* b, Index b
     if (a_rows >= transposing_rows && vectors > 0) {
       k_done = b_rows / W * W;
       for (Index k0 = 0; k0 < k_done; k0 += W)
-        detail::for_row_blocks<detail::sample_product_rows>(a_rows, [&](auto rows, Index m0) {
+        detail::for_row_blocks<tile::Traits::sample_product_rows>(a_rows, [&](auto rows, Index m0) {
           detail::sample_product_block<Scalar, decltype(rows)::value>(a, b, out, out_stride,
                                                                       vectors, batch, m0, k0);
         });

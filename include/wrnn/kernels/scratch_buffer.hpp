@@ -9,15 +9,11 @@
 
 namespace wrnn {
 
-/// A grow-only, 64-byte aligned scratch buffer for the SIMD kernels.
-///
-/// The kernels copy each ring into a padded row (so the wrap-around needs no modulo in the inner
-/// loop) and keep a few small work arrays. That memory comes from a ScratchBuffer which only ever
-/// grows: after the first call for the largest shape it has seen, a kernel call allocates
-/// nothing. A caller that must never allocate on its hot path (the streaming step) owns a
-/// ScratchBuffer and reserves circular_conv_scratch_size(shape) once; every other caller uses
-/// thread_scratch(), one buffer per thread and scalar type, so kernels running on several threads
-/// never share one.
+/// A grow-only, 64-byte aligned scratch buffer for the SIMD kernels (padded rings, packed
+/// samples, transformed tiles): after the first call for the largest shape it has seen, a kernel
+/// call allocates nothing. A caller that must never allocate (the streaming step) owns one and
+/// reserves the kernel's scratch size once; every other caller uses thread_scratch(), one buffer
+/// per thread and scalar type, so kernels running on several threads never share one.
 template <class Scalar>
 class ScratchBuffer {
  public:

@@ -1,13 +1,11 @@
 /// \file
-/// The register-tile engine every hand-written kernel is built from: the SIMD register of the
-/// build (Batch, lanes), one traits type that sizes every kernel's register tile for the
-/// target's vector register file (TileTraits, after the per-architecture gebp_traits of Eigen's
-/// matrix product), and the few operations a tile is made of: a fused multiply-add with one
-/// rounding everywhere, the rank-one update of an accumulator tile, the activated store of a
-/// tile's rows, and the compile-time sizes of the tiles at the edge of a block.
-///
-/// A kernel file then says only how its tile addresses memory (a padded copy of a ring, or whole
-/// rows of samples that wrap around the ring) and which passes it runs.
+/// The register-tile engine every hand-written kernel is built from: the build's SIMD register
+/// (Batch, lanes), one traits type that sizes every kernel's register tile for the target's
+/// register file (TileTraits, after the per-architecture gebp_traits of Eigen's matrix product),
+/// and what a tile is made of: fused multiply-adds rounded once everywhere, the rank-one update
+/// and accumulation of an accumulator tile, its activated store, and the compile-time sizes of
+/// the tiles at the edge of a block. A kernel file then says only how its tile addresses memory
+/// (a padded ring, rows of samples that wrap around the ring) and which passes it runs.
 #pragma once
 
 #include <Eigen/Core>
@@ -21,6 +19,19 @@
 
 #include "wrnn/core/activation.hpp"
 #include "wrnn/core/types.hpp"
+
+/// \def WRNN_KERNELS_BEGIN
+/// Opens a kernel file's body (WRNN_KERNELS_END closes it): GCC 12 reports the deliberately
+/// undefined registers of its own AVX-512 intrinsics (_mm512_undefined_ps, in xsimd's max, hadd
+/// and exp) as "maybe uninitialized" wherever they are inlined, a false positive silenced there.
+#if defined(__GNUC__) && !defined(__clang__)
+#define WRNN_KERNELS_BEGIN \
+  _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wmaybe-uninitialized\"")
+#define WRNN_KERNELS_END _Pragma("GCC diagnostic pop")
+#else
+#define WRNN_KERNELS_BEGIN
+#define WRNN_KERNELS_END
+#endif
 
 /// What the build's SIMD target offers the kernels (the tile engine itself is wrnn::tile).
 namespace wrnn::simd {
@@ -37,18 +48,13 @@ namespace wrnn::tile {
 
 template <class Scalar>
 using Batch = xsimd::batch<Scalar>;
-
 /// Scalars per SIMD register.
 template <class Scalar>
 inline constexpr Index lanes = static_cast<Index>(Batch<Scalar>::size);
 
-/// The vector register file of the target: 32 registers on AVX-512 and AArch64, 16 on SSE and
-/// AVX2 (the portable x86-64 build is SSE2).
-#if XSIMD_WITH_AVX512F || XSIMD_WITH_NEON64
-inline constexpr int vector_registers = 32;
-#else
-inline constexpr int vector_registers = 16;
-#endif
+/// The vector register file of the target: 32 registers on AVX-512 and AArch64, 16 on SSE (the
+/// portable x86-64 build) and AVX2.
+inline constexpr int vector_registers = XSIMD_WITH_AVX512F || XSIMD_WITH_NEON64 ? 32 : 16;
 
 /// Tile sizes common to every register file. Six output channels cover the copy task's C = 6 in
 /// one block and leave small remainders elsewhere; a k = 3 kernel's taps are one weight tile.

@@ -28,12 +28,10 @@
 /// so each output tile costs 6 C multiply-adds per channel instead of 12 C (direct: 4 units x 3
 /// taps x C), plus the transforms, whose cost does not grow with C. The backward to the state
 /// is the same with u'[c'][c][j] = u[c][c'][2 - j]; the backward to the weights is the
-/// transpose of the chain:
+/// transpose of the chain (row 1 of A is all ones: dM_1 is a tile's sum of g):
 ///
 ///     dM_x[c] = (A g[c])_x,   dU_x[c][c'] = sum over tiles and samples of dM_x[c] V_x[c'],
 ///     grad_u[c][c'][j] += sum_x G[x][j] dU_x[c][c'],   grad_b[c] += sum of dM_1[c]
-///
-/// (row 1 of A is all ones: dM_1 is a tile's sum of g).
 // clang-format on
 #pragma once
 

@@ -1,18 +1,12 @@
 /// \file
-/// The target-specific lane moves of the Winograd F(4, 3) kernels for states with each sample's
-/// values together (circular_conv_winograd.hpp): which builds have them, how many tiles a vector
-/// holds and in which lanes, and the shuffles that split a ring's units into the four phases of
-/// its tiles and merge them back. Everything lane-wise (the transforms, the channel mixing) is
-/// the tile engine's (tile.hpp, winograd_f43.hpp); only these moves need an instruction set, and
-/// each has one implementation for AVX-512 and one for AVX2 + FMA.
-///
-/// The tile order in a vector. AVX-512 keeps tile t in lane t. AVX2 splits 32 units into the
-/// four phases h[4t + p] with a 4 x 4 transpose inside each 128-bit half (unpack, then shuffle:
-/// six cheap in-half moves; a transpose that crossed the halves would need lane-crossing
-/// permutes, which cost three times as much on most AVX2 cores). The low half of unit vector k
-/// holds tile 2k and the high half tile 2k + 1, so the transpose leaves the tiles in the lane
-/// order 0 2 4 6 1 3 5 7. The lane-wise arithmetic does not care; the moves that pair a tile with
-/// its neighbour (the halo inputs) and the kernels' lanes past the last tile go through tile_lane.
+/// The lane moves of the column Winograd F(4, 3) kernels (circular_conv_winograd.hpp): which
+/// builds have them, how many tiles a vector holds and in which lanes, and the shuffles that
+/// split a ring's units into the four phases of its tiles and merge them back, one
+/// implementation for AVX-512 and one for AVX2 + FMA. AVX-512 keeps tile t in lane t. AVX2 splits
+/// 32 units with a 4 x 4 transpose inside each 128-bit half (six cheap in-half moves; crossing
+/// the halves costs three times as much), which leaves the tiles in the lane order
+/// 0 2 4 6 1 3 5 7: the lane-wise arithmetic does not care, the moves that pair a tile with its
+/// neighbour go through tile_lane.
 #pragma once
 
 #include <xsimd/xsimd.hpp>
