@@ -40,7 +40,7 @@ TEST_CASE("wave cell gradients match finite differences", "[gradients][wave]") {
 TEST_CASE("input projection gradients match finite differences for wide inputs",
           "[gradients][wave]") {
   // Up to 16 inputs the model projects per sample on a column-major copy of Wx, from 17 on with
-  // one GEMM per step (sequence_model.hpp, kNarrowInput): the other path, checked here.
+  // one GEMM per step (column_projection.hpp, narrow_input_limit): the other path, checked here.
   wrnn::WaveCellOptions options;
   options.input_size = 17;
   options.channels = 2;
@@ -54,7 +54,7 @@ TEST_CASE("input projection gradients match finite differences for wide inputs",
 TEST_CASE("input projection gradients match finite differences with many inputs in use",
           "[gradients][wave]") {
   // With samples in lanes and at least lanes::transposing_rows inputs not zero at a step, dWx
-  // takes one pass over dL/dp_t for all inputs (sequence_model.hpp, add_input_gradients); the
+  // takes one pass over dL/dp_t for all inputs (lane_projection.hpp, add_gradients); the
   // other tests use 3 inputs. Batch 19: two whole vectors of doubles and a remainder on AVX-512,
   // nine on SSE2; P = 10 rows, past one vector's transposed block.
   wrnn::WaveCellOptions options;

@@ -12,12 +12,20 @@
 /// none). Skipping x_j = 0 changes the result only where Wx or dp holds an Inf or NaN
 /// (Inf * 0 = NaN), which training would already have reported as a non-finite loss or gradient.
 ///
-/// Used by SequenceModel (narrow inputs, per sample of a batch) and StreamingWaveCell.
+/// Used by StreamingWaveCell, and by ColumnProjection: the input projection of a chunk of samples
+/// in columns (StateLayout::sample_columns) and its gradient, for SequenceModel.
 #pragma once
 
+#include "wrnn/core/parameter.hpp"
 #include "wrnn/core/types.hpp"
 
 namespace wrnn {
+
+/// Up to this many inputs d the projections of a chunk (ColumnProjection, LaneProjection) skip
+/// the inputs that are zero and keep dWx in a column-major accumulator; from d + 1 on they use one
+/// Eigen product per step. With a few inputs (10 in the copy task, 1 in sMNIST) Eigen's GEMM
+/// spends more time packing than multiplying.
+inline constexpr Index narrow_input_limit = 16;
 
 /// p = bias + weight_columns * x, skipping zero x_j. weight_columns: P x d column-major; x: d
 /// values; p: a P-vector expression.
@@ -58,5 +66,88 @@ void add_column_gradient(const Scalar* x, const Grad& grad_p, Matrix<Scalar>& gr
   for (Index j = 0; j < grad_columns.cols(); ++j)
     if (x[j] != Scalar(0)) grad_columns.col(j).noalias() += x[j] * grad_p;
 }
+
+/// The input projection of a chunk of samples in columns, and its gradient, for SequenceModel
+/// (input_projection.hpp gives the interface it shares with LaneProjection):
+///
+///     p = Wx x + bx                      x: d x b, p: P x b column-major (a column is a sample)
+///     dWx += dp x^T,  dbx += sum over the samples of dp
+///
+/// Narrow inputs (d <= narrow_input_limit): per sample on a column-major copy of Wx made before
+/// each forward (project_on_columns), dWx per sample into a column-major accumulator per chunk
+/// (add_column_gradient), added to the row-major gradient once, at the end of the sweep. Wider
+/// inputs: one Eigen product per step.
+template <class Scalar>
+class ColumnProjection {
+ public:
+  using Map = MatrixMap<Scalar>;            ///< A P x b block of p or dp, samples in columns.
+  using ConstMap = ConstMatrixMap<Scalar>;  ///< A read-only P x b block.
+
+  /// A chunk's scratch: the narrow inputs' dWx accumulator.
+  class Workspace {
+    friend class ColumnProjection;
+    Matrix<Scalar> grad_weight_columns;  // P x d: dWx column-major (narrow inputs)
+  };
+
+  /// The projection of d = `input_size` inputs onto P = `projection_size` rows.
+  ColumnProjection(Index input_size, Index projection_size)
+      : input_size_(input_size), projection_size_(projection_size) {}
+
+  /// Sizes a chunk's scratch for b samples.
+  void plan(Workspace& w, Index /*b*/) const {
+    if (narrow()) w.grad_weight_columns.resize(projection_size_, input_size_);
+  }
+
+  /// Before a forward: Wx copied column-major (narrow inputs), which forward() then projects with
+  /// until the next load(), also when a reverse sweep recomputes a checkpoint segment.
+  void load(const Parameter<Scalar>& weight) {
+    if (narrow()) weight_columns_ = weight.matrix();
+  }
+
+  /// p = Wx x + bx for one step of a chunk, each value of p written once.
+  void forward(const Parameter<Scalar>& weight, const Parameter<Scalar>& bias,
+               ConstMatrixMap<Scalar> x, Map p, Workspace& /*w*/) const {
+    if (!narrow()) {
+      p.colwise() = bias.value;
+      p.noalias() += weight.matrix() * x;
+      return;
+    }
+    for (Index i = 0; i < x.cols(); ++i)
+      project_on_columns(weight_columns_, bias.value, x.col(i).data(), p.col(i));
+  }
+
+  /// Before a reverse sweep: the chunk's accumulator to zero.
+  void begin_backward(Workspace& w) const {
+    if (narrow()) w.grad_weight_columns.setZero();
+  }
+
+  /// dWx += dp x^T into `grad_weight` (P x d row-major) and dbx += the sum of dp over the samples
+  /// into `grad_bias`, for one step of a chunk; either may be null (a frozen parameter: skipped).
+  /// Narrow inputs go into the chunk's accumulator instead of grad_weight.
+  void add_gradients(ConstMatrixMap<Scalar> x, ConstMap grad_p, Scalar* grad_weight,
+                     Scalar* grad_bias, Workspace& w) const {
+    const Index P = grad_p.rows();
+    if (grad_bias != nullptr) VectorMap<Scalar>(grad_bias, P) += grad_p.rowwise().sum();
+    if (grad_weight == nullptr) return;
+    if (!narrow()) {
+      RowMatrixMap<Scalar>(grad_weight, P, input_size_).noalias() += grad_p * x.transpose();
+      return;
+    }
+    for (Index i = 0; i < x.cols(); ++i)
+      add_column_gradient(x.col(i).data(), grad_p.col(i), w.grad_weight_columns);
+  }
+
+  /// After a reverse sweep: the chunk's accumulator into `grad_weight` (null: frozen, skipped).
+  void end_backward(Scalar* grad_weight, const Workspace& w) const {
+    if (narrow() && grad_weight != nullptr)
+      RowMatrixMap<Scalar>(grad_weight, projection_size_, input_size_) += w.grad_weight_columns;
+  }
+
+ private:
+  bool narrow() const { return input_size_ <= narrow_input_limit; }
+
+  Index input_size_, projection_size_;
+  Matrix<Scalar> weight_columns_;  // Wx column-major, for forward() (narrow inputs)
+};
 
 }  // namespace wrnn

@@ -176,7 +176,8 @@ class BatchStepper {
       for (Index j = 0; j < x.rows(); ++j)
         if (x(j, 0) != Scalar(0)) p.noalias() += x(j, 0) * weight.col(j);
     } else if constexpr (state_layout == StateLayout::sample_lanes) {
-      // As SequenceModel::project_step: the rows of inputs that are not zero in every agent.
+      // As LaneProjection::forward (lane_projection.hpp): the rows of inputs that are not zero
+      // in every agent.
       chunk.input_rows = x;
       chunk.active_inputs.clear();
       for (Index j = 0; j < x.rows(); ++j)

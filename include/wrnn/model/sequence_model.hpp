@@ -8,14 +8,13 @@
 #include <string>
 #include <vector>
 
-#include "wrnn/cells/column_projection.hpp"
+#include "wrnn/cells/input_projection.hpp"
 #include "wrnn/core/error.hpp"
 #include "wrnn/core/parameter.hpp"
 #include "wrnn/core/rng.hpp"
 #include "wrnn/core/sequence.hpp"
 #include "wrnn/core/state_layout.hpp"
 #include "wrnn/core/thread_pool.hpp"
-#include "wrnn/kernels/lane_products.hpp"
 #include "wrnn/model/readout.hpp"
 
 namespace wrnn {
@@ -101,6 +100,7 @@ class SequenceModel {
   SequenceModel(const CellOptions& cell_options, const ReadoutOptions& readout_options,
                 ModelOptions model_options = {})
       : cell_(cell_options),
+        projection_(cell_.input_size(), cell_.projection_size()),
         readout_(readout_options, cell_.output_size()),
         model_options_(with_pool(std::move(model_options))),
         step_hidden_(Vector<Scalar>::Zero(readout_.hidden_size())) {
@@ -118,6 +118,7 @@ class SequenceModel {
   /// factory can return a model). `other` may then only be destroyed or assigned to.
   SequenceModel(SequenceModel&& other)
       : cell_(std::move(other.cell_)),
+        projection_(std::move(other.projection_)),
         readout_(std::move(other.readout_)),
         model_options_(std::move(other.model_options_)),
         step_hidden_(std::move(other.step_hidden_)) {
@@ -127,6 +128,7 @@ class SequenceModel {
   SequenceModel& operator=(SequenceModel&& other) {
     if (this == &other) return *this;
     cell_ = std::move(other.cell_);
+    projection_ = std::move(other.projection_);
     readout_ = std::move(other.readout_);
     model_options_ = std::move(other.model_options_);
     step_hidden_ = std::move(other.step_hidden_);
@@ -351,17 +353,16 @@ class SequenceModel {
  private:
   using StateMap = typename LayoutMaps<Scalar, state_layout>::Map;
   using ConstStateMap = typename LayoutMaps<Scalar, state_layout>::ConstMap;
+  using Projection = InputProjection<Scalar, state_layout>;
 
   // Every matrix marked [layout] holds blocks of b columns in the cell's state_layout: block m
   // of an R-row matrix is the R*b scalars from m*R*b on, an R x b matrix column- or row-major.
   // The others are column-major.
   struct Chunk {
-    Index first = 0, size = 0;         // samples [first, first + size) of the batch
-    Matrix<Scalar> inputs;             // d x T*b: this chunk's inputs, kept for dWx (tape only)
-    RowMatrix<Scalar> input_rows;      // d x b: x_t, a row per input (sample_lanes, narrow inputs)
-    std::vector<Index> active_inputs;  // the rows of input_rows that are not all zero
-    Vector<Scalar> ones;               // b ones: sums over samples as products (sample_lanes)
-    Matrix<Scalar> projected;          // P x b [layout]: p_t = Wx x_t + bx (unless P == S, below)
+    Index first = 0, size = 0;  // samples [first, first + size) of the batch
+    Matrix<Scalar> inputs;      // d x T*b: this chunk's inputs, kept for dWx (tape only)
+    typename Projection::Workspace projection;  // the input projection's scratch
+    Matrix<Scalar> projected;       // P x b [layout]: p_t = Wx x_t + bx (unless P == S, below)
     Matrix<Scalar> states;          // S x slots*b [layout]: h_0 .. h_T, or checkpoints + a segment
     Matrix<Scalar> tape;            // cell's extra tape x T*b [layout] (see tape_slot)
     Index resident_segment = -1;    // the checkpoint segment whose states are in place
@@ -372,7 +373,6 @@ class SequenceModel {
     Matrix<Scalar> grad_readout_hidden;          // readout hidden x b [layout]
     Matrix<Scalar> grad_projected;               // P x b [layout]: dL/dp_t
     Matrix<Scalar> grad_state, grad_state_prev;  // S x b [layout]: dL/dh_t, dL/dh_{t-1}
-    Matrix<Scalar> grad_input_weight_columns;    // P x d: dWx column-major (narrow inputs)
     std::vector<Vector<Scalar>> grads;  // per-parameter gradient of this chunk (several chunks)
 
     std::vector<Scalar*> grad_pointers() {
@@ -410,7 +410,6 @@ class SequenceModel {
     parameters_ = std::move(other.parameters_);
     cell_parameter_count_ = other.cell_parameter_count_;
     chunks_ = std::move(other.chunks_);
-    input_weight_columns_ = std::move(other.input_weight_columns_);
     outputs_ = std::move(other.outputs_);
     steps_ = other.steps_;
     batch_ = other.batch_;
@@ -458,42 +457,6 @@ class SequenceModel {
   // Whether p_t goes straight into h_t's slot of the tape (cells whose projection is the size of
   // their state; their forward_step accepts projected aliasing state_next).
   bool projects_into_states() const { return cell_.projection_size() == cell_.state_size(); }
-
-  // Up to this many inputs per step the projection runs per sample on a column-major copy of Wx
-  // (see project_step).
-  static constexpr Index kNarrowInput = 16;
-  bool narrow_input() const { return cell_.input_size() <= kNarrowInput; }
-
-  // p = Wx x + bx for one step of a chunk (x: d x b, p: P x b), each value written once.
-  void project_step(Chunk& chunk, ConstMatrixMap<Scalar> x, StateMap p) const {
-    const Vector<Scalar>& bias = cell_.input_bias().value;
-    if (!narrow_input()) {
-      p.colwise() = bias;
-      p.noalias() += cell_.input_weight().matrix() * x;
-    } else if constexpr (state_layout == StateLayout::sample_columns) {
-      // With a few inputs (10 in the copy task, 1 in sMNIST) Eigen's GEMM spends more time
-      // packing than multiplying: per sample on the column-major copy (column_projection.hpp).
-      for (Index i = 0; i < x.cols(); ++i)
-        project_on_columns(input_weight_columns_, bias, x.col(i).data(), p.col(i));
-    } else {
-      // Samples in lanes: row u of p is b[u] plus Wx[u][j] times row j of x for each input j
-      // that is not zero in every sample (column_projection.hpp says why skipping pays).
-      const Index active = nonzero_input_rows(chunk, x);
-      lanes::affine(cell_.input_weight().value.data(), cell_.input_size(), p.rows(), bias.data(),
-                    chunk.input_rows.data(), chunk.active_inputs.data(), active, p.data(),
-                    x.cols());
-    }
-  }
-
-  // Copies x (d x b) into the chunk's rows of inputs and lists the inputs that are not zero in
-  // every sample (samples in lanes, narrow inputs). Returns how many there are.
-  static Index nonzero_input_rows(Chunk& chunk, ConstMatrixMap<Scalar> x) {
-    chunk.input_rows = x;
-    chunk.active_inputs.clear();
-    for (Index j = 0; j < x.rows(); ++j)
-      if (!chunk.input_rows.row(j).isZero(0)) chunk.active_inputs.push_back(j);
-    return static_cast<Index>(chunk.active_inputs.size());
-  }
 
   // Zeroes a chunk's gradient buffers, each the size of its parameter's .grad (none while the
   // parameter is frozen, so its pointer is null and the sweep skips it).
@@ -546,12 +509,7 @@ class SequenceModel {
       chunk.grad_projected.resize(P, b);
       chunk.grad_state.resize(cell_.state_size(), b);
       chunk.grad_state_prev.resize(cell_.state_size(), b);
-      if (narrow_input()) chunk.grad_input_weight_columns.resize(P, cell_.input_size());
-      if (state_layout == StateLayout::sample_lanes) chunk.ones.setOnes(b);
-      if (narrow_input() && state_layout == StateLayout::sample_lanes) {
-        chunk.input_rows.resize(cell_.input_size(), b);
-        chunk.active_inputs.reserve(static_cast<std::size_t>(cell_.input_size()));
-      }
+      projection_.plan(chunk.projection, b);
       if (chunk_count > 1)
         for (auto& named : parameters_)
           chunk.grads.push_back(Vector<Scalar>::Zero(named.parameter->grad.size()));
@@ -623,7 +581,7 @@ class SequenceModel {
     has_tape_ = false;  // until this forward has finished
     plan_chunks(inputs.steps(), inputs.batch(), with_tape, first,
                 end < 0 ? chunk_count_for(inputs.batch()) : end);
-    if (narrow_input()) input_weight_columns_ = cell_.input_weight().matrix();
+    projection_.load(cell_.input_weight());
     outputs_.resize(readout_.output_size(), output_steps() * batch_);
     thread_pool().parallel_for(run_end_ - run_first_, [&](Index c) {
       forward_chunk(chunks_[static_cast<std::size_t>(run_first_ + c)], inputs);
@@ -663,7 +621,7 @@ class SequenceModel {
     // Where p_t has the state's size (wave, dense) it is written straight into h_t's slot and
     // the cell turns it into h_t in place: no separate buffer and no copy.
     StateMap projected = projects_into_states() ? state : whole_state_block(chunk.projected);
-    project_step(chunk, x, projected);
+    projection_.forward(cell_.input_weight(), cell_.input_bias(), x, projected, chunk.projection);
     cell_.forward_step(ConstStateMap(projected.data(), projected.rows(), b),
                        const_state_block(chunk.states, state_slot(t - 1) * b, b), state,
                        state_block(chunk.tape, tape_slot(t) * b, b));
@@ -686,17 +644,13 @@ class SequenceModel {
     const Index b = chunk.size;
     Scalar* const* cell_grads = grads.data();
     Scalar* const* readout_grads = grads.data() + cell_parameter_count_;
-    const Parameter<Scalar>& input_weight = cell_.input_weight();
-    RowMatrixMap<Scalar> grad_input_weight(cell_grads[0], input_weight.shape[0],
-                                           input_weight.shape[1]);
-    VectorMap<Scalar> grad_input_bias(cell_grads[1], input_weight.shape[0]);
 
     for (Index block = 0; block < output_steps(); ++block)
       state_block(chunk.grad_outputs, block * b, b) =
           grad_outputs.middleCols(block * batch_ + chunk.first, b);
     const Index visible = cell_.output_size();
     chunk.grad_state.setZero();
-    if (narrow_input()) chunk.grad_input_weight_columns.setZero();
+    projection_.begin_backward(chunk.projection);
     for (Index t = steps_; t >= 1; --t) {
       if (segment_of(t) != chunk.resident_segment) recompute_segment(chunk, segment_of(t));
       // h_{t-1} was written by the forward long ago and left the caches (the tape is 40 MB at
@@ -721,69 +675,23 @@ class SequenceModel {
                           whole_state_block(chunk.grad_state),
                           whole_state_block(chunk.grad_projected),
                           whole_state_block(chunk.grad_state_prev), cell_grads);
-      if (cell_grads[0] != nullptr || cell_grads[1] != nullptr)  // null: frozen
-        add_input_gradients(chunk, const_columns(chunk.inputs, (t - 1) * b, b), grad_input_weight,
-                            grad_input_bias);
+      // dWx += dL/dp_t x_t^T, dbx += sum dL/dp_t (cell_grads[0] and [1]; null when frozen).
+      projection_.add_gradients(const_columns(chunk.inputs, (t - 1) * b, b),
+                                const_state_block(chunk.grad_projected, 0, b), cell_grads[0],
+                                cell_grads[1], chunk.projection);
       chunk.grad_state.swap(chunk.grad_state_prev);
     }
-    if (narrow_input() && cell_grads[0] != nullptr)
-      grad_input_weight += chunk.grad_input_weight_columns;
-  }
-
-  // dWx += dL/dp_t x_t^T and dbx += the sum of dL/dp_t over the samples, for one step of a
-  // chunk. Narrow inputs (see project_step) go into the chunk's column-major accumulator (added
-  // to the row-major gradient once, at the end of the sweep): per sample with samples in
-  // columns; with samples in lanes per input that is not zero in every sample, or all inputs in
-  // one pass from lanes::transposing_rows of them on.
-  void add_input_gradients(Chunk& chunk, ConstMatrixMap<Scalar> x,
-                           RowMatrixMap<Scalar> grad_input_weight,
-                           VectorMap<Scalar> grad_input_bias) const {
-    const ConstStateMap grad_projected(chunk.grad_projected.data(), chunk.grad_projected.rows(),
-                                       chunk.size);
-    if (grad_input_bias.data() != nullptr) {  // null: the bias is frozen
-      if constexpr (state_layout == StateLayout::sample_lanes)
-        lanes::add_sample_products(chunk.ones.data(), 1, grad_projected.data(),
-                                   grad_projected.rows(), grad_input_bias.data(),
-                                   grad_projected.rows(), chunk.size);
-      else
-        grad_input_bias += grad_projected.rowwise().sum();
-    }
-    if (grad_input_weight.data() == nullptr) return;  // the weight is frozen
-    if (!narrow_input()) {
-      grad_input_weight.noalias() += grad_projected * x.transpose();
-    } else if constexpr (state_layout == StateLayout::sample_columns) {
-      for (Index i = 0; i < x.cols(); ++i)
-        add_column_gradient(x.col(i).data(), chunk.grad_projected.col(i),
-                            chunk.grad_input_weight_columns);
-    } else {
-      const Index active = nonzero_input_rows(chunk, x), P = grad_projected.rows();
-      if (active >= lanes::transposing_rows) {
-        // Four or more inputs in use at this step: one pass over dL/dp_t for all d rows of x_t
-        // (its zero rows add nothing) instead of a pass per input. At d = 10, P = 600, b = 32
-        // (the copy shape, 10 symbols in use) 6.4-7.1 -> 3.2-3.6 us per chunk and step (a
-        // throwaway timing loop, minimum of 50). The copy task's own inputs use one or two
-        // symbols a step after the first ten: those keep the pass per input.
-        lanes::add_sample_products(chunk.input_rows.data(), chunk.input_rows.rows(),
-                                   grad_projected.data(), P, chunk.grad_input_weight_columns.data(),
-                                   P, chunk.size);
-      } else {
-        for (Index a = 0; a < active; ++a) {
-          const Index j = chunk.active_inputs[static_cast<std::size_t>(a)];
-          lanes::add_sample_products(chunk.input_rows.row(j).data(), 1, grad_projected.data(), P,
-                                     chunk.grad_input_weight_columns.col(j).data(), P, chunk.size);
-        }
-      }
-    }
+    projection_.end_backward(cell_grads[0], chunk.projection);
   }
 
   Cell cell_;
+  Projection projection_;  // p_t = Wx x_t + bx and its gradient, in the cell's state layout
   Readout<Scalar> readout_;
   ModelOptions model_options_;
   ParameterList<Scalar> parameters_;
   std::size_t cell_parameter_count_ = 0;  // the cell's parameters come first in parameters_
   std::vector<Chunk> chunks_;
   Vector<Scalar> step_hidden_;  // the MLP readout's hidden layer for step() (empty for linear)
-  Matrix<Scalar> input_weight_columns_;  // Wx column-major, for project_step (narrow inputs)
   Matrix<Scalar> outputs_;
   Index steps_ = 0, batch_ = 0;
   Index run_first_ = 0, run_end_ = 0;  // the chunks the last forward ran (the others: no workspace)
