@@ -7,6 +7,7 @@
 //   DIR/<model>_space_time.png   units (down) x time (right), one panel per channel
 //   DIR/<model>_spectrum.png     2-D spectrum normalised by time-shuffled copies
 //   DIR/<model>_animation.gif    the rings over time
+//   DIR/wave_kernels.png         the wRNN's trained kernel, one panel per channel pair
 //
 // Wave speed, verdict and diagonal power come from wrnn::analysis (docs/analysis.md). The iRNN's
 // N hidden units have no ring order of their own; they are drawn and measured as one ring of N
@@ -345,6 +346,12 @@ inline void write_html(const std::string& path, const GalleryOptions& options,
            << row.suffix << "\" alt=\"" << m->title << " " << row.heading << "\"></figure>\n";
     html << "</div>\n";
   }
+  // The iRNN's U is a dense N x N matrix with no kernel to draw.
+  html << "<h2>Recurrent kernel</h2>\n<p>the wRNN's trained kernel u, one panel per (output, "
+          "input) channel pair, taps -k/2..k/2 left to right; the shift init starts with one tap "
+          "right of centre on the diagonal panels</p>\n<figure><figcaption>"
+       << wave.title << "</figcaption><img src=\"wave_kernels.png\" alt=\"" << wave.title
+       << " kernels\"></figure>\n";
   char seconds[32];
   std::snprintf(seconds, sizeof seconds, "%.1f", total_seconds);
   html << "<p><small>Made by examples/wave_gallery in " << seconds << " s with " << options.threads
@@ -374,6 +381,9 @@ int run_gallery(const GalleryOptions& options, const Task& task) {
                                InputInit::solo};
     SequenceModel<WaveCell<float>> model(cell, readout, model_options);
     wave_result = train_and_draw(model, task, test, options, wave_result);
+    analysis::write_kernel_png(options.out_dir + "/wave_kernels.png",
+                               model.cell().recurrent_weight().value, options.channels, 1,
+                               options.kernel_size);
   }
 
   ModelResult irnn_result;
@@ -510,6 +520,7 @@ inline int gallery_main(int argc, char** argv) {
       for (const char* model : {"wave", "irnn"})
         for (const char* suffix : {"_space_time.png", "_spectrum.png", "_animation.gif"})
           files.push_back(std::string(model) + suffix);
+      files.push_back("wave_kernels.png");
       prepare_output_folder("--out", options.out_dir, files);
       return run_gallery(options, task);
     };
