@@ -250,15 +250,15 @@ class SequenceModel {
   /// process runs its share of the chunks; wrnn/mpi/data_parallel.hpp): their columns of the
   /// returned outputs are what forward() gives them, bit for bit, the other columns are not set,
   /// and only these chunks get a workspace. backward_chunks() follows it, not backward().
-  /// 	hrows ShapeError when the inputs' d is not the cell's input size.
-  /// 	hrows ValueError unless 0 <= first <= end <= chunk_count_for(batch).
+  /// \throws ShapeError when the inputs' d is not the cell's input size.
+  /// \throws ValueError unless 0 <= first <= end <= chunk_count_for(batch).
   const Matrix<Scalar>& forward_chunks(const Sequence<Scalar>& inputs, Index first, Index end) {
     run_forward(inputs, true, checked_chunk_range(inputs.batch(), first, end), end);
     return outputs_;
   }
 
   /// infer() over chunks [first, end) of the batch only (see forward_chunks()).
-  /// 	hrows ShapeError, ValueError as forward_chunks().
+  /// \throws ShapeError, ValueError as forward_chunks().
   const Matrix<Scalar>& infer_chunks(const Sequence<Scalar>& inputs, Index first, Index end) {
     run_forward(inputs, false, checked_chunk_range(inputs.batch(), first, end), end);
     return outputs_;
@@ -268,8 +268,8 @@ class SequenceModel {
   /// own gradient buffers (chunk_gradient()); the parameters' .grad are left alone. backward()
   /// is these buffers added to .grad in chunk order, so a caller that adds every chunk's buffers
   /// in chunk order gets backward()'s sums bit for bit.
-  /// 	hrows Error when no forward with a tape came before.
-  /// 	hrows ShapeError when grad_outputs is not the shape of the outputs.
+  /// \throws Error when no forward with a tape came before.
+  /// \throws ShapeError when grad_outputs is not the shape of the outputs.
   void backward_chunks(const Matrix<Scalar>& grad_outputs) {
     if (!has_tape_) throw Error("SequenceModel::backward_chunks: call forward_chunks first");
     require_size("SequenceModel::backward_chunks gradient rows", outputs_.rows(),
@@ -288,7 +288,7 @@ class SequenceModel {
 
   /// Chunk `chunk`'s gradient of parameter `parameter` (an index into parameters()) from the last
   /// backward_chunks().
-  /// 	hrows ValueError when that chunk did not run or there is no such parameter.
+  /// \throws ValueError when that chunk did not run or there is no such parameter.
   const Vector<Scalar>& chunk_gradient(Index chunk, std::size_t parameter) const {
     if (chunk < run_first_ || chunk >= run_end_ || parameter >= parameters_.size() ||
         chunks_[static_cast<std::size_t>(chunk)].grads.size() != parameters_.size())
