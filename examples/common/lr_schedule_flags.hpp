@@ -23,12 +23,14 @@
 
 namespace wrnn::examples {
 
-// The flags. `unit` is what the schedule counts ("step" or "epoch"); `kinds` lists the values of
-// --lr-scheduler with the program's default first.
+// The flags. `unit` is what the schedule counts ("step" or "epoch"); `total_default` says what
+// onecycle's length is without --lr-total-steps.
 template <class Options>
-void add_lr_schedule_flags(CLI::App& app, Options& options, const std::string& unit) {
+void add_lr_schedule_flags(CLI::App& app, Options& options, const std::string& unit,
+                           const std::string& total_default) {
   app.add_option("--lr-scheduler", options.lr_scheduler,
-                 "learning-rate schedule, stepped every " + unit +
+                 "learning-rate schedule, stepped once per " +
+                     (unit == "step" ? std::string("training step") : unit) +
                      ": constant, step (--lr-drop-every, --lr-drop-factor), exponential "
                      "(--lr-gamma), cosine (--lr-t-max), onecycle (--lr-max, --lr-total-steps; "
                      "Adam's beta1 cycles too) or plateau (--lr-drop-factor, --lr-patience, "
@@ -52,10 +54,9 @@ void add_lr_schedule_flags(CLI::App& app, Options& options, const std::string& u
                  "onecycle: the peak learning rate (0: --lr, as the authors)")
       ->capture_default_str()
       ->transform(finite_number());
-  add_integer_option<long long>(
-      app, "--lr-total-steps", options.lr_total_steps,
-      "onecycle: the cycle's length in " + unit +
-          "s, at least the run's (0: the default, see docs/model.md; OneCycleLR)");
+  add_integer_option<long long>(app, "--lr-total-steps", options.lr_total_steps,
+                                "onecycle: the cycle's length in " + unit +
+                                    "s, at least the run's (0: " + total_default + "; OneCycleLR)");
   add_integer_option<long long>(
       app, "--lr-patience", options.lr_patience,
       "plateau: evaluations without improvement before the rate drops (ReduceLROnPlateau)");

@@ -609,7 +609,7 @@ int memory_task_main(int argc, char** argv, const std::string& task_name, Index 
   add_model_flags(app, options);
   add_readout_flags(app, options);
   add_freeze_flags(app, options);
-  add_lr_schedule_flags(app, options, "step");
+  add_lr_schedule_flags(app, options, "step", "--steps");
   add_integer_option<Index>(app, "--T", options.length,
                             task_name == "copy" ? "gap T: sequences have T + m steps (m: --mem-len)"
                                                 : "sequence length T");

@@ -703,7 +703,8 @@ inline int seq_image_main(int argc, char** argv) {
       "validation)");
   add_integer_option<Index>(app, "--eval-batch", options.eval_batch,
                             "evaluation batch size (results do not depend on it)");
-  add_lr_schedule_flags(app, options, "epoch");
+  add_lr_schedule_flags(app, options, "epoch",
+                        "batches per epoch x --epochs, the authors', though stepped per epoch");
   add_integer_option<std::uint64_t>(
       app, "--seed", options.seed,
       "seed of the train/validation split, the psMNIST permutation (or nsCIFAR-10 "
