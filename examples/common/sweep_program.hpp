@@ -271,7 +271,7 @@ inline int run_sweep(const mpi::Environment& mpi, const SweepOptions& options) {
 
   // Rank 0: the output folder, the runs finished before, and which are left.
   const RootOutcome pending = decide_on_root(mpi, [&] {
-    prepare_output_folder("--out", out.string(), {"summary.csv", "summary.md"});
+    prepare_output_folder("--out", out.string(), {"summary.csv", "summary.markdown"});
     RootOutcome outcome;
     for (std::size_t i = 0; i < plan.runs.size(); ++i) {
       const RunFiles files{out / plan.runs[i].name};
@@ -286,11 +286,14 @@ inline int run_sweep(const mpi::Environment& mpi, const SweepOptions& options) {
 
   const long long threads = threads_per_run(options, ranks_on_this_node(mpi));
   if (mpi.is_root())
-    std::cerr << kProgram << ": " << plan.runs.size() << " runs of " << plan.program.name << ", "
+    std::cerr << kProgram << ": " << plan.runs.size()
+              << (plan.runs.size() == 1 ? " run of " : " runs of ") << plan.program.name << ", "
               << plan.runs.size() - pending.numbers.size() << " finished before, "
               << pending.numbers.size() << " to run on " << mpi.size()
               << (mpi.size() == 1 ? " rank" : " ranks")
-              << (threads > 0 ? detail::concat(", ", threads, " threads each") : std::string())
+              << (threads > 0 ? detail::concat(", ", threads, threads == 1 ? " thread" : " threads",
+                                               " each")
+                              : std::string())
               << "; each run's output in " << (out / "<run>" / "log.txt").string() << std::endl;
 
   {
@@ -324,7 +327,7 @@ inline int run_sweep(const mpi::Environment& mpi, const SweepOptions& options) {
     const auto records = write_summary(out, plan.grid, plan.program, plan.runs, plots_drawn);
     const auto failed = std::count_if(records.begin(), records.end(),
                                       [](const RunRecord& r) { return r.state != "done"; });
-    std::cerr << kProgram << ": summary in " << (out / "summary.md").string() << " and "
+    std::cerr << kProgram << ": summary in " << (out / "summary.markdown").string() << " and "
               << (out / "summary.csv").string();
     if (plots_drawn && std::filesystem::exists(out / "plots"))
       std::cerr << ", plots in " << (out / "plots").string();
@@ -333,10 +336,11 @@ inline int run_sweep(const mpi::Environment& mpi, const SweepOptions& options) {
                 << (out / "plots").string() << ")";
     std::cerr << std::endl;
     if (failed == 0) return RootOutcome{};
-    return RootOutcome{kExitFailure,
-                       detail::concat(failed, " of ", records.size(),
-                                      " runs failed; their errors are in summary.md"),
-                       {}};
+    return RootOutcome{
+        kExitFailure,
+        detail::concat(failed, " of ", records.size(), " runs failed; their errors are in ",
+                       (out / "summary.markdown").string()),
+        {}};
   });
   return summary.status == 0 ? 0 : fail(summary);
 }

@@ -1,8 +1,8 @@
 // A sweep's summary, written by rank 0 when every run has ended: DIR/summary.csv (every run, every
-// parameter, its result or its error), DIR/summary.md (the same as a markdown table, the swept
-// parameters only) and DIR/plots/<parameter>.png for each swept parameter (the final test loss of
-// every run against that parameter's value; for the adding task also the step it was solved at),
-// drawn by gnuplot from the .dat and .gp files written beside them.
+// parameter, its result or its error), DIR/summary.markdown (the same as a markdown table, the
+// swept parameters only) and DIR/plots/<parameter>.png for each swept parameter (the final test
+// loss of every run against that parameter's value; for the adding task also the step it was solved
+// at), drawn by gnuplot from the .dat and .gp files written beside them.
 #pragma once
 
 #include <algorithm>
@@ -62,6 +62,16 @@ inline std::string cell(const std::optional<nlohmann::json>& results, const char
   if (!results || !results->contains(key) || (*results)[key].is_null()) return "";
   const nlohmann::json& value = (*results)[key];
   return value.is_string() ? value.get<std::string>() : value.dump();
+}
+
+// A number of the markdown table to three significant digits (the CSV keeps every digit).
+inline std::string short_number(const std::string& text) {
+  char* end = nullptr;
+  const double value = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0') return text;
+  char formatted[32];
+  std::snprintf(formatted, sizeof formatted, "%.3g", value);
+  return formatted;
 }
 
 inline std::string csv_field(const std::string& text) {
@@ -134,7 +144,8 @@ inline void write_summary_markdown(const std::filesystem::path& path, const Grid
                                    const Program& program, const std::vector<RunRecord>& records) {
   using summary_internal::markdown_field;
   std::ostringstream md;
-  md << "# Sweep of " << program.name << ": " << records.size() << " runs\n\n";
+  md << "# Sweep of " << program.name << ": " << records.size()
+     << (records.size() == 1 ? " run\n\n" : " runs\n\n");
   const auto count = [&](const char* state) {
     return std::count_if(records.begin(), records.end(),
                          [&](const RunRecord& r) { return r.state == state; });
@@ -160,8 +171,11 @@ inline void write_summary_markdown(const std::filesystem::path& path, const Grid
     md << "| " << markdown_field(record.run->name) << " |";
     for (std::size_t a = 0; a < grid.axes.size(); ++a)
       if (grid.axes[a].swept()) md << ' ' << record.run->parameters[a].second << " |";
-    md << ' ' << record.state << " | " << summary_internal::cell(record.results, "final_train_loss")
-       << " | " << summary_internal::cell(record.results, "final_test_loss") << " |";
+    md << ' ' << record.state << " | "
+       << summary_internal::short_number(summary_internal::cell(record.results, "final_train_loss"))
+       << " | "
+       << summary_internal::short_number(summary_internal::cell(record.results, "final_test_loss"))
+       << " |";
     if (program.task == "adding") {
       const std::string solved = summary_internal::cell(record.results, "solved_step");
       md << ' ' << (record.results && solved.empty() ? "not solved" : solved) << " |";
@@ -175,7 +189,8 @@ inline void write_summary_markdown(const std::filesystem::path& path, const Grid
 
 // One plot: `metric` of every finished run against the value of swept axis `a`. Writes
 // <stem>.dat and <stem>.gp in `folder` and runs gnuplot on the script; returns false when gnuplot
-// could not draw it (not installed, or it failed), leaving the script to run by hand.
+// could not draw it (not installed, or it failed), leaving the script to run by hand. No plot
+// when no run has the metric (every run failed, or none solved the adding task).
 inline bool write_axis_plot(const std::filesystem::path& folder, const Grid& grid, std::size_t a,
                             const std::vector<RunRecord>& records, const char* metric,
                             const std::string& label, const std::string& stem) {
@@ -191,6 +206,7 @@ inline bool write_axis_plot(const std::filesystem::path& folder, const Grid& gri
   const bool log_x = numeric && smallest > 0 && largest / smallest >= 100;
   std::ostringstream data;
   data.precision(9);
+  std::size_t points = 0;
   data << "# " << axis.name << " (" << (numeric ? "value" : "index of the value") << ") " << metric
        << " run\n";
   for (const RunRecord& record : records) {
@@ -202,9 +218,13 @@ inline bool write_axis_plot(const std::filesystem::path& folder, const Grid& gri
         std::find(axis.values.begin(), axis.values.end(), x_text) - axis.values.begin());
     data << (numeric ? x_text : std::to_string(index)) << ' ' << *value << ' ' << record.run->name
          << '\n';
+    ++points;
   }
   const std::filesystem::path dat = folder / (stem + ".dat"), png = folder / (stem + ".png"),
                               script = folder / (stem + ".gp");
+  std::error_code ignored;
+  std::filesystem::remove(png, ignored);  // a plot of an earlier start
+  if (points == 0) return true;           // no finished run has this metric: nothing to draw
   write_text_file(dat.string(), data.str());
   std::ostringstream gp;
   gp << "set terminal pngcairo size 800,520 noenhanced font ',11'\n"
@@ -228,15 +248,15 @@ inline bool write_axis_plot(const std::filesystem::path& folder, const Grid& gri
   return std::system(command.c_str()) == 0 && std::filesystem::exists(png);
 }
 
-// Reads every run's record, writes summary.csv, summary.md and the plots; returns the records.
-// `plots_drawn` says whether gnuplot drew every plot.
+// Reads every run's record, writes summary.csv, summary.markdown and the plots; returns the
+// records. `plots_drawn` says whether gnuplot drew every plot.
 inline std::vector<RunRecord> write_summary(const std::filesystem::path& out, const Grid& grid,
                                             const Program& program, const std::vector<Run>& runs,
                                             bool& plots_drawn) {
   std::vector<RunRecord> records;
   for (const Run& run : runs) records.push_back(read_record(run, RunFiles{out / run.name}));
   write_summary_csv(out / "summary.csv", grid, records);
-  write_summary_markdown(out / "summary.md", grid, program, records);
+  write_summary_markdown(out / "summary.markdown", grid, program, records);
   plots_drawn = true;
   const std::filesystem::path plots = out / "plots";
   for (std::size_t a = 0; a < grid.axes.size(); ++a) {

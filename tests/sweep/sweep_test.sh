@@ -64,7 +64,7 @@ for r in rows:
     assert curve[0] == "step,train_loss,test_loss" and len(curve) == 3, curve
 ranks = sorted({json.load(open(f"{out}/T={t}/status.json"))["rank"] for t in (0, 1, 2, 3, 4, 5)})
 assert ranks == [0, 1], f"both ranks take runs, received runs on ranks {ranks}"
-md = open(f"{out}/summary.md").read()
+md = open(f"{out}/summary.markdown").read()
 assert "5 done, 1 failed, 0 not run" in md and "| T=0 |" in md, md
 PY
 # Each run as copy_task would run it alone: the sweep's in-process runs leave nothing behind that
