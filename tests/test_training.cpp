@@ -395,7 +395,8 @@ TEST_CASE("Step schedule follows StepLR", "[training][schedule]") {
   wrnn::StepSchedule schedule(0.1, 3, 0.5);
   const std::vector<double> expected{0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.025, 0.025};
   for (int epoch = 0; epoch < 8; ++epoch)
-    CHECK(schedule.learning_rate(epoch) == Approx(expected[static_cast<std::size_t>(epoch)]));
+    CHECK(schedule.learning_rate(epoch) ==
+          Approx(expected[static_cast<std::size_t>(epoch)]).epsilon(1e-12));
 }
 
 // A short seeded run: after the same number of steps on the same batches, the shift-initialised
