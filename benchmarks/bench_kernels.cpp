@@ -4,12 +4,12 @@
 //   FLOPs of each kernel per call = 2 * C * C * k * n * B  (one multiply-add per tap, channel
 //   pair, unit and sample; the bias adds C*n*B more, not counted)
 //
-// Three implementations for states with each sample's values together (samples in columns):
-// `dispatched` is what the streaming step and the kernel API run (wrnn::circular_conv_*: the
-// Winograd F(4, 3) kernels where they apply, counter winograd=1, else the direct xsimd ones),
-// `direct` the direct xsimd kernels always (wrnn::simd::), `reference` the scalar definition.
-// And BM_Lanes*: the kernels for states with the samples in SIMD lanes (wrnn::lanes::, what a
-// wave model trains on), called on chunks of the batch as SequenceModel calls them.
+// The forward for states with each sample's values together (samples in columns), what the
+// single-sample step runs, three ways: `dispatched` as wrnn::circular_conv_* runs it (the
+// Winograd F(4, 3) kernel where it applies, counter winograd=1, else the direct one), `direct`
+// the direct kernel always (wrnn::simd::), `reference` the scalar definition. And BM_Lanes*: the
+// kernels for states with the samples in SIMD lanes (wrnn::lanes::, what a wave model trains
+// on), called on chunks of the batch as SequenceModel calls them.
 // The FLOP/s of every one are the direct convolution's count above over the time taken: for the
 // Winograd kernels, which do about half those multiply-adds, an effective rate (how fast the
 // convolution gets done), not the rate of the arithmetic they actually do.
@@ -260,9 +260,9 @@ BENCHMARK(BM_LanesBackwardState)->Apply(lanes_sizes);
 BENCHMARK(BM_LanesBackwardWeights)->Apply(lanes_sizes);
 BENCHMARK(BM_LanesBackward)->Apply(lanes_sizes);
 
-// Where the Winograd kernels start to pay (winograd::min_channels): the forward + relu and the
-// fused backward, direct (false) against Winograd (true) whatever the dispatch would pick, for C
-// around the threshold at the paper's ring sizes. Skipped where the Winograd kernels are not
+// Where the column Winograd forward starts to pay (winograd::min_channels): the forward + relu,
+// direct (false) against Winograd (true) whatever the dispatch would pick, for C around the
+// threshold at the paper's ring sizes. Skipped where the Winograd kernels are not
 // compiled (builds without AVX-512 or AVX2 + FMA).
 template <bool winograd>
 void BM_CrossoverForward(benchmark::State& bench) {
