@@ -68,9 +68,10 @@ inline Batch<Scalar> lane_numbers() {
 
 // Copies the C rings of one sample into padded rows and returns where padded ring 0 starts:
 // row c from there on = [h[n-r..n) | h[0..n) | h[0..r) | 0 ...] (r <= n by
-// ConvShape::validate), rows padded_stride apart. What lies past unit lead + n + r is never
-// written: the tiles read it only into the lanes of a ring shorter than one vector, which are
-// thrown away. Unit 0 sits at the aligned offset `lead`, so the n-unit copy is made of aligned
+// ConvShape::validate), rows padded_stride apart. What lies past unit lead + n + r is written
+// only where the tiles read it, into the thrown-away lanes of a ring that is not a whole number
+// of vectors copied unit by unit: zeros there, since a stale NaN in a lane that tanh sees would
+// reach xsimd's exp, whose conversion of NaN to an integer is undefined. Unit 0 sits at the aligned offset `lead`, so the n-unit copy is made of aligned
 // stores (an unaligned 64-byte store splits two lines).
 // A ring of at least W units (every paper shape) is copied with whole vectors only: its last,
 // partial vector as the ring's last W units stored over the previous vector's end, the left
@@ -105,6 +106,7 @@ Scalar* pad_rings(const RingLayout<Scalar>& layout, Index channels, const Scalar
       row[lead - r + j] = source[n - r + j];
       row[lead + n + j] = source[j];
     }
+    std::fill(row + lead + n + r, row + layout.padded_stride, Scalar(0));
   }
   return padded + layout.row_start;
 }
