@@ -71,10 +71,10 @@ inline Batch<Scalar> lane_numbers() {
 // ConvShape::validate), rows padded_stride apart. What lies past unit lead + n + r is written
 // only where the tiles read it, into the thrown-away lanes of a ring that is not a whole number
 // of vectors copied unit by unit: zeros there, since a stale NaN in a lane that tanh sees would
-// reach xsimd's exp, whose conversion of NaN to an integer is undefined. Unit 0 sits at the aligned offset `lead`, so the n-unit copy is made of aligned
-// stores (an unaligned 64-byte store splits two lines).
-// A ring of at least W units (every paper shape) is copied with whole vectors only: its last,
-// partial vector as the ring's last W units stored over the previous vector's end, the left
+// reach xsimd's exp, whose conversion of NaN to an integer is undefined. Unit 0 sits at the aligned
+// offset `lead`, so the n-unit copy is made of aligned stores (an unaligned 64-byte store splits
+// two lines). A ring of at least W units (every paper shape) is copied with whole vectors only: its
+// last, partial vector as the ring's last W units stored over the previous vector's end, the left
 // halo as that same vector stored so it ends at unit 0 (its first W - r lanes land ahead of
 // the row start, where nothing reads), the right halo as the ring's first W units with the
 // lanes past r set to zero.
