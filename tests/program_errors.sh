@@ -3,9 +3,9 @@
 # numbers, seeds that would wrap, runs too large for the machine, output paths that cannot be
 # written, a bad WRNN_NUM_THREADS, damaged checkpoints and model files, a disk that fills up) run
 # against one program. For every case it checks
-#   - the exit status: 2 for flags the program refuses, 1 for a failure while running, CLI11's
-#     status (105: a value its check refused, 109: an unknown flag) for parse errors, 0 where the
-#     input is valid; never 128 or more (a signal: an abort, a crash);
+#   - the exit status: 2 for flags the program refuses (CLI11's parse errors included: an
+#     unknown flag, a value its check refused), 1 for a failure while running, 0 where the input
+#     is valid; never 128 or more (a signal: an abort, a crash);
 #   - that stderr names the flag, variable or file (the case's TEXT);
 #   - that a refused run claims no success: nothing on stdout, no results.json or gallery.json
 #     in its output folder, and (unless the failure comes after training) no training logged
@@ -96,7 +96,7 @@ expect_run() {
   CHECK="test -s @OUT@/$result${CHECK:+ && $CHECK}" expect "$name" 0 "" "$@" --out @OUT@
 }
 
-cli_refusal=105  # CLI11's ValidationError: a value the option's check refused
+cli_refusal=2  # CLI11's ValidationError: a value the option's check refused
 touch "$work/a_file"
 
 # ---- cases every program shares: its numbers, threads, memory and output folder ----
@@ -116,7 +116,7 @@ common_cases() {
   expect_run "$result" seed_largest "${tiny[@]}" --threads 1 --seed 18446744073709551615
   expect n_zero 2 "--n" "${tiny[@]}" --n 0 --out @OUT@
   expect n_overflow $cli_refusal "--n" "${tiny[@]}" --n 99999999999999999999 --out @OUT@
-  expect unknown_flag 109 "--bogus" "${tiny[@]}" --bogus 1 --out @OUT@
+  expect unknown_flag 2 "--bogus" "${tiny[@]}" --bogus 1 --out @OUT@
   expect threads_zero 2 "--threads" "${tiny[@]}" --threads 0 --out @OUT@
   expect threads_huge 2 "--threads" "${tiny[@]}" --threads 99999999999 --out @OUT@
   expect threads_overflow $cli_refusal "--threads" "${tiny[@]}" --threads 99999999999999999999 \
@@ -264,7 +264,7 @@ memory_task_cases() {
   if [ "$program" = copy_task ]; then
     expect mem_len_zero 2 "--mem-len" "${run[@]}" --mem-len 0 --out @OUT@
     expect loss_scale_unknown 2 "--loss-scale" "${run[@]}" --loss-scale sum --out @OUT@
-    expect early_stop_copy 109 "--early-stop-from" "${run[@]}" --early-stop-from 5 --out @OUT@
+    expect early_stop_copy 2 "--early-stop-from" "${run[@]}" --early-stop-from 5 --out @OUT@
     # T + m steps and h_0: 3 + 3 + 1 columns of hidden states (3 + 10 + 1 by default).
     CHECK="test \$(head -1 @OUT@/hidden_states.csv | tr , '\\n' | wc -l) -eq 7" \
       expect_run results.json mem_len "${run[@]}" --mem-len 3
@@ -279,9 +279,9 @@ memory_task_cases() {
       grep -q '\"only_last\": true' @OUT@/results.json" \
       expect_run results.json only_last "${run[@]}" --only-last
   else
-    expect mem_len_adding 109 "--mem-len" "${run[@]}" --mem-len 3 --out @OUT@
-    expect only_last_adding 109 "--only-last" "${run[@]}" --only-last --out @OUT@
-    expect loss_scale_adding 109 "--loss-scale" "${run[@]}" --loss-scale authors --out @OUT@
+    expect mem_len_adding 2 "--mem-len" "${run[@]}" --mem-len 3 --out @OUT@
+    expect only_last_adding 2 "--only-last" "${run[@]}" --only-last --out @OUT@
+    expect loss_scale_adding 2 "--loss-scale" "${run[@]}" --loss-scale authors --out @OUT@
     expect early_stop_below 2 "--early-stop-from" "${run[@]}" --early-stop-from -2 --out @OUT@
     expect early_stop_patience_zero 2 "--early-stop-patience" "${run[@]}" --early-stop-from 0 \
       --early-stop-patience 0 --out @OUT@

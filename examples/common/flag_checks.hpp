@@ -1,7 +1,7 @@
 // Checks on the programs' flags that CLI11's own conversion does not make. CLI11 2.1 turns
 // "--seed -1" into 2^64 - 1, saturates "--steps 1e30"-like integers to the type's maximum, reads
 // "010" as octal 8, and accepts "nan", "inf" and "1e400" (= inf) for a double. The transforms
-// below refuse all of that at parse time (CLI11's validation error, exit status 105), naming the
+// below refuse all of that at parse time (CLI11's validation error, exit status 2), naming the
 // flag and the value; the ranges that depend on the program (>= 1, odd, ...) are checked after
 // parsing (wrnn::ValueError, exit status 2, program_errors.hpp).
 #pragma once

@@ -5,11 +5,10 @@
 //   exit 1  a failure while running: a file that cannot be read or written, a run that
 //           diverged, memory or threads the system refuses (any wrnn::Error but ValueError, any
 //           other exception)
-//   exit 2  the flags ask for something the program refuses (wrnn::ValueError: a value out of
-//           range, flags that do not go together, a run too large for the machine's memory)
-//
-// CLI11's own parse errors (an unknown flag, a value that is not a number) keep CLI11's exit
-// status (100 and up) and its message.
+//   exit 2  the flags ask for something the program refuses: CLI11's parse errors (an unknown
+//           flag, a value that is not a number or fails its check) with CLI11's message, and
+//           wrnn::ValueError (a value out of range, flags that do not go together, a run too
+//           large for the machine's memory)
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -45,7 +44,9 @@ int run_program(const char* program, CLI::App& app, int argc, char** argv, Run&&
     try {
       app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
-      return app.exit(error);  // prints CLI11's message (or the help) and gives its status
+      // app.exit prints CLI11's message (or the help, status 0); CLI11's own statuses (100 and
+      // up, one per kind of parse error) become the one usage status.
+      return app.exit(error) == 0 ? 0 : kExitUsage;
     }
     return run();
   } catch (const ValueError& error) {
