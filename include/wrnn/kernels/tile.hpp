@@ -25,11 +25,15 @@
 /// undefined registers of its own AVX-512 intrinsics (_mm512_undefined_ps, in xsimd's max, hadd
 /// and exp) as "maybe uninitialized" wherever they are inlined, a false positive silenced there.
 #if defined(__GNUC__) && !defined(__clang__)
+/// Opens a kernel file's region where GCC's false "maybe uninitialized" warning is silenced.
 #define WRNN_KERNELS_BEGIN \
   _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wmaybe-uninitialized\"")
+/// Closes the region WRNN_KERNELS_BEGIN opened.
 #define WRNN_KERNELS_END _Pragma("GCC diagnostic pop")
 #else
+/// Nothing to silence outside GCC.
 #define WRNN_KERNELS_BEGIN
+/// Nothing to silence outside GCC.
 #define WRNN_KERNELS_END
 #endif
 
@@ -46,6 +50,7 @@ inline constexpr bool available = xsimd::has_simd_register<Scalar>::value;
 /// The register-tile engine of the kernels (kernels/tile.hpp).
 namespace wrnn::tile {
 
+/// One SIMD register of Scalar, the target's widest (xsimd's default architecture).
 template <class Scalar>
 using Batch = xsimd::batch<Scalar>;
 /// Scalars per SIMD register.
@@ -74,35 +79,35 @@ struct TileTraits;
 /// 16 registers: SSE (the portable x86-64 build) and AVX2.
 template <>
 struct TileTraits<16> : CommonTiles {
-  static constexpr int registers = 16;
+  static constexpr int registers = 16;    ///< vector registers the tiles are sized for
   static constexpr int ring_vectors = 2;  ///< padded-ring forward: 6 x 2 + 2 inputs + 1 = 15
   static constexpr int row_cells = 2;     ///< wrapped-row forward, rows x vectors: 6 x 2 + 2 = 14
   static constexpr int row_weight_channels = 3;  ///< wrapped-row weight gradient: 3 x 3 + 3 + 1
   static constexpr int mix_vectors = 2;          ///< Winograd mixing, columns: 6 x 2 + 2 + 1 = 15
   static constexpr int mix_tiles = 1;  ///< Winograd mixing, lanes: 6 x 1 x 2 vectors + 3 = 15
   static constexpr int winograd_weight_outputs = 2;  ///< Winograd weight gradient: 2 x 5 + 2 + 1
-  static constexpr int winograd_weight_inputs = 5;
-  static constexpr int affine_rows = 6;          ///< lanes affine: 6 x 2 + 2 + 1 = 15
-  static constexpr int transposed_rows = 4;      ///< W^T in: 4 x 2 inputs + 3 x 2 + 1 = 15
-  static constexpr int sample_product_rows = 6;  ///< a b^T: 6 + 8 transposed + 1 = 15
-  static constexpr int narrow_vectors = 2;       ///< narrow products: 5 x 2 + 2 + 1 = 13
+  static constexpr int winograd_weight_inputs = 5;   ///< its input tiles (2 x 5 above)
+  static constexpr int affine_rows = 6;              ///< lanes affine: 6 x 2 + 2 + 1 = 15
+  static constexpr int transposed_rows = 4;          ///< W^T in: 4 x 2 inputs + 3 x 2 + 1 = 15
+  static constexpr int sample_product_rows = 6;      ///< a b^T: 6 + 8 transposed + 1 = 15
+  static constexpr int narrow_vectors = 2;           ///< narrow products: 5 x 2 + 2 + 1 = 13
 };
 
 /// 32 registers: AVX-512 and AArch64.
 template <>
 struct TileTraits<32> : CommonTiles {
-  static constexpr int registers = 32;
+  static constexpr int registers = 32;               ///< vector registers the tiles are sized for
   static constexpr int ring_vectors = 4;             ///< 6 x 4 + 4 + 1 = 29
   static constexpr int row_cells = 4;                ///< 6 x 4 + 1 + 1 = 26
   static constexpr int row_weight_channels = 6;      ///< 6 x 3 + 6 + 1 = 25
   static constexpr int mix_vectors = 4;              ///< 6 x 4 + 4 + 1 = 29
   static constexpr int mix_tiles = 2;                ///< 6 x 2 x 2 + 4 + 1 = 29
   static constexpr int winograd_weight_outputs = 4;  ///< 4 x 6 + 4 + 1 = 29
-  static constexpr int winograd_weight_inputs = 6;
-  static constexpr int affine_rows = 12;          ///< 12 x 2 + 2 + 1 = 27
-  static constexpr int transposed_rows = 10;      ///< 10 x 2 + 4 x 2 + 1 = 29
-  static constexpr int sample_product_rows = 10;  ///< 10 + 16 + 1 = 27
-  static constexpr int narrow_vectors = 4;        ///< 5 x 4 + 4 + 1 = 25
+  static constexpr int winograd_weight_inputs = 6;   ///< its input tiles (4 x 6 above)
+  static constexpr int affine_rows = 12;             ///< 12 x 2 + 2 + 1 = 27
+  static constexpr int transposed_rows = 10;         ///< 10 x 2 + 4 x 2 + 1 = 29
+  static constexpr int sample_product_rows = 10;     ///< 10 + 16 + 1 = 27
+  static constexpr int narrow_vectors = 4;           ///< 5 x 4 + 4 + 1 = 25
 };
 
 /// The tiles of this build.

@@ -24,9 +24,11 @@
 // Only MPI's C interface: the deprecated C++ bindings (removed in MPI-3) that Open MPI's mpi.h
 // would otherwise pull in do not compile warning-free.
 #ifndef OMPI_SKIP_MPICXX
+/// Open MPI: leave out the C++ bindings.
 #define OMPI_SKIP_MPICXX 1
 #endif
 #ifndef MPICH_SKIP_MPICXX
+/// MPICH: leave out the C++ bindings.
 #define MPICH_SKIP_MPICXX 1
 #endif
 #include <mpi.h>

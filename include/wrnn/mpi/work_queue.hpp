@@ -28,6 +28,8 @@
 
 namespace wrnn::mpi {
 
+/// Deals the items 0, 1, ..., count - 1 to the job's ranks, the next to whichever rank asks first
+/// (this file's comment says how).
 class WorkQueue {
  public:
   /// A queue of the items 0..count-1. Collective: every rank of `environment` constructs its
