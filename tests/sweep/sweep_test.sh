@@ -108,6 +108,13 @@ for _ in $(seq 600); do  # until a run has finished (at most 60 s)
 done
 kill -TERM "$launcher" 2> /dev/null || true
 wait "$launcher" 2> /dev/null || true
+# The ranks can outlive mpirun by a moment, and a run that ends then writes its results: list
+# what finished only once no rank of the killed sweep is left.
+for _ in $(seq 100); do
+  pgrep -f -- "--out $work/long" > /dev/null || break
+  sleep 0.1
+done
+pgrep -f -- "--out $work/long" > /dev/null && fail "the killed sweep's ranks are still running"
 finished=$(cd "$work/long" && ls -d */results.json 2> /dev/null | sed 's|/results.json||' | sort)
 [ -n "$finished" ] || fail "no run finished before the kill: $(cat "$work/long1.err")"
 count=$(echo "$finished" | wc -l)
