@@ -65,7 +65,8 @@ TEST_CASE("dense forward equals a naive evaluation and the streaming step", "[de
         for (Index e = 0; e < d; ++e) input[e] = x(t, b, e);
         model.cell().step(input, streamed.data());
         for (Index i = 0; i < N; ++i) {
-          REQUIRE(states(i, t + 1) == Approx(h[static_cast<std::size_t>(i)]).margin(1e-12).epsilon(0));
+          REQUIRE(states(i, t + 1) ==
+                  Approx(h[static_cast<std::size_t>(i)]).margin(1e-12).epsilon(0));
           REQUIRE(streamed[i] == Approx(h[static_cast<std::size_t>(i)]).margin(1e-12).epsilon(0));
         }
       }

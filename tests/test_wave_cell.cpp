@@ -120,7 +120,8 @@ TEST_CASE("wave forward equals a naive evaluation of the formula", "[wave][forwa
         for (Index t = 0; t < T; ++t) {
           h = naive_wave_step(model.cell(), h, {x(t, b, 0), x(t, b, 1)});
           for (Index i = 0; i < N; ++i)
-            REQUIRE(states(i, t + 1) == Approx(h[static_cast<std::size_t>(i)]).margin(1e-12).epsilon(0));
+            REQUIRE(states(i, t + 1) ==
+                    Approx(h[static_cast<std::size_t>(i)]).margin(1e-12).epsilon(0));
         }
       }
       // The streaming step walks the same trajectory for sample 1.
