@@ -550,25 +550,13 @@ int run_memory_task(MemoryTaskOptions options, const Task& task) {
   if (options.model == "wave") {
     if (options.init.empty()) options.init = "shift";
     if (options.v_init.empty()) options.v_init = "solo";
-    WaveCellOptions cell{task.input_size(),
-                         options.channels,
-                         options.ring_size,
-                         options.kernel_size,
-                         activation,
-                         parse_flag("--init", options.init, parse_recurrent_init),
-                         parse_flag("--v-init", options.v_init, parse_input_init)};
+    const auto cell = ring_cell_options<WaveCellOptions>(task.input_size(), options);
     SequenceModel<WaveCell<float>> model(cell, readout, model_options(options));
     results = train_model(model, task, options);
   } else if (options.model == "loco") {  // the wave cell with an untied kernel per position
     if (options.init.empty()) options.init = "shift";
     if (options.v_init.empty()) options.v_init = "solo";
-    LocoCellOptions cell{task.input_size(),
-                         options.channels,
-                         options.ring_size,
-                         options.kernel_size,
-                         activation,
-                         parse_flag("--init", options.init, parse_recurrent_init),
-                         parse_flag("--v-init", options.v_init, parse_input_init)};
+    const auto cell = ring_cell_options<LocoCellOptions>(task.input_size(), options);
     SequenceModel<LocoCell<float>> model(cell, readout, model_options(options));
     results = train_model(model, task, options);
   } else if (options.model == "irnn") {

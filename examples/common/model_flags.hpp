@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "common/flag_checks.hpp"
+#include "wrnn/cells/initialization.hpp"
+#include "wrnn/core/activation.hpp"
 #include "wrnn/core/parameter.hpp"
 #include "wrnn/model/readout.hpp"
 
@@ -43,6 +45,19 @@ void add_model_flags(CLI::App& app, Options& options) {
   app.add_option("--threads", options.threads,
                  "threads (default: WRNN_NUM_THREADS or all cores; results do not depend on it)")
       ->transform(decimal_integer<Index>());
+}
+
+// The wave cell's or the loco cell's options (the same fields: the loco cell is the wave cell with
+// an untied kernel per position) from the ring flags.
+template <class RingCellOptions, class Options>
+RingCellOptions ring_cell_options(Index input_size, const Options& options) {
+  return {input_size,
+          options.channels,
+          options.ring_size,
+          options.kernel_size,
+          parse_flag("--act", options.activation, parse_activation),
+          parse_flag("--init", options.init, parse_recurrent_init),
+          parse_flag("--v-init", options.v_init, parse_input_init)};
 }
 
 // --freeze-rnn and --freeze-encoder (the authors' --freeze_rnn, --freeze_encoder): the recurrent

@@ -643,24 +643,12 @@ inline nlohmann::json run_seq_image(SeqImageOptions options, std::ostream& log) 
         {"curve.csv", "results.json", "checkpoint.safetensors", "permutation.txt"});
   const Index d_in = view.features();
   if (options.model == "wave") {
-    WaveCellOptions cell{d_in,
-                         options.channels,
-                         options.ring_size,
-                         options.kernel_size,
-                         parse_flag("--act", options.activation, parse_activation),
-                         parse_flag("--init", options.init, parse_recurrent_init),
-                         parse_flag("--v-init", options.v_init, parse_input_init)};
+    const auto cell = ring_cell_options<WaveCellOptions>(d_in, options);
     SequenceModel<WaveCell<float>> model(cell, readout, seq_image_model_options(options));
     return train_seq_image(model, options, d, view, log);
   }
   if (options.model == "loco") {  // the authors' sMNIST ablation: the wave cell, kernel untied
-    LocoCellOptions cell{d_in,
-                         options.channels,
-                         options.ring_size,
-                         options.kernel_size,
-                         parse_flag("--act", options.activation, parse_activation),
-                         parse_flag("--init", options.init, parse_recurrent_init),
-                         parse_flag("--v-init", options.v_init, parse_input_init)};
+    const auto cell = ring_cell_options<LocoCellOptions>(d_in, options);
     SequenceModel<LocoCell<float>> model(cell, readout, seq_image_model_options(options));
     return train_seq_image(model, options, d, view, log);
   }

@@ -70,8 +70,10 @@ inline std::string index_text(Index value) {
   return std::to_string(value);
 }
 
-inline std::vector<MetadataEntry> cell_entries(const WaveCellOptions& o) {
-  return {{"wrnn.cell", "wave", true},
+// The wave and loco cells' entries: the same options under their own cell name.
+template <class RingCellOptions>
+std::vector<MetadataEntry> ring_cell_entries(const char* cell, const RingCellOptions& o) {
+  return {{"wrnn.cell", cell, true},
           {"wrnn.cell.input_size", index_text(o.input_size), true},
           {"wrnn.cell.channels", index_text(o.channels), true},
           {"wrnn.cell.ring_size", index_text(o.ring_size), true},
@@ -80,15 +82,11 @@ inline std::vector<MetadataEntry> cell_entries(const WaveCellOptions& o) {
           {"wrnn.cell.recurrent_init", to_string(o.recurrent_init), false},
           {"wrnn.cell.input_init", to_string(o.input_init), false}};
 }
+inline std::vector<MetadataEntry> cell_entries(const WaveCellOptions& o) {
+  return ring_cell_entries("wave", o);
+}
 inline std::vector<MetadataEntry> cell_entries(const LocoCellOptions& o) {
-  return {{"wrnn.cell", "loco", true},
-          {"wrnn.cell.input_size", index_text(o.input_size), true},
-          {"wrnn.cell.channels", index_text(o.channels), true},
-          {"wrnn.cell.ring_size", index_text(o.ring_size), true},
-          {"wrnn.cell.kernel_size", index_text(o.kernel_size), true},
-          {"wrnn.cell.activation", to_string(o.activation), true},
-          {"wrnn.cell.recurrent_init", to_string(o.recurrent_init), false},
-          {"wrnn.cell.input_init", to_string(o.input_init), false}};
+  return ring_cell_entries("loco", o);
 }
 inline std::vector<MetadataEntry> cell_entries(const DenseCellOptions& o) {
   return {{"wrnn.cell", "dense", true},
@@ -255,14 +253,18 @@ inline ModelDescription describe_model_file(const std::string& path) {
     return static_cast<Index>(detail::parse_metadata_count(file, key, true, "model file"));
   };
   auto text = [&](const char* key) { return file.metadata_value(key); };
+  // The wave and loco cells' options: the same keys (ring_cell_entries).
+  const auto read_ring_cell = [&](auto& ring) {
+    ring = {size("wrnn.cell.input_size"),
+            size("wrnn.cell.channels"),
+            size("wrnn.cell.ring_size"),
+            size("wrnn.cell.kernel_size"),
+            parse_activation(text("wrnn.cell.activation")),
+            parse_recurrent_init(text("wrnn.cell.recurrent_init")),
+            parse_input_init(text("wrnn.cell.input_init"))};
+  };
   if (d.cell == "wave") {
-    d.wave = {size("wrnn.cell.input_size"),
-              size("wrnn.cell.channels"),
-              size("wrnn.cell.ring_size"),
-              size("wrnn.cell.kernel_size"),
-              parse_activation(text("wrnn.cell.activation")),
-              parse_recurrent_init(text("wrnn.cell.recurrent_init")),
-              parse_input_init(text("wrnn.cell.input_init"))};
+    read_ring_cell(d.wave);
   } else if (d.cell == "dense") {
     d.dense = {size("wrnn.cell.input_size"), size("wrnn.cell.hidden_size"),
                parse_activation(text("wrnn.cell.activation")),
@@ -273,13 +275,7 @@ inline ModelDescription describe_model_file(const std::string& path) {
   } else if (d.cell == "gru") {
     d.gru = {size("wrnn.cell.input_size"), size("wrnn.cell.hidden_size")};
   } else if (d.cell == "loco") {
-    d.loco = {size("wrnn.cell.input_size"),
-              size("wrnn.cell.channels"),
-              size("wrnn.cell.ring_size"),
-              size("wrnn.cell.kernel_size"),
-              parse_activation(text("wrnn.cell.activation")),
-              parse_recurrent_init(text("wrnn.cell.recurrent_init")),
-              parse_input_init(text("wrnn.cell.input_init"))};
+    read_ring_cell(d.loco);
   } else {
     throw FormatError(wrnn::detail::concat("model file '", path,
                                            "': metadata 'wrnn.cell': expected wave, dense, lstm, "
