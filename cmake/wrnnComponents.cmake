@@ -7,16 +7,18 @@
 #   analysis   wrnn::analysis  FFTW3, double precision (libfftw3-dev), giflib (libgif-dev),
 #                              stb's headers (libstb-dev)
 #   mpi        wrnn::mpi       MPI's C interface (libopenmpi-dev; any MPI 3 implementation)
+#   blas       wrnn::blas      a BLAS library to link (libblas-dev: Debian's libblas.so.3
+#                              alternative, OpenBLAS when libopenblas0-pthread is installed)
 #
 # The core, wrnn::wrnn, needs Eigen3 3.4+, xsimd and Threads, and none of these.
 
-set(WRNN_COMPONENTS io data analysis mpi)
+set(WRNN_COMPONENTS io data analysis mpi blas)
 set(_WRNN_COMPONENTS_DIR "${CMAKE_CURRENT_LIST_DIR}")
 
 # wrnn_find_component_dependencies(<component> <missing-var>)
 # Looks for the packages <component> needs, quietly, so that a missing one never stops the
 # configuration: their imported targets (nlohmann_json::nlohmann_json, ZLIB::ZLIB, FFTW3::fftw3,
-# GIF::GIF, MPI::MPI_CXX) exist afterwards for the ones found, and WRNN_STB_INCLUDE_DIR names
+# GIF::GIF, MPI::MPI_CXX, BLAS::BLAS) exist afterwards for the ones found, and WRNN_STB_INCLUDE_DIR names
 # stb's directory.
 # Sets <missing-var> to one entry per package not found, each naming its Debian package; empty
 # when all were found.
@@ -53,6 +55,17 @@ function(wrnn_find_component_dependencies component missing_var)
     find_package(MPI QUIET COMPONENTS CXX)
     if(NOT MPI_CXX_FOUND)
       list(APPEND missing "MPI (Debian: libopenmpi-dev)")
+    endif()
+  elseif(component STREQUAL "blas")
+    # CMake's FindBLAS (BLA_VENDOR picks an implementation). Eigen declares the BLAS functions it
+    # calls itself (EIGEN_USE_BLAS), so the library alone is needed, no BLAS header.
+    find_package(BLAS QUIET)
+    if(NOT BLAS_FOUND)
+      list(APPEND missing "a BLAS library (Debian: libblas-dev)")
+    elseif(NOT TARGET BLAS::BLAS)  # FindBLAS defines the target from CMake 3.18 on
+      set(blas_link ${BLAS_LINKER_FLAGS} ${BLAS_LIBRARIES})
+      add_library(BLAS::BLAS INTERFACE IMPORTED)
+      set_target_properties(BLAS::BLAS PROPERTIES INTERFACE_LINK_LIBRARIES "${blas_link}")
     endif()
   else()
     message(FATAL_ERROR "wrnn_find_component_dependencies: '${component}' is no component of wrnn")
