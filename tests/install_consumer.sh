@@ -16,6 +16,10 @@
 #      -Wconversion -Wsign-conversion -Werror by g++ (for x86-64-v4) and clang++ (x86-64-v3)
 #      through plain -I (as pkg-config gives it), the dependencies' headers as -isystem.
 # The consumers compile at -O0 or -O1: only their compilation and a short run matter here.
+# Where wrnn was installed with wrnn::blas (a BLAS was found), parts 1 and 3 build its consumer
+# too and check that its products called the BLAS.
+# Where it was installed with wrnn::mpi (MPI was found), parts 1 and 3 build its consumer too and
+# run it as a plain process (no MPI launcher).
 # Usage: install_consumer.sh BUILD_DIR SOURCE_DIR SCRATCH_DIR PART
 #   PART: install (into SCRATCH_DIR/prefix; the others use it), cmake-all (1), cmake-view (2),
 #   pkg-config (3), strict (4). ctest runs each part as a test of its own, install first (a
@@ -37,6 +41,13 @@ logged() {  # logged NAME COMMAND...: runs COMMAND into $scratch/NAME.log, shown
   shift
   "$@" >"$log" 2>&1 || { cat "$log"; fail "failed: $*"; }
 }
+check_calls_blas() {  # check_calls_blas PROGRAM: with blas, PROGRAM's products called sgemm_
+  [[ " ${components[*]} " == *" blas "* ]] || return 0
+  # The dynamic linker binds a function at its first call, and LD_DEBUG=bindings reports it.
+  LD_DEBUG=bindings "$1" "$scratch/out" 2>"$scratch/blas-bindings.log" >/dev/null
+  grep -F "binding file $1 " "$scratch/blas-bindings.log" | grep -F "symbol \`sgemm_'" >/dev/null ||
+    fail "$1 did not call the BLAS's sgemm_"
+}
 check_log() {  # check_log LOG PATTERN...: every pattern is in LOG
   local log=$1
   shift
@@ -47,6 +58,8 @@ check_log() {  # check_log LOG PATTERN...: every pattern is in LOG
 generator=()
 command -v ninja >/dev/null && generator=(-G Ninja)
 components=(io data analysis)
+if [[ -f "$prefix/share/pkgconfig/wrnn-blas.pc" ]]; then components+=(blas); fi
+if [[ -f "$prefix/share/pkgconfig/wrnn-mpi.pc" ]]; then components+=(mpi); fi  # MPI was found
 
 install_package() {
   rm -rf "$prefix"
@@ -57,7 +70,7 @@ install_package() {
 # ---- 1. CMake, every component, no build type ----
 cmake_all() {
   cmake -S "$consumer" -B "$scratch/cmake-all" "${generator[@]}" -DCMAKE_PREFIX_PATH="$prefix" \
-    -DWRNN_CONSUMER_CORE=OFF "-DWRNN_CONSUMER_COMPONENTS=io;data;analysis" \
+    -DWRNN_CONSUMER_CORE=OFF "-DWRNN_CONSUMER_COMPONENTS=$(IFS=';'; echo "${components[*]}")" \
     >"$scratch/cmake-all.log" 2>&1 || { cat "$scratch/cmake-all.log"; fail "CMake consumer of every component did not configure"; }
   grep -q "names no CMAKE_BUILD_TYPE" "$scratch/cmake-all.log" ||
     { cat "$scratch/cmake-all.log"; fail "no warning about a build without optimisation"; }
@@ -65,6 +78,7 @@ cmake_all() {
   for component in "${components[@]}"; do
     "$scratch/cmake-all/consumer_$component" "$scratch/out"
   done
+  check_calls_blas "$scratch/cmake-all/consumer_blas"
   echo "install_consumer: CMake, every component: passed"
 }
 
@@ -118,6 +132,7 @@ pkg_config() {
       $(pkg-config --cflags --libs "wrnn-$component")
     "$scratch/pkgconfig-$component" "$scratch/out"
   done
+  check_calls_blas "$scratch/pkgconfig-blas"
   # A view with only the core's packages: wrnn.pc resolves, each component names what it lacks.
   mkdir -p "$scratch/pc-view"
   for package in eigen3 xsimd; do
