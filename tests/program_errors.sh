@@ -372,6 +372,23 @@ seq_image_cases() {
   expect data_missing 1 "$work/missing" "${run[@]}" --data "$work/missing" --out @OUT@
   expect lstm_act 2 "--act" "${run[@]}" --model lstm --act tanh --out @OUT@
   expect gru_channels 2 "--channels" "${run[@]}" --model gru --channels 2 --out @OUT@
+  # --model fc has no recurrent cell: the cell's flags are refused by name (its base has no --n).
+  local fc=(--data "$work/mnist" --task psmnist --epochs 1 --batch 16 --max-train-batches 1
+    --max-eval 16 --eval-batch 16 --threads 1 --model fc)
+  expect_run results.json fc "${fc[@]}"
+  expect fc_n 2 "--n" "${fc[@]}" --n 8 --out @OUT@
+  expect fc_channels 2 "--channels" "${fc[@]}" --channels 2 --out @OUT@
+  expect fc_kernel 2 "--kernel" "${fc[@]}" --kernel 5 --out @OUT@
+  expect fc_act 2 "--act" "${fc[@]}" --act tanh --out @OUT@
+  expect fc_init 2 "--init" "${fc[@]}" --init shift --out @OUT@
+  expect fc_v_init 2 "--v-init" "${fc[@]}" --v-init solo --out @OUT@
+  expect fc_freeze_rnn 2 "--freeze-rnn" "${fc[@]}" --freeze-rnn --out @OUT@
+  expect fc_freeze_encoder 2 "--freeze-encoder" "${fc[@]}" --freeze-encoder --out @OUT@
+  expect fc_tape 2 "--tape-checkpoint-every" "${fc[@]}" --tape-checkpoint-every 4 --out @OUT@
+  expect plateau_metric_unknown 2 "--lr-plateau-metric" "${run[@]}" --lr-scheduler plateau \
+    --lr-plateau-metric accuracy --out @OUT@
+  expect plateau_metric_step 2 "--lr-plateau-metric" "${run[@]}" --lr-plateau-metric val-acc \
+    --out @OUT@
   expect memory_eval_batch 2 "memory" "${run[@]}" --eval-batch 1000000000000 --out @OUT@
   model_option_cases results.json "${run[@]}"
   # Stepped every epoch: exponential 0.5 gives epoch 2 half of epoch 1's 1e-4 (curve.csv's lr).

@@ -125,10 +125,11 @@ void check_lr_schedule_flags(const CLI::App& app, const Options& options, long l
 class LrSchedule {
  public:
   // base_lr: --lr; run_length: the run's units (--steps, --epochs; cosine's default T_max);
-  // default_total_steps: onecycle's cycle without --lr-total-steps.
+  // default_total_steps: onecycle's cycle without --lr-total-steps; plateau_mode: whether
+  // plateau's metric improves by falling (a loss) or rising.
   template <class Options>
   LrSchedule(const Options& options, double base_lr, long long run_length,
-             long long default_total_steps)
+             long long default_total_steps, PlateauMode plateau_mode = PlateauMode::min)
       : learning_rate_(base_lr) {
     const std::string& kind = options.lr_scheduler;
     if (kind == "step") {
@@ -147,6 +148,7 @@ class LrSchedule {
       plateau.factor = 1.0 / options.lr_drop_factor;
       plateau.patience = options.lr_patience;
       plateau.cooldown = options.lr_cooldown;
+      plateau.mode = plateau_mode;
       plateau_.emplace(base_lr, plateau);
     }
     update();
@@ -168,7 +170,8 @@ class LrSchedule {
     if (one_cycle_) one_cycle_->step();
     update();
   }
-  // After an evaluation: plateau's metric (a loss: lower is better). Others ignore it.
+  // After an evaluation: plateau's metric (in the mode the schedule was built with). Others
+  // ignore it.
   void step(double metric) {
     if (!plateau_) return;
     plateau_->step(metric);

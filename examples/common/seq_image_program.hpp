@@ -1,12 +1,17 @@
 // The program behind examples/seq_image: sMNIST, psMNIST and noisy sequential CIFAR-10
-// (docs/model.md, "Tasks", docs/seq_image.md) for a wave-RNN, an iRNN, an LSTM or a GRU.
+// (docs/model.md, "Tasks", docs/seq_image.md) for a wave-RNN, an iRNN, an LSTM, a GRU, the
+// locally connected wave cell, or the authors' feed-forward baseline (--model fc: a readout over
+// the whole flattened image, wrnn/model/flat_classifier.hpp).
 //
 // Per epoch: shuffled training batches (drop_last for psMNIST and nsCIFAR-10 as the authors do),
 // a progress bar with the running loss, running accuracy and ETA, then the validation split (3000
 // held-out training images) and the test set, both forward-only. The reported test accuracy is the
 // one at the epoch of best validation accuracy (the first such epoch on ties), as in the authors'
 // code. The learning rate follows --lr-scheduler, stepped once per epoch (lr_schedule_flags.hpp),
-// by default StepLR: lr(e) = lr * (1/F)^floor((e-1)/E) for epoch e = 1, 2, ...
+// by default StepLR: lr(e) = lr * (1/F)^floor((e-1)/E) for epoch e = 1, 2, ...; plateau takes
+// the epoch's --lr-plateau-metric after the evaluation, by default what the authors' psMNIST script
+// gives it: scheduler.step(valid_acc), the validation accuracy in percent, in ReduceLROnPlateau's
+// default mode 'min' (so the rate drops while the accuracy rises; val-acc asks for mode 'max').
 // The run's record goes to DIR/curve.csv and DIR/results.json after every epoch.
 //
 // Before the first step the program checks the flags (flag_checks.hpp), the memory the run will
@@ -38,13 +43,14 @@
 #include "common/progress_bar.hpp"
 #include "wrnn/data/data.hpp"
 #include "wrnn/io/io.hpp"
+#include "wrnn/model/flat_classifier.hpp"
 #include "wrnn/wrnn.hpp"
 
 namespace wrnn::examples {
 
 struct SeqImageOptions {
   std::string task = "smnist";  // smnist, psmnist or nscifar10
-  std::string model = "wave";   // wave, irnn, lstm or gru
+  std::string model = "wave";   // wave, irnn, lstm, gru, loco or fc
   std::string data_dir;         // default: Debian's Fashion-MNIST for smnist/psmnist
   Index ring_size = 256;        // --n: units per channel (wave) or hidden units (others)
   Index channels = 16;
@@ -67,6 +73,7 @@ struct SeqImageOptions {
   long long lr_total_steps = 0;  // 0: batches per epoch x --epochs, the authors' OneCycleLR
   long long lr_patience = 5;     // the authors' ReduceLROnPlateau
   long long lr_cooldown = 5;
+  std::string lr_plateau_metric = "authors";  // authors, val-acc or val-loss (plateau_metric)
   double grad_clip = 0.0;
   std::string init;    // default: shift for wave, identity for irnn
   std::string v_init;  // default: solo for wave, pytorch for irnn (the authors' choices)
@@ -99,6 +106,7 @@ inline nlohmann::json to_json(const SeqImageOptions& o) {
           {"lr_drop_every", o.lr_drop_every},
           {"lr_drop_factor", o.lr_drop_factor},
           {"lr_schedule", lr_schedule_json(o)},
+          {"lr_plateau_metric", o.lr_plateau_metric},
           {"grad_clip", o.grad_clip},
           {"init", o.init},
           {"v_init", o.v_init},
@@ -183,6 +191,19 @@ struct RunRecord {
   }
 };
 
+// --lr-plateau-metric: what --lr-scheduler plateau is given after each epoch, and whether it
+// improves by falling (PlateauMode::min) or rising (max):
+//   authors   the validation accuracy in percent, mode min: the authors' psMNIST script calls
+//             scheduler.step(valid_acc) on a ReduceLROnPlateau left in PyTorch's default mode
+//   val-acc   the validation accuracy in percent, mode max
+//   val-loss  the validation loss, mode min
+inline PlateauMode plateau_mode(const SeqImageOptions& options) {
+  return options.lr_plateau_metric == "val-acc" ? PlateauMode::max : PlateauMode::min;
+}
+inline double plateau_metric(const SeqImageOptions& options, const EpochRecord& r) {
+  return options.lr_plateau_metric == "val-loss" ? r.val_loss : 100.0 * r.val_acc;
+}
+
 // What a checkpoint keeps of the run besides model, Adam and RNG: under the metadata key
 // "seq_image.record" (JSON text) the epochs done, the best validation epoch and the settings a
 // resumed run must share (resume_settings); and the curve, which grows with the run, as the
@@ -197,19 +218,21 @@ inline nlohmann::json resume_settings(const SeqImageOptions& options,
                                       const std::string& data_directory) {
   std::error_code error;
   const std::filesystem::path data = std::filesystem::weakly_canonical(data_directory, error);
-  return {{"task", options.task},
-          {"model", options.model},
-          {"seed", options.seed},
-          {"data", error ? data_directory : data.string()},
-          {"batch", options.batch},
-          {"lr", options.learning_rate},
-          {"lr_drop_every", options.lr_drop_every},
-          {"lr_drop_factor", options.lr_drop_factor},
-          {"lr_schedule", lr_schedule_json(options)},
-          {"grad_clip", options.grad_clip},
-          {"freeze_rnn", options.freeze_rnn},
-          {"freeze_encoder", options.freeze_encoder},
-          {"max_train_batches", options.max_train_batches}};
+  nlohmann::json settings = {{"task", options.task},
+                             {"model", options.model},
+                             {"seed", options.seed},
+                             {"data", error ? data_directory : data.string()},
+                             {"batch", options.batch},
+                             {"lr", options.learning_rate},
+                             {"lr_drop_every", options.lr_drop_every},
+                             {"lr_drop_factor", options.lr_drop_factor},
+                             {"lr_schedule", lr_schedule_json(options)},
+                             {"grad_clip", options.grad_clip},
+                             {"freeze_rnn", options.freeze_rnn},
+                             {"freeze_encoder", options.freeze_encoder},
+                             {"max_train_batches", options.max_train_batches}};
+  if (options.lr_scheduler == "plateau") settings["lr_plateau_metric"] = options.lr_plateau_metric;
+  return settings;
 }
 
 inline nlohmann::json checkpoint_metadata(const RunRecord& record, const SeqImageOptions& options,
@@ -398,11 +421,16 @@ nlohmann::json seq_image_results(const Model& model, const SeqImageOptions& opti
   };
 }
 
+template <class Model>
+inline constexpr bool is_flat_classifier = false;
+template <class Scalar>
+inline constexpr bool is_flat_classifier<FlatClassifier<Scalar>> = true;
+
 // The hidden-unit census (hidden_unit_census.hpp) over the first 16 test images; null when the
 // tape is checkpointed (the forward then keeps too few states to read a sample's history).
 template <class Model>
-nlohmann::json test_census(Model& model, const SeqImageOptions& options, const SeqImageData& d,
-                           const data::SequentialImageView& view) {
+nlohmann::json recurrent_census(Model& model, const SeqImageOptions& options, const SeqImageData& d,
+                                const data::SequentialImageView& view) {
   if (options.tape_checkpoint_every > 0 || d.test_examples.empty()) return nullptr;
   const std::vector<Index> examples(
       d.test_examples.begin(),
@@ -415,19 +443,43 @@ nlohmann::json test_census(Model& model, const SeqImageOptions& options, const S
   return hidden_unit_census(model, static_cast<Index>(examples.size()));
 }
 
+// Null for the fc model, which has no hidden state.
+template <class Model>
+nlohmann::json test_census(Model& model, const SeqImageOptions& options, const SeqImageData& d,
+                           const data::SequentialImageView& view) {
+  if constexpr (is_flat_classifier<Model>) {
+    return nullptr;
+  } else {
+    return recurrent_census(model, options, d, view);
+  }
+}
+
+// The model trained over the process group (common/data_parallel.hpp); the fc model, which has
+// no chunks to deal, alone (run_seq_image refuses it under mpirun).
+template <class Model>
+decltype(auto) training_group(Model& model) {
+  if constexpr (is_flat_classifier<Model>) {
+    return (model);
+  } else {
+    return data_parallel(model);
+  }
+}
+
 template <class Model>
 nlohmann::json train_seq_image(Model& model, const SeqImageOptions& options, const SeqImageData& d,
                                const data::SequentialImageView& view, std::ostream& log) {
   Rng rng(options.seed);
   model.init(rng);
-  freeze_parameters(model, options);  // before Adam: it keeps no state for frozen parameters
+  // Before Adam: it keeps no state for frozen parameters (the fc model has none to freeze).
+  if constexpr (!is_flat_classifier<Model>) freeze_parameters(model, options);
   Adam<float> optimizer(model.parameters(), AdamOptions{options.learning_rate});
   // The authors' sMNIST loader keeps the last partial batch; psMNIST and nsCIFAR-10 drop it.
   const bool drop_last = options.task != "smnist";
   const Index full_epoch_batches =
       data::EpochBatches::shuffled(d.split.train, options.batch, drop_last, options.seed, 0).size();
   // Stepped once per epoch, as the authors do (run_seq_image resolved the defaults).
-  LrSchedule schedule(options, options.learning_rate, options.epochs, options.lr_total_steps);
+  LrSchedule schedule(options, options.learning_rate, options.epochs, options.lr_total_steps,
+                      plateau_mode(options));
 
   RunRecord record;
   if (!options.resume.empty()) {
@@ -442,12 +494,12 @@ nlohmann::json train_seq_image(Model& model, const SeqImageOptions& options, con
                                         info.run_tensors, options, view, d.directory);
     for (const EpochRecord& done : record.curve) {  // the schedule's state, replayed
       schedule.step();
-      schedule.step(done.val_loss);
+      schedule.step(plateau_metric(options, done));
     }
   }
   // Under mpirun each batch's chunks are shared among the ranks (common/data_parallel.hpp): every
   // rank reads the whole batch, runs its chunks; rank 0 alone prints and writes.
-  auto&& parallel = data_parallel(model);
+  auto&& parallel = training_group(model);
   const bool root = is_root_process();
   if (root && !options.out_dir.empty() &&
       view.kind() == data::SequentialImageKind::permuted_pixels) {
@@ -509,7 +561,7 @@ nlohmann::json train_seq_image(Model& model, const SeqImageOptions& options, con
     r.test_acc = test.accuracy;
     record.add(r);
     schedule.step();
-    schedule.step(r.val_loss);  // plateau: on the validation loss
+    schedule.step(plateau_metric(options, r));  // plateau only: --lr-plateau-metric
 
     char line[256];
     std::snprintf(line, sizeof line,
@@ -564,9 +616,13 @@ inline void check_flags(const SeqImageOptions& options) {
     throw ValueError(
         detail::concat("--kernel: expected an odd size >= 1, received ", options.kernel_size));
   if (options.model != "wave" && options.model != "irnn" && options.model != "lstm" &&
-      options.model != "gru" && options.model != "loco")
-    throw ValueError("--model: expected wave, irnn, lstm, gru or loco, received '" + options.model +
-                     "'");
+      options.model != "gru" && options.model != "loco" && options.model != "fc")
+    throw ValueError("--model: expected wave, irnn, lstm, gru, loco or fc, received '" +
+                     options.model + "'");
+  if (options.lr_plateau_metric != "authors" && options.lr_plateau_metric != "val-acc" &&
+      options.lr_plateau_metric != "val-loss")
+    throw ValueError("--lr-plateau-metric: expected authors, val-acc or val-loss, received '" +
+                     options.lr_plateau_metric + "'");
   parse_flag("--readout", options.readout, parse_readout_kind);
   require_at_least("--mlp-hidden", options.mlp_hidden, Index{1});
   parse_flag("--act", options.activation, parse_activation);
@@ -582,6 +638,18 @@ inline void require_memory_for(const SeqImageOptions& options,
                                const ReadoutOptions& readout) {
   const Index d = view.features();
   const ByteCount T = ByteCount::of(view.steps());
+  if (options.model == "fc") {  // no tape: a batch's inputs, flattened, and their gradient
+    const ByteCount inputs = T * ByteCount::of(d), O = ByteCount::of(readout.output_size);
+    const ByteCount H = ByteCount::of(readout.mlp_hidden);
+    const ByteCount parameters =
+        readout.kind == ReadoutKind::mlp ? inputs * H + H + O * H + O : inputs * O + O;
+    const ByteCount batch = larger(ByteCount(3) * ByteCount::of(options.batch),
+                                   ByteCount(2) * ByteCount::of(options.eval_batch));
+    require_memory(ByteCount(sizeof(float)) * (ByteCount(4) * parameters + batch * inputs),
+                   "this run (--model fc, --batch " + std::to_string(options.batch) + ")",
+                   "ask for a smaller --batch, --eval-batch or --mlp-hidden");
+    return;
+  }
   const ModelSizes sizes =
       model_sizes(options.model, d, options.ring_size, options.channels, options.kernel_size,
                   readout.output_size, readout.kind == ReadoutKind::mlp ? readout.mlp_hidden : 0);
@@ -606,6 +674,11 @@ inline void require_memory_for(const SeqImageOptions& options,
 // Builds the model the flags ask for and trains it. Returns results.json's content.
 inline nlohmann::json run_seq_image(SeqImageOptions options, std::ostream& log) {
   check_flags(options);
+  if (options.model == "fc" && process_count() > 1)
+    throw ValueError(
+        detail::concat("--model fc: trains in one process (a matrix product per "
+                       "batch, nothing to share), received ",
+                       process_count(), " under mpirun; run it without mpirun"));
   const bool ring = options.model == "wave" || options.model == "loco";
   if (ring && options.init.empty()) options.init = "shift";
   if (ring && options.v_init.empty()) options.v_init = "solo";
@@ -642,6 +715,10 @@ inline nlohmann::json run_seq_image(SeqImageOptions options, std::ostream& log) 
         "--out", options.out_dir,
         {"curve.csv", "results.json", "checkpoint.safetensors", "permutation.txt"});
   const Index d_in = view.features();
+  if (options.model == "fc") {  // the authors' sMNIST baseline: the readout over the whole image
+    FlatClassifier<float> model(view.steps(), d_in, readout);
+    return train_seq_image(model, options, d, view, log);
+  }
   if (options.model == "wave") {
     const auto cell = ring_cell_options<WaveCellOptions>(d_in, options);
     SequenceModel<WaveCell<float>> model(cell, readout, seq_image_model_options(options));
@@ -674,9 +751,12 @@ inline nlohmann::json run_seq_image(SeqImageOptions options, std::ostream& log) 
 inline int seq_image_main(int argc, char** argv) {
   SeqImageOptions options;
   CLI::App app{
-      "Train a wave-RNN, an iRNN, an LSTM or a GRU on sequential image classification: sMNIST, "
-      "psMNIST or noisy sequential CIFAR-10 (Keller et al. 2024)"};
+      "Train a wave-RNN, an iRNN, an LSTM, a GRU or the feed-forward baseline on sequential image "
+      "classification: sMNIST, psMNIST or noisy sequential CIFAR-10 (Keller et al. 2024)"};
   add_model_flags(app, options);
+  app.get_option("--model")->description(
+      "wave, irnn, lstm, gru, loco (the wave cell with a kernel per unit) or fc (no recurrence: "
+      "a --readout over the whole image, flattened; the authors' sMNIST baseline)");
   app.add_option("--task", options.task, "smnist, psmnist or nscifar10")->capture_default_str();
   app.add_option("--data", options.data_dir,
                  std::string("folder of the IDX files (default for smnist/psmnist: ") +
@@ -693,6 +773,12 @@ inline int seq_image_main(int argc, char** argv) {
                             "evaluation batch size (results do not depend on it)");
   add_lr_schedule_flags(app, options, "epoch",
                         "batches per epoch x --epochs, the authors', though stepped per epoch");
+  app.add_option("--lr-plateau-metric", options.lr_plateau_metric,
+                 "plateau: what the schedule watches after each epoch: authors (the validation "
+                 "accuracy in percent in ReduceLROnPlateau's default mode 'min', as the authors' "
+                 "psMNIST script: the rate drops while the accuracy rises), val-acc (mode 'max') "
+                 "or val-loss (mode 'min')")
+      ->capture_default_str();
   add_integer_option<std::uint64_t>(
       app, "--seed", options.seed,
       "seed of the train/validation split, the psMNIST permutation (or nsCIFAR-10 "
@@ -726,6 +812,14 @@ inline int seq_image_main(int argc, char** argv) {
     if (options.model == "lstm" || options.model == "gru")
       refuse_given_flags(app, {"--channels", "--kernel", "--act", "--init", "--v-init"},
                          "--model " + options.model + " (PyTorch's cell: its own gates and init)");
+    if (options.model == "fc")  // the authors' --n_hid is the MLP's width: --mlp-hidden
+      refuse_given_flags(app,
+                         {"--n", "--channels", "--kernel", "--act", "--init", "--v-init",
+                          "--freeze-rnn", "--freeze-encoder", "--tape-checkpoint-every"},
+                         "--model fc (no recurrent cell: a readout over the flattened image; "
+                         "its hidden layer is --readout mlp --mlp-hidden H)");
+    if (options.lr_scheduler != "plateau")
+      refuse_given_flags(app, {"--lr-plateau-metric"}, "--lr-scheduler " + options.lr_scheduler);
     const nlohmann::json results = run_seq_image(options, std::cerr);
     if (is_root_process()) print_result(results.dump(2));
     return 0;

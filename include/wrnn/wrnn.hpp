@@ -16,6 +16,7 @@
 #include "wrnn/core/rng.hpp"
 #include "wrnn/core/sequence.hpp"
 #include "wrnn/model/batch_stepper.hpp"
+#include "wrnn/model/flat_classifier.hpp"
 #include "wrnn/model/readout.hpp"
 #include "wrnn/model/sequence_model.hpp"
 #include "wrnn/tasks/adding_task.hpp"

@@ -16,6 +16,10 @@
 ///                             lstm, gru: input_size hidden_size
 ///     wrnn.readout.kind / mode / output_size / mlp_hidden
 ///
+/// A FlatClassifier (no cell) writes wrnn.cell "flat" with wrnn.cell.steps and
+/// wrnn.cell.input_size (T and d) in the cell's place; its files load into a FlatClassifier
+/// (load_model, checkpoints), and describe_model_file() refuses them.
+///
 /// plus any extra metadata the caller gives. load_model() requires the structural keys (cell kind,
 /// sizes, kernel, activation, readout) to equal the model's, and the tensors to be exactly the
 /// model's parameters with the model's shapes; the init keys only record how training began.
@@ -36,6 +40,7 @@
 #include "wrnn/io/parameters.hpp"
 #include "wrnn/io/safetensors_reader.hpp"
 #include "wrnn/io/safetensors_writer.hpp"
+#include "wrnn/model/flat_classifier.hpp"
 #include "wrnn/model/readout.hpp"
 
 namespace wrnn::io {
@@ -127,6 +132,18 @@ std::vector<MetadataEntry> model_entries(const Model& model) {
   std::vector<MetadataEntry> entries{{"wrnn.format_version", kModelFormatVersion, true},
                                      {"wrnn.dtype", dtype_text<typename Model::Scalar>(), false}};
   for (auto& entry : cell_entries(model.cell().options())) entries.push_back(entry);
+  for (auto& entry : readout_entries(model.readout().options())) entries.push_back(entry);
+  return entries;
+}
+
+// A FlatClassifier's entries: its input shape where a model's cell would be.
+template <class Scalar>
+std::vector<MetadataEntry> model_entries(const FlatClassifier<Scalar>& model) {
+  std::vector<MetadataEntry> entries{{"wrnn.format_version", kModelFormatVersion, true},
+                                     {"wrnn.dtype", dtype_text<Scalar>(), false},
+                                     {"wrnn.cell", "flat", true},
+                                     {"wrnn.cell.steps", index_text(model.steps()), true},
+                                     {"wrnn.cell.input_size", index_text(model.features()), true}};
   for (auto& entry : readout_entries(model.readout().options())) entries.push_back(entry);
   return entries;
 }
