@@ -18,8 +18,8 @@ set(_WRNN_COMPONENTS_DIR "${CMAKE_CURRENT_LIST_DIR}")
 # wrnn_find_component_dependencies(<component> <missing-var>)
 # Looks for the packages <component> needs, quietly, so that a missing one never stops the
 # configuration: their imported targets (nlohmann_json::nlohmann_json, ZLIB::ZLIB, FFTW3::fftw3,
-# GIF::GIF, MPI::MPI_CXX, BLAS::BLAS) exist afterwards for the ones found, and WRNN_STB_INCLUDE_DIR names
-# stb's directory.
+# GIF::GIF, MPI::MPI_CXX, BLAS::BLAS) exist afterwards for the ones found, and
+# WRNN_STB_INCLUDE_DIR names stb's directory.
 # Sets <missing-var> to one entry per package not found, each naming its Debian package; empty
 # when all were found.
 function(wrnn_find_component_dependencies component missing_var)
