@@ -8,7 +8,8 @@
 #
 # Environment: WRNN_SANITIZE_BUILD_DIR (default build-sanitize), JOBS (default 2),
 # WRNN_SANITIZE_CXX (default clang++-14), WRNN_SANITIZE_STEPS (default "build test"; run_tests.sh
-# builds while its other pass builds and tests, then tests).
+# builds while its other pass builds and tests, then tests), WRNN_SANITIZE_DEBUG_INFO (1: line
+# tables, for file:line in the reports' stacks).
 #
 # This is the only build of the suite in the test command (tests/run_tests.sh): the other pass
 # builds, with g++ 12 and no sanitizers, the programs, the SIMD levels' tests and the scripts.
@@ -25,11 +26,13 @@ jobs="${JOBS:-2}"
 cxx="${WRNN_SANITIZE_CXX:-clang++-14}"
 
 flags="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
-# -O1 -g1 (line tables, enough for the reports' file:line stacks) rather than RelWithDebInfo's
-# -O2 -g: the builds are most of the suite's time, and this halves a test's compile. Measured (g++,
-# 2 cores) on test_lstm.cpp, the heaviest test: it compiles in 66 s instead of 127 s and runs
-# under the sanitizers in 269 s instead of 207 s. -O0 would build the unity units in 4.5 min
-# instead of about 7, but runs far slower: test_training alone takes 600 s.
+# -O1 rather than RelWithDebInfo's -O2: the builds are most of the suite's time, and this halves a
+# test's compile. Measured (g++, 2 cores) on test_lstm.cpp, the heaviest test: it compiles in 66 s
+# instead of 127 s and runs under the sanitizers in 269 s instead of 207 s. -O0 would build the
+# unity units in 4.5 min instead of about 7, but runs far slower: test_training alone takes 600 s.
+# No debug information by default: a report's stack still names each frame's function (from the
+# symbol table), and the line tables (-g1) add 18% to a unit's compile (wrnn_tests_files_analysis,
+# clang 14: 75 CPU-s against 64). WRNN_SANITIZE_DEBUG_INFO=1 adds them, for file:line stacks.
 # The whole suite for the highest SIMD level this processor runs (x86-64-v4: AVX-512, v3: AVX2 +
 # FMA), not the portable build: one program then checks the kernels this machine runs (the
 # Winograd passes and the level's tiles) beside everything else (the other pass tests the
@@ -41,6 +44,8 @@ elif grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo; then
   march="-march=x86-64-v3"
 fi
 flags="$flags $march"
+debug_info=""
+[ "${WRNN_SANITIZE_DEBUG_INFO:-0}" = 1 ] && debug_info=" -g1"
 generator=()
 [ -f "$build/CMakeCache.txt" ] || generator=(-G Ninja)  # as in run_tests.sh
 steps="${WRNN_SANITIZE_STEPS:-build test}"
@@ -50,7 +55,7 @@ steps="${WRNN_SANITIZE_STEPS:-build test}"
 if [[ " $steps " == *" build "* ]]; then
 cmake -S "$root" -B "$build" "${generator[@]}" -DCMAKE_CXX_COMPILER="$cxx" -DWRNN_TEST_PARTS=suite \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS="$flags" \
-  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" \
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1${debug_info}" \
   -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" -DWRNN_BUILD_EXAMPLES=OFF \
   -DWRNN_BUILD_BENCHMARKS=OFF -DWRNN_BUILD_DOCS=OFF -DWRNN_WARNINGS_AS_ERRORS=ON
 

@@ -29,7 +29,8 @@ generator=()
 # The SIMD levels' programs: the portable level and each level this processor runs but the one
 # the sanitizer pass runs the whole suite at (run_sanitized.sh: the highest it has). A level it
 # cannot run is left out: install_consumer_strict compiles every header for x86-64-v4 (g++) and
-# x86-64-v3 (clang) with the main templates instantiated.
+# x86-64-v3 (clang) with the main templates instantiated. The float gradients run at the portable
+# level here and at the highest in the sanitizer pass.
 if grep -qw avx512f /proc/cpuinfo; then
   levels="portable;avx2"
 else
@@ -37,7 +38,8 @@ else
 fi
 cmake -S "$root" -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -DWRNN_BUILD_TESTS=ON \
   -DWRNN_BUILD_EXAMPLES=ON -DWRNN_BUILD_BENCHMARKS=ON -DWRNN_BENCHMARKS_COMPILE_CHECK=ON \
-  -DWRNN_WARNINGS_AS_ERRORS=ON "-DWRNN_TEST_PARTS=levels;scripts" "-DWRNN_TEST_SIMD_LEVELS=$levels"
+  -DWRNN_WARNINGS_AS_ERRORS=ON "-DWRNN_TEST_PARTS=levels;scripts" "-DWRNN_TEST_SIMD_LEVELS=$levels" \
+  -DWRNN_TEST_FLOAT_GRADIENT_LEVELS=portable
 cmake --build "$build" -j "$jobs"
 # The API reference (Doxygen): any warning, such as an undocumented public function, fails it.
 cmake --build "$build" --target docs
