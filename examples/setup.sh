@@ -16,6 +16,7 @@ packages=(
   doxygen                                # the API reference (the docs target)
   python3-torch python3-numpy            # PyTorch comparisons and round trips
   libopenblas0-pthread                   # an optimised BLAS for PyTorch (the fair baseline)
+  libblas-dev                            # wrnn::blas: Eigen's products on the system BLAS
 )
 
 missing=()
