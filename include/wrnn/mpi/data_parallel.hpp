@@ -26,6 +26,12 @@
 /// place of the model. Before every forward() and infer() the ranks compare a fingerprint of
 /// their weights (one MPI_Allgather of 8 bytes) and stop with an Error when one differs.
 ///
+/// The collective calls have a time limit (CollectiveTimeout, wrnn/mpi/collective_timeout.hpp):
+/// a rank that hangs without dying, so that the others would wait in a collective call for ever,
+/// ends the job after the timeout with a message naming it. The calls are started non-blocking
+/// on a private duplicate of the environment's communicator and move the same bytes as their
+/// blocking forms, so the results do not change.
+///
 /// Cost per training step besides the computation: the outputs (o x T' x B values) and the
 /// chunks' gradients (chunks x parameters values) gathered on every rank. Parallelism ends at
 /// one chunk per rank: a batch of B has ceil(B / batch_chunk) chunks.
@@ -42,6 +48,7 @@
 #include "wrnn/core/parameter.hpp"
 #include "wrnn/core/sequence.hpp"
 #include "wrnn/core/types.hpp"
+#include "wrnn/mpi/collective_timeout.hpp"
 #include "wrnn/mpi/environment.hpp"
 
 namespace wrnn::mpi {
@@ -92,15 +99,19 @@ std::uint64_t weight_fingerprint(const ParameterList<Scalar>& parameters) {
 /// A SequenceModel trained data-parallel over the ranks of `environment` (see the file's
 /// description). Every rank constructs one over its own model, built and initialised alike, and
 /// makes the same calls with the same whole batches. Without MPI, or with one rank, every call
-/// goes straight to the model.
+/// goes straight to the model. Not copyable: it owns a duplicate of the environment's
+/// communicator.
 template <class Model>
 class DataParallel {
  public:
   using Scalar = typename Model::Scalar;  ///< The model's scalar type.
 
-  /// Runs `model` (kept by reference) over the ranks of `environment`.
-  DataParallel(Model& model, const Environment& environment)
-      : model_(model), environment_(environment) {}
+  /// Runs `model` (kept by reference) over the ranks of `environment`, each collective call
+  /// limited to `timeout`. Collective when the environment is distributed: every rank
+  /// constructs its DataParallel at the same point (MPI_Comm_dup).
+  /// \throws ValueError for a negative timeout; MpiError when MPI fails.
+  DataParallel(Model& model, const Environment& environment, CollectiveTimeout timeout = {})
+      : model_(model), environment_(environment), timed_(environment, std::move(timeout)) {}
 
   Model& model() { return model_; }              ///< The model of this rank.
   const Model& model() const { return model_; }  ///< The model of this rank.
@@ -143,10 +154,13 @@ class DataParallel {
       // the others take that rank's .grad.
       const int owner = owner_of_chunk(0);
       if (environment_.rank() == owner) model_.backward(grad_outputs);
-      for (const auto& named : parameters)
-        check(MPI_Bcast(named.parameter->grad.data(), mpi_count(named.parameter->grad.size()),
-                        datatype_of<Scalar>(), owner, environment_.communicator()),
-              "MPI_Bcast (gradients)");
+      for (const auto& named : parameters) {
+        MPI_Request request = MPI_REQUEST_NULL;
+        check(MPI_Ibcast(named.parameter->grad.data(), mpi_count(named.parameter->grad.size()),
+                         datatype_of<Scalar>(), owner, timed_.communicator(), &request),
+              "MPI_Ibcast (gradients)");
+        timed_.wait(request, "MPI_Ibcast (gradients)");
+      }
       return;
     }
     model_.backward_chunks(grad_outputs);
@@ -158,7 +172,8 @@ class DataParallel {
         const Vector<Scalar>& g = model_.chunk_gradient(c, p);
         send_.insert(send_.end(), g.data(), g.data() + g.size());
       }
-    all_gather([&](int rank) { return gradient_size * share_of(rank).size(); });
+    all_gather([&](int rank) { return gradient_size * share_of(rank).size(); },
+               "MPI_Iallgatherv (gradients)");
     const Scalar* chunk_gradient = received_.data();  // chunk 0's, then chunk 1's, ...
     for (Index c = 0; c < chunks_; ++c)
       for (const auto& named : parameters) {
@@ -175,9 +190,11 @@ class DataParallel {
     if (!environment_.distributed()) return;
     const std::uint64_t mine = weight_fingerprint(model_.parameters());
     std::vector<std::uint64_t> all(static_cast<std::size_t>(environment_.size()));
-    check(MPI_Allgather(&mine, 1, MPI_UINT64_T, all.data(), 1, MPI_UINT64_T,
-                        environment_.communicator()),
-          "MPI_Allgather (weight fingerprints)");
+    MPI_Request request = MPI_REQUEST_NULL;
+    check(MPI_Iallgather(&mine, 1, MPI_UINT64_T, all.data(), 1, MPI_UINT64_T, timed_.communicator(),
+                         &request),
+          "MPI_Iallgather (weight fingerprints)");
+    timed_.wait(request, "MPI_Iallgather (weight fingerprints)");
     for (std::size_t r = 1; r < all.size(); ++r)
       if (all[r] != all[0])
         throw Error(detail::concat("data-parallel training: rank ", r,
@@ -208,9 +225,10 @@ class DataParallel {
     return static_cast<int>(count);
   }
 
-  // Gathers every rank's send_ into received_ in rank order; count_of(r) is rank r's count.
+  // Gathers every rank's send_ into received_ in rank order; count_of(r) is rank r's count. `call`
+  // names the call in messages.
   template <class CountOf>
-  void all_gather(CountOf count_of) {
+  void all_gather(CountOf count_of, const char* call) {
     const int ranks = environment_.size();
     std::vector<int> counts(static_cast<std::size_t>(ranks)), offsets(counts.size());
     Index total = 0;
@@ -224,10 +242,12 @@ class DataParallel {
                  counts[static_cast<std::size_t>(environment_.rank())],
                  static_cast<Index>(send_.size()));
     received_.resize(static_cast<std::size_t>(total));
-    check(MPI_Allgatherv(send_.data(), static_cast<int>(send_.size()), datatype_of<Scalar>(),
-                         received_.data(), counts.data(), offsets.data(), datatype_of<Scalar>(),
-                         environment_.communicator()),
-          "MPI_Allgatherv");
+    MPI_Request request = MPI_REQUEST_NULL;
+    check(MPI_Iallgatherv(send_.data(), static_cast<int>(send_.size()), datatype_of<Scalar>(),
+                          received_.data(), counts.data(), offsets.data(), datatype_of<Scalar>(),
+                          timed_.communicator(), &request),
+          call);
+    timed_.wait(request, call);
   }
 
   const Matrix<Scalar>& run(const Sequence<Scalar>& inputs, bool with_tape) {
@@ -254,7 +274,8 @@ class DataParallel {
     for (Index block = 0; block < blocks; ++block)
       Eigen::Map<Matrix<Scalar>>(send_.data() + block * rows * samples, rows, samples) =
           local.middleCols(block * batch + first_sample, samples);
-    all_gather([&](int rank) { return rows * blocks * samples_of(share_of(rank)).second; });
+    all_gather([&](int rank) { return rows * blocks * samples_of(share_of(rank)).second; },
+               "MPI_Iallgatherv (outputs)");
     gathered_outputs_.resize(rows, local.cols());
     const Scalar* from = received_.data();
     for (int r = 0; r < environment_.size(); ++r) {
@@ -269,6 +290,8 @@ class DataParallel {
 
   Model& model_;
   const Environment& environment_;
+  // Waiting is not a change of the model: require_same_weights() is const.
+  mutable TimedCommunicator timed_;
   Index chunks_ = 0;  // the chunks of the last forward's batch
   ChunkRange share_;  // this rank's
   bool has_tape_ = false;
