@@ -5,8 +5,10 @@
 // started the process (wrnn::mpi::Environment) and makes MPI_COMM_WORLD the group the training
 // runs over. Every rank then builds the same model, reads the same flags and data, and trains
 // through data_parallel(model); rank 0 alone prints and writes files (is_root_process()). A rank
-// that fails ends every rank of the job (MPI_Abort), after its message. Without --threads or
-// WRNN_NUM_THREADS the ranks of a node share its cores.
+// that fails ends every rank of the job (MPI_Abort), after its message; so does a rank that waits
+// in a step's collective call longer than --mpi-timeout seconds, naming the ranks that did not
+// arrive (a rank that hangs without dying). Without --threads or WRNN_NUM_THREADS the ranks of a
+// node share its cores.
 //
 // The same programs called in-process (a sweep's runs, the tests) have no group: data_parallel()
 // is then the model on its own and every caller is its own root. Built without wrnn::mpi
@@ -15,6 +17,7 @@
 
 #include <stdlib.h>  // setenv (POSIX)
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdlib>
 #include <exception>
@@ -29,6 +32,35 @@
 #endif
 
 namespace wrnn::examples {
+
+// --mpi-timeout: the seconds a rank waits in a step's collective call for the other ranks.
+inline constexpr double kDefaultMpiTimeoutSeconds = 600;
+
+inline double& mpi_timeout_seconds() {
+  static double seconds = kDefaultMpiTimeoutSeconds;
+  return seconds;
+}
+
+// Adds --mpi-timeout to a program's flags (and resets it to its default: a sweep parses the flags
+// of many runs in one process).
+inline void add_data_parallel_flags(CLI::App& app) {
+  mpi_timeout_seconds() = kDefaultMpiTimeoutSeconds;
+  app.add_option("--mpi-timeout", mpi_timeout_seconds(),
+                 "under mpirun: seconds a rank waits in a step's collective call for the other "
+                 "ranks before it ends the job, naming those that did not arrive (0: wait for "
+                 "ever)")
+      ->capture_default_str()
+      ->transform(CLI::Validator(
+          [](std::string& text) -> std::string {
+            char* end = nullptr;
+            const double seconds = std::strtod(text.c_str(), &end);
+            if (text.empty() || end != text.c_str() + text.size() || !(seconds >= 0) ||
+                !(seconds <= 1e9))
+              return "expected seconds in [0, 1e9] (0: wait for ever), received '" + text + "'";
+            return {};
+          },
+          ""));
+}
 
 #if defined(WRNN_EXAMPLES_WITH_MPI)
 
@@ -49,7 +81,8 @@ inline const mpi::Environment& data_parallel_group() {
 // it in place of the model.
 template <class Model>
 mpi::DataParallel<Model> data_parallel(Model& model) {
-  return {model, data_parallel_group()};
+  return {model, data_parallel_group(),
+          mpi::CollectiveTimeout{mpi_timeout_seconds(), "--mpi-timeout"}};
 }
 
 inline int process_rank() {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/data_parallel.hpp"
 #include "common/flag_checks.hpp"
 #include "wrnn/cells/initialization.hpp"
 #include "wrnn/core/activation.hpp"
@@ -45,6 +46,7 @@ void add_model_flags(CLI::App& app, Options& options) {
   app.add_option("--threads", options.threads,
                  "threads (default: WRNN_NUM_THREADS or all cores; results do not depend on it)")
       ->transform(decimal_integer<Index>());
+  add_data_parallel_flags(app);  // --mpi-timeout
 }
 
 // The wave cell's or the loco cell's options (the same fields: the loco cell is the wave cell with

@@ -8,7 +8,9 @@
 #   3. a copy_task run checkpointed under 2 ranks and resumed under 3: the uninterrupted run's
 #      curve and weights;
 #   4. a rank that fails (rank 0 alone cannot write --out) and a rank killed with SIGKILL: the job
-#      ends, not hangs, with a non-zero status and a message.
+#      ends, not hangs, with a non-zero status and a message;
+#   5. a rank stopped with SIGSTOP (hung, not dead: MPI itself would wait for it for ever): the
+#      other rank ends the job after --mpi-timeout, naming the stopped rank.
 # Open MPI refuses to run as root unless told otherwise: the allow-run-as-root variables are set
 # here. Exit 77 (skipped) without mpirun.
 # Usage: run_mpi_tests.sh DATA_PARALLEL_RANKS COPY_TASK ADDING_TASK SEQ_IMAGE WORK_DIR
@@ -162,3 +164,32 @@ tail -n 8 "$work/killed.err"
 [ $status -ne 0 ] && [ $status -ne 124 ] || fail "a killed rank: exit status $status"
 grep -q "signal 9" "$work/killed.err" || fail "no message about the killed rank"
 echo "a failing rank and a killed rank end the job with a message"
+
+# ---- 5. a rank that hangs without dying ends the job after --mpi-timeout ----
+# The stopped rank does not answer; the other waits 2 s in its step's collective call, 1 s more
+# for answers, and ends the job (MPI_Abort; Open MPI sends the stopped rank SIGCONT and SIGKILL).
+timeout 120 mpirun --oversubscribe -np 2 "$copy_task" $copy_flags --steps 100000000 \
+  --mpi-timeout 2 > /dev/null 2> "$work/stopped.err" &
+runner=$!
+victim=""
+for _ in $(seq 100); do
+  launcher=$(pgrep -P $runner -x mpirun)
+  [ -n "$launcher" ] && victim=$(pgrep -P "$launcher" -x "$(basename "$copy_task")" | tail -n 1)
+  [ -n "$victim" ] && grep -q "wave copy" "$work/stopped.err" && break  # training has begun
+  sleep 0.1
+done
+[ -n "$victim" ] || fail "no rank of the job to stop"
+victim_rank=$(tr '\0' '\n' < "/proc/$victim/environ" | sed -n 's/^OMPI_COMM_WORLD_RANK=//p')
+[ -n "$victim_rank" ] || fail "no OMPI_COMM_WORLD_RANK for process $victim"
+kill -STOP "$victim"
+wait $runner
+status=$?
+tail -n 2 "$work/stopped.err"
+[ $status -ne 0 ] && [ $status -ne 124 ] || fail "a stopped rank: exit status $status"
+grep -q "rank $((1 - victim_rank)) of 2: collective call [0-9]*, MPI_I[a-z]* (.*), has not completed in 2 s (--mpi-timeout); rank $victim_rank did not arrive" \
+  "$work/stopped.err" || fail "no message naming the stopped rank $victim_rank"
+status=0
+"$copy_task" --mpi-timeout -1 > /dev/null 2> "$work/timeout_flag.err" || status=$?
+[ $status = 2 ] && grep -q "^--mpi-timeout: expected seconds in \[0, 1e9\] .*, received '-1'" \
+  "$work/timeout_flag.err" || fail "--mpi-timeout -1: status $status, $(cat "$work/timeout_flag.err")"
+echo "a rank that hangs ends the job after --mpi-timeout, named; a negative timeout is refused"
