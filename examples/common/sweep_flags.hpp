@@ -111,8 +111,6 @@ inline const std::map<std::string, FixedParameter>& fixed_parameters() {
       {"mem_len", {{"10"}, "wrnn's copy_task always recalls 10 digits"}},
       {"one_hot", {{"True", "true", "yes"}, "wrnn's copy_task always feeds one-hot symbols"}},
       {"only_last", {{"False", "false", "no"}, "wrnn's copy_task always scores every step"}},
-      {"freeze_rnn", {{"no"}, "wrnn's programs always train the recurrent weights"}},
-      {"freeze_encoder", {{"no"}, "wrnn's programs always train the input weights"}},
       {"patience_init", {{"-1"}, "wrnn's programs never stop early"}},
       {"is_sweep",
        {{"yes", "no"}, "W&B's switch for the progress bar; wrnn_sweep writes it to log.txt"}},
@@ -219,6 +217,10 @@ inline std::vector<std::string> program_flags(const Program& program, const Run&
               name, value,
               {{"relu", "relu"}, {"tanh", "tanh"}, {"ident", "identity"}, {"identity", "identity"}},
               "relu, tanh or ident"));
+    } else if (name == "freeze_rnn" || name == "freeze_encoder") {
+      // The authors' yes/no switches; wrnn's flags take no value.
+      if (choice(name, value, {{"yes", "yes"}, {"no", "no"}}, "yes or no") == "yes")
+        flags.push_back(name == "freeze_rnn" ? "--freeze-rnn" : "--freeze-encoder");
     } else if (name == "lr") {
       add("--lr", real(name, value));
     } else if (name == "grad_clip") {

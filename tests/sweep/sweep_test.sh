@@ -7,7 +7,8 @@
 #      rerun, and the rest finish;
 #   3. refusals, by name and with exit status 2, printed once under 2 ranks: a parameter wrnn has
 #      no equivalent for, a value of one it cannot run, a method other than grid;
-#   4. the authors' format: a file with the structure of their copy sweep, listed with --list.
+#   4. the authors' format: a file with the structure of their copy sweep, listed with --list, and
+#      their freeze_rnn / freeze_encoder switches as wrnn's --freeze-rnn / --freeze-encoder.
 # Usage: sweep_test.sh WRNN_SWEEP [COPY_TASK]   (absolute paths). Exit 77 (skipped) without mpirun.
 set -euo pipefail
 sweep=$1
@@ -146,8 +147,8 @@ refuse() {  # refuse NAME EXPECTED-TEXT YAML
 }
 refuse unknown "parameter 'frobnicate': no wrnn equivalent" \
   "$(printf 'program: copy_task.py\nmethod: grid\nparameters:\n  lr: {values: [1e-3]}\n  frobnicate: {values: [1, 2]}')"
-refuse frozen "parameter 'freeze_rnn': no wrnn equivalent for 'yes'" \
-  "$(printf 'program: copy_task.py\nmethod: grid\nparameters:\n  freeze_rnn: {value: "yes"}')"
+refuse frozen "parameter 'freeze_rnn': expected yes or no, received 'maybe'" \
+  "$(printf 'program: copy_task.py\nmethod: grid\nparameters:\n  freeze_rnn: {values: [no, maybe]}')"
 refuse bayes "'method': expected 'grid'" \
   "$(printf 'program: adding_task.py\nmethod: bayes\nparameters:\n  lr: {values: [1e-3]}')"
 refuse kind "parameter 'n_hid': expected a decimal integer, received '1.5'" \
@@ -170,4 +171,14 @@ for flag in "--model wave" "--init shift" "--v-init solo" "--n 16" "--channels 2
 done
 [ "$(head -1 "$work/authors.list" | cut -f1)" = "lr=3e-3,T=5,grad_clip=0.0" ] ||
   fail "grid order: $(head -1 "$work/authors.list")"
+# Their freeze switches: yes adds wrnn's flag, no leaves it out.
+printf 'program: copy_task.py\nmethod: grid\nparameters:\n  freeze_rnn: {values: [yes, no]}\n  freeze_encoder: {value: yes}\n' \
+  > "$work/freeze.yml"
+"$sweep" "$work/freeze.yml" --out "$work/freeze" --list > "$work/freeze.list" || fail "--list of freeze_rnn"
+frozen=$(grep "^freeze_rnn=yes	" "$work/freeze.list") || fail "no run freeze_rnn=yes: $(cat "$work/freeze.list")"
+trained=$(grep "^freeze_rnn=no	" "$work/freeze.list") || fail "no run freeze_rnn=no: $(cat "$work/freeze.list")"
+[[ " $frozen " == *" --freeze-rnn "* && " $frozen " == *" --freeze-encoder "* ]] ||
+  fail "freeze_rnn=yes, freeze_encoder=yes: expected --freeze-rnn and --freeze-encoder in: $frozen"
+[[ " $trained " != *" --freeze-rnn "* && " $trained " == *" --freeze-encoder "* ]] ||
+  fail "freeze_rnn=no, freeze_encoder=yes: expected --freeze-encoder alone in: $trained"
 echo "sweep tests passed"
