@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # The whole suite: installs what is missing, then two builds side by side and their tests.
-#   1. g++, warnings as errors, portable flags: the example programs, the benchmarks (compiled at
-#      -O1 to check them), the SIMD kernels' tests at each level (tests/CMakeLists.txt, "levels")
-#      and the tests that run the programs and tools ("scripts"); the API reference (Doxygen).
+#   1. g++, warnings as errors, portable flags: the example programs, the benchmarks (compiled for
+#      syntax, to check them), the SIMD kernels' tests at each level (tests/CMakeLists.txt,
+#      "levels") and the tests that run the programs and tools ("scripts"); the API reference
+#      (Doxygen).
 #   2. clang, AddressSanitizer + UndefinedBehaviorSanitizer, this processor's highest SIMD level:
 #      every tests/test_*.cpp ("suite", tests/run_sanitized.sh).
-# The two builds run at the same time, so that neither leaves a core idle while its last unit
-# compiles; the first pass's tests run while the second still builds.
+# The two passes run at the same time, each building and then testing, so that neither leaves a
+# core idle while its last unit compiles or its last test runs; the second pass's output is shown
+# at the end.
 # Usage: bash tests/run_tests.sh [BUILD_DIR]   (the second pass builds in BUILD_DIR-sanitize)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,12 +17,12 @@ jobs=$(nproc)
 
 bash "$root/examples/setup.sh"
 
-# The sanitizer pass's build, in the background; its output is shown if it fails.
+# The sanitizer pass in the background: its build, then its tests.
 sanitize_log="$build-sanitize.log"
 mkdir -p "$(dirname "$sanitize_log")"
-WRNN_SANITIZE_BUILD_DIR="$build-sanitize" JOBS="$jobs" WRNN_SANITIZE_STEPS=build \
-  bash "$root/tests/run_sanitized.sh" >"$sanitize_log" 2>&1 &
-sanitize_build=$!
+WRNN_SANITIZE_BUILD_DIR="$build-sanitize" JOBS="$jobs" \
+  bash "$root/tests/run_sanitized.sh" -j "$jobs" >"$sanitize_log" 2>&1 &
+sanitize_pass=$!
 
 # Ninja for a new build directory (it starts a target's compiles before the targets it links
 # against are built, where Make waits for them); an existing one keeps its generator.
@@ -45,10 +47,10 @@ cmake --build "$build" -j "$jobs"
 cmake --build "$build" --target docs
 ctest --test-dir "$build" --output-on-failure -j "$jobs"
 
-if ! wait "$sanitize_build"; then
-  tail -n 200 "$sanitize_log"
-  echo "run_tests.sh: the sanitizer pass's build failed (log: $sanitize_log)" >&2
+if ! wait "$sanitize_pass"; then
+  tail -n 300 "$sanitize_log"
+  echo "run_tests.sh: the sanitizer pass failed (log: $sanitize_log)" >&2
   exit 1
 fi
-WRNN_SANITIZE_BUILD_DIR="$build-sanitize" JOBS="$jobs" WRNN_SANITIZE_STEPS=test \
-  bash "$root/tests/run_sanitized.sh" -j "$jobs"
+echo "---- the sanitizer pass (log: $sanitize_log) ----"
+sed -n '/^Test project/,$p' "$sanitize_log"
