@@ -265,8 +265,10 @@ memory_task_cases() {
     expect mem_len_zero 2 "--mem-len" "${run[@]}" --mem-len 0 --out @OUT@
     expect loss_scale_unknown 2 "--loss-scale" "${run[@]}" --loss-scale sum --out @OUT@
     expect early_stop_copy 2 "--early-stop-from" "${run[@]}" --early-stop-from 5 --out @OUT@
-    # T + m steps and h_0: 3 + 3 + 1 columns of hidden states (3 + 10 + 1 by default).
-    CHECK="test \$(head -1 @OUT@/hidden_states.csv | tr , '\\n' | wc -l) -eq 7" \
+    # T + m steps and h_0: 3 + 3 + 1 columns of hidden states (3 + 10 + 1 by default); the
+    # picture of the outputs against the targets is written beside them.
+    CHECK="test \$(head -1 @OUT@/hidden_states.csv | tr , '\\n' | wc -l) -eq 7 && \
+      test -s @OUT@/copy_outputs.png" \
       expect_run results.json mem_len "${run[@]}" --mem-len 3
     # The authors' scale is the mean divided by the batch (4): the same first step, a quarter.
     expect_run results.json loss_mean "${run[@]}"

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <string>
 
+#include "wrnn/analysis/copy_outputs_image.hpp"
 #include "wrnn/analysis/space_time_image.hpp"
 
 // The PNG decoder is only for checking the file we wrote (an independent reader of the format).
@@ -170,6 +171,64 @@ TEST_CASE("space-time image rejects inconsistent shapes", "[analysis][image]") {
   } catch (const NumericalError& error) {
     CHECK(std::string(error.what()).find("channel 1, unit 2, step 3") != std::string::npos);
   }
+}
+
+TEST_CASE("copy outputs image: input, output softmax and target per sample, at known pixels",
+          "[analysis][image]") {
+  const Index L = 12, B = 3, classes = 10;
+  // Sample b's input at step t is class (t + b) % 10; its target class (2t + b) % 10; its
+  // output a logit of 30 on class (3t + b) % 10, 0 elsewhere (softmax ~1 there, ~1e-13 elsewhere).
+  Sequence<float> inputs(L, B, classes);
+  Matrix<float> outputs = Matrix<float>::Zero(classes, L * B);
+  std::vector<int> targets(static_cast<std::size_t>(L * B));
+  for (Index t = 0; t < L; ++t)
+    for (Index b = 0; b < B; ++b) {
+      inputs(t, b, (t + b) % classes) = 1.0f;
+      targets[static_cast<std::size_t>(t * B + b)] = static_cast<int>((2 * t + b) % classes);
+      outputs((3 * t + b) % classes, t * B + b) = 30.0f;
+    }
+  CopyOutputsImageOptions options;
+  options.sequences = 2;
+  options.max_steps = 5;  // the input's first 5 steps, the output's and target's last 5
+  options.layout.labels = false;
+  options.layout.color_bar = false;
+  const RgbImage image = render_copy_outputs(inputs, outputs, targets, options);
+  const Index margin = options.layout.margin, gap = options.layout.gap;
+  const AxisScaling rows = choose_axis_scaling(classes, 200, 512),
+                    cols = choose_axis_scaling(5, 200, 1000);
+  const Index panel_w = cols.pixels(5), panel_h = rows.pixels(classes);
+  CHECK(image.width == 2 * margin + 3 * panel_w + 2 * gap);
+  CHECK(image.height == 2 * margin + 2 * panel_h + gap);
+  const Rgb high{253, 231, 37}, low{68, 1, 84};
+  // The colour of panel `panel` (0 input, 1 output, 2 target) of sample b at class k, column s.
+  const auto at = [&](Index b, Index panel, Index k, Index s) {
+    return image.at(margin + panel * (panel_w + gap) + s * cols.repeat + cols.repeat / 2,
+                    margin + b * (panel_h + gap) + k * rows.repeat + rows.repeat / 2);
+  };
+  for (Index b = 0; b < 2; ++b)
+    for (Index s = 0; s < 5; ++s) {
+      const Index t = L - 5 + s;  // the step the output and target columns show
+      INFO("sample " << b << ", column " << s);
+      CHECK(at(b, 0, (s + b) % classes, s) == high);
+      CHECK(at(b, 0, (s + b + 1) % classes, s) == low);
+      CHECK(at(b, 1, (3 * t + b) % classes, s) == high);
+      CHECK(at(b, 1, (3 * t + b + 1) % classes, s) == low);
+      CHECK(at(b, 2, (2 * t + b) % classes, s) == high);
+      CHECK(at(b, 2, (2 * t + b + 1) % classes, s) == low);
+    }
+  // Sample 2 is not shown; a prediction of sample 0 in the shown steps is.
+  Matrix<float> changed = outputs;
+  changed.col((L - 1) * B + 2).setConstant(5.0f);
+  CHECK(render_copy_outputs(inputs, changed, targets, options).pixels == image.pixels);
+  changed.col((L - 1) * B + 0).setConstant(5.0f);
+  CHECK(render_copy_outputs(inputs, changed, targets, options).pixels != image.pixels);
+
+  CHECK_THROWS_AS(render_copy_outputs(inputs, Matrix<float>(classes, L), targets), ShapeError);
+  std::vector<int> bad = targets;
+  bad[4] = 10;
+  CHECK_THROWS_WITH(render_copy_outputs(inputs, outputs, bad), Catch::Contains("received 10"));
+  changed(3, 0) = std::nanf("");
+  CHECK_THROWS_AS(render_copy_outputs(inputs, changed, targets), NumericalError);
 }
 
 }  // namespace test_analysis_images

@@ -17,6 +17,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "common/data_parallel.hpp"
 #include "common/flag_checks.hpp"
@@ -437,6 +438,11 @@ nlohmann::json train_model(Model& model, const Task& task, const MemoryTaskOptio
       csv << point.step << ',' << point.train_loss << ',' << point.test_loss << '\n';
     write_text_file(options.out_dir + "/curve.csv", csv.str());
     write_hidden_state_record(model, test.inputs, options, results);
+    // The forward over the test batch just made: its first 4 samples' outputs against their
+    // targets, the picture the authors' copy script logs.
+    if (copy)
+      analysis::write_copy_outputs_png(options.out_dir + "/copy_outputs.png", test.inputs,
+                                       model.outputs(), test.targets.classes);
     write_text_file(options.out_dir + "/results.json", results.dump(2) + "\n");  // last
   }
   return results;
@@ -531,9 +537,10 @@ void require_memory_for(const MemoryTaskOptions& options, const Task& task) {
 
 // Every file the run will write, tried before the first training step.
 inline void prepare_outputs(const MemoryTaskOptions& options) {
-  if (!options.out_dir.empty())
-    prepare_output_folder("--out", options.out_dir,
-                          {"curve.csv", "results.json", "hidden_states.csv", "space_time.png"});
+  std::vector<std::string> files{"curve.csv", "results.json", "hidden_states.csv",
+                                 "space_time.png"};
+  if (options.task == "copy") files.push_back("copy_outputs.png");
+  if (!options.out_dir.empty()) prepare_output_folder("--out", options.out_dir, files);
   if (!options.save_path.empty()) prepare_output_file("--save", options.save_path);
   if (options.checkpoint_every > 0) prepare_output_file("--checkpoint", options.checkpoint_path);
 }
@@ -630,7 +637,9 @@ int memory_task_main(int argc, char** argv, const std::string& task_name, Index 
   add_integer_option<long long>(app, "--log-every", options.log_every,
                                 "evaluate and log every N steps");
   app.add_option("--out", options.out_dir,
-                 "write curve.csv, results.json, hidden_states.csv and space_time.png here");
+                 "write curve.csv, results.json, hidden_states.csv and space_time.png here (and "
+                 "for the copy task copy_outputs.png: the outputs' softmax against the targets "
+                 "over the last 50 steps of 4 test sequences)");
   app.add_option("--save", options.save_path, "save the trained model (safetensors) here");
   app.add_option("--load", options.load_path,
                  "start from the weights of this model file (same structure) instead of the init");

@@ -7,6 +7,7 @@
 #include "wrnn/analysis/animation.hpp"
 #include "wrnn/analysis/authors_fft_measure.hpp"
 #include "wrnn/analysis/colormap.hpp"
+#include "wrnn/analysis/copy_outputs_image.hpp"
 #include "wrnn/analysis/image.hpp"
 #include "wrnn/analysis/kernel_image.hpp"
 #include "wrnn/analysis/panels.hpp"
