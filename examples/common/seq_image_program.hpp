@@ -676,8 +676,8 @@ inline nlohmann::json run_seq_image(SeqImageOptions options, std::ostream& log) 
   check_flags(options);
   if (options.model == "fc" && process_count() > 1)
     throw ValueError(
-        detail::concat("--model fc: trains in one process (a matrix product per "
-                       "batch, nothing to share), received ",
+        detail::concat("--model fc: expected one process (a batch is one matrix product, "
+                       "nothing to share), received ",
                        process_count(), " under mpirun; run it without mpirun"));
   const bool ring = options.model == "wave" || options.model == "loco";
   if (ring && options.init.empty()) options.init = "shift";
