@@ -1,7 +1,9 @@
 // FlatClassifier, the feed-forward baseline: its outputs against the readout written out by hand
 // over each sample's steps laid end to end (the authors' x.permute(1, 0, 2).reshape(B, -1)), its
-// gradients against central finite differences, its init's bounds, frozen parameters, the shapes
-// it refuses, and its checkpoints.
+// outputs and gradients against PyTorch running the authors' module (reference/
+// flat_classifier_reference.hpp, which /usr/bin/python3
+// tests/reference/flat_classifier_reference.py writes), its gradients against central finite
+// differences, its init's bounds, frozen parameters, the shapes it refuses, and its checkpoints.
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -9,6 +11,7 @@
 #include <filesystem>
 #include <string>
 
+#include "reference/flat_classifier_reference.hpp"
 #include "support/gradient_check.hpp"
 #include "wrnn/io/io.hpp"
 #include "wrnn/model/flat_classifier.hpp"
@@ -72,6 +75,41 @@ TEST_CASE("FlatClassifier reads each sample's steps end to end, then the readout
       }
       for (Index k = 0; k < o; ++k)
         CHECK(outputs(k, b) == Approx(y[std::size_t(k)]).epsilon(0).margin(1e-12));
+    }
+  }
+}
+
+TEST_CASE("FlatClassifier matches PyTorch's run of the authors' fc model, outputs and gradients") {
+  for (const auto& c : flat_classifier_reference::all_cases()) {
+    INFO("case with " << c.hidden << " hidden units");
+    const ReadoutOptions readout{c.outputs, c.hidden > 0 ? ReadoutKind::mlp : ReadoutKind::linear,
+                                 ReadoutMode::last_step, std::max(c.hidden, 1)};
+    FlatClassifier<double> model(c.steps, c.features, readout);
+    REQUIRE(model.parameters().size() == (c.hidden > 0 ? 4u : 2u));
+    for (std::size_t i = 0; i < model.parameters().size(); ++i) {
+      auto& value = model.parameters()[i].parameter->value;
+      REQUIRE(static_cast<std::size_t>(value.size()) == c.parameters[i].size());
+      for (Index j = 0; j < value.size(); ++j) value[j] = c.parameters[i][std::size_t(j)];
+    }
+    Sequence<double> x(c.steps, c.batch, c.features);
+    REQUIRE(c.x.size() == std::size_t(c.steps * c.batch * c.features));
+    std::copy(c.x.begin(), c.x.end(), x.data());  // both [T][B][d]
+    const Matrix<double> outputs = model.forward(x);
+    for (Index b = 0; b < c.batch; ++b)
+      for (Index k = 0; k < c.outputs; ++k)
+        CHECK(outputs(k, b) ==
+              Approx(c.output[std::size_t(b * c.outputs + k)]).epsilon(0).margin(1e-12));
+    Targets<double> targets;
+    targets.classes = c.labels;
+    Matrix<double> grad_outputs;
+    compute_loss(LossKind::cross_entropy, outputs, targets, grad_outputs);
+    zero_gradients(model.parameters());
+    model.backward(grad_outputs);
+    for (std::size_t i = 0; i < model.parameters().size(); ++i) {
+      INFO(model.parameters()[i].name);
+      const auto& grad = model.parameters()[i].parameter->grad;
+      for (Index j = 0; j < grad.size(); ++j)
+        CHECK(grad[j] == Approx(c.gradients[i][std::size_t(j)]).epsilon(0).margin(1e-12));
     }
   }
 }
