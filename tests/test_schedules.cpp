@@ -167,6 +167,8 @@ TEST_CASE("PlateauSchedule follows ReduceLROnPlateau on fixed metric sequences",
   authors.factor = 0.1;
   authors.patience = 5;
   authors.cooldown = 5;
+  wrnn::PlateauOptions accuracy_max = authors;  // seq_image --lr-plateau-metric val-acc
+  accuracy_max.mode = wrnn::PlateauMode::max;
   wrnn::PlateauOptions max_abs;
   max_abs.mode = wrnn::PlateauMode::max;
   max_abs.factor = 0.5;
@@ -190,6 +192,8 @@ TEST_CASE("PlateauSchedule follows ReduceLROnPlateau on fixed metric sequences",
              ref::plateau_authors_accuracy_lr},
         Case{"authors loss", 1e-3, authors, ref::plateau_authors_loss_metric,
              ref::plateau_authors_loss_lr},
+        Case{"accuracy max", 1e-3, accuracy_max, ref::plateau_accuracy_max_metric,
+             ref::plateau_accuracy_max_lr},
         Case{"defaults", 0.1, wrnn::PlateauOptions{}, ref::plateau_defaults_metric,
              ref::plateau_defaults_lr},
         Case{"max abs", 0.01, max_abs, ref::plateau_max_abs_metric, ref::plateau_max_abs_lr},

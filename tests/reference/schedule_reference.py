@@ -112,6 +112,9 @@ PLATEAU = {
     "plateau_authors_accuracy": (1e-3, dict(factor=0.1, patience=5, cooldown=5),
                                  accuracy_curve(80)),
     "plateau_authors_loss": (1e-3, dict(factor=0.1, patience=5, cooldown=5), loss_curve(100)),
+    # seq_image --lr-plateau-metric val-acc: the authors' setting in mode max (relative threshold).
+    "plateau_accuracy_max": (1e-3, dict(mode="max", factor=0.1, patience=5, cooldown=5),
+                             accuracy_curve(80)),
     "plateau_defaults": (0.1, dict(), loss_curve(100)),
     "plateau_max_abs": (0.01, dict(mode="max", factor=0.5, patience=2, threshold=0.3,
                                    threshold_mode="abs", cooldown=1), accuracy_curve(80)),
