@@ -421,6 +421,8 @@ nlohmann::json seq_image_results(const Model& model, const SeqImageOptions& opti
   };
 }
 
+// Whether Model is the fc model (FlatClassifier): no cell, so no census, nothing to freeze, and
+// one process.
 template <class Model>
 inline constexpr bool is_flat_classifier = false;
 template <class Scalar>
