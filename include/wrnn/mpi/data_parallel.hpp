@@ -6,15 +6,16 @@
 /// backward() adds the chunks' gradients to .grad in chunk order. DataParallel<Model> deals the
 /// chunks to the processes (ranks) of an MPI job and keeps that arithmetic:
 ///
-///     every rank          the whole batch (the same inputs on every rank)
-///     rank r              forward of its chunks [first_r, end_r)  (chunk_share)
-///     MPI_Allgatherv      every chunk's outputs -> the whole outputs on every rank
-///     every rank          the loss and dL/doutputs of the whole batch, as one process computes
-///     them rank r              reverse sweep of its chunks, each into the chunk's own gradient
-///     buffers MPI_Allgatherv      every chunk's gradient vector -> every rank every rank .grad +=
-///     chunk 0, chunk 1, ... in chunk order (SequenceModel::backward) every rank clipping's norm,
-///     the optimizer update: the same arithmetic on the same
-///                         numbers
+///   1. every rank holds the whole batch (the same inputs on every rank);
+///   2. rank r runs the forward of its chunks [first_r, end_r) (chunk_share);
+///   3. MPI_Allgatherv: every chunk's outputs, so that every rank holds the whole outputs;
+///   4. every rank computes the loss and dL/doutputs of the whole batch, as one process does;
+///   5. rank r runs the reverse sweep of its chunks, each into the chunk's own gradient buffers;
+///   6. MPI_Allgatherv: every chunk's gradient vector, to every rank;
+///   7. every rank adds them to .grad, chunk 0, chunk 1, ... in chunk order (as
+///      SequenceModel::backward does);
+///   8. every rank computes the clipping norm and the optimizer update: the same arithmetic on
+///      the same numbers,
 ///
 /// so that every rank's gradients, and the weights after every step, are the single process's
 /// bit for bit, for any number of ranks. An MPI_Allreduce would add the chunks' gradients in an
@@ -27,10 +28,10 @@
 /// their weights (one MPI_Allgather of 8 bytes) and stop with an Error when one differs.
 ///
 /// The collective calls have a time limit (CollectiveTimeout, wrnn/mpi/collective_timeout.hpp):
-/// a rank that hangs without dying, so that the others would wait in a collective call for ever,
-/// ends the job after the timeout with a message naming it. The calls are started non-blocking
-/// on a private duplicate of the environment's communicator and move the same bytes as their
-/// blocking forms, so the results do not change.
+/// when a rank hangs without dying, so that the others would wait in a collective call for ever,
+/// they end the job after the timeout with a message naming it. The calls are started
+/// non-blocking on a private duplicate of the environment's communicator and move the same bytes
+/// as their blocking forms, so the results do not change.
 ///
 /// Cost per training step besides the computation: the outputs (o x T' x B values) and the
 /// chunks' gradients (chunks x parameters values) gathered on every rank. Parallelism ends at
