@@ -163,7 +163,7 @@ TEST_CASE("seq_image --model fc: the flattened-image baseline, its record and it
 TEST_CASE("seq_image --lr-scheduler plateau steps on --lr-plateau-metric as ReduceLROnPlateau") {
   TempDir dir;
   write_small_mnist(dir.path);
-  const int epochs = 6;
+  const int epochs = 4;
   // Patience 0 and no cooldown: every epoch whose metric does not beat the best so far (by
   // PyTorch's default relative threshold 1e-4) divides the rate by 10 for the next epoch.
   const auto plateau_run = [&](const fs::path& out, int run_epochs, const std::string& metric,
@@ -209,7 +209,7 @@ TEST_CASE("seq_image --lr-scheduler plateau steps on --lr-plateau-metric as Redu
 
   // A resumed plateau run replays the metrics to the same rates.
   const fs::path interrupted = dir.path / "interrupted";
-  REQUIRE(run_program(plateau_run(interrupted, 3, "authors")) == 0);
+  REQUIRE(run_program(plateau_run(interrupted, 2, "authors")) == 0);
   REQUIRE(run_program(
               plateau_run(interrupted, epochs, "authors",
                           {"--resume", (interrupted / "checkpoint.safetensors").string()})) == 0);
