@@ -111,11 +111,52 @@ inline const std::map<std::string, FixedParameter>& fixed_parameters() {
       {"mem_len", {{"10"}, "wrnn's copy_task always recalls 10 digits"}},
       {"one_hot", {{"True", "true", "yes"}, "wrnn's copy_task always feeds one-hot symbols"}},
       {"only_last", {{"False", "false", "no"}, "wrnn's copy_task always scores every step"}},
-      {"patience_init", {{"-1"}, "wrnn's programs never stop early"}},
       {"is_sweep",
        {{"yes", "no"}, "W&B's switch for the progress bar; wrnn_sweep writes it to log.txt"}},
   };
   return table;
+}
+
+// A decimal integer parameter's value as a number.
+inline long long integer_value(const std::string& parameter, const std::string& value) {
+  integer(parameter, value);
+  errno = 0;
+  const long long number = std::strtoll(value.c_str(), nullptr, 10);
+  if (errno == ERANGE) throw bad_value(parameter, "an integer of at most 64 bits", value);
+  return number;
+}
+
+// The authors' early stopping, as their adding_task.py reads it: after each evaluation with no new
+// best test loss, at step patience_init or later and once solved, it counts one, and stops at the
+// patience-th; patience_init -1 turns it off, and patience then does nothing. That is adding_task's
+// --early-stop-from and --early-stop-patience (RunMonitor). Their copy_task.py declares both and
+// reads neither: a copy run never stops early, so patience_init is refused there unless -1.
+inline std::vector<std::string> early_stopping_flags(const Program& program,
+                                                     const std::string& patience_init,
+                                                     const std::string* patience) {
+  const long long from = integer_value("patience_init", patience_init);
+  if (from == -1) return {};
+  if (program.task != "adding")
+    throw ValueError("parameter 'patience_init': " + program.name +
+                     " never stops early (nor does the authors' copy_task.py, which reads neither "
+                     "patience_init nor patience); expected -1, received '" +
+                     patience_init + "'");
+  if (from < 0)
+    throw bad_value("patience_init",
+                    "-1 (never) or a step >= 0 (the authors' script stops early from the first "
+                    "step for any other negative value: give 0)",
+                    patience_init);
+  std::vector<std::string> flags = {"--early-stop-from", std::to_string(from)};
+  if (patience != nullptr) {
+    const long long count = integer_value("patience", *patience);
+    if (count < 1)
+      throw bad_value("patience",
+                      "an integer >= 1 (the authors' script stops at the first evaluation "
+                      "without a new best for any patience up to 1: give 1)",
+                      *patience);
+    flags.insert(flags.end(), {"--early-stop-patience", std::to_string(count)});
+  }
+  return flags;
 }
 
 }  // namespace flags_internal
@@ -162,8 +203,9 @@ inline void check_parameter_names(const Grid& grid) {
 
 // The flags for one run of `program` (without --out and --threads): the run's parameters over the
 // program's defaults (the authors' script's, when the file names their script). ValueError naming
-// the parameter for a value of the wrong kind or one wrnn cannot run; ranges (a negative learning
-// rate, an even kernel) are the program's to check, and a value it refuses fails that run only.
+// the parameter for a value of the wrong kind, one wrnn cannot run, or one the authors' script
+// reads as another (patience_init -2 as 0); ranges (a negative learning rate, an even kernel) are
+// the program's to check, and a value it refuses fails that run only.
 inline std::vector<std::string> program_flags(const Program& program, const Run& run) {
   using namespace flags_internal;
   std::map<std::string, std::string> values = program.defaults;
@@ -242,7 +284,11 @@ inline std::vector<std::string> program_flags(const Program& program, const Run&
         throw bad_value(name, "'" + program.task + "' (the task of program " + program.name + ")",
                         value);
     } else if (name == "patience") {
-      integer(name, value);  // acts only with patience_init other than -1, which is refused
+      integer_value(name, value);  // passed on with patience_init, the only time it acts
+    } else if (name == "patience_init") {
+      const std::vector<std::string> stopping =
+          early_stopping_flags(program, value, get("patience"));
+      flags.insert(flags.end(), stopping.begin(), stopping.end());
     } else {
       const auto fixed = fixed_parameters().find(name);
       if (fixed == fixed_parameters().end())

@@ -7,8 +7,10 @@
 #      rerun, and the rest finish;
 #   3. refusals, by name and with exit status 2, printed once under 2 ranks: a parameter wrnn has
 #      no equivalent for, a value of one it cannot run, a method other than grid;
-#   4. the authors' format: a file with the structure of their copy sweep, listed with --list, and
-#      their freeze_rnn / freeze_encoder switches as wrnn's --freeze-rnn / --freeze-encoder.
+#   4. the authors' format: a file with the structure of their copy sweep, listed with --list,
+#      their freeze_rnn / freeze_encoder switches as wrnn's --freeze-rnn / --freeze-encoder, and
+#      their early stopping (patience_init, patience) as adding_task's --early-stop-from /
+#      --early-stop-patience, refused for the copy task and for values theirs reads otherwise.
 # Usage: sweep_test.sh WRNN_SWEEP [COPY_TASK]   (absolute paths). Exit 77 (skipped) without mpirun.
 set -euo pipefail
 sweep=$1
@@ -181,4 +183,35 @@ trained=$(grep "^freeze_rnn=no	" "$work/freeze.list") || fail "no run freeze_rnn
   fail "freeze_rnn=yes, freeze_encoder=yes: expected --freeze-rnn and --freeze-encoder in: $frozen"
 [[ " $trained " != *" --freeze-rnn "* && " $trained " == *" --freeze-encoder "* ]] ||
   fail "freeze_rnn=no, freeze_encoder=yes: expected --freeze-encoder alone in: $trained"
+# Their early stopping: patience_init -1 is off (patience then passes nothing), a step turns
+# adding_task's on; the copy task never stops early, and values theirs would read as another
+# (a negative step other than -1, a patience below 1) are refused by name, as --list shows.
+printf 'program: adding_task.py\nmethod: grid\nparameters:\n  patience_init: {values: [-1, 2000]}\n  patience: {value: 3}\n' \
+  > "$work/patience.yml"
+"$sweep" "$work/patience.yml" --out "$work/patience" --list > "$work/patience.list" || fail "--list of patience_init"
+stopping=$(grep "^patience_init=2000	" "$work/patience.list") || fail "no run patience_init=2000: $(cat "$work/patience.list")"
+never=$(grep "^patience_init=-1	" "$work/patience.list") || fail "no run patience_init=-1: $(cat "$work/patience.list")"
+[[ " $stopping " == *" --early-stop-from 2000 --early-stop-patience 3 "* ]] ||
+  fail "patience_init=2000, patience=3: expected --early-stop-from 2000 --early-stop-patience 3 in: $stopping"
+[[ " $never " != *" --early-stop-"* ]] || fail "patience_init=-1: expected no --early-stop-* flag in: $never"
+printf 'program: copy_task.py\nmethod: grid\nparameters:\n  patience_init: {value: -1}\n  patience: {value: 7}\n' \
+  > "$work/copy_patience.yml"
+"$sweep" "$work/copy_patience.yml" --out "$work/copy_patience" --list > "$work/copy_patience.list" ||
+  fail "copy, patience_init -1: refused"
+! grep -q -- "--early-stop-" "$work/copy_patience.list" || fail "copy: $(cat "$work/copy_patience.list")"
+refuse_listed() {  # refuse_listed NAME EXPECTED-TEXT YAML: --list ends with exit 2, naming it
+  printf '%s\n' "$3" > "$work/$1.yml"
+  local status=0
+  "$sweep" "$work/$1.yml" --out "$work/$1" --list > /dev/null 2> "$work/$1.err" || status=$?
+  [ "$status" = 2 ] || fail "$1: expected exit 2, received $status: $(cat "$work/$1.err")"
+  grep -qF -- "$2" "$work/$1.err" || fail "$1: expected '$2' in: $(cat "$work/$1.err")"
+}
+refuse_listed copy_stopping "parameter 'patience_init': copy_task never stops early" \
+  "$(printf 'program: copy_task.py\nmethod: grid\nparameters:\n  patience_init: {values: [-1, 100]}')"
+refuse_listed negative_step "parameter 'patience_init': expected -1 (never) or a step >= 0" \
+  "$(printf 'program: adding_task\nmethod: grid\nparameters:\n  patience_init: {value: -2}')"
+refuse_listed zero_patience "parameter 'patience': expected an integer >= 1" \
+  "$(printf 'program: adding_task.py\nmethod: grid\nparameters:\n  patience_init: {value: 0}\n  patience: {value: 0}')"
+refuse_listed step_kind "parameter 'patience_init': expected a decimal integer, received '1e3'" \
+  "$(printf 'program: adding_task.py\nmethod: grid\nparameters:\n  patience_init: {value: 1e3}')"
 echo "sweep tests passed"
