@@ -4,6 +4,7 @@
 // name, never dropped. docs/sweeps.md has the table.
 #pragma once
 
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -108,9 +109,7 @@ struct FixedParameter {
 
 inline const std::map<std::string, FixedParameter>& fixed_parameters() {
   static const std::map<std::string, FixedParameter> table = {
-      {"mem_len", {{"10"}, "wrnn's copy_task always recalls 10 digits"}},
       {"one_hot", {{"True", "true", "yes"}, "wrnn's copy_task always feeds one-hot symbols"}},
-      {"only_last", {{"False", "false", "no"}, "wrnn's copy_task always scores every step"}},
       {"is_sweep",
        {{"yes", "no"}, "W&B's switch for the progress bar; wrnn_sweep writes it to log.txt"}},
   };
@@ -156,6 +155,48 @@ inline std::vector<std::string> early_stopping_flags(const Program& program,
                       *patience);
     flags.insert(flags.end(), {"--early-stop-patience", std::to_string(count)});
   }
+  return flags;
+}
+
+// A yes/no switch of the authors' copy_task.py, read as their utils.str_to_bool reads it: true or
+// yes, false or no, in any case.
+inline bool authors_switch(const std::string& parameter, const std::string& value) {
+  std::string lower;
+  for (char c : value) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower == "true" || lower == "yes") return true;
+  if (lower == "false" || lower == "no") return false;
+  throw bad_value(parameter, "True, False, yes or no (any case)", value);
+}
+
+// The authors' only_last and mem_len. Their get_batch always writes 10 digits to recall; only_last
+// True scores the loss on the last mem_len steps (out[-mem_len:]), and without it mem_len is never
+// read. wrnn's --mem-len is the count of digits the generator writes and --only-last scores the
+// last --mem-len steps, so the two agree at 10: only_last True is --only-last (and --mem-len 10
+// when mem_len is given), and takes mem_len 10 only (at another count theirs scores steps that
+// wrnn cannot: part of the recall, or blanks besides it); without only_last, mem_len is any
+// integer and changes nothing, as in their script. Both belong to the copy task alone.
+inline std::vector<std::string> copy_loss_flags(const Program& program,
+                                                const std::string* only_last,
+                                                const std::string* mem_len) {
+  const char* name = only_last != nullptr ? "only_last" : "mem_len";
+  if (program.task != "copy")
+    throw ValueError(std::string("parameter '") + name + "': a parameter of the copy task; " +
+                     program.name + " has none (nor has the authors' adding_task.py): remove it");
+  const bool last_only = only_last != nullptr && authors_switch("only_last", *only_last);
+  std::vector<std::string> flags;
+  if (mem_len != nullptr) {
+    const long long length = integer_value("mem_len", *mem_len);
+    if (last_only) {
+      if (length != 10)
+        throw bad_value("mem_len",
+                        "10 with only_last True (the authors' copy_task.py then scores the last "
+                        "mem_len steps of sequences that always recall 10 digits; wrnn's "
+                        "--mem-len changes the digits recalled)",
+                        *mem_len);
+      flags = {"--mem-len", "10"};
+    }
+  }
+  if (last_only) flags.push_back("--only-last");
   return flags;
 }
 
@@ -283,6 +324,12 @@ inline std::vector<std::string> program_flags(const Program& program, const Run&
       if (value != program.task)
         throw bad_value(name, "'" + program.task + "' (the task of program " + program.name + ")",
                         value);
+    } else if (name == "only_last" || (name == "mem_len" && get("only_last") == nullptr)) {
+      const std::vector<std::string> loss =
+          copy_loss_flags(program, get("only_last"), get("mem_len"));
+      flags.insert(flags.end(), loss.begin(), loss.end());
+    } else if (name == "mem_len") {
+      // Read with only_last, whose meaning it depends on.
     } else if (name == "patience") {
       integer_value(name, value);  // passed on with patience_init, the only time it acts
     } else if (name == "patience_init") {

@@ -1,8 +1,9 @@
 // A sweep's summary, written by rank 0 when every run has ended: DIR/summary.csv (every run, every
-// parameter, its result or its error), DIR/summary.markdown (the same as a markdown table, the
-// swept parameters only) and DIR/plots/<parameter>.png for each swept parameter (the final test
-// loss of every run against that parameter's value; for the adding task also the step it was solved
-// at), drawn by gnuplot from the .dat and .gp files written beside them.
+// parameter, its result or its error, the steps it trained and where it stopped early),
+// DIR/summary.markdown (the same as a markdown table, the swept parameters only) and
+// DIR/plots/<parameter>.png for each swept parameter (the final test loss of every run against
+// that parameter's value; for the adding task also the step it was solved at), drawn by gnuplot
+// from the .dat and .gp files written beside them.
 #pragma once
 
 #include <algorithm>
@@ -110,11 +111,22 @@ inline std::string shell_word(const std::string& text) {
 
 }  // namespace summary_internal
 
-// The result columns of both tables.
+// The result columns of summary.csv, each a field of the run's results.json but `steps`.
 inline const std::vector<const char*>& result_columns() {
   static const std::vector<const char*> columns = {
-      "final_train_loss", "final_test_loss", "solved_step", "steps", "params", "steps_per_second"};
+      "final_train_loss", "final_test_loss", "solved_step", "stopped_early_at", "steps",
+      "params",           "steps_per_second"};
   return columns;
+}
+
+// A result column's cell. `steps` is the last step the run trained (results.json's `last_step`),
+// not the steps it was asked for: a run stopped early shows where it ended. A results.json without
+// `last_step` gives its `steps`.
+inline std::string result_cell(const std::optional<nlohmann::json>& results,
+                               const std::string& column) {
+  if (column == "steps" && results && results->contains("last_step"))
+    return summary_internal::cell(results, "last_step");
+  return summary_internal::cell(results, column.c_str());
 }
 
 inline void write_summary_csv(const std::filesystem::path& path, const Grid& grid,
@@ -130,8 +142,7 @@ inline void write_summary_csv(const std::filesystem::path& path, const Grid& gri
     csv << csv_field(record.run->name);
     for (const auto& parameter : record.run->parameters) csv << ',' << csv_field(parameter.second);
     csv << ',' << record.state;
-    for (const char* column : result_columns())
-      csv << ',' << summary_internal::cell(record.results, column);
+    for (const char* column : result_columns()) csv << ',' << result_cell(record.results, column);
     csv << ',' << (record.wall_seconds ? nlohmann::json(*record.wall_seconds).dump() : "") << ','
         << (record.rank ? std::to_string(*record.rank) : "") << ','
         << (record.state == "not run" ? "" : std::to_string(record.exit_status)) << ','
@@ -162,11 +173,14 @@ inline void write_summary_markdown(const std::filesystem::path& path, const Grid
   md << "| run |";
   for (const Axis& axis : grid.axes)
     if (axis.swept()) md << ' ' << axis.name << " |";
+  // Only the adding task stops early (the copy task's column would always be empty).
+  const bool adding = program.task == "adding";
   md << " state | final train loss | final test loss |"
-     << (program.task == "adding" ? " solved at step |" : "") << " wall s | error |\n|---|";
+     << (adding ? " solved at step | stopped early at |" : "")
+     << " steps | wall s | error |\n|---|";
   for (const Axis& axis : grid.axes)
     if (axis.swept()) md << "---|";
-  md << "---|---|---|" << (program.task == "adding" ? "---|" : "") << "---|---|\n";
+  md << "---|---|---|" << (adding ? "---|---|" : "") << "---|---|---|\n";
   for (const RunRecord& record : records) {
     md << "| " << markdown_field(record.run->name) << " |";
     for (std::size_t a = 0; a < grid.axes.size(); ++a)
@@ -176,10 +190,12 @@ inline void write_summary_markdown(const std::filesystem::path& path, const Grid
        << " | "
        << summary_internal::short_number(summary_internal::cell(record.results, "final_test_loss"))
        << " |";
-    if (program.task == "adding") {
+    if (adding) {
       const std::string solved = summary_internal::cell(record.results, "solved_step");
-      md << ' ' << (record.results && solved.empty() ? "not solved" : solved) << " |";
+      md << ' ' << (record.results && solved.empty() ? "not solved" : solved) << " | "
+         << summary_internal::cell(record.results, "stopped_early_at") << " |";
     }
+    md << ' ' << result_cell(record.results, "steps") << " |";
     char wall[32] = "";
     if (record.wall_seconds) std::snprintf(wall, sizeof wall, "%.1f", *record.wall_seconds);
     md << ' ' << wall << " | " << markdown_field(record.error) << " |\n";

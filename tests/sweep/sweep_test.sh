@@ -10,7 +10,9 @@
 #   4. the authors' format: a file with the structure of their copy sweep, listed with --list,
 #      their freeze_rnn / freeze_encoder switches as wrnn's --freeze-rnn / --freeze-encoder, and
 #      their early stopping (patience_init, patience) as adding_task's --early-stop-from /
-#      --early-stop-patience, refused for the copy task and for values theirs reads otherwise.
+#      --early-stop-patience, refused for the copy task and for values theirs reads otherwise;
+#      their only_last and mem_len as copy_task's --only-last and --mem-len;
+#   5. the summary of a run stopped early: the steps it trained and the step it stopped at.
 # Usage: sweep_test.sh WRNN_SWEEP [COPY_TASK]   (absolute paths). Exit 77 (skipped) without mpirun.
 set -euo pipefail
 sweep=$1
@@ -63,6 +65,7 @@ for r in rows:
     assert results["T"] == t and results["n"] == 8 and results["channels"] == 2, results
     assert results["steps"] == 12 and results["batch"] == 8 and results["lr"] == 3e-3, results
     assert float(r["final_test_loss"]) == results["final_test_loss"], (r, results)
+    assert r["steps"] == "12" and r["stopped_early_at"] == "", r  # the copy task runs every step
     curve = open(f"{out}/T={t}/curve.csv").read().split()
     assert curve[0] == "step,train_loss,test_loss" and len(curve) == 3, curve
 ranks = sorted({json.load(open(f"{out}/T={t}/status.json"))["rank"] for t in (0, 1, 2, 3, 4, 5)})
@@ -214,4 +217,76 @@ refuse_listed zero_patience "parameter 'patience': expected an integer >= 1" \
   "$(printf 'program: adding_task.py\nmethod: grid\nparameters:\n  patience_init: {value: 0}\n  patience: {value: 0}')"
 refuse_listed step_kind "parameter 'patience_init': expected a decimal integer, received '1e3'" \
   "$(printf 'program: adding_task.py\nmethod: grid\nparameters:\n  patience_init: {value: 1e3}')"
+# Their only_last (str_to_bool's spellings) as --only-last, scoring the last mem_len steps of
+# sequences that always recall 10 digits: wrnn's --mem-len 10; without only_last their script never
+# reads mem_len, and it passes nothing. Another mem_len with only_last, another spelling, or either
+# parameter for the adding task is refused by name.
+printf 'program: copy_task.py\nmethod: grid\nparameters:\n  only_last: {values: [True, no, YES]}\n  mem_len: {value: 10}\n' \
+  > "$work/only_last.yml"
+"$sweep" "$work/only_last.yml" --out "$work/only_last" --list > "$work/only_last.list" || fail "--list of only_last"
+for spelling in True YES; do
+  last=$(grep "^only_last=$spelling	" "$work/only_last.list") || fail "no run only_last=$spelling: $(cat "$work/only_last.list")"
+  [[ " $last " == *" --mem-len 10 --only-last "* ]] ||
+    fail "only_last=$spelling, mem_len=10: expected --mem-len 10 --only-last in: $last"
+done
+every=$(grep "^only_last=no	" "$work/only_last.list") || fail "no run only_last=no: $(cat "$work/only_last.list")"
+[[ " $every " != *" --only-last "* && " $every " != *" --mem-len "* ]] ||
+  fail "only_last=no: expected neither --only-last nor --mem-len in: $every"
+printf 'program: copy_task\nmethod: grid\nparameters:\n  mem_len: {values: [5, 20]}\n' > "$work/mem_len.yml"
+"$sweep" "$work/mem_len.yml" --out "$work/mem_len" --list > "$work/mem_len.list" || fail "--list of mem_len alone"
+[ "$(wc -l < "$work/mem_len.list")" = 2 ] && ! grep -q -- "--mem-len\|--only-last" "$work/mem_len.list" ||
+  fail "mem_len without only_last: expected 2 runs without --mem-len: $(cat "$work/mem_len.list")"
+refuse_listed other_mem_len "parameter 'mem_len': expected 10 with only_last True" \
+  "$(printf 'program: copy_task.py\nmethod: grid\nparameters:\n  only_last: {value: True}\n  mem_len: {values: [10, 20]}')"
+refuse_listed only_last_word "parameter 'only_last': expected True, False, yes or no (any case), received 'maybe'" \
+  "$(printf 'program: copy_task.py\nmethod: grid\nparameters:\n  only_last: {values: [no, maybe]}')"
+refuse_listed adding_only_last "parameter 'only_last': a parameter of the copy task; adding_task has none" \
+  "$(printf 'program: adding_task.py\nmethod: grid\nparameters:\n  only_last: {value: False}')"
+refuse_listed adding_mem_len "parameter 'mem_len': a parameter of the copy task; adding_task has none" \
+  "$(printf 'program: adding_task.py\nmethod: grid\nparameters:\n  mem_len: {value: 10}')"
+
+# ---- 5. the summary of a run stopped early: the steps it trained, and where it stopped ----
+# One process, two tiny adding runs (a tenth of a second each), solved early at lr 0.01: one stops
+# at the third evaluation without a new best test loss, the other (patience_init -1) runs every
+# step. The oracle: each run's results.json and the last step of its curve.csv.
+cat > "$work/stopping.yml" <<'EOF'
+program: adding_task
+method: grid
+parameters:
+  model_type: {value: wrnn}
+  n_hid: {value: 8}
+  T: {value: 4}
+  batch: {value: 4}
+  batch_test: {value: 8}
+  log_interval: {value: 1}
+  max_steps: {value: 30}
+  lr: {value: 0.01}
+  patience_init: {values: [-1, 0]}
+  patience: {value: 3}
+EOF
+"$sweep" "$work/stopping.yml" --out "$work/stopping" > /dev/null 2> "$work/stopping.err" ||
+  fail "sweep with early stopping: $(cat "$work/stopping.err")"
+python3 - "$work/stopping" <<'PY' || fail "summary of a run stopped early"
+import csv, json, sys
+out = sys.argv[1]
+rows = {r["run"]: r for r in csv.DictReader(open(f"{out}/summary.csv"))}
+assert sorted(rows) == ["patience_init=-1", "patience_init=0"], sorted(rows)
+table = [line.strip().strip("|").split("|") for line in open(f"{out}/summary.markdown")
+         if line.startswith("| ")]
+header = [cell.strip() for cell in table[0]]
+markdown = {row[0].strip(): dict(zip(header, (cell.strip() for cell in row))) for row in table[1:]}
+for name, row in rows.items():
+    results = json.load(open(f"{out}/{name}/results.json"))
+    last_step = int(open(f"{out}/{name}/curve.csv").read().split()[-1].split(",")[0])
+    assert results["steps"] == 30 and results["last_step"] == last_step, (results, last_step)
+    stopped = results["stopped_early_at"]
+    assert row["steps"] == str(last_step), (name, row["steps"], last_step)
+    assert row["stopped_early_at"] == ("" if stopped is None else str(stopped)), (name, row)
+    assert markdown[name]["steps"] == row["steps"], (name, markdown[name])
+    assert markdown[name]["stopped early at"] == row["stopped_early_at"], (name, markdown[name])
+everything = rows["patience_init=-1"]
+assert everything["steps"] == "30" and everything["stopped_early_at"] == "", everything
+stopped = rows["patience_init=0"]
+assert stopped["stopped_early_at"] == stopped["steps"] and int(stopped["steps"]) < 30, stopped
+PY
 echo "sweep tests passed"
