@@ -4,7 +4,8 @@
 #      weights against the single-process training each rank runs itself, bit for bit;
 #   2. copy_task (wave), adding_task (iRNN) and seq_image (sMNIST format, tiny data) as one plain
 #      process and under mpirun -np 1, 2, 3: the same curve.csv and losses (to the last digit) and
-#      the same saved weights, byte for byte;
+#      the same saved weights, byte for byte; seq_image --model fc (nothing to share) refused
+#      under mpirun with exit status 2 and a message;
 #   3. a copy_task run checkpointed under 2 ranks and resumed under 3: the uninterrupted run's
 #      curve and weights;
 #   4. a rank that fails (rank 0 alone cannot write --out) and a rank killed with SIGKILL: the job
@@ -123,6 +124,17 @@ for ranks in 1 2 3; do
     fail "seq_image under $ranks ranks: the checkpoint's weights or Adam state differ"
 done
 echo "seq_image: 1, 2 and 3 ranks give one process's losses, accuracies and weights"
+# The fc model has nothing to share among ranks: refused under mpirun (exit 2, named), though the
+# same flags train as one process.
+fc="--data $work/mnist --task smnist --model fc --epochs 1 --batch 36 --max-eval 100 --threads 1"
+launch 0 "$seq_image" $fc --out "$work/fc_0" > /dev/null 2> "$work/fc_0.err" ||
+  { cat "$work/fc_0.err"; fail "seq_image --model fc as one process"; }
+status=0
+launch 2 "$seq_image" $fc --out "$work/fc_2" > /dev/null 2> "$work/fc_2.err" || status=$?
+[ $status = 2 ] && grep -q "^seq_image: --model fc: expected one process .*received 2 under mpirun" \
+  "$work/fc_2.err" || { cat "$work/fc_2.err"; fail "seq_image --model fc under 2 ranks: status $status"; }
+[ ! -e "$work/fc_2" ] || fail "seq_image --model fc under 2 ranks wrote $work/fc_2"
+echo "seq_image --model fc: refused under mpirun, named"
 
 # ---- 3. checkpointed under 2 ranks, resumed under 3 ----
 launch 2 "$copy_task" $copy_flags --steps 4 --checkpoint-every 4 --out "$work/part" \
