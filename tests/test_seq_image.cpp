@@ -11,10 +11,12 @@
 #include <utility>
 
 #include "common/seq_image_program.hpp"
+#include "support/read_csv.hpp"
 
 namespace test_seq_image {  // see "unity groups" in tests/CMakeLists.txt
 
 namespace fs = std::filesystem;
+using wrnn_test::read_csv;
 using namespace wrnn;
 using Catch::Matchers::Contains;
 using wrnn::examples::count_correct;
@@ -116,18 +118,6 @@ std::vector<std::string> small_wave_run(const fs::path& data, const fs::path& ou
   std::vector<std::string> arguments;
   for (const auto& [flag, value] : flags) arguments.insert(arguments.end(), {flag, value});
   return arguments;
-}
-
-std::vector<std::vector<std::string>> read_csv(const fs::path& path) {
-  std::ifstream in(path);
-  std::vector<std::vector<std::string>> rows;
-  for (std::string line; std::getline(in, line);) {
-    std::vector<std::string> cells;
-    std::stringstream ss(line);
-    for (std::string cell; std::getline(ss, cell, ',');) cells.push_back(cell);
-    rows.push_back(cells);
-  }
-  return rows;
 }
 
 using SmallWave = SequenceModel<WaveCell<float>>;

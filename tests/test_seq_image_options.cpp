@@ -11,10 +11,12 @@
 #include <sstream>
 
 #include "common/seq_image_program.hpp"
+#include "support/read_csv.hpp"
 
 namespace test_seq_image_options {  // see "unity groups" in tests/CMakeLists.txt
 
 namespace fs = std::filesystem;
+using wrnn_test::read_csv;
 using namespace wrnn;
 
 namespace {
@@ -94,18 +96,6 @@ std::vector<std::string> small_fc_run(const fs::path& data, const fs::path& out,
                                      out.string()};
   arguments.insert(arguments.end(), more.begin(), more.end());
   return arguments;
-}
-
-std::vector<std::vector<std::string>> read_csv(const fs::path& path) {
-  std::ifstream in(path);
-  std::vector<std::vector<std::string>> rows;
-  for (std::string line; std::getline(in, line);) {
-    std::vector<std::string> cells;
-    std::stringstream ss(line);
-    for (std::string cell; std::getline(ss, cell, ',');) cells.push_back(cell);
-    rows.push_back(cells);
-  }
-  return rows;
 }
 
 nlohmann::json read_json(const fs::path& path) {
