@@ -198,6 +198,8 @@ memory_task_cases() {
   expect lstm_channels 2 "--channels" "${run[@]}" --model lstm --channels 2 --out @OUT@
   expect gru_kernel 2 "--kernel" "${run[@]}" --model gru --kernel 5 --out @OUT@
   expect gru_init 2 "--v-init" "${run[@]}" --model gru --v-init solo --out @OUT@
+  expect irnn_channels 2 "--channels" "${run[@]}" --model irnn --channels 2 --out @OUT@
+  expect irnn_kernel 2 "--kernel" "${run[@]}" --model irnn --kernel 5 --out @OUT@
   expect_run results.json lstm "${run[@]}" --model lstm
   expect memory_T 2 "memory" "${run[@]}" --T 1000000000 --out @OUT@
   expect memory_T_largest 2 "memory" "${run[@]}" --T 9223372036854775807 --out @OUT@
@@ -374,6 +376,7 @@ seq_image_cases() {
   expect data_missing 1 "$work/missing" "${run[@]}" --data "$work/missing" --out @OUT@
   expect lstm_act 2 "--act" "${run[@]}" --model lstm --act tanh --out @OUT@
   expect gru_channels 2 "--channels" "${run[@]}" --model gru --channels 2 --out @OUT@
+  expect irnn_channels 2 "--channels" "${run[@]}" --model irnn --channels 2 --out @OUT@
   # --model fc has no recurrent cell: the cell's flags are refused by name (its base has no --n).
   local fc=(--data "$work/mnist" --task psmnist --epochs 1 --batch 16 --max-train-batches 1
     --max-eval 16 --eval-batch 16 --threads 1 --model fc)

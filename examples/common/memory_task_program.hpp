@@ -476,6 +476,7 @@ inline void check_flags(const CLI::App& app, const MemoryTaskOptions& options) {
   if (options.model == "lstm" || options.model == "gru")
     refuse_given_flags(app, {"--channels", "--kernel", "--act", "--init", "--v-init"},
                        "--model " + options.model + " (PyTorch's cell: its own gates and init)");
+  if (options.model == "irnn") refuse_given_flags(app, {"--channels", "--kernel"}, kIrnnRefusal);
   parse_flag("--act", options.activation, parse_activation);
   if (!options.init.empty()) parse_flag("--init", options.init, parse_recurrent_init);
   if (!options.v_init.empty()) parse_flag("--v-init", options.v_init, parse_input_init);

@@ -18,6 +18,12 @@
 
 namespace wrnn::examples {
 
+// What --channels and --kernel, given with --model irnn, are refused for: the iRNN is one dense
+// recurrence over --n units, with no rings to count or convolve.
+inline const std::string kIrnnRefusal =
+    "--model irnn (one dense layer of --n units; the authors' n_hid x n_ch units are --n with "
+    "that product)";
+
 template <class Options>
 void add_model_flags(CLI::App& app, Options& options) {
   app.add_option("--model", options.model,
@@ -44,7 +50,8 @@ void add_model_flags(CLI::App& app, Options& options) {
   app.add_option("--act", options.activation, "activation: relu, tanh or identity")
       ->capture_default_str();
   app.add_option("--threads", options.threads,
-                 "threads (default: WRNN_NUM_THREADS or all cores; results do not depend on it)")
+                 "threads (default: WRNN_NUM_THREADS or the cores this process may run on; "
+                 "results do not depend on it)")
       ->transform(decimal_integer<Index>());
   add_data_parallel_flags(app);  // --mpi-timeout
 }

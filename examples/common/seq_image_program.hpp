@@ -814,6 +814,7 @@ inline int seq_image_main(int argc, char** argv) {
     if (options.model == "lstm" || options.model == "gru")
       refuse_given_flags(app, {"--channels", "--kernel", "--act", "--init", "--v-init"},
                          "--model " + options.model + " (PyTorch's cell: its own gates and init)");
+    if (options.model == "irnn") refuse_given_flags(app, {"--channels", "--kernel"}, kIrnnRefusal);
     if (options.model == "fc")  // the authors' --n_hid is the MLP's width: --mlp-hidden
       refuse_given_flags(app,
                          {"--n", "--channels", "--kernel", "--act", "--init", "--v-init",
