@@ -11,6 +11,10 @@
 #include <thread>
 #include <vector>
 
+#if defined(__linux__)
+#include <sched.h>
+#endif
+
 #include "wrnn/core/thread_pool.hpp"
 
 namespace test_thread_pool {  // see "unity groups" in tests/CMakeLists.txt
@@ -106,8 +110,31 @@ TEST_CASE("thread counts: the constructor checks, WRNN_NUM_THREADS sets the defa
                           Catch::Matchers::Contains(std::string("'") + bad + "'"));
   }
   ::unsetenv("WRNN_NUM_THREADS");
+  CHECK(wrnn::default_thread_count() == wrnn::available_processor_count());
   const unsigned hardware = std::thread::hardware_concurrency();
-  CHECK(wrnn::default_thread_count() == std::max<Index>(1, static_cast<Index>(hardware)));
+  CHECK(wrnn::available_processor_count() >= 1);
+  if (hardware > 0) CHECK(wrnn::available_processor_count() <= static_cast<Index>(hardware));
 }
+
+#if defined(__linux__)
+// Under `taskset -c 0` or a rank that mpirun bound to one core, the default is one thread: not
+// as many threads as the machine has, all sharing that core.
+TEST_CASE("the default thread count follows the CPU affinity mask", "[thread_pool]") {
+  cpu_set_t saved;
+  CPU_ZERO(&saved);
+  REQUIRE(sched_getaffinity(0, sizeof saved, &saved) == 0);
+  int first = 0;
+  while (!CPU_ISSET(first, &saved)) ++first;
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(first, &one);
+  REQUIRE(sched_setaffinity(0, sizeof one, &one) == 0);
+  ::unsetenv("WRNN_NUM_THREADS");
+  const Index restricted = wrnn::default_thread_count();
+  REQUIRE(sched_setaffinity(0, sizeof saved, &saved) == 0);
+  CHECK(restricted == 1);
+  CHECK(wrnn::available_processor_count() == CPU_COUNT(&saved));
+}
+#endif
 
 }  // namespace test_thread_pool

@@ -7,8 +7,9 @@
 // through data_parallel(model); rank 0 alone prints and writes files (is_root_process()). A rank
 // that fails ends every rank of the job (MPI_Abort), after its message; so does a rank that waits
 // in a step's collective call longer than --mpi-timeout seconds, naming the ranks that did not
-// arrive (a rank that hangs without dying). Without --threads or WRNN_NUM_THREADS the ranks of a
-// node share its cores.
+// arrive (a rank that hangs without dying). Without --threads or WRNN_NUM_THREADS a rank takes the
+// cores it is bound to (mpirun binds each rank to one by default), or unbound, its share of the
+// node's.
 //
 // The same programs called in-process (a sweep's runs, the tests) have no group: data_parallel()
 // is then the model on its own and every caller is its own root. Built without wrnn::mpi
@@ -23,7 +24,6 @@
 #include <exception>
 #include <iostream>
 #include <string>
-#include <thread>
 
 #include "common/program_errors.hpp"
 
@@ -99,10 +99,10 @@ int data_parallel_main(const char* program, int argc, char** argv, Main main) {
   try {
     mpi::Environment environment;
     // Without --threads or WRNN_NUM_THREADS each rank would take every core of its node: the
-    // ranks of a node share its cores instead (results do not depend on the thread count).
+    // ranks take what they are bound to, or share the node's cores (results do not depend on the
+    // thread count).
     if (environment.distributed() && std::getenv("WRNN_NUM_THREADS") == nullptr) {
-      const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-      const int share = std::max(1, cores / environment.ranks_on_this_node());
+      const Index share = environment.default_threads_per_rank();
       setenv("WRNN_NUM_THREADS", std::to_string(share).c_str(), 1);
     }
     data_parallel_group_pointer() = &environment;

@@ -47,7 +47,7 @@ inline constexpr const char* kProgram = "wrnn_sweep";
 struct SweepOptions {
   std::string file;
   std::string out_dir;
-  long long threads = 0;  // per run; 0: the node's cores shared among its ranks
+  long long threads = 0;  // per run; 0: threads_per_run's default
   bool list_only = false;
 };
 
@@ -94,26 +94,12 @@ inline RootOutcome decide_on_root(const mpi::Environment& mpi,
 
 // ---- threads per run ----
 
-// The ranks of this job on this node (1 without MPI).
-inline int ranks_on_this_node(const mpi::Environment& mpi) {
-  if (!mpi.distributed()) return 1;
-  MPI_Comm node;
-  mpi::check(MPI_Comm_split_type(mpi.communicator(), MPI_COMM_TYPE_SHARED, mpi.rank(),
-                                 MPI_INFO_NULL, &node),
-             "MPI_Comm_split_type");
-  int size = 1;
-  MPI_Comm_size(node, &size);
-  MPI_Comm_free(&node);
-  return size;
-}
-
-// --threads, else WRNN_NUM_THREADS (left to the program), else the node's hardware threads shared
-// among the node's ranks, at least 1: R ranks on R cores run one thread each.
-inline long long threads_per_run(const SweepOptions& options, int node_ranks) {
+// --threads, else WRNN_NUM_THREADS (left to the program), else what each rank of the node may use
+// (mpi::Environment::default_threads_per_rank: R ranks on R cores run one thread each).
+inline long long threads_per_run(const SweepOptions& options, const mpi::Environment& mpi) {
   if (options.threads > 0) return options.threads;
   if (std::getenv("WRNN_NUM_THREADS") != nullptr) return 0;  // the program reads it
-  const long long cores = std::max(1u, std::thread::hardware_concurrency());
-  return std::max(1LL, cores / node_ranks);
+  return mpi.default_threads_per_rank();
 }
 
 // ---- progress on rank 0 ----
@@ -284,7 +270,7 @@ inline int run_sweep(const mpi::Environment& mpi, const SweepOptions& options) {
   });
   if (pending.status != 0) return fail(pending);
 
-  const long long threads = threads_per_run(options, ranks_on_this_node(mpi));
+  const long long threads = threads_per_run(options, mpi);
   if (mpi.is_root())
     std::cerr << kProgram << ": " << plan.runs.size()
               << (plan.runs.size() == 1 ? " run of " : " runs of ") << plan.program.name << ", "
@@ -363,9 +349,10 @@ inline int sweep_main(int argc, char** argv) {
                  "folder of the runs (one folder each) and the summary; a sweep started again "
                  "with the same folder skips the runs that finished")
       ->required();
-  add_integer_option<long long>(app, "--threads", options.threads,
-                                "threads per run (0: the node's cores shared among its ranks; "
-                                "results do not depend on it)");
+  add_integer_option<long long>(
+      app, "--threads", options.threads,
+      "threads per run (0: the cores the rank is bound to, or its share of the node's; "
+      "results do not depend on it)");
   app.add_flag("--list", options.list_only, "print each run's name and command, run nothing");
   // Every rank parses the same arguments alike; rank 0 alone prints what CLI11 says.
   try {

@@ -504,7 +504,8 @@ inline int gallery_main(int argc, char** argv) {
       ->capture_default_str()
       ->transform(decimal_integer<std::uint64_t>());
   app.add_option("--threads", options.threads,
-                 "threads (default: WRNN_NUM_THREADS or all cores; results do not depend on it)")
+                 "threads (default: WRNN_NUM_THREADS or the cores this process may run on; "
+                 "results do not depend on it)")
       ->transform(decimal_integer<Index>());
   add_integer_option<Index>(app, "--sample", options.sample,
                             "test sequence drawn and measured (0..255)");

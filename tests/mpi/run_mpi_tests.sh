@@ -11,7 +11,8 @@
 #   4. a rank that fails (rank 0 alone cannot write --out) and a rank killed with SIGKILL: the job
 #      ends, not hangs, with a non-zero status and a message;
 #   5. a rank stopped with SIGSTOP (hung, not dead: MPI itself would wait for it for ever): the
-#      other rank ends the job after --mpi-timeout, naming the stopped rank.
+#      other rank ends the job after --mpi-timeout, naming the stopped rank;
+#   6. without --threads, the threads a rank takes: what it is bound to, or its share of the node.
 # Open MPI refuses to run as root unless told otherwise: the allow-run-as-root variables are set
 # here. Exit 77 (skipped) without mpirun.
 # Usage: run_mpi_tests.sh DATA_PARALLEL_RANKS COPY_TASK ADDING_TASK SEQ_IMAGE WORK_DIR
@@ -205,3 +206,23 @@ status=0
 [ $status = 2 ] && grep -q "^--mpi-timeout: expected seconds in \[0, 1e9\] .*, received '-1'" \
   "$work/timeout_flag.err" || fail "--mpi-timeout -1: status $status, $(cat "$work/timeout_flag.err")"
 echo "a rank that hangs ends the job after --mpi-timeout, named; a negative timeout is refused"
+
+# ---- 6. without --threads, a rank takes the processors it is bound to ----
+# mpirun --bind-to core gives each rank one core; --bind-to none leaves the node's processors
+# shared among its ranks; taskset restricts a plain process alike (nproc: the affinity mask).
+threads_of() { sed -n 's/^ *"threads": \([0-9]*\),*$/\1/p' "$1"; }
+tiny="--n 8 --channels 2 --batch 4 --test-batch 4 --steps 1 --log-every 1"
+launch 0 taskset -c "$(taskset -pc $$ | sed 's/.*: *//; s/[,-].*//')" "$adding_task" $tiny \
+  --out "$work/taskset" > "$work/taskset.json" 2> /dev/null || fail "adding_task under taskset"
+timeout 120 mpirun --oversubscribe --bind-to core -np 1 "$adding_task" $tiny --out "$work/bound" \
+  > "$work/bound.json" 2> /dev/null || fail "adding_task under mpirun --bind-to core"
+timeout 120 mpirun --oversubscribe --bind-to none -np 2 "$adding_task" $tiny --out "$work/unbound" \
+  > "$work/unbound.json" 2> /dev/null || fail "adding_task under mpirun --bind-to none"
+shared=$(($(nproc --all) / 2))  # the node's processors shared, within this process's own mask
+[ $shared -le "$(nproc)" ] || shared=$(nproc)
+[ $shared -ge 1 ] || shared=1
+[ "$(threads_of "$work/taskset.json")" = 1 ] || fail "taskset to one processor: $(threads_of "$work/taskset.json") threads"
+[ "$(threads_of "$work/bound.json")" = 1 ] || fail "a rank bound to a core: $(threads_of "$work/bound.json") threads"
+[ "$(threads_of "$work/unbound.json")" = $shared ] ||
+  fail "2 unbound ranks on $(nproc) processors: $(threads_of "$work/unbound.json") threads each, expected $shared"
+echo "threads without --threads: 1 under taskset to one processor and bound to a core, $shared for 2 unbound ranks"

@@ -19,10 +19,31 @@
 #include "wrnn/core/error.hpp"
 #include "wrnn/core/types.hpp"
 
+#if defined(__linux__)
+#include <sched.h>
+#endif
+
 namespace wrnn {
 
+/// The processors this process may run on: on Linux the size of its CPU affinity mask (what
+/// `nproc` prints), which `taskset`, a batch scheduler's cgroup-style binding or `mpirun`'s
+/// default binding of each rank to a core can make smaller than the machine; elsewhere, or when
+/// the mask cannot be read, the number of hardware threads. At least 1.
+///
+/// Why not std::thread::hardware_concurrency() alone: under `mpirun -np 1` Open MPI binds the
+/// rank to one core, and threads counted from the whole machine would then share that one core.
+inline Index available_processor_count() {
+#if defined(__linux__)
+  cpu_set_t mask;
+  CPU_ZERO(&mask);
+  if (sched_getaffinity(0, sizeof mask, &mask) == 0 && CPU_COUNT(&mask) > 0)
+    return static_cast<Index>(CPU_COUNT(&mask));
+#endif
+  return std::max<Index>(1, static_cast<Index>(std::thread::hardware_concurrency()));
+}
+
 /// The thread count to use when none is given: the environment variable WRNN_NUM_THREADS when it
-/// is set, otherwise the number of hardware threads (at least 1).
+/// is set, otherwise the processors this process may run on (available_processor_count()).
 ///
 /// Only a call of this function reads the variable, so a program can ask for its flags first and
 /// call this only when no thread count was given.
@@ -37,7 +58,7 @@ inline Index default_thread_count() {
     throw ValueError(detail::concat(
         "WRNN_NUM_THREADS: expected a positive integer (a thread count), received '", text, "'"));
   }
-  return std::max<Index>(1, static_cast<Index>(std::thread::hardware_concurrency()));
+  return available_processor_count();
 }
 
 /// A small fixed-size thread pool for splitting a batch across cores.

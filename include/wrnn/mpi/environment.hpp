@@ -33,11 +33,15 @@
 #endif
 #include <mpi.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <thread>
 
 #include "wrnn/core/error.hpp"
+#include "wrnn/core/thread_pool.hpp"
+#include "wrnn/core/types.hpp"
 
 namespace wrnn::mpi {
 
@@ -141,6 +145,16 @@ class Environment {
     MPI_Comm_free(&node);
     check(result, "MPI_Comm_size");
     return size;
+  }
+
+  /// The threads each rank of this node takes when none are given: the processors the rank may
+  /// run on (Open MPI binds each rank to a core by default: then 1), and when the ranks are not
+  /// bound (`--bind-to none`), the node's hardware threads shared among its ranks. At least 1.
+  /// Collective, as ranks_on_this_node().
+  Index default_threads_per_rank() const {
+    const Index hardware = std::max<Index>(1, std::thread::hardware_concurrency());
+    const Index shared = std::max<Index>(1, hardware / ranks_on_this_node());
+    return std::min(available_processor_count(), shared);
   }
 
   /// Waits until every rank arrives (nothing without MPI).
