@@ -75,9 +75,9 @@ done
 
 # ---- 2. the programs under 1, 2 and 3 ranks against one plain process ----
 # Batches of 70 are three chunks (32 + 32 + 6), test batches of 40 two.
-memory="--n 8 --channels 2 --batch 70 --test-batch 40 --log-every 2 --threads 1"
-copy_flags="--T 3 $memory"
-adding_flags="--T 12 --model irnn $memory"
+memory="--n 8 --batch 70 --test-batch 40 --log-every 2 --threads 1"
+copy_flags="--T 3 --channels 2 $memory"
+adding_flags="--T 12 --model irnn $memory"  # the iRNN has no channels
 for program in copy adding; do
   binary=$copy_task
   flags=$copy_flags
