@@ -12,7 +12,8 @@
 #      their early stopping (patience_init, patience) as adding_task's --early-stop-from /
 #      --early-stop-patience, refused for the copy task and for values theirs reads otherwise;
 #      their only_last and mem_len as copy_task's --only-last and --mem-len;
-#   5. the summary of a run stopped early: the steps it trained and the step it stopped at.
+#   5. the summary of a run stopped early: the steps it trained and the step it stopped at;
+#   6. every sweep file of examples/repro/ listed with --list.
 # Usage: sweep_test.sh WRNN_SWEEP [COPY_TASK]   (absolute paths). Exit 77 (skipped) without mpirun.
 set -euo pipefail
 sweep=$1
@@ -289,4 +290,12 @@ assert everything["steps"] == "30" and everything["stopped_early_at"] == "", eve
 stopped = rows["patience_init=0"]
 assert stopped["stopped_early_at"] == stopped["steps"] and int(stopped["steps"]) < 30, stopped
 PY
+
+# ---- 6. the sweep files shipped in examples/repro/ parse, map and list their runs ----
+for file in "$here"/../../examples/repro/*.yml; do
+  "$sweep" "$file" --out "$work/repro" --list > "$work/repro.list" ||
+    fail "--list of $(basename "$file")"
+  grep -Eq $'^[^\t]+\t(copy|adding)_task --model ' "$work/repro.list" ||
+    fail "$(basename "$file") lists no run: $(cat "$work/repro.list")"
+done
 echo "sweep tests passed"
