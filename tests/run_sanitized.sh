@@ -11,7 +11,13 @@
 # WRNN_SANITIZE_DEBUG_INFO (1: line tables, for file:line in the reports' stacks),
 # WRNN_SANITIZE_BENCHMARKS (1: also compile the benchmarks for syntax, warnings as errors, which
 # run_tests.sh does here: clang checks them in 57% of g++'s time, bench_training 7.8 CPU-s
-# against 13.7).
+# against 13.7), WRNN_SANITIZE_PROGRAMS (1: also build copy_task, adding_task, seq_image and
+# wave_gallery, their shared unit at -O0, and run their bad-input tables, program_errors_*, under
+# the sanitizers:
+#   WRNN_SANITIZE_PROGRAMS=1 bash tests/run_sanitized.sh -R program_errors
+# Not in run_tests.sh: 2 cores with AVX2 build them in 96 CPU-s and run the four tables in 174,
+# 4.5 minutes of CPU that the test command's 10 minutes on 2 cores have no room for; the g++ pass
+# runs the same tables on its optimised programs).
 #
 # This is the only build of the suite in the test command (tests/run_tests.sh): the other pass
 # builds, with g++ 12 and no sanitizers, the programs, the SIMD levels' tests and the scripts.
@@ -50,6 +56,14 @@ debug_info=""
 [ "${WRNN_SANITIZE_DEBUG_INFO:-0}" = 1 ] && debug_info=" -g1"
 benchmarks=OFF
 [ "${WRNN_SANITIZE_BENCHMARKS:-0}" = 1 ] && benchmarks=ON
+# The programs' unit at -O0: the tables run small models a few steps, and -O0 compiles it in
+# half the time of -O1 under the sanitizers.
+parts=suite
+examples=OFF
+if [ "${WRNN_SANITIZE_PROGRAMS:-0}" = 1 ]; then
+  parts="suite;programs"
+  examples=ON
+fi
 generator=()
 [ -f "$build/CMakeCache.txt" ] || generator=(-G Ninja)  # as in run_tests.sh
 steps="${WRNN_SANITIZE_STEPS:-build test}"
@@ -57,10 +71,10 @@ steps="${WRNN_SANITIZE_STEPS:-build test}"
 # The suite only (tests/CMakeLists.txt, WRNN_TEST_PARTS): the SIMD levels' programs and the
 # scripts' programs are the other pass's.
 if [[ " $steps " == *" build "* ]]; then
-cmake -S "$root" -B "$build" "${generator[@]}" -DCMAKE_CXX_COMPILER="$cxx" -DWRNN_TEST_PARTS=suite \
+cmake -S "$root" -B "$build" "${generator[@]}" -DCMAKE_CXX_COMPILER="$cxx" "-DWRNN_TEST_PARTS=$parts" -DWRNN_PROGRAM_MAINS_OPTIONS=-O0 \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS="$flags" \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1${debug_info}" \
-  -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" -DWRNN_BUILD_EXAMPLES=OFF \
+  -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" -DWRNN_BUILD_EXAMPLES="$examples" \
   -DWRNN_BUILD_BENCHMARKS="$benchmarks" -DWRNN_BENCHMARKS_COMPILE_CHECK=ON -DWRNN_BUILD_DOCS=OFF \
   -DWRNN_WARNINGS_AS_ERRORS=ON
 
@@ -74,6 +88,8 @@ for ((i = 0; i < ${#args[@]}; ++i)); do
     while read -r name; do
       # add_test(NAME "PROGRAM" ...) in the generated CTestTestfile.cmake names the program.
       program=$(sed -n "s|^add_test($name \"\([^\"]*\)\".*|\1|p" "$build/tests/CTestTestfile.cmake")
+      # A bad-input table runs a script over a program: program_errors_<program>.
+      [[ "$program" == *program_errors.sh ]] && program=${name#program_errors_}
       programs["$(basename "$program")"]=1
     done < <(ctest --test-dir "$build" -N -R "$regex" | sed -n 's/^ *Test *#[0-9]*: //p')
   fi
@@ -84,6 +100,8 @@ cmake --build "$build" -j "$jobs" "${targets[@]}"
 fi
 [[ " $steps " == *" test "* ]] || exit 0
 
-export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}"
+# allocator_may_return_null: an allocation too large for the machine throws std::bad_alloc, as
+# without the sanitizer, rather than ending the process (the programs' tables refuse such sizes).
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1:allocator_may_return_null=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 ctest --test-dir "$build" --output-on-failure "$@"
