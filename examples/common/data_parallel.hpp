@@ -22,7 +22,6 @@
 #include <algorithm>
 #include <cstdlib>
 #include <exception>
-#include <iostream>
 #include <string>
 
 #include "common/program_errors.hpp"
@@ -114,7 +113,7 @@ int data_parallel_main(const char* program, int argc, char** argv, Main main) {
     return status;
   } catch (const std::exception& error) {  // MPI could not start
     data_parallel_group_pointer() = nullptr;
-    std::cerr << program << ": " << error_text(error) << std::endl;
+    print_error(program, error_text(error));
     return kExitFailure;
   }
 }

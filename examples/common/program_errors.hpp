@@ -32,12 +32,20 @@ inline std::string error_text(const std::exception& error) {
   return text.compare(0, prefix.size(), prefix) == 0 ? text.substr(prefix.size()) : text;
 }
 
+// Prints "program: message" on the standard error in one write, so that the ranks of an MPI job
+// refusing the same flags cannot interleave their lines ("seq_imageseq_image: ...").
+inline void print_error(const char* program, const std::string& message) {
+  const std::string line = std::string(program) + ": " + message + "\n";
+  std::cerr.write(line.data(), static_cast<std::streamsize>(line.size()));
+  std::cerr.flush();
+}
+
 // Parses the flags into `app`'s options, then runs `run` (which returns the exit status),
 // turning whatever either throws into a message and an exit status as above.
 template <class Run>
 int run_program(const char* program, CLI::App& app, int argc, char** argv, Run&& run) {
   const auto report = [&](const std::string& message, int status) {
-    std::cerr << program << ": " << message << std::endl;
+    print_error(program, message);
     return status;
   };
   try {
