@@ -34,9 +34,9 @@ jobs="${JOBS:-2}"
 cxx="${WRNN_SANITIZE_CXX:-clang++-14}"
 
 flags="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
-# Two pieces of instrumentation that cost a quarter of the compile and check nothing here
-# (wrnn_tests_training, clang 14, 2 cores: 141 CPU-s with both, 122 without pointer-overflow,
-# against 168 with neither left out):
+# Two pieces of instrumentation that cost a quarter of the compile and check nothing here (the
+# training tests' unit, clang 14, 2 cores: 168 CPU-s with both, 141 without the first, 122 without
+# either):
 # - the stack-use-after-return instrumentation: clang 14's runtime leaves the check off unless
 #   ASAN_OPTIONS sets detect_stack_use_after_return=1, so the code it adds never runs;
 # - UBSan's pointer-overflow (arithmetic that wraps a pointer around the address space or offsets
@@ -47,8 +47,9 @@ flags="$flags -fsanitize-address-use-after-return=never -fno-sanitize=pointer-ov
 # instead of 127 s and runs under the sanitizers in 269 s instead of 207 s. -O0 would build the
 # unity units in 4.5 min instead of about 7, but runs far slower: test_training alone takes 600 s.
 # No debug information by default: a report's stack still names each frame's function (from the
-# symbol table), and the line tables (-g1) add 18% to a unit's compile (wrnn_tests_files_analysis,
-# clang 14: 75 CPU-s against 64). WRNN_SANITIZE_DEBUG_INFO=1 adds them, for file:line stacks.
+# symbol table), and the line tables (-g1) add 18% to a unit's compile (the file and analysis
+# tests' unit, clang 14: 75 CPU-s against 64). WRNN_SANITIZE_DEBUG_INFO=1 adds them, for file:line
+# stacks.
 # The whole suite for the highest SIMD level this processor runs (x86-64-v4: AVX-512, v3: AVX2 +
 # FMA), not the portable build: one program then checks the kernels this machine runs (the
 # Winograd passes and the level's tiles) beside everything else (the other pass tests the
