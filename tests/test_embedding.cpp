@@ -348,8 +348,9 @@ TEST_CASE("model.step never allocates", "[embedding]") {
 namespace {
 
 // A BatchStepper of M agents against M single-sample model.step calls, step by step: outputs
-// and states within float rounding. Some inputs are zero in every agent (the lanes projection
-// skips those rows), some agents are reset or given a state mid-way.
+// and states within float rounding. Some inputs are zero in every agent (the narrow projections
+// skip those), some agents are reset or given a state mid-way, and the input weights change
+// between two steps (as training would change them): the next step must use the new ones.
 template <class Cell>
 void check_batch_matches_single_steps(const typename Cell::Options& options, wrnn::ReadoutKind kind,
                                       Index threads, Index chunk = 5) {
@@ -378,6 +379,7 @@ void check_batch_matches_single_steps(const typename Cell::Options& options, wrn
       for (Index i = 0; i < S; ++i) states[2][i] = static_cast<float>(rng.uniform(-0.5, 0.5));
       agents.write_state(2, states[2].data());
     }
+    if (t == 4) model.cell().input_weight().value *= 0.5f;
     agents.step(inputs, outputs);
     for (Index m = 0; m < M; ++m) {
       auto& state = states[static_cast<std::size_t>(m)];
@@ -432,6 +434,13 @@ TEST_CASE("BatchStepper steps M agents as M single-sample steps", "[embedding][b
                                                               threads);
       check_batch_matches_single_steps<wrnn::GRUCell<float>>(wrnn::GRUCellOptions{3, 7}, kind,
                                                              threads);
+      // More inputs than narrow_input_limit: the projections' one product per step.
+      wrnn::WaveCellOptions wide_wave = small_wave();
+      wide_wave.input_size = wrnn::narrow_input_limit + 4;
+      check_batch_matches_single_steps<wrnn::WaveCell<float>>(wide_wave, kind, threads);
+      check_batch_matches_single_steps<wrnn::WaveCell<float>>(wide_wave, kind, threads, 1);
+      check_batch_matches_single_steps<wrnn::DenseCell<float>>(
+          wrnn::DenseCellOptions{wrnn::narrow_input_limit + 4, 13}, kind, threads);
     }
   }
 }

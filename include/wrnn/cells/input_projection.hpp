@@ -18,6 +18,7 @@ namespace wrnn {
 ///     plan(workspace, b)                     a chunk's scratch (Projection::Workspace), b samples
 ///     load(Wx)                               before each forward: the weights it projects with
 ///     forward(Wx, bx, x, p, workspace)       p (P x b, Projection::Map) from x (d x b)
+///     forward_current(Wx, bx, x, p, workspace)  the same without load(), for BatchStepper
 ///     begin_backward(workspace)              before a chunk's reverse sweep
 ///     add_gradients(x, dp, dWx, dbx, workspace)  one step; dWx, dbx null when frozen
 ///     end_backward(dWx, workspace)           after the sweep

@@ -8,10 +8,10 @@
 #include <utility>
 #include <vector>
 
+#include "wrnn/cells/input_projection.hpp"
 #include "wrnn/core/error.hpp"
 #include "wrnn/core/state_layout.hpp"
 #include "wrnn/kernels/circular_conv.hpp"
-#include "wrnn/kernels/lane_products.hpp"
 #include "wrnn/model/sequence_model.hpp"
 
 namespace wrnn {
@@ -19,7 +19,8 @@ namespace wrnn {
 /// M independent agents (a simulation's creatures, a batch of streams) stepped together, one
 /// input each per step, through one model's cell and readout: the model's weights are shared,
 /// each agent has its own state. A step is what SequenceModel::step does for each agent, on the
-/// batch kernels the model trains with: the wave cell's samples-in-lanes convolution
+/// batch kernels the model trains with: the input projection of the cell's state layout
+/// (input_projection.hpp), the wave cell's samples-in-lanes convolution
 /// (circular_conv_lanes.hpp), and one matrix product per step for the dense, LSTM and GRU cells.
 ///
 /// \code
@@ -43,7 +44,10 @@ class BatchStepper {
 
   /// `agents` agents of `model`, every state zero.
   /// \throws ValueError when agents is not positive.
-  BatchStepper(const SequenceModel<Cell>& model, Index agents) : model_(&model), agents_(agents) {
+  BatchStepper(const SequenceModel<Cell>& model, Index agents)
+      : model_(&model),
+        agents_(agents),
+        projection_(model.cell().input_size(), model.cell().projection_size()) {
     require_positive("BatchStepper agents", agents);
     const Cell& cell = model.cell();
     const Readout<Scalar>& readout = model.readout();
@@ -55,12 +59,12 @@ class BatchStepper {
       const Index b = chunk.size;
       for (auto& states : chunk.states) states = Matrix<Scalar>::Zero(cell.state_size(), b);
       if (!projects_into_states()) chunk.projected.resize(cell.projection_size(), b);
+      chunk.inputs.resize(cell.input_size(), b);
+      projection_.plan(chunk.projection, b);
       chunk.tape.resize(cell.tape_size(), b);
       chunk.hidden.resize(readout.hidden_size(), b);
       chunk.outputs.resize(readout.output_size(), b);
       if constexpr (state_layout == StateLayout::sample_lanes) {
-        chunk.input_rows.resize(cell.input_size(), b);
-        chunk.active_inputs.reserve(static_cast<std::size_t>(cell.input_size()));
         if (b == 1) chunk.scratch.reserve(circular_conv_scratch_size<Scalar>(cell.conv_shape()));
       }
       chunks_.push_back(std::move(chunk));
@@ -121,18 +125,19 @@ class BatchStepper {
   static constexpr StateLayout state_layout = Cell::state_layout;
   using StateMap = typename LayoutMaps<Scalar, state_layout>::Map;
   using ConstStateMap = typename LayoutMaps<Scalar, state_layout>::ConstMap;
+  using Projection = InputProjection<Scalar, state_layout>;
 
   // A slice of the agents, its matrices in the cell's state layout (state_layout.hpp).
   struct Chunk {
     Index first = 0, size = 0;  // agents [first, first + size)
     std::array<Matrix<Scalar>, 2>
-        states;                        // S x b: h_t in states[current_], then h_{t+1} in the other
-    Matrix<Scalar> projected;          // P x b: p_t (unless P == S: then in the new state's place)
-    Matrix<Scalar> tape;               // the cell's tape x b, unused after the step
-    Matrix<Scalar> hidden, outputs;    // the readout's hidden layer and outputs, x b
-    RowMatrix<Scalar> input_rows;      // d x b: x_t, a row per input (samples in lanes)
-    std::vector<Index> active_inputs;  // the rows of input_rows that are not all zero
-    ScratchBuffer<Scalar> scratch;     // the single-sample wave kernel's (a chunk of one agent)
+        states;                // S x b: h_t in states[current_], then h_{t+1} in the other
+    Matrix<Scalar> projected;  // P x b: p_t (unless P == S: then in the new state's place)
+    Matrix<Scalar> inputs;     // d x b: the chunk's x_t, contiguous
+    typename Projection::Workspace projection;  // the input projection's scratch
+    Matrix<Scalar> tape;                        // the cell's tape x b, unused after the step
+    Matrix<Scalar> hidden, outputs;             // the readout's hidden layer and outputs, x b
+    ScratchBuffer<Scalar> scratch;  // the single-sample wave kernel's (a chunk of one agent)
   };
 
   static StateMap block(Matrix<Scalar>& m) { return {m.data(), m.rows(), m.cols()}; }
@@ -164,47 +169,23 @@ class BatchStepper {
   void step_chunk(Chunk& chunk, const Inputs& all_inputs, Outputs& all_outputs) const {
     const Cell& cell = model_->cell();
     const Index b = chunk.size;
-    const auto x = all_inputs.middleCols(chunk.first, b);
+    chunk.inputs = all_inputs.middleCols(chunk.first, b);
     Matrix<Scalar>& next = chunk.states[current_ ^ 1];
     StateMap projected = projects_into_states() ? block(next) : block(chunk.projected);
-    const Vector<Scalar>& bias = cell.input_bias().value;
-    if (state_layout == StateLayout::sample_lanes && b == 1) {
-      // One agent: as WaveCell::step, the columns of Wx of the inputs that are not zero.
-      VectorMap<Scalar> p(projected.data(), projected.rows());
-      p = bias;
-      const auto weight = cell.input_weight().matrix();
-      for (Index j = 0; j < x.rows(); ++j)
-        if (x(j, 0) != Scalar(0)) p.noalias() += x(j, 0) * weight.col(j);
-    } else if constexpr (state_layout == StateLayout::sample_lanes) {
-      // As LaneProjection::forward (lane_projection.hpp): the rows of inputs that are not zero
-      // in every agent.
-      chunk.input_rows = x;
-      chunk.active_inputs.clear();
-      for (Index j = 0; j < x.rows(); ++j)
-        if (!chunk.input_rows.row(j).isZero(0)) chunk.active_inputs.push_back(j);
-      lanes::affine(cell.input_weight().value.data(), cell.input_size(), projected.rows(),
-                    bias.data(), chunk.input_rows.data(), chunk.active_inputs.data(),
-                    static_cast<Index>(chunk.active_inputs.size()), projected.data(), b);
-    } else {
-      projected.noalias() = cell.input_weight().matrix() * x;
-      projected.colwise() += bias;
-    }
-    if constexpr (state_layout == StateLayout::sample_lanes) {
-      if (b == 1) {
-        // One agent: the single-sample kernel WaveCell::step runs, as the readout's column
-        // kernels below (the lanes kernels pad a sample to a register of lanes). p_t is in
-        // h_{t+1}'s place, which the kernel turns into it.
-        circular_conv_forward_activation(cell.conv_shape(), cell.recurrent_weight().value.data(),
-                                         cell.recurrent_bias().value.data(),
-                                         chunk.states[current_].data(), next.data(), Index{1},
-                                         cell.options().activation, chunk.scratch);
-      } else {
-        cell.forward_step(ConstStateMap(projected.data(), projected.rows(), b),
-                          const_block(chunk.states[current_]), block(next), block(chunk.tape));
-      }
-    } else {
+    const ConstMatrixMap<Scalar> x(chunk.inputs.data(), chunk.inputs.rows(), b);
+    projection_.forward_current(cell.input_weight(), cell.input_bias(), x, projected,
+                                chunk.projection);
+    if (!(state_layout == StateLayout::sample_lanes && b == 1)) {
       cell.forward_step(ConstStateMap(projected.data(), projected.rows(), b),
                         const_block(chunk.states[current_]), block(next), block(chunk.tape));
+    } else if constexpr (state_layout == StateLayout::sample_lanes) {
+      // One agent: the single-sample kernel WaveCell::step runs, as the readout's column kernels
+      // below (the lanes kernels pad a sample to a register of lanes). p_t is in h_{t+1}'s
+      // place, which the kernel turns into it.
+      circular_conv_forward_activation(cell.conv_shape(), cell.recurrent_weight().value.data(),
+                                       cell.recurrent_bias().value.data(),
+                                       chunk.states[current_].data(), next.data(), Index{1},
+                                       cell.options().activation, chunk.scratch);
     }
     const Readout<Scalar>& readout = model_->readout();
     if (state_layout == StateLayout::sample_lanes && b == 1) {  // one sample: the same memory
@@ -223,6 +204,7 @@ class BatchStepper {
 
   const SequenceModel<Cell>* model_;
   Index agents_;
+  Projection projection_;  // the model's input projection, on Wx as it is at each step
   std::vector<Chunk> chunks_;
   std::size_t current_ = 0;  // which of each chunk's two state matrices holds the agents' states
 };
