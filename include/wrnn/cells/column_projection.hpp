@@ -106,12 +106,8 @@ class ColumnProjection {
 
   /// p = Wx x + bx for one step of a chunk, each value of p written once.
   void forward(const Parameter<Scalar>& weight, const Parameter<Scalar>& bias,
-               ConstMatrixMap<Scalar> x, Map p, Workspace& /*w*/) const {
-    if (!narrow()) {
-      p.colwise() = bias.value;
-      p.noalias() += weight.matrix() * x;
-      return;
-    }
+               ConstMatrixMap<Scalar> x, Map p, Workspace& w) const {
+    if (!narrow()) return forward_current(weight, bias, x, p, w);  // one product, no copy of Wx
     for (Index i = 0; i < x.cols(); ++i)
       project_on_columns(weight_columns_, bias.value, x.col(i).data(), p.col(i));
   }

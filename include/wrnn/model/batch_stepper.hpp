@@ -175,7 +175,9 @@ class BatchStepper {
     const ConstMatrixMap<Scalar> x(chunk.inputs.data(), chunk.inputs.rows(), b);
     projection_.forward_current(cell.input_weight(), cell.input_bias(), x, projected,
                                 chunk.projection);
-    if (!(state_layout == StateLayout::sample_lanes && b == 1)) {
+    // One agent in the lanes layout: its state is one column, as WaveCell::step keeps it.
+    const bool one_lanes_sample = state_layout == StateLayout::sample_lanes && b == 1;
+    if (!one_lanes_sample) {
       cell.forward_step(ConstStateMap(projected.data(), projected.rows(), b),
                         const_block(chunk.states[current_]), block(next), block(chunk.tape));
     } else if constexpr (state_layout == StateLayout::sample_lanes) {
@@ -188,7 +190,7 @@ class BatchStepper {
                                        cell.options().activation, chunk.scratch);
     }
     const Readout<Scalar>& readout = model_->readout();
-    if (state_layout == StateLayout::sample_lanes && b == 1) {  // one sample: the same memory
+    if (one_lanes_sample) {  // one sample: the same memory
       readout.forward(ConstMatrixMap<Scalar>(next.data(), cell.output_size(), 1),
                       MatrixMap<Scalar>(chunk.hidden.data(), chunk.hidden.rows(), 1),
                       MatrixMap<Scalar>(chunk.outputs.data(), chunk.outputs.rows(), 1));
