@@ -89,17 +89,10 @@ class FlatClassifier {
   /// Adds dL/dtheta for every parameter not frozen to its .grad, given dL/doutputs (o x B).
   /// \throws Error when no forward() came before (or infer() came since).
   /// \throws ShapeError when grad_outputs is not the shape of the outputs.
-  void backward(const Matrix<Scalar>& grad_outputs) {
-    if (!has_tape_) throw Error("FlatClassifier::backward: call forward first");
-    require_size("FlatClassifier::backward gradient rows", outputs_.rows(), grad_outputs.rows());
-    require_size("FlatClassifier::backward gradient columns", outputs_.cols(), grad_outputs.cols());
-    std::vector<Scalar*> grads;
-    for (const auto& named : parameters_)
-      grads.push_back(named.parameter->frozen() ? nullptr : named.parameter->grad.data());
-    grad_hidden_.resize(hidden_.rows(), hidden_.cols());
-    grad_flat_.setZero(flat_.rows(), flat_.cols());  // the readout adds into it
-    readout_.backward(flat_, hidden_, grad_outputs, grad_hidden_, grad_flat_, grads.data());
-  }
+  // Defined after the class, as run(): not inline, so that a unit that declares the explicit
+  // instantiation (`extern template class FlatClassifier<float>`) leaves the readout's products
+  // to the one unit that instantiates them.
+  void backward(const Matrix<Scalar>& grad_outputs);
 
  private:
   static Index checked_size(const char* what, Index size) {
@@ -116,23 +109,7 @@ class FlatClassifier {
     return options;
   }
 
-  void run(const Sequence<Scalar>& inputs) {
-    if (inputs.steps() != steps_ || inputs.features() != features_)
-      throw ShapeError(detail::concat("FlatClassifier: expected sequences of ", steps_,
-                                      " steps of ", features_, " features, received ",
-                                      inputs.steps(), " steps of ", inputs.features()));
-    const Index batch = inputs.batch();
-    flat_.resize(input_size(), batch);
-    // Column b is sample b's steps end to end: step t's d values, contiguous in the sequence
-    // (x[t][b][:]), go to rows t*d .. t*d + d - 1.
-    for (Index b = 0; b < batch; ++b)
-      for (Index t = 0; t < steps_; ++t)
-        std::memcpy(flat_.col(b).data() + t * features_, inputs.step(t).col(b).data(),
-                    static_cast<std::size_t>(features_) * sizeof(Scalar));
-    hidden_.resize(readout_.hidden_size(), batch);
-    outputs_.resize(readout_.output_size(), batch);
-    readout_.forward(flat_, hidden_, outputs_);
-  }
+  void run(const Sequence<Scalar>& inputs);
 
   Index steps_, features_;
   Readout<Scalar> readout_;
@@ -140,5 +117,37 @@ class FlatClassifier {
   bool has_tape_ = false;
   Matrix<Scalar> flat_, hidden_, outputs_, grad_hidden_, grad_flat_;
 };
+
+template <class ScalarType>
+void FlatClassifier<ScalarType>::backward(const Matrix<Scalar>& grad_outputs) {
+  if (!has_tape_) throw Error("FlatClassifier::backward: call forward first");
+  require_size("FlatClassifier::backward gradient rows", outputs_.rows(), grad_outputs.rows());
+  require_size("FlatClassifier::backward gradient columns", outputs_.cols(), grad_outputs.cols());
+  std::vector<Scalar*> grads;
+  for (const auto& named : parameters_)
+    grads.push_back(named.parameter->frozen() ? nullptr : named.parameter->grad.data());
+  grad_hidden_.resize(hidden_.rows(), hidden_.cols());
+  grad_flat_.setZero(flat_.rows(), flat_.cols());  // the readout adds into it
+  readout_.backward(flat_, hidden_, grad_outputs, grad_hidden_, grad_flat_, grads.data());
+}
+
+template <class ScalarType>
+void FlatClassifier<ScalarType>::run(const Sequence<Scalar>& inputs) {
+  if (inputs.steps() != steps_ || inputs.features() != features_)
+    throw ShapeError(detail::concat("FlatClassifier: expected sequences of ", steps_, " steps of ",
+                                    features_, " features, received ", inputs.steps(), " steps of ",
+                                    inputs.features()));
+  const Index batch = inputs.batch();
+  flat_.resize(input_size(), batch);
+  // Column b is sample b's steps end to end: step t's d values, contiguous in the sequence
+  // (x[t][b][:]), go to rows t*d .. t*d + d - 1.
+  for (Index b = 0; b < batch; ++b)
+    for (Index t = 0; t < steps_; ++t)
+      std::memcpy(flat_.col(b).data() + t * features_, inputs.step(t).col(b).data(),
+                  static_cast<std::size_t>(features_) * sizeof(Scalar));
+  hidden_.resize(readout_.hidden_size(), batch);
+  outputs_.resize(readout_.output_size(), batch);
+  readout_.forward(flat_, hidden_, outputs_);
+}
 
 }  // namespace wrnn

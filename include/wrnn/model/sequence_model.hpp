@@ -574,20 +574,12 @@ class SequenceModel {
         chunk.states.data() + state_slot(t) * chunk.size * S, S, cell_.output_size(), chunk.size);
   }
 
-  // Chunks [first, end) of the batch (end -1: to the last).
-  void run_forward(const Sequence<Scalar>& inputs, bool with_tape, Index first = 0,
-                   Index end = -1) {
-    require_size("SequenceModel::forward input width d", cell_.input_size(), inputs.features());
-    has_tape_ = false;  // until this forward has finished
-    plan_chunks(inputs.steps(), inputs.batch(), with_tape, first,
-                end < 0 ? chunk_count_for(inputs.batch()) : end);
-    projection_.load(cell_.input_weight());
-    outputs_.resize(readout_.output_size(), output_steps() * batch_);
-    thread_pool().parallel_for(run_end_ - run_first_, [&](Index c) {
-      forward_chunk(chunks_[static_cast<std::size_t>(run_first_ + c)], inputs);
-    });
-    has_tape_ = with_tape;
-  }
+  // Chunks [first, end) of the batch (end -1: to the last). Defined after the class, as
+  // backward_chunk(): the two roots of the model's run, not inline, so that a translation unit
+  // that declares an explicit instantiation (`extern template class SequenceModel<...>`) leaves
+  // the forward and the reverse sweep, with the cell's kernels under them, to the one unit that
+  // instantiates them.
+  void run_forward(const Sequence<Scalar>& inputs, bool with_tape, Index first = 0, Index end = -1);
 
   // The readout's output column block for step t (1-based), or -1 when it does not read h_t.
   Index readout_block(Index t) const {
@@ -640,49 +632,7 @@ class SequenceModel {
   // dL/dh_t from step t+1, the cell turns it into dL/dp_t and dL/dh_{t-1}, and dL/dp_t gives
   // the input projection's gradients (dWx += dp_t x_t^T, dbx += sum dp_t) while it is in cache.
   void backward_chunk(Chunk& chunk, const Matrix<Scalar>& grad_outputs,
-                      const std::vector<Scalar*>& grads) {
-    const Index b = chunk.size;
-    Scalar* const* cell_grads = grads.data();
-    Scalar* const* readout_grads = grads.data() + cell_parameter_count_;
-
-    for (Index block = 0; block < output_steps(); ++block)
-      state_block(chunk.grad_outputs, block * b, b) =
-          grad_outputs.middleCols(block * batch_ + chunk.first, b);
-    const Index visible = cell_.output_size();
-    chunk.grad_state.setZero();
-    projection_.begin_backward(chunk.projection);
-    for (Index t = steps_; t >= 1; --t) {
-      if (segment_of(t) != chunk.resident_segment) recompute_segment(chunk, segment_of(t));
-      // h_{t-1} was written by the forward long ago and left the caches (the tape is 40 MB at
-      // the copy shape); the cell's backward reads it once the readout's and the activation's
-      // gradients are done. Asking for it now brings it in meanwhile: without it the copy
-      // training step takes 23.1 ms instead of 21.1 ms and adding 527 ms instead of 494 ms
-      // (bench_training BM_TrainStep, AVX-512 build).
-      prefetch(const_state_block(chunk.states, state_slot(t - 1) * b, b));
-      const Index block = readout_block(t);
-      if (block >= 0) {
-        readout_.backward(visible_state(chunk, t),
-                          const_state_block(chunk.readout_hidden, block * b, b),
-                          const_state_block(chunk.grad_outputs, block * b, b),
-                          whole_state_block(chunk.grad_readout_hidden),
-                          LayoutMaps<Scalar, state_layout>::leading_rows(
-                              chunk.grad_state.data(), cell_.state_size(), visible, b),
-                          readout_grads);
-      }
-      cell_.backward_step(const_state_block(chunk.states, state_slot(t - 1) * b, b),
-                          const_state_block(chunk.states, state_slot(t) * b, b),
-                          const_state_block(chunk.tape, tape_slot(t) * b, b),
-                          whole_state_block(chunk.grad_state),
-                          whole_state_block(chunk.grad_projected),
-                          whole_state_block(chunk.grad_state_prev), cell_grads);
-      // dWx += dL/dp_t x_t^T, dbx += sum dL/dp_t (cell_grads[0] and [1]; null when frozen).
-      projection_.add_gradients(const_columns(chunk.inputs, (t - 1) * b, b),
-                                const_state_block(chunk.grad_projected, 0, b), cell_grads[0],
-                                cell_grads[1], chunk.projection);
-      chunk.grad_state.swap(chunk.grad_state_prev);
-    }
-    projection_.end_backward(cell_grads[0], chunk.projection);
-  }
+                      const std::vector<Scalar*>& grads);
 
   Cell cell_;
   Projection projection_;  // p_t = Wx x_t + bx and its gradient, in the cell's state layout
@@ -700,5 +650,66 @@ class SequenceModel {
   Index checkpoint_slots_ = 1;         // slots for h_0, h_K, h_2K, ... before the segment buffer
   bool has_tape_ = false;              // whether the last forward kept a tape backward can use
 };
+
+template <class Cell>
+void SequenceModel<Cell>::run_forward(const Sequence<Scalar>& inputs, bool with_tape, Index first,
+                                      Index end) {
+  require_size("SequenceModel::forward input width d", cell_.input_size(), inputs.features());
+  has_tape_ = false;  // until this forward has finished
+  plan_chunks(inputs.steps(), inputs.batch(), with_tape, first,
+              end < 0 ? chunk_count_for(inputs.batch()) : end);
+  projection_.load(cell_.input_weight());
+  outputs_.resize(readout_.output_size(), output_steps() * batch_);
+  thread_pool().parallel_for(run_end_ - run_first_, [&](Index c) {
+    forward_chunk(chunks_[static_cast<std::size_t>(run_first_ + c)], inputs);
+  });
+  has_tape_ = with_tape;
+}
+
+template <class Cell>
+void SequenceModel<Cell>::backward_chunk(Chunk& chunk, const Matrix<Scalar>& grad_outputs,
+                                         const std::vector<Scalar*>& grads) {
+  const Index b = chunk.size;
+  Scalar* const* cell_grads = grads.data();
+  Scalar* const* readout_grads = grads.data() + cell_parameter_count_;
+
+  for (Index block = 0; block < output_steps(); ++block)
+    state_block(chunk.grad_outputs, block * b, b) =
+        grad_outputs.middleCols(block * batch_ + chunk.first, b);
+  const Index visible = cell_.output_size();
+  chunk.grad_state.setZero();
+  projection_.begin_backward(chunk.projection);
+  for (Index t = steps_; t >= 1; --t) {
+    if (segment_of(t) != chunk.resident_segment) recompute_segment(chunk, segment_of(t));
+    // h_{t-1} was written by the forward long ago and left the caches (the tape is 40 MB at
+    // the copy shape); the cell's backward reads it once the readout's and the activation's
+    // gradients are done. Asking for it now brings it in meanwhile: without it the copy
+    // training step takes 23.1 ms instead of 21.1 ms and adding 527 ms instead of 494 ms
+    // (bench_training BM_TrainStep, AVX-512 build).
+    prefetch(const_state_block(chunk.states, state_slot(t - 1) * b, b));
+    const Index block = readout_block(t);
+    if (block >= 0) {
+      readout_.backward(visible_state(chunk, t),
+                        const_state_block(chunk.readout_hidden, block * b, b),
+                        const_state_block(chunk.grad_outputs, block * b, b),
+                        whole_state_block(chunk.grad_readout_hidden),
+                        LayoutMaps<Scalar, state_layout>::leading_rows(
+                            chunk.grad_state.data(), cell_.state_size(), visible, b),
+                        readout_grads);
+    }
+    cell_.backward_step(const_state_block(chunk.states, state_slot(t - 1) * b, b),
+                        const_state_block(chunk.states, state_slot(t) * b, b),
+                        const_state_block(chunk.tape, tape_slot(t) * b, b),
+                        whole_state_block(chunk.grad_state),
+                        whole_state_block(chunk.grad_projected),
+                        whole_state_block(chunk.grad_state_prev), cell_grads);
+    // dWx += dL/dp_t x_t^T, dbx += sum dL/dp_t (cell_grads[0] and [1]; null when frozen).
+    projection_.add_gradients(const_columns(chunk.inputs, (t - 1) * b, b),
+                              const_state_block(chunk.grad_projected, 0, b), cell_grads[0],
+                              cell_grads[1], chunk.projection);
+    chunk.grad_state.swap(chunk.grad_state_prev);
+  }
+  projection_.end_backward(cell_grads[0], chunk.projection);
+}
 
 }  // namespace wrnn
