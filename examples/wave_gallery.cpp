@@ -1,6 +1,6 @@
-// The paper's central picture, made here: a wave-RNN (shift init) and an iRNN (identity init) are
-// trained the same way on a memory task, then the hidden state of one test sequence is drawn and
-// measured for each, side by side, in one small static HTML page:
+// wave_gallery: the paper's central picture, made here: a wave-RNN (shift init) and an iRNN
+// (identity init) are trained the same way on a memory task, then the hidden state of one test
+// sequence is drawn and measured for each, side by side, in one small static HTML page:
 //
 //   DIR/index.html      the page (relative links to the pictures below)
 //   DIR/gallery.json    every number on the page
@@ -19,8 +19,6 @@
 // flags (flag_checks.hpp), the memory both runs need (memory_budget.hpp) and the output folder
 // (output_files.hpp); gallery.json is written last, so a run that failed has none. Its exit
 // status says how it ended (program_errors.hpp).
-#pragma once
-
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cmath>
@@ -32,6 +30,7 @@
 #include <vector>
 
 #include "common/flag_checks.hpp"
+#include "common/float_models.hpp"
 #include "common/hidden_unit_census.hpp"
 #include "common/memory_budget.hpp"
 #include "common/output_files.hpp"
@@ -41,8 +40,7 @@
 #include "wrnn/wrnn.hpp"
 
 namespace wrnn::examples {
-// The gallery's own pieces, apart from the other programs' (program_mains.cpp compiles them all).
-namespace gallery {
+namespace {
 
 struct GalleryOptions {
   std::string task = "copy";  // copy or adding
@@ -79,7 +77,7 @@ struct ModelResult {
   nlohmann::json hidden_units;              // hidden_unit_census.hpp
 };
 
-inline std::string html_escape(const std::string& text) {
+std::string html_escape(const std::string& text) {
   std::string out;
   for (char c : text) {
     switch (c) {
@@ -102,7 +100,7 @@ inline std::string html_escape(const std::string& text) {
   return out;
 }
 
-inline std::string format(double value, int digits = 3) {
+std::string format(double value, int digits = 3) {
   if (!std::isfinite(value)) return "&ndash;";
   char text[32];
   std::snprintf(text, sizeof text, "%.*g", digits, value);
@@ -110,20 +108,20 @@ inline std::string format(double value, int digits = 3) {
 }
 
 // Speeds with a fixed three decimals: "-1.000", not "-1".
-inline std::string format_speed(double value) {
+std::string format_speed(double value) {
   if (!std::isfinite(value)) return "&ndash;";
   char text[32];
   std::snprintf(text, sizeof text, "%.3f", value);
   return text;
 }
 
-inline nlohmann::json number_or_null(double x) {
+nlohmann::json number_or_null(double x) {
   return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr);
 }
 
 // Colour range [min(0, lowest), 98th percentile]: a few very active units would otherwise wash
 // out the bands of the wave. Shared by the space-time picture and the animation.
-inline std::pair<double, double> colour_range(const Matrix<float>& states) {
+std::pair<double, double> colour_range(const Matrix<float>& states) {
   std::vector<float> sorted(states.data(), states.data() + states.size());
   std::sort(sorted.begin(), sorted.end());
   const double low = std::min(0.0f, sorted.front());
@@ -131,8 +129,8 @@ inline std::pair<double, double> colour_range(const Matrix<float>& states) {
   return {low, std::max(high, low + 1e-6)};
 }
 
-inline void write_pictures(const Matrix<float>& states, const ModelResult& result,
-                           const std::string& dir) {
+void write_pictures(const Matrix<float>& states, const ModelResult& result,
+                    const std::string& dir) {
   const auto [low, high] = colour_range(states);
   analysis::SpaceTimeOptions space_time;
   space_time.value_min = low;
@@ -190,7 +188,7 @@ ModelResult train_and_draw(Model& model, const Task& task, const TaskBatch<float
   return result;
 }
 
-inline nlohmann::json to_json(const ModelResult& result) {
+nlohmann::json to_json(const ModelResult& result) {
   const auto authors_number = [&](double x) {  // null when the measure was not taken
     return result.authors_fft.channels.empty() ? nlohmann::json(nullptr) : number_or_null(x);
   };
@@ -247,7 +245,7 @@ inline nlohmann::json to_json(const ModelResult& result) {
 }
 
 // What the reader sees, stated from the measurements rather than assumed.
-inline std::string summary_sentence(const ModelResult& wave, const ModelResult& irnn) {
+std::string summary_sentence(const ModelResult& wave, const ModelResult& irnn) {
   std::ostringstream out;
   if (wave.waves.is_wave)
     out << "The wRNN's hidden state carries travelling waves: in the space-time picture the "
@@ -269,8 +267,8 @@ inline std::string summary_sentence(const ModelResult& wave, const ModelResult& 
   return out.str();
 }
 
-inline void write_html(const std::string& path, const GalleryOptions& options,
-                       const ModelResult& wave, const ModelResult& irnn, double total_seconds) {
+void write_html(const std::string& path, const GalleryOptions& options, const ModelResult& wave,
+                const ModelResult& irnn, double total_seconds) {
   const std::vector<const ModelResult*> models{&wave, &irnn};
   const bool copy = options.task == "copy";
   std::ostringstream html;
@@ -426,7 +424,7 @@ int run_gallery(const GalleryOptions& options, const Task& task) {
 
 // Refuses flags out of range (ValueError naming the flag). --irnn-n has no default value: left
 // out, the iRNN gets C * n units.
-inline void check_flags(const CLI::App& app, const GalleryOptions& options) {
+void check_flags(const CLI::App& app, const GalleryOptions& options) {
   require_at_least("--T", options.length, Index{options.task == "copy" ? 1 : 2});
   require_at_least("--steps", options.steps, 1LL);
   require_at_least("--batch", options.batch, Index{1});
@@ -470,7 +468,7 @@ void require_memory_for(const GalleryOptions& options, const Task& task) {
                  "the iRNN run", hint);
 }
 
-inline int gallery_main(int argc, char** argv) {
+int gallery_main(int argc, char** argv) {
   GalleryOptions options;
   CLI::App app{
       "Train a wave-RNN (shift init) and an iRNN (identity init) on a memory task and write "
@@ -530,5 +528,9 @@ inline int gallery_main(int argc, char** argv) {
   });
 }
 
-}  // namespace gallery
+}  // namespace
 }  // namespace wrnn::examples
+
+int main(int argc, char** argv) {
+  return wrnn::examples::gallery_main(argc, argv);
+}

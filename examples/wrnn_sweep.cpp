@@ -1,4 +1,4 @@
-// The program behind examples/wrnn_sweep: runs a grid of copy_task or adding_task runs (a sweep
+// wrnn_sweep: runs a grid of copy_task or adding_task runs (a sweep
 // file, sweep_grid.hpp) in this process, or under `mpirun -np R` on R ranks that each take the
 // next run when they finish one (wrnn/mpi/work_queue.hpp). docs/sweeps.md describes it.
 //
@@ -8,8 +8,6 @@
 // the runs' folders must be on a file system every rank sees. A failure of the sweep's own files
 // during the runs (a folder it cannot write) ends the whole job through MPI_Abort, with the
 // message; a run that fails is recorded and the sweep goes on.
-#pragma once
-
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -41,8 +39,9 @@
 #include "wrnn/mpi/work_queue.hpp"
 
 namespace wrnn::examples::sweep {
+namespace {
 
-inline constexpr const char* kProgram = "wrnn_sweep";
+constexpr const char* kProgram = "wrnn_sweep";
 
 struct SweepOptions {
   std::string file;
@@ -62,8 +61,8 @@ struct RootOutcome {
 
 // Runs `decide` on rank 0, turning its exceptions into an exit status and message as
 // program_errors.hpp does, and sends the outcome to every rank.
-inline RootOutcome decide_on_root(const mpi::Environment& mpi,
-                                  const std::function<RootOutcome()>& decide) {
+RootOutcome decide_on_root(const mpi::Environment& mpi,
+                           const std::function<RootOutcome()>& decide) {
   RootOutcome outcome;
   if (mpi.is_root()) {
     try {
@@ -96,7 +95,7 @@ inline RootOutcome decide_on_root(const mpi::Environment& mpi,
 
 // --threads, else WRNN_NUM_THREADS (left to the program), else what each rank of the node may use
 // (mpi::Environment::default_threads_per_rank: R ranks on R cores run one thread each).
-inline long long threads_per_run(const SweepOptions& options, const mpi::Environment& mpi) {
+long long threads_per_run(const SweepOptions& options, const mpi::Environment& mpi) {
   if (options.threads > 0) return options.threads;
   if (std::getenv("WRNN_NUM_THREADS") != nullptr) return 0;  // the program reads it
   return mpi.default_threads_per_rank();
@@ -189,7 +188,7 @@ struct SweepPlan {
   std::vector<std::vector<std::string>> flags;  // per run
 };
 
-inline SweepPlan plan_sweep(const std::string& text, const std::string& source) {
+SweepPlan plan_sweep(const std::string& text, const std::string& source) {
   SweepPlan plan;
   plan.grid = parse_grid(text, source);
   plan.program = choose_program(plan.grid.program);
@@ -205,14 +204,14 @@ inline SweepPlan plan_sweep(const std::string& text, const std::string& source) 
   return plan;
 }
 
-inline std::string command_line(const Program& program, const std::vector<std::string>& flags,
-                                const std::filesystem::path& folder) {
+std::string command_line(const Program& program, const std::vector<std::string>& flags,
+                         const std::filesystem::path& folder) {
   std::string command = program.name;
   for (const std::string& flag : flags) command += ' ' + flag;
   return command + " --out " + folder.string();
 }
 
-inline std::string read_sweep_file(const std::string& path) {
+std::string read_sweep_file(const std::string& path) {
   std::error_code error;
   if (std::filesystem::is_directory(path, error))
     throw FormatError(path + ": expected a sweep file (YAML), received a folder");
@@ -225,7 +224,7 @@ inline std::string read_sweep_file(const std::string& path) {
   return text.str();
 }
 
-inline int run_sweep(const mpi::Environment& mpi, const SweepOptions& options) {
+int run_sweep(const mpi::Environment& mpi, const SweepOptions& options) {
   const auto fail = [&](const RootOutcome& outcome) {
     if (mpi.is_root() && !outcome.text.empty())
       std::cerr << kProgram << ": " << outcome.text << std::endl;
@@ -331,7 +330,7 @@ inline int run_sweep(const mpi::Environment& mpi, const SweepOptions& options) {
   return summary.status == 0 ? 0 : fail(summary);
 }
 
-inline int sweep_main(int argc, char** argv) {
+int sweep_main(int argc, char** argv) {
   std::optional<mpi::Environment> mpi;
   try {
     mpi.emplace();
@@ -373,4 +372,9 @@ inline int sweep_main(int argc, char** argv) {
   }
 }
 
+}  // namespace
 }  // namespace wrnn::examples::sweep
+
+int main(int argc, char** argv) {
+  return wrnn::examples::sweep::sweep_main(argc, argv);
+}

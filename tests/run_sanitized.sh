@@ -81,7 +81,7 @@ steps="${WRNN_SANITIZE_STEPS:-build test}"
 # tables run small models a few steps, and clang 14 compiles it under the sanitizers in 59 CPU-s.
 if [[ " $steps " == *" build "* ]]; then
 cmake -S "$root" -B "$build" "${generator[@]}" -DCMAKE_CXX_COMPILER="$cxx" \
-  "-DWRNN_TEST_PARTS=$parts" -DWRNN_PROGRAM_MAINS_OPTIONS=-O0 \
+  "-DWRNN_TEST_PARTS=$parts" -DWRNN_PROGRAM_COMPILE_OPTIONS=-O0 -DWRNN_FLOAT_MODELS_COMPILE_OPTIONS=-O0 \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS="$flags" \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1${debug_info}" \
   -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" -DWRNN_BUILD_EXAMPLES="$examples" \

@@ -1,6 +1,6 @@
 #!/bin/bash
-# The programs' --save/--load and checkpoints (examples/common/memory_task_program.hpp,
-# seq_image_program.hpp), on tiny runs:
+# The programs' --save/--load and checkpoints (examples/common/memory_task_program.cpp,
+# seq_image_run.hpp), on tiny runs:
 #   copy_task
 #   1. 6 steps without a break, --save at the end;
 #   2. 3 steps with --checkpoint-every 3, then --resume to 6 steps: the same curve and final

@@ -10,7 +10,7 @@
 #include <sstream>
 #include <utility>
 
-#include "common/seq_image_program.hpp"
+#include "common/seq_image_run.hpp"
 #include "support/read_csv.hpp"
 
 namespace test_seq_image {  // see "unity groups" in tests/CMakeLists.txt

@@ -10,7 +10,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "common/seq_image_program.hpp"
+#include "common/seq_image_run.hpp"
 #include "support/read_csv.hpp"
 
 namespace test_seq_image_options {  // see "unity groups" in tests/CMakeLists.txt

@@ -1,11 +1,11 @@
-// The program behind examples/copy_task and examples/adding_task: flags like the authors'
-// scripts, a training loop with a progress bar, and the run's record (curve.csv, results.json).
+// The run behind copy_task and adding_task (memory_task.hpp), compiled once for both programs
+// and wrnn_sweep: a training loop with a progress bar, checkpoints, and the run's record
+// (curve.csv, results.json, the hidden state's pictures).
 //
-// Before the first step the program checks everything it can: every flag (flag_checks.hpp), the
+// Before the first step the run checks everything it can: every flag (flag_checks.hpp), the
 // memory the run will need (memory_budget.hpp), every output path (output_files.hpp), and a
 // --resume checkpoint's record of the run. Its exit status says how it ended
 // (program_errors.hpp); results.json is written last, so a run that failed has none.
-#pragma once
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -21,9 +21,11 @@
 
 #include "common/data_parallel.hpp"
 #include "common/flag_checks.hpp"
+#include "common/float_models.hpp"
 #include "common/hidden_unit_census.hpp"
 #include "common/lr_schedule_flags.hpp"
 #include "common/memory_budget.hpp"
+#include "common/memory_task.hpp"
 #include "common/model_flags.hpp"
 #include "common/output_files.hpp"
 #include "common/program_errors.hpp"
@@ -33,55 +35,7 @@
 #include "wrnn/wrnn.hpp"
 
 namespace wrnn::examples {
-
-struct MemoryTaskOptions {
-  std::string task;            // "copy" or "adding"
-  std::string model = "wave";  // wave, irnn, lstm or gru
-  Index ring_size = 100;       // --n: units per channel (wave) or hidden units (irnn, lstm, gru)
-  Index channels = 6;
-  Index kernel_size = 3;
-  Index length = 0;  // --T
-  long long steps = 1000;
-  Index batch = 128;
-  Index test_batch = 512;
-  double learning_rate = 1e-3;
-  double grad_clip = 0.0;
-  std::string init;    // default: shift for wave, identity for irnn
-  std::string v_init;  // default: solo for wave, normal for irnn (the authors' choices)
-  std::string activation = "relu";
-  std::string readout = "linear";  // linear or mlp
-  Index mlp_hidden = 100;          // the mlp readout's hidden units
-  bool freeze_rnn = false;         // --freeze-rnn: the recurrent weight and bias kept at init
-  bool freeze_encoder = false;     // --freeze-encoder: the input weight and bias kept at init
-  // --lr-scheduler and its parameters (lr_schedule_flags.hpp), stepped every training step.
-  std::string lr_scheduler = "constant";
-  long long lr_drop_every = 1000;
-  double lr_drop_factor = 10.0;
-  double lr_gamma = 0.97;        // the authors' ExponentialLR
-  long long lr_t_max = 0;        // 0: --steps
-  double lr_max = 0.0;           // 0: --lr
-  long long lr_total_steps = 0;  // 0: --steps
-  long long lr_patience = 5;     // the authors' ReduceLROnPlateau
-  long long lr_cooldown = 5;
-  std::uint64_t seed = 1;
-  Index threads = 0;  // --threads, else WRNN_NUM_THREADS or the cores (resolve_thread_count)
-  long long log_every = 100;
-  double solved_threshold = 0.05;
-  // Copy task only: the digits to recall, the steps the loss scores, and how it is scaled.
-  Index memory_length = CopyTask::kDigits;  // --mem-len, the authors' --mem_len
-  bool only_last = false;                   // --only-last: the loss on the last m steps only
-  std::string loss_scale = "mean";          // --loss-scale: mean, or authors (mean / batch)
-  // Adding task only: the authors' early stopping (--patience_init, --patience).
-  long long early_stop_from = -1;  // --early-stop-from: -1 never
-  long long early_stop_patience = 5;
-  std::string out_dir;
-  // Weights and checkpoints (docs/checkpoints.md).
-  std::string save_path;           // --save: the trained model
-  std::string load_path;           // --load: start from these weights instead of the init
-  long long checkpoint_every = 0;  // --checkpoint-every (0: never)
-  std::string checkpoint_path;     // --checkpoint (default: <out>/checkpoint.safetensors)
-  std::string resume_path;         // --resume: continue the run saved in this checkpoint
-};
+namespace {
 
 // One evaluation on the fixed test batch: (step, train loss of that step, test loss).
 struct CurvePoint {
@@ -129,12 +83,12 @@ struct RunMonitor {
 };
 
 // A step or null, for results.json.
-inline nlohmann::json step_or_null(const std::optional<long long>& step) {
+nlohmann::json step_or_null(const std::optional<long long>& step) {
   return step ? nlohmann::json(*step) : nlohmann::json(nullptr);
 }
 
 // What the losses of curve.csv and results.json are, in words.
-inline std::string loss_description(const MemoryTaskOptions& options) {
+std::string loss_description(const MemoryTaskOptions& options) {
   if (options.task == "adding") return "MSE of the sum at the last step";
   std::string what = "cross-entropy, mean over ";
   what +=
@@ -191,7 +145,7 @@ void write_hidden_state_record(Model& model, const Sequence<float>& inputs,
 // ---- checkpoints: what a checkpoint records of the run besides model, Adam and RNG ----
 // The settings that must not change when a run is resumed, or the continuation differs (--steps
 // may: a run of 3000 steps can be resumed to go on to 5000).
-inline std::map<std::string, std::string> run_settings(const MemoryTaskOptions& options) {
+std::map<std::string, std::string> run_settings(const MemoryTaskOptions& options) {
   return {{"wrnn.run.task", options.task},
           {"wrnn.run.T", std::to_string(options.length)},
           {"wrnn.run.batch", std::to_string(options.batch)},
@@ -209,9 +163,9 @@ inline std::map<std::string, std::string> run_settings(const MemoryTaskOptions& 
            detail::concat(options.early_stop_from, " ", options.early_stop_patience)}};
 }
 
-inline std::map<std::string, std::string> checkpoint_metadata(
-    const MemoryTaskOptions& options, const std::optional<long long>& solved_step,
-    double train_loss, double test_loss) {
+std::map<std::string, std::string> checkpoint_metadata(const MemoryTaskOptions& options,
+                                                       const std::optional<long long>& solved_step,
+                                                       double train_loss, double test_loss) {
   auto metadata = run_settings(options);
   metadata["wrnn.run.steps"] = std::to_string(options.steps);
   metadata["wrnn.run.solved_step"] = solved_step ? std::to_string(*solved_step) : "";
@@ -221,9 +175,9 @@ inline std::map<std::string, std::string> checkpoint_metadata(
 
 // The curve so far grows with the run: a tensor "run.curve" of one row (step, train loss, test
 // loss) per evaluation, not header metadata (readers limit the header's size).
-inline const std::string kStepCurveTensor = "run.curve";
+const std::string kStepCurveTensor = "run.curve";
 
-inline io::RunTensors checkpoint_tensors(const std::vector<CurvePoint>& curve) {
+io::RunTensors checkpoint_tensors(const std::vector<CurvePoint>& curve) {
   io::RunTensor tensor{{static_cast<std::int64_t>(curve.size()), 3}, {}};
   for (const CurvePoint& p : curve)
     tensor.values.insert(tensor.values.end(),
@@ -232,16 +186,16 @@ inline io::RunTensors checkpoint_tensors(const std::vector<CurvePoint>& curve) {
 }
 
 // FormatError for a checkpoint whose record of the run is not what this program writes.
-inline FormatError damaged_record(const MemoryTaskOptions& options, const std::string& what) {
+FormatError damaged_record(const MemoryTaskOptions& options, const std::string& what) {
   return FormatError("--resume " + options.resume_path + ": " + what +
                      " (a damaged checkpoint, or not one of this program's)");
 }
 
 // Restores the curve and losses of a resumed run, checking every part of the record; refuses a
 // checkpoint of other settings or one taken after a step beyond --steps.
-inline void restore_run(const MemoryTaskOptions& options, const io::CheckpointInfo& info,
-                        std::vector<CurvePoint>& curve, std::optional<long long>& solved_step,
-                        double& train_loss, double& test_loss) {
+void restore_run(const MemoryTaskOptions& options, const io::CheckpointInfo& info,
+                 std::vector<CurvePoint>& curve, std::optional<long long>& solved_step,
+                 double& train_loss, double& test_loss) {
   for (const auto& [key, value] : run_settings(options)) {
     const auto found = info.metadata.find(key);
     const std::string saved = found == info.metadata.end() ? "(none)" : found->second;
@@ -448,7 +402,7 @@ nlohmann::json train_model(Model& model, const Task& task, const MemoryTaskOptio
   return results;
 }
 
-inline ModelOptions model_options(const MemoryTaskOptions& options) {
+ModelOptions model_options(const MemoryTaskOptions& options) {
   ModelOptions model;
   model.threads = options.threads;
   return model;
@@ -456,7 +410,7 @@ inline ModelOptions model_options(const MemoryTaskOptions& options) {
 
 // Refuses flags out of range or that do not go together (ValueError naming the flag). --model's
 // own flags that do not apply to an LSTM or GRU are refused when given (refuse_given_flags).
-inline void check_flags(const CLI::App& app, const MemoryTaskOptions& options) {
+void check_flags(const CLI::App& app, const MemoryTaskOptions& options) {
   require_at_least("--steps", options.steps, 1LL);
   require_at_least("--batch", options.batch, Index{1});
   require_at_least("--test-batch", options.test_batch, Index{1});
@@ -537,7 +491,7 @@ void require_memory_for(const MemoryTaskOptions& options, const Task& task) {
 }
 
 // Every file the run will write, tried before the first training step.
-inline void prepare_outputs(const MemoryTaskOptions& options) {
+void prepare_outputs(const MemoryTaskOptions& options) {
   std::vector<std::string> files{"curve.csv", "results.json", "hidden_states.csv",
                                  "space_time.png"};
   if (options.task == "copy") files.push_back("copy_outputs.png");
@@ -591,68 +545,10 @@ int run_memory_task(MemoryTaskOptions options, const Task& task) {
   return 0;
 }
 
-// Parses the flags of both memory tasks and the task's own, and runs the task that
-// make_task(options) builds. default_length is --T's default.
-template <class MakeTask>
-int memory_task_main(int argc, char** argv, const std::string& task_name, Index default_length,
-                     double default_grad_clip, MakeTask make_task) {
-  MemoryTaskOptions options;
-  options.task = task_name;
-  options.length = default_length;
-  options.grad_clip = default_grad_clip;
-  CLI::App app{"Train a wave-RNN, an iRNN, an LSTM or a GRU on the " + task_name +
-               " task (Keller et al. 2024)"};
-  add_model_flags(app, options);
-  add_readout_flags(app, options);
-  add_freeze_flags(app, options);
-  add_lr_schedule_flags(app, options, "step", "--steps");
-  add_integer_option<Index>(app, "--T", options.length,
-                            task_name == "copy" ? "gap T: sequences have T + m steps (m: --mem-len)"
-                                                : "sequence length T");
-  if (task_name == "copy") {
-    add_integer_option<Index>(app, "--mem-len", options.memory_length,
-                              "digits to recall, m (the authors' generator always writes 10)");
-    app.add_flag("--only-last", options.only_last,
-                 "score the loss on the last m steps only, where the digits are recalled "
-                 "(default: every step)");
-    app.add_option("--loss-scale", options.loss_scale,
-                   "the loss the run trains on and reports (curve.csv, results.json): mean "
-                   "(PyTorch's mean cross-entropy) or authors (that mean divided by the batch "
-                   "size, as the authors' script trains and logs it)")
-        ->capture_default_str();
-  } else {
-    add_integer_option<long long>(
-        app, "--early-stop-from", options.early_stop_from,
-        "the authors' early stopping from this step on, once solved (training loss <= 0.05 "
-        "at an evaluation): stop after --early-stop-patience evaluations without a new best "
-        "test loss (-1: never)");
-    add_integer_option<long long>(app, "--early-stop-patience", options.early_stop_patience,
-                                  "evaluations without a new best test loss before stopping");
-  }
-  add_integer_option<long long>(app, "--steps", options.steps, "training steps (batches)");
-  add_integer_option<Index>(app, "--batch", options.batch, "batch size");
-  add_integer_option<Index>(app, "--test-batch", options.test_batch,
-                            "size of the fixed test batch");
-  add_integer_option<std::uint64_t>(app, "--seed", options.seed,
-                                    "random seed (an integer in [0, 2^64))");
-  add_integer_option<long long>(app, "--log-every", options.log_every,
-                                "evaluate and log every N steps");
-  app.add_option("--out", options.out_dir,
-                 "write curve.csv, results.json, hidden_states.csv and space_time.png here (and "
-                 "for the copy task copy_outputs.png: the outputs' softmax against the targets "
-                 "over the last 50 steps of 4 test sequences)");
-  app.add_option("--save", options.save_path, "save the trained model (safetensors) here");
-  app.add_option("--load", options.load_path,
-                 "start from the weights of this model file (same structure) instead of the init");
-  add_integer_option<long long>(app, "--checkpoint-every", options.checkpoint_every,
-                                "write a checkpoint every N steps (0: never)");
-  app.add_option("--checkpoint", options.checkpoint_path,
-                 "checkpoint file (default: <out>/checkpoint.safetensors; written with "
-                 "--checkpoint-every)");
-  app.add_option("--resume", options.resume_path,
-                 "continue the run saved in this checkpoint (same flags otherwise; its step may "
-                 "be at most --steps)");
-  const std::string program = task_name + "_task";
+}  // namespace
+
+int run_memory_task_program(const std::string& program, CLI::App& app, int argc, char** argv,
+                            MemoryTaskOptions& options) {
   return run_program(program.c_str(), app, argc, argv, [&] {
     options.threads = resolve_thread_count(*app.get_option("--threads"), options.threads);
     if (options.checkpoint_path.empty() && !options.out_dir.empty())
@@ -663,7 +559,11 @@ int memory_task_main(int argc, char** argv, const std::string& task_name, Index 
     if (options.lr_scheduler == "cosine" && options.lr_t_max == 0) options.lr_t_max = options.steps;
     if (options.lr_scheduler == "onecycle" && options.lr_total_steps == 0)
       options.lr_total_steps = options.steps;
-    return run_memory_task(options, make_task(options));
+    if (options.task == "copy")
+      return run_memory_task(
+          options, CopyTask(options.length, options.memory_length,
+                            options.only_last ? CopyLoss::recall_only : CopyLoss::every_step));
+    return run_memory_task(options, AddingTask(options.length));
   });
 }
 

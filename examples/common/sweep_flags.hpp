@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "common/program_mains.hpp"
+#include "common/memory_task.hpp"
 #include "common/sweep_grid.hpp"
 #include "wrnn/core/error.hpp"
 

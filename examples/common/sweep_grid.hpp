@@ -1,7 +1,7 @@
 // A sweep file: a grid of runs in the format of Weights & Biases sweeps, the format of the
 // authors' own sweep files (their copy/copy_sweep_wrnn.yml and the like; docs/sweeps.md):
 //
-//   program: copy_task.py         # which program runs (sweep_program.hpp)
+//   program: copy_task.py         # which program runs (examples/wrnn_sweep.cpp)
 //   method: grid                  # every combination of the values below
 //   name: Copy_Sweep_wRNN         # project, entity, name, description: W&B's, no effect
 //   parameters:

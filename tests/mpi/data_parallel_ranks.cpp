@@ -10,6 +10,7 @@
 #include <cstring>
 #include <string>
 
+#include "common/float_models.hpp"  // the models, compiled once (wrnn_float_models)
 #include "wrnn/mpi/mpi.hpp"
 #include "wrnn/wrnn.hpp"
 

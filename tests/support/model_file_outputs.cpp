@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "common/float_models.hpp"  // the float models, compiled once (wrnn_float_models)
 #include "wrnn/io/io.hpp"
 #include "wrnn/wrnn.hpp"
 
