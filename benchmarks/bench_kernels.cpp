@@ -141,8 +141,9 @@ void BM_Forward(benchmark::State& bench) {
   time_kernel<implementation>(
       bench, d, d.flops(),
       [&] {
-        wrnn::circular_conv_forward(d.shape, d.weights.data(), d.bias.data(), d.state.data(),
-                                    d.out.data(), d.batch);
+        wrnn::circular_conv_forward_activation(d.shape, d.weights.data(), d.bias.data(),
+                                               d.state.data(), d.out.data(), d.batch,
+                                               wrnn::Activation::identity);
       },
       [&] {
         wrnn::simd::circular_conv_forward_activation(

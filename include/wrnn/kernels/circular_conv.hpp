@@ -1,12 +1,12 @@
 /// \file
 /// The circular-convolution forward for states laid out sample by sample ((C*n) x B
 /// column-major): what the wave cell's single-sample step runs (WaveCell::step,
-/// StreamingWaveCell::step); training runs the lanes kernels (circular_conv_lanes.hpp). Each
-/// function forwards to the fastest implementation for Scalar and the shape under the build's
+/// StreamingWaveCell::step); training runs the lanes kernels (circular_conv_lanes.hpp). It
+/// forwards to the fastest implementation for Scalar and the shape under the build's
 /// target flags: Winograd F(4, 3) (circular_conv_winograd.hpp) for float on AVX-512 and AVX2 +
 /// FMA builds where k = 3, n is a multiple of 4 and C >= winograd::min_channels; else the
 /// direct kernel (circular_conv_simd.hpp) wherever xsimd has a register for Scalar; else the
-/// scalar reference (circular_conv_reference.hpp), which defines what all of them compute. Each
+/// scalar reference (circular_conv_reference.hpp), which defines what all of them compute. It
 /// takes the caller's ScratchBuffer, for paths that must never allocate (reserve
 /// circular_conv_scratch_size(shape) scalars once), or by default this thread's grow-only one.
 #pragma once
@@ -60,15 +60,6 @@ void circular_conv_forward_activation(const ConvShape& shape, const Scalar* weig
     MatrixMap<Scalar> values(inout, shape.state_size(), batch);
     apply_activation(activation, values);
   }
-}
-
-/// out (C*n x B) += b_u + u (*) state. bias may be null.
-template <class Scalar>
-void circular_conv_forward(const ConvShape& shape, const Scalar* weights, const Scalar* bias,
-                           const Scalar* state, Scalar* out, Index batch,
-                           ScratchBuffer<Scalar>& scratch = thread_scratch<Scalar>()) {
-  circular_conv_forward_activation(shape, weights, bias, state, out, batch, Activation::identity,
-                                   scratch);
 }
 
 }  // namespace wrnn
