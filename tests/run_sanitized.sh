@@ -12,12 +12,13 @@
 # WRNN_SANITIZE_BENCHMARKS (1: also compile the benchmarks for syntax, warnings as errors, which
 # run_tests.sh does here: clang checks them in 57% of g++'s time, bench_training 7.8 CPU-s
 # against 13.7), WRNN_SANITIZE_PROGRAMS (1: also build copy_task, adding_task, seq_image and
-# wave_gallery, their shared unit at -O0, and run their bad-input tables, program_errors_*, under
-# the sanitizers:
+# wave_gallery, their units at -O0, and run their bad-input tables, program_errors_*, under the
+# sanitizers:
 #   WRNN_SANITIZE_PROGRAMS=1 bash tests/run_sanitized.sh -R program_errors
-# Not in run_tests.sh: 2 cores with AVX2 build them in 96 CPU-s and run the four tables in 174,
-# 4.5 minutes of CPU that the test command's 10 minutes on 2 cores have no room for; the g++ pass
-# runs the same tables on its optimised programs).
+# Not in run_tests.sh: 2 cores with AVX2 build them in 108 CPU-s (85 besides the models' unit,
+# which the suite links too) and run the four tables in 135 s, over 3.5 minutes of CPU that the
+# test command's 10 minutes on 2 cores have no room for; the g++ pass runs the same tables on its
+# optimised programs).
 #
 # This is the only build of the suite in the test command (tests/run_tests.sh): the other pass
 # builds, with g++ 12 and no sanitizers, the programs, the SIMD levels' tests and the scripts.
@@ -77,8 +78,9 @@ generator=()
 steps="${WRNN_SANITIZE_STEPS:-build test}"
 # Without -DNDEBUG: Eigen's bounds checks (eigen_assert) and the library's asserts stay on.
 # The suite (tests/CMakeLists.txt, WRNN_TEST_PARTS), and the programs' tables when asked: the SIMD
-# levels' programs and the scripts' programs are the other pass's. The programs' unit at -O0: the
-# tables run small models a few steps, and clang 14 compiles it under the sanitizers in 59 CPU-s.
+# levels' programs and the scripts' programs are the other pass's. The programs' units and the
+# float models' at -O0: the tables run small models a few steps, and the unoptimised test group,
+# which links the models' unit, runs them briefly (the optimised group compiles its own at -O1).
 if [[ " $steps " == *" build "* ]]; then
 cmake -S "$root" -B "$build" "${generator[@]}" -DCMAKE_CXX_COMPILER="$cxx" \
   "-DWRNN_TEST_PARTS=$parts" -DWRNN_PROGRAM_COMPILE_OPTIONS=-O0 -DWRNN_FLOAT_MODELS_COMPILE_OPTIONS=-O0 \
